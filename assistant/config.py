@@ -1,0 +1,71 @@
+"""Settings: one object, read from the environment (prefix ASSISTANT_) and an untracked .env."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the assistant can be told; each field is documented in .env.example."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index (Chroma + BM25) lives.")
+    seeds_dir: Path = Field(PROJECT_ROOT / "seeds", description="The collection ingested when the index is empty.")
+    collection: str = Field("papers", description="Name of the Chroma collection holding the chunks.")
+
+    chunk_tokens: int = Field(160, ge=16, le=2000, description="Largest chunk, in tiktoken tokens.")
+    chunk_overlap: int = Field(40, ge=0, le=1000, description="Tokens of trailing sentences repeated at the start of the next chunk.")
+    tokenizer_encoding: str = Field("cl100k_base", description="tiktoken encoding used for chunking and budgets.")
+
+    embedding_backend: Literal["local", "openai"] = Field("local", description="local = bundled all-MiniLM-L6-v2 (ONNX); openai = text-embedding-3-small.")
+    embedding_model_dir: Path | None = Field(None, description="A directory with model.onnx + tokenizer.json to use instead of the bundled model.")
+    openai_embedding_model: str = Field("text-embedding-3-small", description="Embedding model when embedding_backend=openai.")
+    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+
+    top_k: int = Field(5, ge=1, le=50, description="Papers retrieved per question.")
+
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"), description="Key for an OpenAI(-compatible) server; enables LLM answers.")
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"), description="OpenAI-compatible server (Ollama, vLLM, llama.cpp); enables LLM answers.")
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name for LLM answers.")
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds before an LLM request is abandoned.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/timeouts before falling back to the offline answer.")
+    llm_max_tokens: int = Field(700, ge=16, description="Most tokens the LLM may write per answer.")
+    context_tokens: int = Field(3000, ge=256, description="Token budget for the sources put into the prompt.")
+    max_question_tokens: int = Field(512, ge=16, description="Longer questions are truncated to this many tokens, with a note.")
+
+    chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST"), description="Chroma server host; when set, the index lives on that server.")
+    chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "ASSISTANT_CHROMA_PORT"), description="Chroma server port.")
+
+    @model_validator(mode="after")
+    def _check_overlap(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"ASSISTANT_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than "
+                f"ASSISTANT_CHUNK_TOKENS ({self.chunk_tokens})."
+            )
+        return self
+
+    @property
+    def llm_enabled(self) -> bool:
+        """True when a key or a base URL says an LLM server is available."""
+        return bool(self.openai_api_key) or bool(self.openai_base_url)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,21 @@
+"""The one family of errors a user can cause; each message says what to do."""
+
+
+class AssistantError(Exception):
+    """An error meant for the user: the CLI prints it and exits 1, the UI shows it."""
+
+
+class CorpusError(AssistantError):
+    """A paper file that cannot be read as it is."""
+
+
+class StoreError(AssistantError):
+    """The index is missing, unreadable, unreachable or built with another embedder."""
+
+
+class QuestionError(AssistantError):
+    """A question that cannot be asked as it is (empty, say)."""
+
+
+class LLMError(AssistantError):
+    """The LLM server failed or rejected the request."""

@@ -1,0 +1,102 @@
+"""The data the assistant passes around: papers, chunks, hits, citations, answers."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Paper(BaseModel):
+    """One paper of the collection: a title and its abstract."""
+
+    paper_id: str = Field(description="Stable, readable id: a slug of the title, made unique.")
+    title: str
+    abstract: str
+    urls: list[str] = Field(default_factory=list, description="Links found in the abstract or given with the paper.")
+    source: str = Field("", description="Where the paper was read from (file, and line where known).")
+    authors: list[str] = Field(default_factory=list)
+    date: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index; a change means re-embedding."""
+        payload = "\x1f".join([self.title, self.abstract, "\x1e".join(self.urls), "\x1e".join(self.authors), self.date or ""])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+class Chunk(BaseModel):
+    """A token-bounded run of whole sentences of one abstract."""
+
+    paper_id: str
+    title: str
+    index: int
+    start: int = Field(description="Character offset of the chunk in the abstract.")
+    end: int = Field(description="Character offset just past the chunk in the abstract.")
+    text: str = Field(description="abstract[start:end]")
+    token_count: int
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and indexed: the title travels with every chunk so its paper can be found by name."""
+        return f"{self.title}\n\n{self.text}"
+
+
+class ChunkMatch(BaseModel):
+    """A chunk of a paper that matched a question."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+class Hit(BaseModel):
+    """One retrieved paper with the chunks that matched, best first."""
+
+    paper_id: str
+    title: str
+    score: float
+    urls: list[str] = Field(default_factory=list)
+    abstract: str = ""
+    chunks: list[ChunkMatch] = Field(default_factory=list)
+
+
+class Citation(BaseModel):
+    """A numbered reference: the paper behind marker [number] and the sentence(s) that support it."""
+
+    number: int
+    paper_id: str
+    title: str
+    urls: list[str] = Field(default_factory=list)
+    quote: str = Field(description="Exact sentence(s) of the abstract that support the claim.")
+    spans: list[tuple[int, int]] = Field(default_factory=list, description="Character spans of the quote in the abstract.")
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Timings(BaseModel):
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Answer(BaseModel):
+    """What ask() returns."""
+
+    question: str
+    text: str = Field(description="Markdown with inline markers [1], [2] ... matching `citations`.")
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    mode: Literal["llm", "extractive"] = "extractive"
+    model: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    timings: Timings = Field(default_factory=Timings)
+    notes: list[str] = Field(default_factory=list)
+    sources: list[Hit] = Field(default_factory=list, description="The papers retrieved; on abstention, the closest papers.")
+    standalone_question: str | None = Field(None, description="The follow-up rewritten into a standalone question, when history was given.")
