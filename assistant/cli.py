@@ -1,0 +1,148 @@
+"""The `assistant` command: ingest, ask, papers, stats, eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.config import Settings, get_settings
+from assistant.errors import AssistantError
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as error:  # pydantic's ValidationError: a bad ASSISTANT_* value
+        raise click.ClickException(f"Bad setting: {error}. Check your environment and .env against .env.example.") from None
+
+
+class _Group(click.Group):
+    """Turns AssistantError into one clear line and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AssistantError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="paper-assistant")
+def main() -> None:
+    """Ask questions of a collection of research-paper abstracts; answers cite the papers."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Build the index from scratch (needed after changing the embedder or chunking).")
+@click.option("--sync", is_flag=True, help="Also remove indexed papers that are not in PATHS.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the index already holds papers.")
+def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool) -> None:
+    """Index paper files (default: the seeds folder). Formats: the seed .txt, .jsonl, .csv/.tsv, arXiv snapshot, .json."""
+    from tqdm import tqdm
+
+    from assistant.indexing import ingest_paths
+    from assistant.store import PaperStore
+
+    settings = _settings()
+    store = PaperStore(settings)
+    if if_missing and not rebuild and store.count_papers() > 0:
+        click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
+        return
+    sources = list(paths) or [settings.seeds_dir]
+    bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=None, leave=False)
+
+    def on_plan(count: int) -> None:
+        bar.reset(total=count)
+
+    report = ingest_paths(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan)
+    bar.close()
+    click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {store.location}: {report.summary()}")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="Papers to retrieve (default: ASSISTANT_TOP_K).")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option("--paper", "paper_ids", multiple=True, help="Restrict the search to this paper id (repeatable).")
+@click.option("--offline", is_flag=True, help="Answer with the extractive answerer even if an LLM is configured.")
+def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...], offline: bool) -> None:
+    """Answer QUESTION from the collection with cited papers ('-' reads it from stdin)."""
+    from assistant.answer import ask_stream
+    from assistant.models import Answer
+
+    if question == "-":
+        question = sys.stdin.read()
+    settings = _settings()
+    options = {"llm": None} if offline else {}
+    answer: Answer | None = None
+    streaming = not as_json and sys.stdout.isatty() and settings.llm_enabled and not offline
+    for item in ask_stream(question, k=k, paper_ids=list(paper_ids) or None, settings=settings, **options):
+        if isinstance(item, Answer):
+            answer = item
+        elif streaming:
+            click.echo(item, nl=False)
+    assert answer is not None
+    if as_json:
+        click.echo(answer.model_dump_json(indent=2))
+        return
+    if streaming:
+        click.echo("\n")
+    click.echo(render_answer(answer, include_text=not streaming))
+
+
+def render_answer(answer, include_text: bool = True) -> str:
+    """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
+    lines = [answer.text, ""] if include_text else []
+    if answer.citations:
+        lines.append("References:")
+        for citation in answer.citations:
+            lines.append(f"  [{citation.number}] {citation.title}")
+            for url in citation.urls:
+                lines.append(f"      {url}")
+            lines.append(f'      "{citation.quote}"')
+        lines.append("")
+    for note in answer.notes:
+        lines.append(f"Note: {note}")
+    mode = f"LLM ({answer.model})" if answer.mode == "llm" else "offline: extractive"
+    tokens = f", {answer.usage.prompt_tokens}+{answer.usage.completion_tokens} tokens" if answer.mode == "llm" else ""
+    lines.append(f"[{mode}, {answer.timings.total_ms / 1000:.1f} s{tokens}]")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the papers as JSON.")
+def papers(as_json: bool) -> None:
+    """List the papers of the collection: id, title, links."""
+    from assistant.collection import list_papers
+
+    listed = list_papers(_settings())
+    if as_json:
+        click.echo(json.dumps([p.model_dump() for p in listed], indent=2))
+        return
+    for paper in listed:
+        click.echo(f"{paper.paper_id}\n    {paper.title}")
+        for url in paper.urls:
+            click.echo(f"    {url}")
+    click.echo(f"\n{len(listed)} papers")
+
+
+@main.command()
+def stats() -> None:
+    """Counts, the embedder, and where the index lives."""
+    from assistant.collection import index_stats
+
+    s = index_stats(_settings())
+    llm = f"LLM ({s.llm_model})" if s.llm_configured else "offline extractive (no OPENAI_API_KEY / OPENAI_BASE_URL)"
+    click.echo(f"papers:   {s.papers}\nchunks:   {s.chunks}\nembedder: {s.embedder}\nindex:    {s.location}\nanswers:  {llm}")
+
+
+if __name__ == "__main__":
+    main()
