@@ -1,0 +1,314 @@
+"""Read paper files (trending-page text, JSON Lines, JSON, CSV/TSV, arXiv snapshot) into Papers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from assistant.errors import CorpusError
+from assistant.models import Paper
+
+FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv"}
+_ACCEPTED = "accepted formats: " + ", ".join(FORMATS)
+# The lines a saved "trending papers" page shows above its first paper.
+_HEADER = re.compile(
+    r"new|subscribe|get trending papers in your email inbox!|by\s*\S+ and the research community"
+    r"|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(,? \d{4})?",
+    re.IGNORECASE,
+)
+_ABSTRACT_WORDS = 40  # no real title is this long, nearly every abstract is longer
+_ARXIV_KEYS = {"id", "title", "abstract", "authors", "update_date", "categories"}
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"*。，；：！？、"
+_OPENERS = {")": "(", "]": "[", "}": "{"}
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})  # NFKD keeps these
+_MAX_SLUG = 60
+
+Records = list[tuple[int, dict]]  # (line, fields) per paper
+
+
+def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
+    """Read every paper of the given files and directories, checking all of them before returning any."""
+    papers: list[Paper] = []
+    by_title: dict[str, tuple[str, str | None]] = {}
+    by_id: dict[str, str] = {}
+    used: set[str] = set()
+    for file in _files(paths):
+        for line, record in _records(file):
+            where = f"{file}:{line}"
+            fields = _fields(record, where)
+            title, explicit_id = fields["title"], fields.pop("id")
+            if explicit_id in by_id:
+                raise CorpusError(f"{where}: duplicate paper: id {explicit_id!r} is also at {by_id[explicit_id]}; remove one.")
+            key = _squash(unicodedata.normalize("NFKC", title).casefold())
+            first_where, first_id = by_title.setdefault(key, (where, explicit_id))
+            # Records with different explicit ids are different papers that share a title (errata, replies).
+            if first_where != where and not (explicit_id and first_id):
+                raise CorpusError(f"{where}: duplicate paper: the title {title!r} is also at {first_where}; remove one.")
+            if explicit_id:
+                by_id[explicit_id] = where
+            paper_id = _unique(slugify(explicit_id, dots=True) if explicit_id else slugify(title), used)
+            papers.append(Paper(paper_id=paper_id, source=where, **fields))
+    return papers
+
+
+def slugify(text: str, *, dots: bool = False) -> str:
+    """Lowercase ASCII slug of text, at most 60 characters cut at a word boundary; 'paper' if nothing is left."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9.]+" if dots else r"[^a-z0-9]+", "-", text).strip("-.")
+    if len(slug) > _MAX_SLUG:
+        cut = slug.rfind("-", 0, _MAX_SLUG + 1)
+        slug = slug[: cut if cut > 0 else _MAX_SLUG].strip("-.")
+    return slug or "paper"
+
+
+def _unique(slug: str, used: set[str]) -> str:
+    candidate, n = slug, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{slug}-{n}"
+    used.add(candidate)
+    return candidate
+
+
+def _files(paths: Iterable[str | Path]) -> list[Path]:
+    if isinstance(paths, (str, Path)):  # one path, not an iterable of its characters
+        paths = [paths]
+    files: dict[Path, Path] = {}  # keyed by real path: a file named directly and through its directory is read once
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(f for f in path.rglob("*") if f.is_file() and not _hidden(f.relative_to(path)))
+            if not found:
+                raise CorpusError(f"{path}: the directory holds no paper files; add some ({_ACCEPTED}).")
+        elif path.is_file():
+            found = [path]
+        else:
+            raise CorpusError(f"{path}: no such file or directory; check the path.")
+        for file in found:
+            if file.suffix.lower() not in FORMATS:
+                raise CorpusError(f"{file}: unknown file type {file.suffix or '(none)'!r}; {_ACCEPTED}. Rename or remove it.")
+            files.setdefault(file.resolve(), file)
+    if not files:
+        raise CorpusError(f"No paper files given; pass at least one file or directory ({_ACCEPTED}).")
+    return list(files.values())
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _records(file: Path) -> Records:
+    text, suffix = _read_text(file), file.suffix.lower()
+    kind = FORMATS[suffix]
+    if kind == "text":
+        records = _text_records(text, file)
+    elif kind == "csv":
+        records = _csv_records(text, file, "\t" if suffix == ".tsv" else ",")
+    else:
+        records = _json_records(text, file) if kind == "json" else _jsonl_records(text, file)
+    if not records:
+        raise CorpusError(f"{file}: no papers found; add papers to it or remove it.")
+    return records
+
+
+def _read_text(file: Path) -> str:
+    try:
+        data = file.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    except OSError as e:
+        raise CorpusError(f"{file}: cannot be read ({e.strerror}); check its permissions.") from e
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise CorpusError(f"{file}:{line}: binary data (a NUL byte); give a UTF-8 text file instead.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise CorpusError(f"{file}:{line}: not valid UTF-8 (byte {data[e.start]:#04x}); save it as UTF-8.") from e
+    if not text.strip():
+        raise CorpusError(f"{file}: the file is empty; add papers to it or remove it.")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _text_records(text: str, file: Path) -> Records:
+    """Non-blank lines alternate title and abstract, after an optional page header."""
+    entries = [(n, line.strip()) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
+    while entries and _HEADER.fullmatch(entries[0][1]):
+        entries.pop(0)
+
+    def wordy(i: int) -> bool:
+        return len(entries[i][1].split()) >= _ABSTRACT_WORDS
+
+    def no_abstract(i: int) -> CorpusError:
+        line, title = entries[i]
+        return CorpusError(f"{file}:{line}: the title {title[:80]!r} has no abstract; put it on the next line.")
+
+    # An abstract in a title's place shows where a line went missing, so the message can point there.
+    for i in range(0, len(entries), 2):
+        if wordy(i) and (i == 0 or wordy(i - 1)):
+            raise CorpusError(f"{file}:{entries[i][0]}: an abstract with no title before it; add its title above.")
+        if wordy(i):
+            raise no_abstract(i - 2)
+    if len(entries) % 2:
+        raise no_abstract(len(entries) - 1)
+    return [(n, {"title": title, "abstract": abstract}) for (n, title), (_, abstract) in zip(entries[::2], entries[1::2])]
+
+
+def _csv_records(text: str, file: Path, delimiter: str) -> Records:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows, start = [], 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise CorpusError(f"{file}:{reader.line_num}: not valid CSV ({e}); check the quotes on that line.") from e
+    if not rows:
+        raise CorpusError(f"{file}: no rows found; add a header row (title, abstract) and papers.")
+    (header_line, header), *rows = rows
+    header = [name.strip().lower() for name in header]
+    missing = " or ".join(repr(name) for name in ("title", "abstract") if name not in header)
+    if missing:
+        found = ", ".join(map(repr, header))
+        raise CorpusError(f"{file}:{header_line}: no {missing} column (columns found: {found}); name the columns title and abstract.")
+    for line, row in rows:
+        if len(row) > len(header):
+            raise CorpusError(f"{file}:{line}: {len(row)} fields for {len(header)} columns; quote fields that contain {delimiter!r}.")
+    return [(line, dict(zip(header, row + [""] * (len(header) - len(row))))) for line, row in rows]
+
+
+def _jsonl_records(text: str, file: Path) -> Records:
+    records = []
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError) as e:
+                raise CorpusError(f"{file}:{n}: invalid JSON ({_json_problem(e)}); write one JSON object per line.") from e
+            records.append((n, _object(value, f"{file}:{n}")))
+    return records
+
+
+def _json_records(text: str, file: Path) -> Records:
+    """A .json file holds a list of objects, one object, or (named so by many) one object per line."""
+    try:
+        items = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        if not text.lstrip().startswith("["):
+            return _jsonl_records(text, file)
+        line = getattr(e, "lineno", 1)
+        raise CorpusError(f"{file}:{line}: invalid JSON ({_json_problem(e)}); make the file one list of objects.") from e
+    space = re.compile(r"[ \t\n]*")
+    if not isinstance(items, list):
+        line = text.count("\n", 0, space.match(text).end()) + 1
+        return [(line, _object(items, f"{file}:{line}"))]
+    # json.loads gives no positions, so walk the (now known valid) list again for each item's line.
+    decoder, pos = json.JSONDecoder(), space.match(text, text.index("[") + 1).end()
+    lines, line, counted = [], 1, 0  # newlines are counted once each: big files stay linear
+    for _ in items:
+        line, counted = line + text.count("\n", counted, pos), pos
+        lines.append(line)
+        pos = space.match(text, decoder.raw_decode(text, pos)[1]).end()
+        pos = space.match(text, pos + 1).end() if text[pos] == "," else pos
+    return [(n, _object(item, f"{file}:{n}")) for n, item in zip(lines, items)]
+
+
+def _json_problem(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg.lower()} at column {error.colno}"
+    return "nested too deeply" if isinstance(error, RecursionError) else str(error)
+
+
+def _object(value: object, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise CorpusError(f"{where}: expected a JSON object with title and abstract, found {type(value).__name__}.")
+    return {str(key).strip().lower(): item for key, item in value.items()}
+
+
+def _fields(record: dict, where: str) -> dict:
+    missing = " or ".join(repr(name) for name in ("title", "abstract") if record.get(name) is None)
+    if missing:
+        found = ", ".join(map(repr, record)) or "none"
+        raise CorpusError(f"{where}: no {missing} (fields found: {found}); give every paper a title and an abstract.")
+    arxiv = _ARXIV_KEYS <= record.keys()
+    tidy = _squash if arxiv else str.strip  # the arXiv snapshot wraps lines and doubles spaces inside both
+    title, abstract = (tidy(_string(record[name], name, where)) for name in ("title", "abstract"))
+    for name, value in (("title", title), ("abstract", abstract)):
+        if not value:
+            raise CorpusError(f"{where}: empty {name}; fill it in or remove the paper.")
+    paper_id = _optional(record.get("id"), "id", where)
+    urls = _links(abstract) + _url_field(record.get("url"), where)
+    if arxiv and paper_id:
+        urls.append(f"https://arxiv.org/abs/{paper_id}")
+    return {
+        "id": paper_id,
+        "title": title,
+        "abstract": abstract,
+        "urls": list(dict.fromkeys(urls)),
+        "authors": _authors(record.get("authors"), where),
+        "date": _optional(record.get("update_date" if arxiv else "date"), "date", where),
+    }
+
+
+def _string(value: object, name: str, where: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and name in ("id", "date"):
+        value = str(value)
+    if not isinstance(value, str):
+        raise CorpusError(f"{where}: {name} must be text, found {type(value).__name__}; write it as a string.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate from a JSON "\ud800" escape
+        raise CorpusError(f"{where}: {name} holds an invalid \\u escape; fix or remove it.") from e
+    return value
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _optional(value: object, name: str, where: str) -> str | None:
+    return None if value is None else _squash(_string(value, name, where)) or None
+
+
+def _links(text: str) -> list[str]:
+    links = []
+    for match in _URL.finditer(text):
+        url = match.group()
+        # Sentence punctuation and unbalanced closing brackets belong to the prose around the link.
+        while url[-1] in _TRAILING or (url[-1] in _OPENERS and url.count(url[-1]) > url.count(_OPENERS[url[-1]])):
+            url = url[:-1]
+        if url.partition("://")[2]:
+            links.append(url)
+    return links
+
+
+def _url_field(value: object, where: str) -> list[str]:
+    if value is None:
+        return []
+    parts = value if isinstance(value, list) else re.split(r"[\s;]+", _string(value, "url", where))
+    urls = [url for url in (_string(part, "url", where).strip() for part in parts) if url]
+    for url in urls:
+        if not re.match(r"https?://\S", url, re.IGNORECASE):
+            raise CorpusError(f"{where}: url {url[:80]!r} is not an http(s) link; write it as https://...")
+    return urls
+
+
+def _authors(value: object, where: str) -> list[str]:
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:  # a JSON list kept in a CSV cell
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            pass  # not JSON after all: split it like any other string of names
+    if value is None:
+        return []
+    if isinstance(value, list):
+        names = [_string(name, "author", where) for name in value]
+    else:
+        text = _string(value, "authors", where)
+        names = text.split(";") if ";" in text else re.split(r",|\band\b", text)
+    return [_squash(name) for name in names if name.strip()]

@@ -1,0 +1,288 @@
+"""Reading paper files: the seed page, the other formats, bad input, slugs, and arbitrary text."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.corpus import load_papers, slugify
+from assistant.errors import CorpusError
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ca6dbe6c8f647e61.txt"
+DAFORMER = "DAFormer: Improving Network Architectures and Training Strategies for Domain-Adaptive Semantic Segmentation"
+SEED_LINKS = {
+    "https://github.com/Alibaba-NLP/OmniSearch",
+    "https://github.com/lhoyer/DAFormer",
+    "https://github.com/SICC-Group/GMAH",
+    "https://pku-proagent.github.io",
+    "https://ltlhuuu.github.io/PSEC/",
+    "https://sites.google.com/view/iclr2024-vida/home",
+    "https://github.com/minghchen/automanual",
+    "https://github.com/WooooDyy/AgentGym",
+    "https://x-plug.github.io/MobileAgent",
+    "https://robofume.github.io",
+}
+HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\nMar 11\n\n"
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def jsonl(*records: dict) -> str:
+    return "".join(json.dumps(record) + "\n" for record in records)
+
+
+def by_title(papers):
+    return {paper.title: paper for paper in papers}
+
+
+# The seed page
+
+
+def test_seed_page_gives_72_papers_with_verbatim_titles():
+    papers = load_papers([SEED])
+    assert len(papers) == 72
+    titles = [paper.title for paper in papers]
+    assert titles[0] == "Fully Test-Time Adaptation for Monocular 3D Object Detection"
+    assert titles[1] == "SMART: Self-learning Meta-strategy Agent for Reasoning Tasks"
+    assert titles[6] == DAFORMER
+    assert titles[19] == "Long Term Memory: The Foundation of AI Self-Evolution"
+    assert titles[-1] == "Robot Fine-Tuning Made Easy: Pre-Training Rewards and Policies for Autonomous Real-World Reinforcement Learning"
+    assert papers[0].source == f"{SEED}:11"
+    assert papers[0].abstract.startswith("Monocular 3D object detection (Mono 3Det) aims")
+    assert all(paper.title.strip() == paper.title and paper.abstract for paper in papers)
+
+
+def test_seed_ids_are_unique_readable_and_stable():
+    first, second = load_papers([SEED]), load_papers(str(SEED))  # a lone path works too
+    ids = [paper.paper_id for paper in first]
+    assert len(set(ids)) == 72
+    assert [paper.model_dump() for paper in first] == [paper.model_dump() for paper in second]
+    assert ids[0] == "fully-test-time-adaptation-for-monocular-3d-object-detection"
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) and len(i) <= 60 for i in ids)
+
+
+def test_seed_links_come_out_clean():
+    papers = load_papers([SEED])
+    assert by_title(papers)[DAFORMER].urls == ["https://github.com/lhoyer/DAFormer"]
+    urls = [url for paper in papers for url in paper.urls]
+    assert set(urls) == SEED_LINKS and len(urls) == len(SEED_LINKS)
+    for url in urls:
+        assert not url.endswith((".", ",", ";", ":", "'", '"'))
+        assert url.count("(") >= url.count(")") and url.count("[") >= url.count("]")
+
+
+def test_plain_text_pairs_without_header_and_crlf_bom(tmp_path):
+    plain = write(tmp_path / "plain.txt", "Paper One\nAbstract one.\n\n\nPaper Two\nAbstract two.")
+    windows = write(tmp_path / "page.txt", ("\ufeff" + HEADER + "Paper Three\n\nAbstract three.\n").replace("\n", "\r\n"))
+    papers = load_papers([plain, windows])
+    assert [(p.title, p.abstract, p.source) for p in papers] == [
+        ("Paper One", "Abstract one.", f"{plain}:1"),
+        ("Paper Two", "Abstract two.", f"{plain}:5"),
+        ("Paper Three", "Abstract three.", f"{windows}:11"),
+    ]
+
+
+# The other formats
+
+
+def test_jsonl_with_id_url_and_authors(tmp_path):
+    sparse = {
+        "id": "2401.01234", "title": " Sparse Experts ", "abstract": "Code: https://github.com/x/smoe.",
+        "url": "https://example.org/a; https://example.org/b", "authors": ["Ada Lovelace", "Alan Turing"], "date": "2024-01-03",
+    }
+    dense = {
+        "title": "Dense Retrieval", "abstract": "See https://en.wikipedia.org/wiki/Foo_(bar)).",
+        "authors": "Grace Hopper, Edsger Dijkstra and Barbara Liskov",
+    }
+    path = write(tmp_path / "papers.jsonl", jsonl(sparse, dense) + "\n")
+    first, second = load_papers([path])
+    assert (first.paper_id, first.title, first.source) == ("2401.01234", "Sparse Experts", f"{path}:1")
+    assert first.date == "2024-01-03"
+    assert first.urls == ["https://github.com/x/smoe", "https://example.org/a", "https://example.org/b"]
+    assert first.authors == ["Ada Lovelace", "Alan Turing"]
+    assert second.urls == ["https://en.wikipedia.org/wiki/Foo_(bar)"]
+    assert second.authors == ["Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"]
+    assert (second.paper_id, second.source, second.date) == ("dense-retrieval", f"{path}:2", None)
+
+
+def test_csv_with_crlf_quotes_and_multiline_cells(tmp_path):
+    path = write(tmp_path / "papers.csv", (
+        '\ufeffTitle,Abstract,URL,Authors,Date\r\n'
+        '"Graph Networks, Explained","Message passing.\r\nOn two lines.",https://a.example/x,'
+        'Claude Shannon; Norbert Wiener,2023-05-01\r\n'
+        '\r\n'
+        'Tokenizers Matter,"BPE wins, see https://github.com/x/bpe,",,"[""Ken Thompson"", ""Dennis Ritchie""]",\r\n'
+    ))
+    graphs, tokenizers = load_papers([path])
+    assert (graphs.title, graphs.abstract, graphs.source) == ("Graph Networks, Explained", "Message passing.\nOn two lines.", f"{path}:2")
+    assert (graphs.urls, graphs.date) == (["https://a.example/x"], "2023-05-01")
+    assert graphs.authors == ["Claude Shannon", "Norbert Wiener"]
+    assert (tokenizers.source, tokenizers.urls, tokenizers.date) == (f"{path}:5", ["https://github.com/x/bpe"], None)
+    assert tokenizers.authors == ["Ken Thompson", "Dennis Ritchie"]
+
+
+def test_tsv(tmp_path):
+    path = write(tmp_path / "papers.tsv", "title\tabstract\tid\nSpeech, at Scale\tBig speech models.\tspeech-1\nVision Again\tPatches.\t\n")
+    papers = load_papers([path])
+    assert [(p.paper_id, p.title, p.abstract, p.source) for p in papers] == [
+        ("speech-1", "Speech, at Scale", "Big speech models.", f"{path}:2"),
+        ("vision-again", "Vision Again", "Patches.", f"{path}:3"),
+    ]
+
+
+def test_arxiv_snapshot_whitespace_urls_and_date(tmp_path):
+    record = {
+        "id": "0704.0001", "submitter": "P. N.", "authors": "C. Bal\\'azs, E. L. Berger and\n  C.-P. Yuan",
+        "title": "Calculation of prompt diphoton production  cross sections at Tevatron and\n  LHC energies",
+        "comments": "37 pages", "journal-ref": None, "doi": None, "categories": "hep-ph", "license": None,
+        "abstract": "  A fully differential calculation is\npresented.  Tables at\nhttp://www.example.org/diphoton.\n",
+        "versions": [{"version": "v1"}], "update_date": "2008-11-13", "authors_parsed": [["Balázs", "C.", ""]],
+    }
+    path = write(tmp_path / "arxiv-metadata-oai-snapshot.json", jsonl(record))
+    (paper,) = load_papers([path])
+    assert paper.title == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
+    assert paper.abstract == "A fully differential calculation is presented. Tables at http://www.example.org/diphoton."
+    assert paper.urls == ["http://www.example.org/diphoton", "https://arxiv.org/abs/0704.0001"]
+    assert (paper.paper_id, paper.date, paper.source) == ("0704.0001", "2008-11-13", f"{path}:1")
+    assert paper.authors == ["C. Bal\\'azs", "E. L. Berger", "C.-P. Yuan"]
+
+
+def test_json_list_knows_each_items_line(tmp_path):
+    text = '[\n  {\n    "title": "Tiny Laws",\n    "abstract": "Small."\n  },\n\n  {"title": "Prompts", "abstract": "Programs.", "date": 2022}\n]\n'
+    path = write(tmp_path / "papers.json", text)
+    papers = load_papers([path])
+    assert [(p.title, p.source, p.date) for p in papers] == [("Tiny Laws", f"{path}:2", None), ("Prompts", f"{path}:7", "2022")]
+
+
+def test_json_single_object_and_json_lines_named_json(tmp_path):
+    one = write(tmp_path / "one.json", '\n{\n  "title": "One",\n  "abstract": "Only one."\n}\n')
+    lines = write(tmp_path / "lines.json", jsonl({"title": "A1", "abstract": "x"}, {"title": "A2", "abstract": "y"}))
+    papers = load_papers([one, lines])
+    assert [(p.title, p.source) for p in papers] == [("One", f"{one}:2"), ("A1", f"{lines}:1"), ("A2", f"{lines}:2")]
+
+
+def test_directory_is_read_sorted_recursively_skipping_hidden_files(tmp_path):
+    write(tmp_path / "b.ndjson", jsonl({"title": "Bee", "abstract": "Buzz."}))
+    write(tmp_path / "a.csv", "title,abstract\nAy,First.\n")
+    write(tmp_path / "sub" / "c.txt", "Sea\nWaves.\n")
+    write(tmp_path / ".DS_Store", b"\x00\x01binary")
+    write(tmp_path / ".git" / "config.cfg", "[core]\n")
+    papers = load_papers([tmp_path, tmp_path / "a.csv"])  # a file named twice is read once
+    assert [(p.title, Path(p.source).name) for p in papers] == [("Ay", "a.csv:2"), ("Bee", "b.ndjson:1"), ("Sea", "c.txt:1")]
+
+
+# Ids
+
+
+def test_slugify():
+    assert slugify("Über Café: naïve Straße!") == "uber-cafe-naive-strasse"
+    assert slugify("🚀🔥") == "paper"
+    assert slugify("   ") == "paper"
+    assert slugify("2401.01234v2", dots=True) == "2401.01234v2"
+    assert slugify("hep-th/9901001", dots=True) == "hep-th-9901001"
+    assert slugify("2401.01234") == "2401-01234"
+    long_title = " ".join(["Transformers"] * 12)
+    slug = slugify(long_title)
+    assert len(slug) <= 60 and slug.endswith("transformers") and (slugify(long_title + " x") == slug)
+    assert slugify("a" * 100) == "a" * 60
+
+
+def test_colliding_slugs_get_numbered_suffixes_in_input_order(tmp_path):
+    path = write(tmp_path / "p.jsonl", jsonl(
+        {"title": "Foo?", "abstract": "One."},
+        {"title": "Foo!", "abstract": "Two."},
+        {"title": "Foo 2", "abstract": "Three."},
+        {"title": "FOO...", "abstract": "Four."},
+        {"id": "x1", "title": "Erratum", "abstract": "Five."},
+        {"id": "x2", "title": "Erratum", "abstract": "Six."},
+    ))
+    assert [p.paper_id for p in load_papers([path])] == ["foo", "foo-2", "foo-2-2", "foo-3", "x1", "x2"]
+
+
+# Bad input: every message names the file (and line) and says what to do
+
+
+LONG = " ".join(["word"] * 50)
+GOOD = jsonl({"id": "a1", "title": "Good Paper", "abstract": "Fine."})
+# case: (file contents by name, what to load, where the message must point, words it must contain)
+BAD_INPUT = {
+    "missing path": ({}, ["missing.txt"], "missing.txt", "no such file"),
+    "empty file": ({"empty.txt": ""}, ["empty.txt"], "empty.txt", "empty"),
+    "blank file with BOM": ({"blank.jsonl": "\ufeff \r\n\n"}, ["blank.jsonl"], "blank.jsonl", "empty"),
+    "header only": ({"header.txt": HEADER}, ["header.txt"], "header.txt", "no papers"),
+    "last title alone": ({"odd.txt": "T1\nA1.\n\nT2\n"}, ["odd.txt"], "odd.txt:4", "'T2' has no abstract"),
+    "title alone mid-file": ({"mid.txt": f"T1\n{LONG}\nT2\nT3\n{LONG}\n"}, ["mid.txt"], "mid.txt:3", "'T2' has no abstract"),
+    "abstract alone": ({"lone.txt": f"T1\n{LONG}\n{LONG}\nT3\n"}, ["lone.txt"], "lone.txt:3", "no title"),
+    "NUL byte": ({"nul.txt": b"T1\nA\x001\n"}, ["nul.txt"], "nul.txt:2", "binary"),
+    "not UTF-8": ({"latin1.csv": "title,abstract\nCaf\xe9,x\n".encode("latin-1")}, ["latin1.csv"], "latin1.csv:2", "UTF-8"),
+    "invalid JSON line": ({"broken.jsonl": GOOD + '{"title": "T2",\n'}, ["broken.jsonl"], "broken.jsonl:2", "invalid JSON"),
+    "JSON line not an object": ({"list.jsonl": "[1, 2]\n"}, ["list.jsonl"], "list.jsonl:1", "expected a JSON object"),
+    "JSON without abstract": ({"noabs.jsonl": jsonl({"title": "T", "summary": "S"})}, ["noabs.jsonl"], "noabs.jsonl:1", "'title', 'summary'"),
+    "JSON list broken": ({"broken.json": "[\n1,"}, ["broken.json"], "broken.json:2", "invalid JSON"),
+    "CSV with no rows": ({"quotes.csv": '""\n,\n'}, ["quotes.csv"], "quotes.csv", "no rows"),
+    "CSV columns": ({"cols.csv": "name,summary\nT,A\n"}, ["cols.csv"], "cols.csv:1", "columns found: 'name', 'summary'"),
+    "CSV extra field": ({"wide.csv": "title,abstract\nT,A,extra\n"}, ["wide.csv"], "wide.csv:2", "quote fields"),
+    "empty title": ({"notitle.csv": "title,abstract\n  ,An abstract.\n"}, ["notitle.csv"], "notitle.csv:2", "empty title"),
+    "empty abstract": ({"noabs.tsv": "title\tabstract\nA title\t\n"}, ["noabs.tsv"], "noabs.tsv:2", "empty abstract"),
+    "title not text": ({"number.jsonl": jsonl({"title": 5, "abstract": "A"})}, ["number.jsonl"], "number.jsonl:1", "title must be text"),
+    "url not http": ({"url.jsonl": jsonl({"title": "T", "abstract": "A", "url": "ftp://x"})}, ["url.jsonl"], "url.jsonl:1", "http(s)"),
+    "lone surrogate": ({"sur.jsonl": '{"title": "T\\ud800", "abstract": "A"}\n'}, ["sur.jsonl"], "sur.jsonl:1", "invalid \\u escape"),
+    "duplicate title": (
+        {"good.jsonl": GOOD, "dup.txt": "\n good paper \nAgain.\n"}, ["good.jsonl", "dup.txt"], "dup.txt:2", "also at {tmp}/good.jsonl:1"
+    ),
+    "duplicate id": (
+        {"good.jsonl": GOOD, "dup.csv": "id,title,abstract\na1,Other,Text.\n"}, ["good.jsonl", "dup.csv"], "dup.csv:2",
+        "id 'a1' is also at {tmp}/good.jsonl:1",
+    ),
+    "unknown extension": ({"dir/ok.txt": "T\nA\n", "dir/notes.md": "# notes"}, ["dir"], "dir/notes.md", "accepted formats: .txt"),
+    "directory of hidden files": ({"hidden/.keep": ""}, ["hidden"], "hidden", "no paper files"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_raises_corpus_error_naming_file_line_and_problem(tmp_path, case):
+    files, load, location, words = BAD_INPUT[case]
+    for name, content in files.items():
+        write(tmp_path / name, content)
+    with pytest.raises(CorpusError) as raised:
+        load_papers([tmp_path / name for name in load])
+    message = str(raised.value)
+    assert message.startswith(f"{tmp_path / location}:"), message
+    assert words.format(tmp=tmp_path) in message, message
+
+
+def test_no_paths_is_an_error():
+    with pytest.raises(CorpusError, match="No paper files given"):
+        load_papers([])
+
+
+# Arbitrary text
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300) | st.lists(
+    st.sampled_from(["", "\n", "\r\n", "{", "}", '"title"', '"abstract"', ":", ",", '"x"', "https://a.b/(c).", "[", "]", "\\u0000", "\ufeff", "1"]),
+    max_size=40).map("".join))
+def test_arbitrary_text_loads_or_raises_corpus_error(tmp_path, text):
+    for name in ("any.txt", "any.jsonl", "any.csv", "any.json"):
+        path = write(tmp_path / name, text)
+        try:
+            papers = load_papers([path])
+        except CorpusError as e:
+            assert str(path) in str(e)
+            continue
+        assert papers and all(paper.title.strip() and paper.abstract.strip() for paper in papers)
+        assert len({paper.paper_id for paper in papers}) == len(papers)
+        assert all(paper.source.startswith(f"{path}:") for paper in papers)
