@@ -23,11 +23,13 @@ MAX_SENTENCES_PER_PAPER = 2
 _CODE_QUESTION = re.compile(
     r"\b(code|github|repo|repository|implementation|source|link|url|project (page|site|website)|website|"
     r"homepage|released?|open[- ]sourced?|download|available)\b", re.IGNORECASE)
+# "Which papers ...", "Is there a method ...", "any work on ...": questions answered by a list of papers.
 _LIST_QUESTION = re.compile(
-    r"\b(which|what|any|are there|list|name)\b.{0,40}\b(papers?|works?|studies|articles|methods|approaches)\b", re.IGNORECASE)
-# Words that name something specific: acronyms and mixed case (DPO, WebRL, nuScenes), or anything with a digit (o1, 4-bit, 70B).
-_SPECIFIC = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.]*[\w]|[A-Za-z0-9])(?![\w-])")
-_GENERIC_SPECIFIC = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a"}
+    r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
+    re.IGNORECASE)
+_WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
+# Acronyms and capitals so common in this field that their absence says nothing.
+_GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms", "gpu"}
 
 
 @dataclass
@@ -47,15 +49,17 @@ class _Scored:
 
 
 def specific_terms(question: str) -> list[str]:
-    """The question's words that name something specific (acronyms, mixed case, numbers)."""
+    """The question's words that name something specific: acronyms, mixed case, numbers, capitalised names."""
     found = []
-    for match in _SPECIFIC.finditer(question):
-        word = match.group(1).strip(".")
-        word = re.sub(r"['’]s$", "", word)
+    sentence_start = True
+    for match in _WORD.finditer(question):
+        word = re.sub(r"['’]s$", "", match.group(1).strip("."))
+        preceding = question[: match.start()].rstrip()
+        sentence_start = not preceding or preceding[-1] in ".?!:;\n"
         uppers = sum(c.isupper() for c in word)
-        if word.lower() in _GENERIC_SPECIFIC:
+        if word.lower() in _GENERIC_NAMES or len(word) < 2 and not word.isdigit():
             continue
-        if any(c.isdigit() for c in word) or uppers >= 2 or (uppers == 1 and not word[0].isupper() and len(word) > 1):
+        if any(c.isdigit() for c in word) or uppers >= 2 or (uppers == 1 and (not word[0].isupper() or not sentence_start)):
             found.append(word)
     return list(dict.fromkeys(found))
 
@@ -65,6 +69,10 @@ def mentions(text: str, term: str) -> bool:
     stem = re.sub(r"s$", "", term) if len(term) > 3 else term
     pattern = re.escape(stem).replace(r"\-", r"[\s\-]?").replace(r"\ ", r"[\s\-]?")
     return re.search(rf"(?<![A-Za-z0-9]){pattern}s?(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
+
+
+def _quoted(terms_: list[str]) -> str:
+    return ", ".join(f"“{t}”" for t in terms_)
 
 
 def is_code_question(question: str) -> bool:
@@ -102,24 +110,36 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank) -> Dra
     top = ranked[0]
     top_score = best_by_paper[top.paper_id][0].score
 
-    evidence = " ".join(f"{hit.title} {hit.abstract}" for hit in ranked[:3])
-    missing = [term for term in specific_terms(question) if not mentions(evidence, term)]
-    if top_score < MIN_EVIDENCE_SCORE or missing:
-        reason = (f"None of the closest papers mentions {', '.join(repr(m) for m in missing)}." if missing
-                  else "The closest abstracts do not address the question closely enough.")
+    named = specific_terms(question)
+    text_of = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in ranked}
+    missing = [term for term in named if not any(mentions(text_of[hit.paper_id], term) for hit in ranked[:3])]
+    is_list = bool(_LIST_QUESTION.search(question))
+    # A paper that names everything the question names is strong evidence even when the wording differs.
+    named_match = bool(named) and not missing and all(mentions(text_of[top.paper_id], term) for term in named)
+    notes = []
+    if missing and not is_list:
+        reason = f"None of the closest papers mentions {_quoted(missing)}."
         return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
+    if top_score < MIN_EVIDENCE_SCORE and not named_match:
+        reason = "The closest abstracts do not address the question closely enough."
+        return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
+    if missing:
+        notes.append(f"No retrieved paper mentions {_quoted(missing)}; the answer covers the rest of the question.")
 
     if is_code_question(question):
         return _link_answer(top, best_by_paper[top.paper_id])
 
+    present = [term for term in named if term not in missing]
     chosen = [top]
-    if _LIST_QUESTION.search(question) or len(ranked) > 1:
-        for hit in ranked[1:]:
-            if len(chosen) >= MAX_PAPERS:
-                break
-            if best_by_paper[hit.paper_id][0].score >= SECOND_PAPER_RATIO * top_score:
-                chosen.append(hit)
-    return _compose(chosen, best_by_paper, top_score)
+    for hit in ranked[1:]:
+        if len(chosen) >= MAX_PAPERS:
+            break
+        names_all = bool(present) and all(mentions(text_of[hit.paper_id], term) for term in present)
+        if best_by_paper[hit.paper_id][0].score >= SECOND_PAPER_RATIO * top_score or (is_list and names_all):
+            chosen.append(hit)
+    draft = _compose(chosen, best_by_paper, top_score)
+    draft.notes.extend(notes)
+    return draft
 
 
 def _quote(scored: list[_Scored], top_score: float, limit: int) -> list[Sentence]:

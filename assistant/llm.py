@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Callable, TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -255,6 +255,25 @@ def chat_model_from(settings: Settings) -> ChatModel | None:
         max_retries=settings.llm_max_retries,
         max_tokens=settings.llm_max_tokens,
     )
+
+
+def embedding_client(settings: Settings) -> Callable[[str, list[str]], list[list[float]]]:
+    """embed(model, texts) -> vectors through the configured OpenAI(-compatible) server, errors as LLMError."""
+    if not settings.llm_enabled:
+        raise LLMError("ASSISTANT_EMBEDDING_BACKEND=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL); set it, or use the local embedder.")
+    chat = chat_model_from(settings)
+    assert isinstance(chat, OpenAIChatModel)
+
+    def embed(model: str, texts: list[str]) -> list[list[float]]:
+        try:
+            response = chat._client.embeddings.create(model=model, input=texts)
+        except openai.OpenAIError as exc:
+            error = chat._error(exc)
+        else:
+            return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+        raise error
+
+    return embed
 
 
 def _stream_failure(exc: openai.OpenAIError, timeout: float) -> str:
