@@ -96,7 +96,7 @@ def ask(question: str, *, history: History = None, k: int | None = None, paper_i
         settings: Settings | None = None, llm: ChatModel | None | object = _UNSET) -> Answer:
     """Answer a question from the collection, citing a paper for every claim."""
     answer = None
-    for item in ask_stream(question, history=history, k=k, paper_ids=paper_ids, settings=settings, llm=llm):
+    for item in _answer(question, history=history, k=k, paper_ids=paper_ids, settings=settings, llm=llm, stream=False):
         if isinstance(item, Answer):
             answer = item
     assert answer is not None
@@ -109,6 +109,11 @@ def ask_stream(question: str, *, history: History = None, k: int | None = None, 
 
     llm: a ChatModel, None to answer offline, or left out to use the one the settings configure.
     """
+    return _answer(question, history=history, k=k, paper_ids=paper_ids, settings=settings, llm=llm, stream=True)
+
+
+def _answer(question: str, *, history: History, k: int | None, paper_ids: list[str] | None, settings: Settings | None,
+            llm: ChatModel | None | object, stream: bool) -> Iterator[str | Answer]:
     started = time.perf_counter()
     settings = settings or get_settings()
     chat: ChatModel | None = chat_model_from(settings) if llm is _UNSET else llm  # type: ignore[assignment]
@@ -125,7 +130,7 @@ def ask_stream(question: str, *, history: History = None, k: int | None = None, 
     draft = extractive_answer(standalone, hits, services.bank)
     answer: Answer | None = None
     if chat is not None and hits:
-        answer = yield from _llm_answer(standalone, hits, chat, services, settings, notes, draft)
+        answer = yield from _llm_answer(standalone, hits, chat, services, settings, notes, stream)
     if answer is None:
         yield draft.text
         answer = _from_draft(draft, hits, notes)
@@ -142,7 +147,7 @@ def _from_draft(draft: Draft, hits: list[Hit], notes: list[str]) -> Answer:
 
 
 def _llm_answer(question: str, hits: list[Hit], chat: ChatModel, services: Services, settings: Settings,
-                notes: list[str], draft: Draft) -> Iterator[str]:
+                notes: list[str], stream: bool) -> Iterator[str]:
     """Stream the LLM's answer and check its citations; None (after a note) when the offline answer must stand in."""
     used = _fit_sources(hits, settings)
     messages = [
@@ -153,9 +158,11 @@ def _llm_answer(question: str, hits: list[Hit], chat: ChatModel, services: Servi
     reply: ChatReply | None = None
     streamed = False
     try:
-        for item in chat.stream(messages):
+        for item in chat.stream(messages) if stream else [chat.complete(messages)]:
             if isinstance(item, ChatReply):
                 reply = item
+                if not stream:
+                    yield reply.text
             elif item:
                 streamed = True
                 yield item

@@ -30,6 +30,13 @@ def llm_settings(seeded_settings, base_url: str, **extra):
         "llm_timeout": 1.0, "llm_max_retries": 1, **extra})
 
 
+def final(stream) -> Answer:
+    """The Answer that ends an ask_stream."""
+    items = list(stream)
+    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1])
+    return items[-1]
+
+
 def assert_valid(answer: Answer) -> None:
     retrieved = {hit.paper_id for hit in answer.sources}
     assert answer.text
@@ -38,6 +45,14 @@ def assert_valid(answer: Answer) -> None:
     assert markers <= {c.number for c in answer.citations}
     assert answer.abstained or answer.citations
     assert SENTINEL_KEY not in answer.model_dump_json()
+
+
+def test_non_streaming_llm_answer(server, seeded_settings):
+    server.reply("WebPilot uses MCTS for web tasks [1]. Agent Q guides search with MCTS [2].", prompt_tokens=800, completion_tokens=18)
+    answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url))
+    assert answer.mode == "llm" and answer.usage.prompt_tokens == 800 and len(answer.citations) == 2
+    assert server.requests[0].body.get("stream") in (None, False)
+    assert_valid(answer)
 
 
 def test_streams_an_llm_answer_whose_citations_are_valid(server, seeded_settings):
@@ -56,7 +71,7 @@ def test_streams_an_llm_answer_whose_citations_are_valid(server, seeded_settings
 
 def test_rate_limit_with_retry_after_then_success(server, seeded_settings):
     server.status(429, headers={"Retry-After": "1", **FAST_RETRY})
-    server.stream(["WebPilot uses MCTS [1]."])
+    server.reply("WebPilot uses MCTS [1].")
     answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url))
     assert answer.mode == "llm" and len(server.requests) == 2
     assert_valid(answer)
@@ -77,7 +92,9 @@ def test_faults_fall_back_to_the_offline_answer_with_a_note(server, seeded_setti
         server.malformed(["WebPilot uses "])
     elif fault == "401":
         server.status(401, body={"error": {"message": f"Incorrect API key provided: {SENTINEL_KEY[:12]}****"}})
-    answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url))
+    run = ask_stream if fault in ("cut", "malformed") else ask
+    answer = run(MCTS, settings=llm_settings(seeded_settings, server.base_url))
+    answer = final(answer) if run is ask_stream else answer
     assert answer.mode == "extractive"
     assert any("offline answer" in note for note in answer.notes)
     if fault == "401":
@@ -97,7 +114,7 @@ def test_connection_refused_falls_back(seeded_settings):
 
 
 def test_a_reply_without_citations_is_not_presented_as_cited(server, seeded_settings):
-    server.stream(["Several papers use tree search for web agents."])
+    server.reply("Several papers use tree search for web agents.")
     answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url))
     assert answer.mode == "extractive"
     assert any("cited none of the sources" in note for note in answer.notes)
@@ -106,14 +123,14 @@ def test_a_reply_without_citations_is_not_presented_as_cited(server, seeded_sett
 
 def test_a_reply_citing_sources_that_do_not_exist_is_cleaned(server, seeded_settings):
     server.stream(["WebPilot uses MCTS [1]. Another paper does too [42]."])
-    answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url))
+    answer = final(ask_stream(MCTS, settings=llm_settings(seeded_settings, server.base_url)))
     assert answer.mode == "llm" and "[42]" not in answer.text
     assert any("[42]" in note for note in answer.notes)
     assert_valid(answer)
 
 
 def test_the_llm_can_abstain(server, seeded_settings):
-    server.stream([NO_ANSWER])
+    server.reply(NO_ANSWER)
     answer = ask("Is there work on federated learning across hospitals?", settings=llm_settings(seeded_settings, server.base_url))
     assert answer.abstained and answer.mode == "llm"
     assert_valid(answer)
@@ -121,7 +138,7 @@ def test_the_llm_can_abstain(server, seeded_settings):
 
 def test_non_streaming_complete_is_used_to_rewrite_follow_ups(server, seeded_settings):
     server.reply("Where is the code for DAFormer?")
-    server.stream(["The code is at https://github.com/lhoyer/DAFormer [1]."])
+    server.reply("The code is at https://github.com/lhoyer/DAFormer [1].")
     history = [{"role": "user", "content": "Tell me about DAFormer."}, {"role": "assistant", "content": "It is a UDA method [1]."}]
     answer = ask("where's its code?", history=history, settings=llm_settings(seeded_settings, server.base_url))
     assert answer.standalone_question == "Where is the code for DAFormer?"
