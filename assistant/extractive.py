@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.evidence import Sentence, SentenceBank, term_overlap, terms
+from assistant.names import is_acronym, mentions, specific_terms
 from assistant.models import Citation, Hit
 from assistant.prompts import NO_ANSWER
 
@@ -18,6 +19,10 @@ MIN_EVIDENCE_SCORE = 0.42
 # Another paper joins the answer when its best sentence scores at least this share of the best one.
 SECOND_PAPER_RATIO = 0.82
 MAX_PAPERS = 4
+# Added to a sentence's score for naming what the question names (share of its names) ...
+NAME_BONUS = 0.3
+# ... and for holding a number when the question asks for one.
+NUMBER_BONUS = 0.1
 MAX_SENTENCES_PER_PAPER = 2
 
 _CODE_QUESTION = re.compile(
@@ -27,9 +32,13 @@ _CODE_QUESTION = re.compile(
 _LIST_QUESTION = re.compile(
     r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
     re.IGNORECASE)
-_WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
-# Acronyms and capitals so common in this field that their absence says nothing.
-_GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms", "gpu"}
+# "How many ...", "what percentage ...", "by how much ...": the answer must be a figure.
+_QUANTITY_QUESTION = re.compile(
+    r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
+    r"accuracy|score|win rate|success rate|rate)|in what percentage)\b", re.IGNORECASE)
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
+    r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -45,30 +54,8 @@ class Draft:
 @dataclass(frozen=True)
 class _Scored:
     sentence: Sentence
-    score: float
-
-
-def specific_terms(question: str) -> list[str]:
-    """The question's words that name something specific: acronyms, mixed case, numbers, capitalised names."""
-    found = []
-    sentence_start = True
-    for match in _WORD.finditer(question):
-        word = re.sub(r"['’]s$", "", match.group(1).strip("."))
-        preceding = question[: match.start()].rstrip()
-        sentence_start = not preceding or preceding[-1] in ".?!:;\n"
-        uppers = sum(c.isupper() for c in word)
-        if word.lower() in _GENERIC_NAMES or len(word) < 2 and not word.isdigit():
-            continue
-        if any(c.isdigit() for c in word) or uppers >= 2 or (uppers == 1 and (not word[0].isupper() or not sentence_start)):
-            found.append(word)
-    return list(dict.fromkeys(found))
-
-
-def mentions(text: str, term: str) -> bool:
-    """Whether text mentions term, ignoring case, a plural s and hyphen/space variants."""
-    stem = re.sub(r"s$", "", term) if len(term) > 3 else term
-    pattern = re.escape(stem).replace(r"\-", r"[\s\-]?").replace(r"\ ", r"[\s\-]?")
-    return re.search(rf"(?<![A-Za-z0-9]){pattern}s?(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
+    score: float  # for ranking: base plus bonuses for names and numbers
+    base: float  # cosine plus shared words: what the evidence threshold is judged on
 
 
 def _quoted(terms_: list[str]) -> str:
@@ -79,12 +66,23 @@ def is_code_question(question: str) -> bool:
     return bool(_CODE_QUESTION.search(question))
 
 
-def _score_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence]) -> list[_Scored]:
+def _has_quantity(text: str) -> bool:
+    return bool(re.search(r"\d", text) or _NUMBER_WORDS.search(text))
+
+
+def _score_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence], named: list[str],
+                     quantity: bool) -> list[_Scored]:
+    """Sentences best first: cosine to the question, plus shared words, names of the question, and numbers when asked for."""
     question_terms = terms(question)
     scored = []
     for sentence in sentences:
-        cosine = float(np.dot(question_vector, sentence.vector))
-        scored.append(_Scored(sentence, cosine + OVERLAP_WEIGHT * term_overlap(question_terms, sentence.text)))
+        base = float(np.dot(question_vector, sentence.vector)) + OVERLAP_WEIGHT * term_overlap(question_terms, sentence.text)
+        score = base
+        if named:
+            score += NAME_BONUS * sum(mentions(sentence.text, term) for term in named) / len(named)
+        if quantity and _has_quantity(sentence.text):
+            score += NUMBER_BONUS
+        scored.append(_Scored(sentence, score, base))
     return sorted(scored, key=lambda s: -s.score)
 
 
@@ -102,26 +100,38 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank) -> Dra
         return Draft(text=NO_ANSWER, abstained=True, notes=["No paper in the index matched the question."])
     question_vector = bank.embedder.embed([question])[0]
     sentences = bank.sentences(hits)
-    best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, [])) for hit in hits}
-    ranked = sorted((hit for hit in hits if best_by_paper[hit.paper_id]),
-                    key=lambda hit: -(best_by_paper[hit.paper_id][0].score + 0.5 * hit.score))
+    named = specific_terms(question)
+    ranking_names = [name for name in named if not is_acronym(name)]  # acronyms are matched well by BM25 already
+    quantity = bool(_QUANTITY_QUESTION.search(question))
+    best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, []), ranking_names, quantity)
+                     for hit in hits}
+    text_of = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in hits}
+
+    def paper_score(hit: Hit) -> float:
+        names = sum(mentions(text_of[hit.paper_id], n) for n in ranking_names) / len(ranking_names) if ranking_names else 0.0
+        return best_by_paper[hit.paper_id][0].score + 0.5 * hit.score + NAME_BONUS * names
+
+    ranked = sorted((hit for hit in hits if best_by_paper[hit.paper_id]), key=lambda hit: -paper_score(hit))
     if not ranked:
         return Draft(text=NO_ANSWER + closest_papers_text(hits), abstained=True)
     top = ranked[0]
     top_score = best_by_paper[top.paper_id][0].score
+    evidence_score = max(s.base for s in best_by_paper[top.paper_id])
 
-    named = specific_terms(question)
-    text_of = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in ranked}
     missing = [term for term in named if not any(mentions(text_of[hit.paper_id], term) for hit in ranked[:3])]
     is_list = bool(_LIST_QUESTION.search(question))
-    # A paper that names everything the question names is strong evidence even when the wording differs.
-    named_match = bool(named) and not missing and all(mentions(text_of[top.paper_id], term) for term in named)
+    # A paper that names what the question names is strong evidence even when the wording differs.
+    present = [term for term in named if term not in missing]
+    named_match = bool(present) and all(mentions(text_of[top.paper_id], term) for term in present)
     notes = []
     if missing and not is_list:
         reason = f"None of the closest papers mentions {_quoted(missing)}."
         return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
-    if top_score < MIN_EVIDENCE_SCORE and not named_match:
+    if evidence_score < MIN_EVIDENCE_SCORE and not named_match:
         reason = "The closest abstracts do not address the question closely enough."
+        return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
+    if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
+        reason = f"The closest paper, *{top.title}*, reports no figure that answers it."
         return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
     if missing:
         notes.append(f"No retrieved paper mentions {_quoted(missing)}; the answer covers the rest of the question.")
@@ -129,7 +139,6 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank) -> Dra
     if is_code_question(question):
         return _link_answer(top, best_by_paper[top.paper_id])
 
-    present = [term for term in named if term not in missing]
     chosen = [top]
     for hit in ranked[1:]:
         if len(chosen) >= MAX_PAPERS:

@@ -13,6 +13,7 @@ from assistant.config import Settings, get_settings
 from assistant.indexing import refresh_lexical
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import ChunkMatch, Hit
+from assistant.names import has_inner_capitals, mentions, specific_terms
 from assistant.store import ChunkRecord, PaperStore, Snapshot
 
 Method = Literal["fused", "dense", "lexical"]
@@ -24,6 +25,9 @@ Method = Literal["fused", "dense", "lexical"]
 LEXICAL_WEIGHT_PER_TERM = 1.5
 MIN_LEXICAL_WEIGHT = 0.1
 MAX_LEXICAL_WEIGHT = 0.5
+# Added (times the share of the question's mixed-case names it mentions) to a candidate paper that names them
+# exactly: BM25 lower-cases, so "How does SCoRe work?" would otherwise find the many papers that say "score".
+NAME_WEIGHT = 0.2
 # Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
 DENSE_CANDIDATES_PER_HIT = 8
 
@@ -106,6 +110,8 @@ class Retriever:
         lexical = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else {}
         started = time.perf_counter()
         scores = _fuse(dense, lexical, method, lexical_weight(question))
+        if method == "fused":
+            _boost_named(scores, question, state.snapshot)
         ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         hits = [self._hit(pid, scores[pid], dense.get(pid, []), lexical.get(pid, []), state.snapshot) for pid in ranked]
         timings.fusion_ms = (time.perf_counter() - started) * 1000
@@ -121,6 +127,17 @@ class Retriever:
                                                   text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))
         return Hit(paper_id=paper_id, title=paper.title, score=round(score, 4), urls=paper.urls, abstract=paper.abstract,
                    chunks=list(matches.values()))
+
+
+def _boost_named(scores: dict[str, float], question: str, snapshot: Snapshot) -> None:
+    """Raise the candidates that mention the question's mixed-case names exactly (SCoRe, which BM25 reads as 'score')."""
+    names = [name for name in specific_terms(question) if has_inner_capitals(name)]
+    if not names:
+        return
+    for paper_id in scores:
+        paper = snapshot.papers[paper_id]
+        text = f"{paper.title} {paper.abstract}"
+        scores[paper_id] += NAME_WEIGHT * sum(mentions(text, name) for name in names) / len(names)
 
 
 def _is_live(chunk: ChunkRecord, snapshot: Snapshot) -> bool:

@@ -1,0 +1,75 @@
+"""Names in a question (DAFormer, Monte Carlo, GPT-4, nuScenes) and whether a text mentions them."""
+
+from __future__ import annotations
+
+import re
+
+from bm25s.stopwords import STOPWORDS_EN
+
+_WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
+# Acronyms so common in this field that their absence says nothing.
+_GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms"}
+
+# Capitalised at the start of a question without being a name.
+_FUNCTION_WORDS = set(STOPWORDS_EN) | {
+    "what", "which", "who", "whom", "whose", "why", "how", "where", "when", "does", "do", "did", "is", "are", "was",
+    "were", "can", "could", "should", "would", "will", "has", "have", "had", "any", "tell", "show", "list", "give",
+    "find", "explain", "describe", "compare", "summarise", "summarize", "please", "i", "we", "my", "our", "papers", "paper"}
+
+
+def _name_like(word: str, sentence_start: bool) -> bool:
+    uppers = sum(c.isupper() for c in word)
+    return any(c.isdigit() for c in word) or uppers >= 2 or (uppers == 1 and (not word[0].isupper() or not sentence_start))
+
+
+def specific_terms(question: str) -> list[str]:
+    """The question's names: acronyms, mixed case, numbers, capitalised words, and runs of them ("Monte Carlo", "Agent Q")."""
+    words = []
+    for match in _WORD.finditer(question):
+        raw = match.group(1).strip(".")
+        word = re.sub(r"['’]s$", "", raw)
+        preceding = question[: match.start()].rstrip()
+        words.append((word, match.start(), match.end(), not preceding or preceding[-1] in ".?!:;\n", word != raw))
+    found: list[str] = []
+    run: list[str] = []
+    for index, (word, start, end, sentence_start, possessive) in enumerate(words):
+        follows = bool(run) and question[words[index - 1][2] : start] == " "
+        capitalised = word[:1].isupper() and word.lower() not in _FUNCTION_WORDS
+        next_joins = index + 1 < len(words) and question[end : words[index + 1][1]] == " " and words[index + 1][0][:1].isupper()
+        after_number = follows and bool(re.fullmatch(r"[\d.,]+", run[-1]))  # "4 bits", "1.5 Flash": a bare number names nothing alone
+        if (follows and (capitalised or word[:1].isdigit() or after_number)) or _name_like(word, sentence_start) or (capitalised and next_joins and not possessive):
+            run = run + [word] if follows else [word]
+        else:
+            if run:
+                found.append(" ".join(run))
+            run = []
+            continue
+        if possessive:
+            found.append(" ".join(run))
+            run = []
+    if run:
+        found.append(" ".join(run))
+    return list(dict.fromkeys(t for t in found if t.lower() not in _GENERIC_NAMES and (len(t) > 1 or t.isdigit())))
+
+
+def mentions(text: str, term: str) -> bool:
+    """Whether text mentions term: a plural s and hyphen/space variants allowed; a name with capitals
+    (SCoRe, DAFormer) is not matched by a plain lower-case word (score), though other capitalisations are."""
+    stem = re.sub(r"s$", "", term) if len(term) > 3 else term
+    pattern = re.escape(stem).replace(r"\-", r"[\s\-]?").replace(r"\ ", r"[\s\-]?")
+    has_capitals = any(c.isupper() for c in term)
+    for match in re.finditer(rf"(?<![A-Za-z0-9]){pattern}s?(?![A-Za-z0-9])", text, re.IGNORECASE):
+        found = match.group(0)
+        if not has_capitals or any(c.isupper() or c.isdigit() for c in found):
+            return True
+    return False
+
+
+def is_acronym(name: str) -> bool:
+    """DPO, APIs: all capitals (plural s allowed); BM25 already matches these exactly."""
+    return re.fullmatch(r"[A-Z]{2,}s?", name) is not None
+
+
+def has_inner_capitals(name: str) -> bool:
+    """SCoRe, DAFormer, nuScenes, GPT-4-Turbo: case that carries identity, which lower-casing (as BM25 does) loses."""
+    return not is_acronym(name) and any(c.isupper() for c in name[1:]) and any(c.islower() for c in name)
