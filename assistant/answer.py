@@ -13,10 +13,10 @@ from assistant.citations import check_citations
 from assistant.config import Settings, get_settings
 from assistant.errors import LLMError, QuestionError
 from assistant.evidence import SentenceBank
-from assistant.extractive import Draft, closest_papers_text, extractive_answer
+from assistant.extractive import closest_papers_text, extractive_answer
 from assistant.indexing import ingest_paths
 from assistant.llm import ChatModel, ChatReply, Message, chat_model_from
-from assistant.models import Answer, Hit, Timings, Usage
+from assistant.models import Answer, Draft, Hit, Timings
 from assistant.prompts import NO_ANSWER, format_sources, render
 from assistant.retrieval import Retriever
 from assistant.store import PaperStore

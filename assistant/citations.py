@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.evidence import SentenceBank, term_overlap, terms
-from assistant.models import Citation, Hit
+from assistant.models import Citation, Draft, Hit
 from assistant.prompts import NO_ANSWER
 
 # [1], [1, 2], [1][3], [1-2] and the like.
@@ -16,16 +15,6 @@ MARKER = re.compile(r"\[(\s*\d+(?:\s*(?:[,;–-]|and)\s*\d+)*\s*)\]")
 _ABSTAIN = re.compile(
     re.escape(NO_ANSWER.rstrip(".")) + r"|\b(cannot|can't|can not|unable to) (answer|be answered)|\bno (paper|source)s? (in the collection |here )?(answers?|addresses|covers|mentions)",
     re.IGNORECASE)
-
-
-@dataclass
-class CheckedAnswer:
-    """An LLM answer after its citations were checked."""
-
-    text: str
-    citations: list[Citation] = field(default_factory=list)
-    abstained: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def _numbers(group: str) -> list[int]:
@@ -44,7 +33,7 @@ def is_abstention(text: str) -> bool:
     return bool(_ABSTAIN.search(text))
 
 
-def check_citations(text: str, hits: list[Hit], bank: SentenceBank) -> CheckedAnswer:
+def check_citations(text: str, hits: list[Hit], bank: SentenceBank) -> Draft:
     """Keep markers that name a source, renumber them 1..n in order of use, quote each from its abstract."""
     invented: list[int] = []
     order: dict[int, int] = {}  # source number -> citation number
@@ -70,7 +59,7 @@ def check_citations(text: str, hits: list[Hit], bank: SentenceBank) -> CheckedAn
         citations.append(Citation(number=number, paper_id=hit.paper_id, title=hit.title, urls=hit.urls,
                                   quote=quote.text if quote else hit.abstract[:300],
                                   spans=[(quote.start, quote.end)] if quote else []))
-    return CheckedAnswer(text=cleaned, citations=citations, abstained=is_abstention(cleaned) and not citations, notes=notes)
+    return Draft(text=cleaned, citations=citations, abstained=is_abstention(cleaned) and not citations, notes=notes)
 
 
 def _claims_by_citation(text: str) -> dict[int, list[str]]:

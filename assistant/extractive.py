@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.evidence import Sentence, SentenceBank, term_overlap, terms
 from assistant.names import is_acronym, mentions, specific_terms
-from assistant.models import Citation, Hit
+from assistant.models import Citation, Draft, Hit
 from assistant.prompts import NO_ANSWER
 
 # A sentence's score: cosine to the question plus this much x the share of question words it contains.
@@ -39,16 +39,6 @@ _QUANTITY_QUESTION = re.compile(
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
     r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
-
-
-@dataclass
-class Draft:
-    """What the offline answerer produced."""
-
-    text: str
-    citations: list[Citation] = field(default_factory=list)
-    abstained: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -126,13 +116,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank) -> Dra
     notes = []
     if missing and not is_list:
         reason = f"None of the closest papers mentions {_quoted(missing)}."
-        return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
+        return _abstain(reason, ranked)
     if evidence_score < MIN_EVIDENCE_SCORE and not named_match:
         reason = "The closest abstracts do not address the question closely enough."
-        return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
+        return _abstain(reason, ranked)
     if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
         reason = f"The closest paper, *{top.title}*, reports no figure that answers it."
-        return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(ranked)}", abstained=True)
+        return _abstain(reason, ranked)
     if missing:
         notes.append(f"No retrieved paper mentions {_quoted(missing)}; the answer covers the rest of the question.")
 
@@ -149,6 +139,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank) -> Dra
     draft = _compose(chosen, best_by_paper, top_score)
     draft.notes.extend(notes)
     return draft
+
+
+def _abstain(reason: str, closest: list[Hit]) -> Draft:
+    return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(closest)}", abstained=True)
 
 
 def _quote(scored: list[_Scored], top_score: float, limit: int) -> list[Sentence]:

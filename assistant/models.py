@@ -75,6 +75,15 @@ class Citation(BaseModel):
     spans: list[tuple[int, int]] = Field(default_factory=list, description="Character spans of the quote in the abstract.")
 
 
+class Draft(BaseModel):
+    """An answer's body before ask() adds mode, timings and sources: from the offline answerer or a checked LLM reply."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    notes: list[str] = Field(default_factory=list)
+
+
 class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
