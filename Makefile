@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed
 .PHONY: setup run test test-llm ingest eval bench clean
 
 setup: $(STAMP)
+	@# An editable install made before the package existed maps `assistant` to nothing: check, and repair.
+	@$(BIN)/python -c "from assistant import ask" 2>/dev/null || $(BIN)/python -m pip install -q --no-deps -e .
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -127,7 +127,7 @@ def _answer(question: str, *, history: History, k: int | None, paper_ids: list[s
     retrieve_ms = (time.perf_counter() - t0) * 1000
 
     t0 = time.perf_counter()
-    draft = extractive_answer(standalone, hits, services.bank)
+    draft = extractive_answer(standalone, hits, services.bank, restricted=bool(paper_ids))
     answer: Answer | None = None
     if chat is not None and hits:
         answer = yield from _llm_answer(standalone, hits, chat, services, settings, notes, stream)

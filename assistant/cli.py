@@ -13,10 +13,7 @@ from assistant.errors import AssistantError
 
 
 def _settings() -> Settings:
-    try:
-        return get_settings()
-    except Exception as error:  # pydantic's ValidationError: a bad ASSISTANT_* value
-        raise click.ClickException(f"Bad setting: {error}. Check your environment and .env against .env.example.") from None
+    return get_settings()
 
 
 class _Group(click.Group):

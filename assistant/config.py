@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,5 +69,18 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once; a bad value is a ConfigError naming the setting."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(f"{_env_name(e['loc'])}: {e['msg']}" for e in error.errors(include_url=False, include_input=False))
+        raise ConfigError(f"Bad setting ({problems}). Check your environment and .env against .env.example.") from None
+
+
+def _env_name(location: tuple) -> str:
+    """The environment variable behind a settings field (what the user has to fix)."""
+    if not location:
+        return "settings"
+    field = str(location[0])
+    unprefixed = {"openai_api_key", "openai_base_url", "chroma_host", "chroma_port"}
+    return field.upper() if field in unprefixed else f"ASSISTANT_{field.upper()}"

@@ -19,3 +19,7 @@ class QuestionError(AssistantError):
 
 class LLMError(AssistantError):
     """The LLM server failed or rejected the request."""
+
+
+class ConfigError(AssistantError):
+    """A setting with a value that cannot be used."""

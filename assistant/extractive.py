@@ -36,6 +36,7 @@ _LIST_QUESTION = re.compile(
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
     r"accuracy|score|win rate|success rate|rate)|in what percentage)\b", re.IGNORECASE)
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]~$<>|#]")
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
     r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
@@ -49,7 +50,7 @@ class _Scored:
 
 
 def _quoted(terms_: list[str]) -> str:
-    return ", ".join(f"“{t}”" for t in terms_)
+    return ", ".join(f"“{escape_markdown(t)}”" for t in terms_)
 
 
 def is_code_question(question: str) -> bool:
@@ -80,12 +81,20 @@ def closest_papers_text(hits: list[Hit], limit: int = 3) -> str:
     """A short list of the closest papers, for an abstention."""
     if not hits:
         return ""
-    lines = "\n".join(f"- {hit.title}" for hit in hits[:limit])
+    lines = "\n".join(f"- {escape_markdown(hit.title)}" for hit in hits[:limit])
     return f"\n\nThe closest papers in the collection:\n{lines}"
 
 
-def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank) -> Draft:
-    """Quote and cite the best evidence among the hits, or abstain when it does not answer the question."""
+def escape_markdown(text: str) -> str:
+    """Text from an abstract, safe inside markdown: no stray emphasis, math, links or markers like [3]."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+
+
+def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, restricted: bool = False) -> Draft:
+    """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
+
+    restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
+    """
     if not hits:
         return Draft(text=NO_ANSWER, abstained=True, notes=["No paper in the index matched the question."])
     question_vector = bank.embedder.embed([question])[0]
@@ -117,11 +126,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank) -> Dra
     if missing and not is_list:
         reason = f"None of the closest papers mentions {_quoted(missing)}."
         return _abstain(reason, ranked)
-    if evidence_score < MIN_EVIDENCE_SCORE and not named_match:
+    if evidence_score < MIN_EVIDENCE_SCORE and not named_match and not restricted:
         reason = "The closest abstracts do not address the question closely enough."
         return _abstain(reason, ranked)
     if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
-        reason = f"The closest paper, *{top.title}*, reports no figure that answers it."
+        reason = f"The closest paper, *{escape_markdown(top.title)}*, reports no figure that answers it."
         return _abstain(reason, ranked)
     if missing:
         notes.append(f"No retrieved paper mentions {_quoted(missing)}; the answer covers the rest of the question.")
@@ -166,9 +175,9 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], top_sco
         citations.append(_citation(number, hit, _quote(best_by_paper[hit.paper_id], top_score, limit)))
     if len(citations) == 1:
         only = citations[0]
-        text = f"From *{only.title}* [1]:\n\n> {only.quote} [1]"
+        text = f"From *{escape_markdown(only.title)}* [1]:\n\n> {escape_markdown(only.quote)} [1]"
     else:
-        lines = [f"- **{c.title}** [{c.number}]: {c.quote} [{c.number}]" for c in citations]
+        lines = [f"- **{escape_markdown(c.title)}** [{c.number}]: {escape_markdown(c.quote)} [{c.number}]" for c in citations]
         text = f"{len(citations)} papers in the collection bear on this:\n\n" + "\n".join(lines)
     return Draft(text=text, citations=citations)
 
@@ -180,7 +189,7 @@ def _link_answer(hit: Hit, scored: list[_Scored]) -> Draft:
     citation = _citation(1, hit, quoted)
     if hit.urls:
         links = ", ".join(hit.urls)
-        text = f"*{hit.title}* [1] links to: {links} [1]\n\n> {citation.quote} [1]"
+        text = f"*{escape_markdown(hit.title)}* [1] links to: {links} [1]\n\n> {escape_markdown(citation.quote)} [1]"
     else:
-        text = f"The abstract of *{hit.title}* [1] gives no link to code or a project page.\n\n> {citation.quote} [1]"
+        text = f"The abstract of *{escape_markdown(hit.title)}* [1] gives no link to code or a project page.\n\n> {escape_markdown(citation.quote)} [1]"
     return Draft(text=text, citations=[citation])

@@ -1,0 +1,151 @@
+"""End to end in a real browser: `streamlit run ui/app.py` as a subprocess, driven with headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import load_papers
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "ui" / "app.py"
+SEEDS_DIR = ROOT / "seeds"
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+if CHROMIUM is None:
+    pytest.skip("Chromium is not installed (/usr/bin/chromium or `chromium` on PATH)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the Python playwright package is not installed")
+
+QUESTION = "which papers study self-correction in LLMs?"
+STARTUP_SECONDS = 60
+FIRST_ANSWER_MS = 180_000  # the first run builds the index before the chat appears
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(data_dir: Path) -> dict[str, str]:
+    """This environment without any key, server or assistant setting, pointed at data_dir."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("ASSISTANT_", "OPENAI_", "CHROMA_"))}
+    env["ASSISTANT_DATA_DIR"] = str(data_dir)
+    # Serve this checkout's `assistant`, whatever the venv's editable install points at.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def app_url(tmp_path: Path):
+    """The app served on a free port, offline, on an empty index; stopped by its pid afterwards."""
+    port = free_port()
+    log = tmp_path / "streamlit.log"
+    command = [str(Path(sys.executable).parent / "streamlit"), "run", str(APP), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with log.open("w") as output:
+        # cwd is the test's own directory, so no developer .env is read.
+        process = subprocess.Popen(command, cwd=tmp_path, env=server_env(tmp_path / "data"),
+                                   stdout=output, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(url, process, log)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@pytest.fixture
+def page():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 900})
+        finally:
+            browser.close()
+
+
+# The chat scrolls smoothly (and sticks to its bottom while it grows): wait until an element stays put for 1 s.
+SETTLED = """id => {
+    const top = document.getElementById(id).getBoundingClientRect().top;
+    window.__still = top === window.__lastTop ? (window.__still || 0) + 1 : 0;
+    window.__lastTop = top;
+    return window.__still >= 20;
+}"""
+
+
+def settle(page, anchor: str) -> None:
+    page.wait_for_function(SETTLED, arg=anchor, polling=50)
+
+
+def in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def test_a_question_in_the_browser_gets_an_answer_with_source_cards(app_url: str, page, tmp_path: Path) -> None:
+    titles = {paper.title for paper in load_papers([SEEDS_DIR])}
+    page.goto(app_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=FIRST_ANSWER_MS)
+    box.fill(QUESTION)
+    box.press("Enter")
+
+    cards = page.locator("h3[id^='source-1-']")
+    cards.first.wait_for(timeout=FIRST_ANSWER_MS)
+    # The download button comes last in the script and is enabled once there is a conversation: the run is over.
+    sync_api.expect(page.get_by_test_id("stDownloadButton").get_by_role("button")).to_be_enabled(timeout=FIRST_ANSWER_MS)
+
+    headings = [re.sub(r"^\[\d+\]\s*", "", text).strip() for text in cards.all_inner_texts()]
+    assert headings and set(headings) <= titles
+    answer = page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    assert headings[0] in answer  # the answer names the paper its first card shows
+    assert ":orange-background[" not in answer and "\\" not in answer  # highlights and escapes are rendered
+
+    # A marker link scrolls its card into view: from the top of the chat, [3] (or the last card) is below the fold.
+    number = min(3, len(headings))
+    anchor = f"source-1-{number}"
+    target = page.locator(f"#{anchor}")
+    settle(page, anchor)
+    page.get_by_test_id("stMainBlockContainer").evaluate("element => element.scrollIntoView({block: 'start'})")
+    settle(page, anchor)
+    page.screenshot(path=tmp_path / "answer.png")
+    assert number == 1 or not in_viewport(page, target)
+    page.locator(f"a[href='#{anchor}']").first.click()
+    page.wait_for_url(re.compile(f"#{anchor}$"))
+    settle(page, anchor)
+    assert in_viewport(page, target)
+    page.screenshot(path=tmp_path / "after-marker-click.png")

@@ -1,0 +1,395 @@
+"""The Streamlit app, run in-process with AppTest against an index the app builds on its first run."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import assistant
+from assistant import Answer, Citation, Hit, Settings, get_settings, list_papers
+from assistant.errors import LLMError, StoreError
+from assistant.models import Timings, Usage
+from fakes import BrokenStreamChatModel, FakeChatModel
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "ui" / "app.py"  # absolute: AppTest resolves a relative path against the calling file, not the cwd
+sys.path.insert(0, str(APP.parent))  # where the app's own helper module lives, as under `streamlit run`
+
+import render  # noqa: E402
+
+SELF_CORRECTION = "which papers study self-correction in LLMs?"
+ABSTAINS = "Is there work on federated learning across hospitals with differential privacy guarantees?"
+RL_SELF_CORRECT = "training-language-models-to-self-correct-via-reinforcement"
+OFFLINE_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "CHROMA_PORT")
+
+
+def offline(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
+    """Point the assistant at data_dir, with no key, no server and no .env."""
+    for name in OFFLINE_ENV + ("ASSISTANT_CHROMA_HOST", "ASSISTANT_CHROMA_PORT", "ASSISTANT_OPENAI_API_KEY",
+                               "ASSISTANT_OPENAI_BASE_URL"):
+        mp.delenv(name, raising=False)
+    mp.setitem(Settings.model_config, "env_file", None)
+    mp.setenv("ASSISTANT_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory):
+    """The app's first run on an empty index, which builds it; later tests reuse that index."""
+    data_dir = tmp_path_factory.mktemp("ui-index")
+    with pytest.MonkeyPatch.context() as mp:
+        offline(mp, data_dir)
+        app = AppTest.from_file(str(APP), default_timeout=120).run()
+    get_settings.cache_clear()
+    return data_dir, app
+
+
+@pytest.fixture
+def app(first_run, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """A fresh session of the app on the module's index, offline (set after conftest's per-test isolation)."""
+    offline(monkeypatch, first_run[0])
+    return AppTest.from_file(str(APP), default_timeout=120).run()
+
+
+def ask(app: AppTest, question: str) -> AppTest:
+    return app.chat_input[0].set_value(question).run()
+
+
+def unescape(markdown: str) -> str:
+    """Markdown the app escaped, back to the plain text a reader sees."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
+
+
+def source_cards(app: AppTest) -> dict[str, str]:
+    """anchor -> card title (without its [n]) of every source card on the page."""
+    cards = {}
+    for heading in app.get("subheader"):
+        if heading.proto.anchor.startswith("source-"):
+            cards[heading.proto.anchor] = re.sub(r"^\[\d+\] ", "", unescape(heading.value))
+    return cards
+
+
+def assert_clean(app: AppTest) -> None:
+    assert not app.exception, [e.message for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+
+
+def last_answer(app: AppTest) -> Answer:
+    return app.session_state["messages"][-1]["answer"]
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+
+def test_first_run_builds_the_index_then_shows_the_chat(first_run) -> None:
+    _, app = first_run
+    assert_clean(app)
+    assert any("Built the index" in s.value and "72 added" in s.value for s in app.success)
+    assert len(app.chat_input) == 1
+    assert "72 papers" in " ".join(c.value for c in app.sidebar.caption)
+    assert "Offline" in " ".join(c.value for c in app.sidebar.caption)
+
+
+def test_the_sidebar_says_a_key_is_configured_but_never_shows_it(first_run, monkeypatch: pytest.MonkeyPatch) -> None:
+    offline(monkeypatch, first_run[0])
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-do-not-show-1234")
+    monkeypatch.setenv("ASSISTANT_LLM_MODEL", "gpt-test-mini")
+    get_settings.cache_clear()
+
+    app = AppTest.from_file(str(APP), default_timeout=120).run()
+
+    assert_clean(app)
+    sidebar = unescape(" ".join(c.value for c in app.sidebar.caption))
+    assert "LLM: gpt-test-mini · API key configured" in sidebar
+    everything = " ".join(str(getattr(node, "value", "")) for node in app.get("caption") + app.get("markdown"))
+    assert "do-not-show" not in everything and "do-not-show" not in sidebar
+
+
+def test_a_question_gets_an_answer_with_numbered_source_cards(app: AppTest) -> None:
+    ask(app, SELF_CORRECTION)
+
+    assert_clean(app)
+    assert [m.name for m in app.chat_message] == ["user", "assistant"]
+    answer = last_answer(app)
+    titles = {paper.title for paper in list_papers()}
+    cards = source_cards(app)
+    assert list(cards) == [f"source-1-{c.number}" for c in answer.citations] and cards
+    assert set(cards.values()) <= titles
+    assert [cards[f"source-1-{c.number}"] for c in answer.citations] == [c.title for c in answer.citations]
+    reply = app.chat_message[1]
+    assert "](#source-1-1)" in reply.markdown[0].value  # the marker links to its card
+    assert any(":orange-background[**" in m.value for m in reply.markdown)  # the quote is highlighted
+    assert "offline: extractive" in unescape(reply.caption[0].value)
+
+
+def test_the_highlight_in_a_card_is_the_cited_quote(app: AppTest) -> None:
+    ask(app, "where's the code for DAFormer?")
+
+    assert_clean(app)
+    citation = last_answer(app).citations[0]
+    highlighted = [unescape(m) for md in app.chat_message[1].markdown
+                   for m in re.findall(r":orange-background\[\*\*(.*?)\*\*\]", md.value)]
+    assert citation.quote in highlighted
+    assert "https://github.com/lhoyer/DAFormer" in " ".join(md.value for md in app.chat_message[1].markdown)
+
+
+def test_an_abstention_shows_the_closest_papers_instead_of_sources(app: AppTest) -> None:
+    ask(app, ABSTAINS)
+
+    assert_clean(app)
+    answer = last_answer(app)
+    assert answer.abstained and answer.sources
+    assert source_cards(app) == {}
+    shown = " ".join(unescape(md.value) for md in app.chat_message[1].markdown)
+    assert "Closest papers in the collection" in shown
+    assert all(hit.title in shown for hit in answer.sources)
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_an_empty_question_shows_a_message_and_asks_nothing(app: AppTest, question: str) -> None:
+    ask(app, question)
+
+    assert not app.exception
+    assert [w.value for w in app.warning] == ["The question is empty: type a question about the papers."]
+    assert app.session_state["messages"] == []
+    assert not app.chat_message
+
+
+def test_an_unreachable_store_shows_its_message_at_startup(first_run, monkeypatch: pytest.MonkeyPatch) -> None:
+    offline(monkeypatch, first_run[0])
+    monkeypatch.setenv("ASSISTANT_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("ASSISTANT_CHROMA_PORT", "9")  # discard: nothing listens there
+    get_settings.cache_clear()
+
+    app = AppTest.from_file(str(APP), default_timeout=120).run()
+
+    assert not app.exception
+    assert len(app.error) == 1
+    assert "127.0.0.1:9" in app.error[0].value and "chroma run" in app.error[0].value
+    assert not app.chat_input
+
+
+def test_an_assistant_error_while_answering_is_shown_and_kept_in_the_chat(app: AppTest, monkeypatch) -> None:
+    def unreachable(settings):
+        raise StoreError("The index went away: run `assistant ingest` to rebuild it.")
+
+    monkeypatch.setattr("assistant.answer.get_services", unreachable)
+    ask(app, SELF_CORRECTION)
+
+    assert not app.exception
+    assert [e.value for e in app.chat_message[1].error] == ["The index went away: run `assistant ingest` to rebuild it."]
+    app.run()  # the error stays in the conversation on the next run
+    assert [e.value for e in app.error] == ["The index went away: run `assistant ingest` to rebuild it."]
+
+
+def test_an_unexpected_error_shows_a_short_message_without_a_traceback(app: AppTest, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail that means nothing to a reader")
+
+    monkeypatch.setattr(assistant, "ask_stream", broken)
+    ask(app, SELF_CORRECTION)
+
+    assert not app.exception
+    message = app.error[0].value
+    assert "RuntimeError" in message
+    assert "internal detail" not in message and "Traceback" not in message
+
+
+def test_restricting_the_search_to_one_paper_cites_only_that_paper(app: AppTest) -> None:
+    app.sidebar.multiselect[0].set_value([RL_SELF_CORRECT]).run()
+    ask(app, SELF_CORRECTION)
+
+    assert_clean(app)
+    answer = last_answer(app)
+    assert answer.citations
+    assert {c.paper_id for c in answer.citations} == {RL_SELF_CORRECT}
+    assert {hit.paper_id for hit in answer.sources} == {RL_SELF_CORRECT}
+    assert set(source_cards(app).values()) == {"Training Language Models to Self-Correct via Reinforcement Learning"}
+
+
+def test_a_follow_up_passes_the_conversation_so_far(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict] = []
+    real = assistant.ask_stream
+
+    def spy(question, **kwargs):
+        calls.append({"question": question, **kwargs})
+        return real(question, **kwargs)
+
+    monkeypatch.setattr(assistant, "ask_stream", spy)
+    ask(app, SELF_CORRECTION)
+    ask(app, "Which of them uses reinforcement learning?")
+
+    assert_clean(app)
+    assert calls[0]["history"] == []
+    first_text = app.session_state["messages"][1]["answer"].text
+    assert calls[1]["history"] == [{"role": "user", "content": SELF_CORRECTION}, {"role": "assistant", "content": first_text}]
+    assert [m.name for m in app.chat_message] == ["user", "assistant", "user", "assistant"]
+    assert source_cards(app)  # cards of both answers, with distinct anchors
+    assert any(anchor.startswith("source-3-") for anchor in source_cards(app))
+
+
+def test_the_top_k_slider_sets_how_many_papers_are_retrieved(app: AppTest, monkeypatch) -> None:
+    calls: list[dict] = []
+    real = assistant.ask_stream
+    monkeypatch.setattr(assistant, "ask_stream", lambda q, **kw: calls.append(kw) or real(q, **kw))
+    app.sidebar.slider[0].set_value(2).run()
+    ask(app, SELF_CORRECTION)
+
+    assert_clean(app)
+    assert calls[0]["k"] == 2
+    assert len(last_answer(app).sources) <= 2
+
+
+def test_llm_answers_show_the_model_and_tokens(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeChatModel("Self-correction is trained with reinforcement learning [1].")
+    monkeypatch.setattr("assistant.answer.chat_model_from", lambda settings: fake)
+    ask(app, SELF_CORRECTION)
+
+    assert_clean(app)
+    answer = last_answer(app)
+    assert answer.mode == "llm"
+    status = unescape(app.chat_message[1].caption[0].value)
+    assert "LLM: fake-model" in status and "tokens" in status
+    assert source_cards(app)
+
+
+def test_llm_fallback_notes_are_shown(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("assistant.answer.chat_model_from", lambda settings: BrokenStreamChatModel("Partial answer"))
+    ask(app, SELF_CORRECTION)
+
+    assert_clean(app)
+    answer = last_answer(app)
+    assert answer.mode == "extractive" and answer.notes
+    shown = [w.value for w in app.chat_message[1].warning]
+    assert shown == answer.notes
+    assert any("offline answer" in note for note in shown)
+
+
+def test_the_download_holds_the_conversation_and_its_references(app: AppTest) -> None:
+    assert app.sidebar.download_button[0].proto.disabled  # nothing to download yet
+    ask(app, SELF_CORRECTION)
+
+    assert_clean(app)
+    assert not app.sidebar.download_button[0].proto.disabled
+    document = render.conversation_markdown(app.session_state["messages"])
+    answer = last_answer(app)
+    assert SELF_CORRECTION in document and answer.text.strip() in document
+    assert "#### References" in document
+    for citation in answer.citations:
+        assert f"{citation.number}. {citation.title}" in document
+
+
+def test_new_chat_empties_the_conversation(app: AppTest) -> None:
+    ask(app, SELF_CORRECTION)
+    app.sidebar.button[0].click().run()
+
+    assert app.session_state["messages"] == []
+    assert not app.chat_message
+
+
+def test_the_papers_view_searches_titles_and_shows_related_papers(app: AppTest) -> None:
+    app.sidebar.radio[0].set_value("Papers").run()
+    app.text_input(key="paper_search").input("daformer").run()
+
+    assert_clean(app)
+    assert app.selectbox(key="paper_choice").options == [
+        "DAFormer: Improving Network Architectures and Training Strategies for Domain-Adaptive Semantic Segmentation"]
+    shown = " ".join(unescape(md.value) for md in app.markdown)
+    assert "The implementation is available at https://github.com/lhoyer/DAFormer." in shown
+    related = [b for b in app.button if (b.key or "").startswith("open-")]
+    assert len(related) == 5
+    titles = {paper.paper_id: paper.title for paper in list_papers()}
+    assert all(unescape(b.label) == titles[b.key.removeprefix("open-")] for b in related)
+
+    related[0].click().run()
+    assert app.selectbox(key="paper_choice").value == related[0].key.removeprefix("open-")
+
+
+def test_ask_about_this_paper_restricts_the_chat_to_it(app: AppTest) -> None:
+    app.sidebar.radio[0].set_value("Papers").run()
+    app.text_input(key="paper_search").input("self-correct via reinforcement").run()
+    next(b for b in app.button if b.label == "Ask about this paper").click().run()
+
+    assert app.sidebar.radio[0].value == "Chat"
+    assert app.sidebar.multiselect[0].value == [RL_SELF_CORRECT]
+    assert len(app.chat_input) == 1
+
+
+# -- the text it renders ------------------------------------------------------------------------
+
+
+def test_escaping_leaves_nothing_for_markdown_html_math_or_shortcodes_to_read() -> None:
+    hostile = "<img src=x onerror=alert(1)> **bold** $x^2$ :red[red] :smile: [link](javascript:alert(1)) `code`\n# head"
+    escaped = render.escape_markdown(hostile)
+
+    assert unescape(escaped) == hostile.replace("\n", " ")
+    assert re.search(r"(?<!\\)[<*$\[\]`#]", escaped) is None  # every special character is backslash-escaped
+    assert ":\u200bsmile" in escaped  # an emoji shortcode is broken up, as it is read after unescaping
+
+
+def test_highlight_marks_the_spans_and_keeps_the_text() -> None:
+    abstract = "First sentence (with [brackets]). The quoted one, 50% better. Last one."
+    start = abstract.index("The quoted")
+    end = abstract.index(" Last")
+
+    markdown = render.highlight(abstract, [(start, end), (start + 4, end - 2)])  # overlapping spans merge
+
+    assert re.findall(r":orange-background\[\*\*(.*?)\*\*\]", markdown) == [render.escape_markdown(abstract[start:end])]
+    plain = unescape(re.sub(r":(?:orange-background|gray)\[(?:\*\*)?(.*?)(?:\*\*)?\](?= |$)", r"\1", markdown))
+    assert plain == abstract
+
+
+def test_titles_and_quotes_inside_an_answer_are_shown_as_written() -> None:
+    text = "From *ReST-MCTS*: Tree Search* [1]:\n\n> It costs $5 and <b>$6</b>. [1]"
+
+    markdown = render.answer_markdown(text, ["ReST-MCTS*: Tree Search", "It costs $5 and <b>$6</b>."])
+
+    assert markdown == ("From *ReST\\-MCTS\\*\\: Tree Search* [1]:\n\n"
+                        "> It costs \\$5 and \\<b\\>\\$6\\<\\/b\\>\\. [1]")
+    # The rest stays Markdown, without math, HTML or emoji shortcodes.
+    assert render.answer_markdown("**Pay** $5 <i>x</i> :smile:") == "**Pay** \\$5 \\<i>x\\</i> :\u200bsmile:"
+    assert render.defuse_markdown("Run `chroma run --path <dir>` for $5") == "Run `chroma run --path <dir>` for \\$5"
+
+
+def test_only_markers_with_a_card_become_links() -> None:
+    text = "A [1] and [2][3], not [7], not [x](y)."
+
+    linked = render.link_markers(text, 4, [1, 2, 3])
+
+    assert linked == ("A [\\[1\\]](#source-4-1) and [\\[2\\]](#source-4-2)[\\[3\\]](#source-4-3), "
+                      "not [7], not [x](y).")
+
+
+def test_links_are_http_only_and_percent_encoded() -> None:
+    shown = render.links_markdown(["https://github.com/a/b (c)", "javascript:alert(1)"])
+
+    assert "(<https://github.com/a/b%20%28c%29>)" in shown
+    assert "](javascript" not in shown and "javascript\\:alert\\(1\\)" in shown
+
+
+def test_the_markdown_export_lists_references_after_each_answer() -> None:
+    citation = Citation(number=1, paper_id="p", title="A Paper", urls=["https://x.org"], quote="It works.", spans=[(0, 9)])
+    answer = Answer(question="Does it work?", text="It works [1].", citations=[citation], mode="llm", model="m",
+                    usage=Usage(prompt_tokens=5, completion_tokens=3), timings=Timings(total_ms=1200),
+                    notes=["A note."])
+    abstained = Answer(question="Q2", text="No paper.", abstained=True, sources=[Hit(paper_id="h", title="Near", score=0.3)])
+    messages = [{"role": "user", "content": "Does it work?"}, {"role": "assistant", "answer": answer},
+                {"role": "user", "content": "Q2"}, {"role": "assistant", "answer": abstained},
+                {"role": "user", "content": "Q3"}, {"role": "assistant", "error": "Boom: do X."}]
+
+    document = render.conversation_markdown(messages)
+
+    assert document.index("Does it work?") < document.index("It works [1].") < document.index("#### References")
+    assert "1. A Paper — https://x.org\n   > It works." in document
+    assert "LLM: m · 1.2 s · 5 prompt + 3 completion tokens" in document
+    assert "> Note: A note." in document
+    assert "#### Closest papers\n\n- Near" in document
+    assert "**Error:** Boom: do X." in document
+    assert render.chat_history(messages) == [{"role": "user", "content": "Does it work?"},
+                                             {"role": "assistant", "content": "It works [1]."},
+                                             {"role": "user", "content": "Q2"},
+                                             {"role": "assistant", "content": "No paper."}]

@@ -1,0 +1,168 @@
+"""Pure text helpers of the web UI: escaping, highlighting, marker links, status lines, the Markdown export.
+
+Nothing here imports Streamlit, so the tests can check the text the app renders.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any, Iterable
+from urllib.parse import quote
+
+from assistant import Answer, Citation
+
+HIGHLIGHT = "orange-background"
+CONTEXT = "gray"
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, which also stops Streamlit's
+# extras ($math$, :color[directives]) from reading anything in untrusted text.
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# A Streamlit emoji or icon shortcode (:rocket:, :material/home:) is read after unescaping, so a zero-width
+# space is put after its first colon instead.
+_SHORTCODE = re.compile(r":(?=[\w/+-]+:)")
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+_MARKER = re.compile(r"(?<!\[)\[(\d+)\](?!\()")
+
+
+def escape_markdown(text: str) -> str:
+    """Text from an abstract or a model as inert Markdown: shown literally, on one line, never as HTML."""
+    text = _SHORTCODE.sub(":\u200b", text)
+    return _PUNCTUATION.sub(r"\\\1", re.sub(r"\s+", " ", text))
+
+
+def answer_markdown(text: str, literals: Iterable[str] = ()) -> str:
+    """An answer's Markdown, with the literals it quotes (titles, sentences) shown exactly and no math or HTML read."""
+    wanted = sorted({literal for literal in literals if literal.strip()}, key=len, reverse=True)
+    if not wanted:
+        return defuse_markdown(text)
+    pieces, position = [], 0
+    for match in re.finditer("|".join(map(re.escape, wanted)), text):
+        pieces.append(defuse_markdown(text[position:match.start()]))
+        pieces.append(escape_markdown(match.group(0)))
+        position = match.end()
+    pieces.append(defuse_markdown(text[position:]))
+    return "".join(pieces)
+
+
+def defuse_markdown(markdown: str) -> str:
+    """Markdown kept, but $ is no math, < no HTML and :name: no emoji; `code spans` are left as they are."""
+    parts = _CODE_SPAN.split(markdown)
+    for i in range(0, len(parts), 2):  # the odd parts are the code spans
+        text = _SHORTCODE.sub(":\u200b", parts[i])
+        parts[i] = text.replace("\\$", "$").replace("$", "\\$").replace("<", "\\<")
+    return "".join(parts)
+
+
+def source_anchor(message_index: int, number: int) -> str:
+    """The HTML id of source card [number] under message message_index."""
+    return f"source-{message_index}-{number}"
+
+
+def link_markers(text: str, message_index: int, numbers: Iterable[int]) -> str:
+    """Turn each marker [n] with a source card into a link that scrolls to the card."""
+    valid = set(numbers)
+
+    def replace(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number not in valid:
+            return match.group(0)
+        return f"[\\[{number}\\]](#{source_anchor(message_index, number)})"
+
+    return _MARKER.sub(replace, text)
+
+
+def merge_spans(spans: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Spans clamped to the text, sorted, overlapping ones joined, empty ones dropped."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((max(0, s), min(length, e)) for s, e in spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(abstract: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The abstract as Markdown: the spans highlighted and bold, the rest in grey so the quote stands out."""
+    pieces, position = [], 0
+    for start, end in merge_spans(spans, len(abstract)):
+        pieces.append(_styled(abstract[position:start], CONTEXT))
+        pieces.append(_styled(abstract[start:end], HIGHLIGHT, bold=True))
+        position = end
+    pieces.append(_styled(abstract[position:], CONTEXT))
+    return "".join(pieces).strip()
+
+
+def _styled(text: str, style: str, bold: bool = False) -> str:
+    """text inside a Streamlit :style[...] directive; its outer whitespace stays outside, as bold must hug words."""
+    core = text.strip()
+    if not core:
+        return " " if text else ""
+    inner = f"**{escape_markdown(core)}**" if bold else escape_markdown(core)
+    lead = " " if text[0].isspace() else ""
+    trail = " " if text[-1].isspace() else ""
+    return f"{lead}:{style}[{inner}]{trail}"
+
+
+def links_markdown(urls: Iterable[str]) -> str:
+    """The paper's web links as Markdown links; anything that is not http(s) is shown as text."""
+    shown = []
+    for url in urls:
+        if re.match(r"https?://", url, re.IGNORECASE):
+            href = quote(url, safe=":/?#[]@!$&'*+,;=%~-._")  # spaces, <, >, ( and ) are percent-encoded
+            shown.append(f"[{escape_markdown(url)}](<{href}>)")
+        else:
+            shown.append(escape_markdown(url))
+    return " · ".join(shown)
+
+
+def status_line(answer: Answer) -> str:
+    """Mode, time taken and, for an LLM answer, tokens: one short line."""
+    seconds = answer.timings.total_ms / 1000
+    if answer.mode == "llm":
+        parts = [f"LLM: {answer.model or 'unknown model'}", f"{seconds:.1f} s",
+                 f"{answer.usage.prompt_tokens} prompt + {answer.usage.completion_tokens} completion tokens"]
+    else:
+        parts = ["offline: extractive", f"{seconds:.1f} s"]
+    return " · ".join(parts)
+
+
+def chat_history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The conversation as ask_stream wants it: answered turns only, as role/content pairs."""
+    history: list[dict[str, str]] = []
+    for question, reply in zip(messages, messages[1:]):
+        if question["role"] == "user" and reply["role"] == "assistant" and reply.get("answer") is not None:
+            history.append({"role": "user", "content": question["content"]})
+            history.append({"role": "assistant", "content": reply["answer"].text})
+    return history
+
+
+def _reference(citation: Citation) -> str:
+    line = f"{citation.number}. {citation.title}"
+    if citation.urls:
+        line += " — " + ", ".join(citation.urls)
+    quote_lines = "\n".join(f"   > {row}" for row in citation.quote.splitlines() if row.strip())
+    return f"{line}\n{quote_lines}" if quote_lines else line
+
+
+def conversation_markdown(messages: list[dict[str, Any]]) -> str:
+    """The conversation as a Markdown document; each answer is followed by the references its markers point to."""
+    parts = ["# Paper Assistant conversation"]
+    for message in messages:
+        if message["role"] == "user":
+            parts.append(f"## Question\n\n{message['content'].strip()}")
+            continue
+        answer: Answer | None = message.get("answer")
+        if answer is None:
+            parts.append(f"**Error:** {message.get('error', 'no answer')}")
+            continue
+        parts.append(f"### Answer\n\n{answer.text.strip()}\n\n*{status_line(answer)}*")
+        if answer.notes:
+            parts.append("\n".join(f"> Note: {note}" for note in answer.notes))
+        if answer.citations:
+            parts.append("#### References\n\n" + "\n".join(_reference(c) for c in answer.citations))
+        elif answer.abstained and answer.sources:
+            parts.append("#### Closest papers\n\n" + "\n".join(f"- {hit.title}" for hit in answer.sources))
+    return "\n\n".join(parts) + "\n"
