@@ -36,6 +36,10 @@ _LIST_QUESTION = re.compile(
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
     r"accuracy|score|win rate|success rate|rate)|in what percentage)\b", re.IGNORECASE)
+# Words of "which papers use/study/propose ..." that say nothing about the topic (stemmed, as terms() gives them).
+_GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
+                       "propose proposes research article articles collection here there any which what list name find show "
+                       "model models learning")
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]~$<>|#]")
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
@@ -138,12 +142,15 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if is_code_question(question):
         return _link_answer(top, best_by_paper[top.paper_id])
 
+    topic = terms(question) - _GENERIC_TERMS
     chosen = [top]
     for hit in ranked[1:]:
         if len(chosen) >= MAX_PAPERS:
             break
+        # For "which papers ..." a paper also belongs when it names all the question names or holds all its topic words.
         names_all = bool(present) and all(mentions(text_of[hit.paper_id], term) for term in present)
-        if best_by_paper[hit.paper_id][0].score >= SECOND_PAPER_RATIO * top_score or (is_list and names_all):
+        topic_all = len(topic) >= 1 and topic <= terms(text_of[hit.paper_id])
+        if best_by_paper[hit.paper_id][0].score >= SECOND_PAPER_RATIO * top_score or (is_list and (names_all or topic_all)):
             chosen.append(hit)
     draft = _compose(chosen, best_by_paper, top_score)
     draft.notes.extend(notes)
@@ -175,9 +182,9 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], top_sco
         citations.append(_citation(number, hit, _quote(best_by_paper[hit.paper_id], top_score, limit)))
     if len(citations) == 1:
         only = citations[0]
-        text = f"From *{escape_markdown(only.title)}* [1]:\n\n> {escape_markdown(only.quote)} [1]"
+        text = f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]"
     else:
-        lines = [f"- **{escape_markdown(c.title)}** [{c.number}]: {escape_markdown(c.quote)} [{c.number}]" for c in citations]
+        lines = [f"- **{escape_markdown(c.title)}**: {escape_markdown(c.quote)} [{c.number}]" for c in citations]
         text = f"{len(citations)} papers in the collection bear on this:\n\n" + "\n".join(lines)
     return Draft(text=text, citations=citations)
 
@@ -189,7 +196,7 @@ def _link_answer(hit: Hit, scored: list[_Scored]) -> Draft:
     citation = _citation(1, hit, quoted)
     if hit.urls:
         links = ", ".join(hit.urls)
-        text = f"*{escape_markdown(hit.title)}* [1] links to: {links} [1]\n\n> {escape_markdown(citation.quote)} [1]"
+        text = f"*{escape_markdown(hit.title)}* links to: {links} [1]\n\n> {escape_markdown(citation.quote)} [1]"
     else:
         text = f"The abstract of *{escape_markdown(hit.title)}* [1] gives no link to code or a project page.\n\n> {escape_markdown(citation.quote)} [1]"
     return Draft(text=text, citations=[citation])
