@@ -10,6 +10,7 @@ import click
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
+from assistant.evaluation import eval_command
 
 
 def _settings() -> Settings:
@@ -140,6 +141,8 @@ def stats() -> None:
     llm = f"LLM ({s.llm_model})" if s.llm_configured else "offline extractive (no OPENAI_API_KEY / OPENAI_BASE_URL)"
     click.echo(f"papers:   {s.papers}\nchunks:   {s.chunks}\nembedder: {s.embedder}\nindex:    {s.location}\nanswers:  {llm}")
 
+
+main.add_command(eval_command)
 
 if __name__ == "__main__":
     main()

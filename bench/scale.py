@@ -1,0 +1,167 @@
+"""Scale benchmark: the 72 seed papers hidden among synthetic abstracts, for growing collection sizes N.
+
+    .venv/bin/python bench/scale.py --n 1000 [--n 10000 ...] [--out bench/results/] [--keep]
+
+The synthetic papers are made deterministically (seeded RNG) from the seeds' own material: sentences of
+real abstracts with a third of their words swapped for seed vocabulary and some words moved, under titles
+shuffled together from seed-title words. So they are on the same topics as the real papers (hard
+distractors) without copying any of them. Per N: ingest throughput against the bare embedder, index size
+on disk, query latency, and whether the dev-set questions still find their real papers (hit@5).
+Results are merged by N into OUT/scale.json, and OUT/scale.png plots them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.chunking import chunk_paper, sentence_spans
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.corpus import load_papers
+from assistant.evaluation import gold_paper_ids, load_questions, percentiles, retrieval_metrics
+from assistant.models import Paper
+
+DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "questions.jsonl"
+RAW_SAMPLE_PAPERS = 100  # papers whose chunks are embedded bare, to measure the embedder's own rate
+
+
+def synthetic_papers(real: list[Paper], count: int, seed: int = 0) -> list[Paper]:
+    """count made-up papers, recombined from the real ones' sentences and title words."""
+    rng = random.Random(seed)
+    sentences = [paper.abstract[s:e] for paper in real for s, e in sentence_spans(paper.abstract)]
+    vocabulary = sorted({w for paper in real for w in paper.abstract.split() if w.isalpha() and len(w) > 3})
+    title_words = sorted({w.strip(":,") for paper in real for w in paper.title.split() if len(w.strip(":,")) > 2})
+    taken = {paper.title.casefold() for paper in real}
+    papers = []
+    for number in range(count):
+        title = " ".join(rng.sample(title_words, rng.randint(5, 10)))
+        while title.casefold() in taken:
+            title += f" {rng.choice(title_words)}"
+        taken.add(title.casefold())
+        abstract = " ".join(_garble(rng.choice(sentences), vocabulary, rng) for _ in range(rng.randint(4, 9)))
+        papers.append(Paper(paper_id=f"synthetic-{number:06d}", title=title, abstract=abstract, source="synthetic"))
+    return papers
+
+
+def _garble(sentence: str, vocabulary: list[str], rng: random.Random) -> str:
+    words = sentence.split()
+    for position in rng.sample(range(len(words)), len(words) // 3):
+        words[position] = rng.choice(vocabulary)
+    for _ in range(len(words) // 4):
+        i, j = rng.randrange(len(words)), rng.randrange(len(words))
+        words[i], words[j] = words[j], words[i]
+    return " ".join(words)
+
+
+def measure(n: int, real: list[Paper], questions, base: Path, seed: int) -> dict:
+    """Build an index of n papers (the real ones included) and time it, size it and query it."""
+    from assistant.answer import ask, get_services
+    from assistant.embedding import get_embedder
+    from assistant.indexing import ingest_papers
+
+    settings = Settings(_env_file=None, data_dir=base / f"n{n}")
+    papers = real + synthetic_papers(real, max(0, n - len(real)), seed)
+    random.Random(seed).shuffle(papers)
+    embedder = get_embedder(settings)
+    embedder.embed(["warm up"])
+
+    report = ingest_papers(papers, settings)
+    sample = random.Random(seed).sample(papers, min(len(papers), RAW_SAMPLE_PAPERS))
+    chunks = [c.embed_text for p in sample for c in chunk_paper(p, settings.chunk_tokens, settings.chunk_overlap, settings.tokenizer_encoding)]
+    started = time.perf_counter()
+    embedder.embed(chunks)
+    raw_rate = len(chunks) / (time.perf_counter() - started)
+    size = sum(f.stat().st_size for f in Path(settings.data_dir).rglob("*") if f.is_file())
+
+    services = get_services(settings)
+    started = time.perf_counter()
+    snapshot = services.retriever.state().snapshot  # loads the catalog and BM25 once
+    load_ms = (time.perf_counter() - started) * 1000
+    gold = gold_paper_ids(questions, {pid: paper.title for pid, paper in snapshot.papers.items()})
+    rankings, retrieve_ms, ask_ms = {}, [], []
+    for question in questions:
+        started = time.perf_counter()
+        rankings[question.id] = [hit.paper_id for hit in services.retriever.retrieve(question.question, k=10)]
+        retrieve_ms.append((time.perf_counter() - started) * 1000)
+        ask_ms.append(ask(question.question, settings=settings, llm=None).timings.total_ms)
+    metrics = retrieval_metrics(rankings, gold, {q.id: q.type for q in questions})["overall"]
+    missed = [qid for qid, ids in gold.items() if ids and not set(rankings[qid][:5]) & set(ids)]
+    latency = percentiles({"retrieve": retrieve_ms, "ask": ask_ms})
+    return {
+        "n": len(papers), "chunks": report.chunks_total, "ingest_s": round(report.seconds, 1),
+        "ingest_chunks_per_s": round(report.chunks_written / report.seconds, 1), "raw_embedder_chunks_per_s": round(raw_rate, 1),
+        "index_mb": round(size / 2**20, 1), "catalog_and_bm25_load_ms": round(load_ms, 1),
+        "retrieve_ms": latency["retrieve"], "ask_ms": latency["ask"], "hit@5": metrics["hit@5"], "mrr": metrics["mrr"],
+        "missed_at_5": missed,
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def plot(results: list[dict], path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    ns = [r["n"] for r in results]
+    figure = Figure(figsize=(10, 4), layout="constrained")
+    latency, quality = figure.subplots(1, 2)
+    for key, label, color in (("retrieve_ms", "retrieve", "tab:blue"), ("ask_ms", "ask (first time per question)", "tab:green")):
+        latency.plot(ns, [r[key]["p50"] for r in results], marker="o", color=color, label=f"{label} p50")
+        latency.plot(ns, [r[key]["p95"] for r in results], marker="s", color=color, linestyle="--", label=f"{label} p95")
+    latency.set(xscale="log", yscale="log", xlabel="papers in the collection (N)", ylabel="ms", title="Query latency (offline)")
+    latency.legend(fontsize=8)
+    quality.plot(ns, [r["hit@5"] for r in results], marker="o", label="hit@5 (fused)")
+    quality.plot(ns, [r["mrr"] for r in results], marker="s", label="MRR (fused)")
+    quality.set(xscale="log", ylim=(0, 1.05), xlabel="papers in the collection (N)", title="Dev questions finding their real papers")
+    quality.legend(fontsize=8)
+    for axis in (latency, quality):
+        axis.grid(alpha=0.3, which="both")
+    figure.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, action="append", help="Collection size (repeatable); default 1000.")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results", help="Where scale.json and scale.png go.")
+    parser.add_argument("--questions", type=Path, default=DEV_QUESTIONS, help="Question file with gold titles among the seeds.")
+    parser.add_argument("--seed", type=int, default=0, help="RNG seed of the synthetic collection.")
+    parser.add_argument("--data-dir", type=Path, default=None, help="Where the indexes are built (default: a temporary directory).")
+    parser.add_argument("--keep", action="store_true", help="Keep the indexes instead of deleting them.")
+    args = parser.parse_args()
+
+    settings = Settings(_env_file=None)
+    real = load_papers([settings.seeds_dir])
+    questions = load_questions(args.questions)
+    base = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-scale-", dir="/tmp"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    results_path = args.out / "scale.json"
+    results = {r["n"]: r for r in json.loads(results_path.read_text())} if results_path.exists() else {}
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; indexes under {base}")
+    try:
+        for n in args.n or [1000]:
+            started = time.perf_counter()
+            result = measure(n, real, questions, base, args.seed)
+            result["run_s"] = round(time.perf_counter() - started, 1)
+            results[result["n"]] = result
+            print(json.dumps(result))
+            print(f"N={result['n']}: {result['chunks']} chunks, ingest {result['ingest_s']} s = {result['ingest_chunks_per_s']} chunks/s "
+                  f"(bare embedder {result['raw_embedder_chunks_per_s']} chunks/s, ratio "
+                  f"{result['ingest_chunks_per_s'] / result['raw_embedder_chunks_per_s']:.2f}); index {result['index_mb']} MB; "
+                  f"retrieve p50/p95 {result['retrieve_ms']['p50']}/{result['retrieve_ms']['p95']} ms, "
+                  f"ask p50/p95 {result['ask_ms']['p50']}/{result['ask_ms']['p95']} ms; hit@5 {result['hit@5']}; "
+                  f"whole run {result['run_s']} s", flush=True)
+            ordered = [results[k] for k in sorted(results)]
+            results_path.write_text(json.dumps(ordered, indent=2) + "\n")
+            plot(ordered, args.out / "scale.png")
+    finally:
+        if not args.keep and args.data_dir is None:
+            shutil.rmtree(base, ignore_errors=True)
+    print(f"Wrote {results_path} and {args.out / 'scale.png'}")
+
+
+if __name__ == "__main__":
+    main()
