@@ -36,6 +36,7 @@ class Services:
     store: PaperStore
     retriever: Retriever
     bank: SentenceBank
+    ready: bool = False  # the index was found non-empty once; not asked again on every question
 
 
 _services: dict[tuple, Services] = {}
@@ -52,7 +53,9 @@ def get_services(settings: Settings) -> Services:
             store = PaperStore(settings)
             services = Services(store, Retriever(settings, store), SentenceBank(store.embedder))
             _services[key] = services
-    ensure_index(services.store)
+    if not services.ready:
+        ensure_index(services.store)
+        services.ready = True
     return services
 
 
@@ -127,7 +130,8 @@ def _answer(question: str, *, history: History, k: int | None, paper_ids: list[s
     retrieve_ms = (time.perf_counter() - t0) * 1000
 
     t0 = time.perf_counter()
-    draft = extractive_answer(standalone, hits, services.bank, restricted=bool(paper_ids))
+    draft = extractive_answer(standalone, hits, services.bank, restricted=bool(paper_ids),
+                              question_vector=services.retriever.embed_query(standalone))
     answer: Answer | None = None
     if chat is not None and hits:
         answer = yield from _llm_answer(standalone, hits, chat, services, settings, notes, stream)

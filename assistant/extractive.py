@@ -94,14 +94,16 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
 
 
-def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, restricted: bool = False) -> Draft:
+def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, restricted: bool = False,
+                      question_vector: np.ndarray | None = None) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
     restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
     """
     if not hits:
         return Draft(text=NO_ANSWER, abstained=True, notes=["No paper in the index matched the question."])
-    question_vector = bank.embedder.embed([question])[0]
+    if question_vector is None:
+        question_vector = bank.embedder.embed([question])[0]
     sentences = bank.sentences(hits)
     named = specific_terms(question)
     ranking_names = [name for name in named if not is_acronym(name)]  # acronyms are matched well by BM25 already

@@ -57,6 +57,19 @@ class Retriever:
         self.store = store or PaperStore(self.settings)
         self._state: _State | None = None
         self._lock = threading.Lock()
+        self._query_vectors: dict[str, np.ndarray] = {}
+
+    def embed_query(self, question: str) -> np.ndarray:
+        """The question's vector; recent questions are remembered, so answering does not embed them again."""
+        with self._lock:
+            vector = self._query_vectors.get(question)
+        if vector is None:
+            vector = self.store.embedder.embed([question])[0]
+            with self._lock:
+                if len(self._query_vectors) >= 512:
+                    self._query_vectors.pop(next(iter(self._query_vectors)))
+                self._query_vectors[question] = vector
+        return vector
 
     def state(self) -> _State:
         """The catalog and BM25 index for the store's current version (reloaded when an ingest has published)."""
@@ -75,7 +88,7 @@ class Retriever:
 
     def _dense(self, question: str, state: _State, n_papers: int, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
         started = time.perf_counter()
-        vector = self.store.embedder.embed([question])[0]
+        vector = self.embed_query(question)
         timings.embed_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         records = self.store.query_chunks(vector, n_papers * DENSE_CANDIDATES_PER_HIT, paper_ids)
