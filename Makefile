@@ -38,6 +38,7 @@ eval: setup
 bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ask.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -11,7 +12,9 @@ from assistant.corpus import load_papers
 from assistant.errors import AssistantError
 from assistant.lexical import LexicalIndex
 from assistant.models import Paper
-from assistant.store import IngestReport, PaperStore
+from assistant.store import DamagedIndexError, IngestReport, PaperStore
+
+log = logging.getLogger(__name__)
 
 
 def lexical_dir(settings: Settings) -> Path:
@@ -31,8 +34,8 @@ def refresh_lexical(store: PaperStore) -> LexicalIndex:
     index = LexicalIndex(live, snapshot.version)
     try:
         index.save(directory)
-    except OSError:
-        pass  # a read-only data dir still answers; the index is rebuilt in memory next time
+    except OSError as error:  # a read-only or full data dir still answers; the index is rebuilt in memory next time
+        log.warning("Could not save the BM25 index to %s (%s); it is kept in memory only.", directory, error)
     return index
 
 
@@ -47,9 +50,19 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
 
     if rebuild:
         staging = PaperStore(settings.model_copy(update={"collection": f"{settings.collection}--rebuild"}), store.embedder)
-        staging.drop()  # leftovers of a rebuild that was killed
-        report = staging.ingest(papers, chunker=chunker, sync=True, progress=progress, on_plan=on_plan)
-        store.replace_with(staging)
+
+        def build() -> IngestReport:
+            staging.drop()  # leftovers of a rebuild that was killed
+            built = staging.ingest(papers, chunker=chunker, sync=True, progress=progress, on_plan=on_plan)
+            store.replace_with(staging)
+            return built
+
+        try:
+            report = build()
+        except DamagedIndexError:  # nothing in the old files can be kept: set them aside and build anew
+            moved = store.set_aside()
+            report = build()
+            report.notes.append(f"The damaged index was moved to {moved}.")
         report.added, report.updated, report.unchanged = report.added + report.updated, [], []
     else:
         report = store.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan)

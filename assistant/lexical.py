@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
+import time
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +18,8 @@ import Stemmer
 from assistant.store import ChunkRecord
 
 _stem_lock = threading.Lock()
+# A writer's unfinished folder is left alone this long (another process may still be writing it), then removed.
+_STALE_TMP_SECONDS = 3600
 
 
 @lru_cache(maxsize=1)
@@ -53,29 +58,64 @@ class LexicalIndex:
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
     def save(self, directory: Path) -> None:
-        """Write the index atomically: a reader sees the old one or the new one, never half."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        self._retriever.save(str(tmp)) if self.chunks else tmp.mkdir(parents=True)
-        meta = {"version": self.version, "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
-        (tmp / "chunks.json").write_text(json.dumps(meta))
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        """Write the index to directory/<version>; a finished version folder is never changed, only removed.
+
+        Readers load one finished folder, so two writers (an ingest, and a question in another process)
+        saving at the same time can never mix their files; older versions are removed afterwards.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        final = directory / _folder_name(self.version)
+        if not (final / "chunks.json").exists():
+            tmp = directory / f".{final.name}.tmp-{uuid.uuid4().hex}"
+            try:
+                self._retriever.save(str(tmp)) if self.chunks else tmp.mkdir()
+                meta = {"version": self.version, "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
+                (tmp / "chunks.json").write_text(json.dumps(meta))
+                try:
+                    tmp.rename(final)
+                except OSError:
+                    if not (final / "chunks.json").exists():  # else another writer finished the same version first
+                        raise
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        _remove_others(directory, keep=final.name)
 
     @classmethod
-    def load(cls, directory: Path, version: str, documents: dict[str, str] | None = None) -> "LexicalIndex | None":
-        """The saved index if it was built for this version, else None."""
+    def load(cls, directory: Path, version: str) -> "LexicalIndex | None":
+        """The saved index if one was built for this version, else None."""
+        folder = directory / _folder_name(version)
         try:
-            meta = json.loads((directory / "chunks.json").read_text())
+            meta = json.loads((folder / "chunks.json").read_text())
             if meta.get("version") != version:
                 return None
             chunks = [ChunkRecord(cid, pid, h, i, s, e, "") for cid, pid, h, i, s, e in meta["chunks"]]
-            retriever = bm25s.BM25.load(str(directory)) if chunks else None
+            retriever = bm25s.BM25.load(str(folder)) if chunks else None
+            if retriever is not None and getattr(retriever, "scores", {}).get("num_docs", len(chunks)) != len(chunks):
+                return None
             return cls(chunks, version, retriever)
         except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing or damaged: the caller rebuilds it from the store
+            return None  # missing, damaged or removed while read: the caller rebuilds it from the store
+
+
+def _folder_name(version: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", version) or "_"
+
+
+def _remove_others(directory: Path, keep: str) -> None:
+    """Remove the saved versions other than keep (and unfinished folders of writers that died)."""
+    for item in directory.iterdir():
+        if item.name == keep:
+            continue
+        if ".tmp-" in item.name and time.time() - _mtime(item) < _STALE_TMP_SECONDS:
+            continue
+        if item.is_dir():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

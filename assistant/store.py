@@ -8,27 +8,49 @@ Two collections per index:
 
 An ingest writes new chunks first (invisible), then the catalog in one step, then removes stale
 chunks; killed at any point, the next ingest converges to exactly what a clean one would give.
+
+Failures reach the user as one StoreError that says what to do: start the server, check permissions,
+free disk space, or (for a damaged local index, a DamagedIndexError) rebuild.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding import Embedder, PaperAssistantEmbeddingFunction, get_embedder
-from assistant.errors import StoreError
+from assistant.errors import AssistantError, StoreError
 from assistant.models import Chunk, Paper
 
 REBUILD_HINT = "run `assistant ingest --rebuild` to rebuild it from your paper files"
 _WRITE_BATCH = 256
+_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+_PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+_SPACE_WORDS = ("disk is full", "no space left", "quota exceeded")
+_PERMISSION_WORDS = ("readonly database", "read-only file system", "permission denied", "operation not permitted")
+
+
+# Chroma keeps one system per local folder and process, holding the vectors in memory: it does not see vectors that
+# another process adds. So each folder's system is reopened when the index version changes other than by this process
+# (never while this process writes to it: its writes would go to the old system only).
+_local_lock = threading.Lock()
+_local_versions: dict[tuple[str, str], str | None] = {}  # (folder, catalog) -> version its current system holds
+_local_generations: dict[str, int] = {}  # folder -> bumped when its system must be reopened
+_local_writers: dict[str, int] = {}  # folder -> ingests running in this process
+
+
+class DamagedIndexError(StoreError):
+    """The local index files cannot be read as an index; a rebuild sets them aside and starts anew."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +105,13 @@ class IngestReport:
     chunks_written: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+        text = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                 f"{len(self.removed)} removed; {self.chunks_written} chunks embedded, "
                 f"{self.chunks_total} in the index; {self.seconds:.1f} s")
+        return ". ".join([text, *(note.rstrip(".") for note in self.notes)]) + ("." if self.notes else "")
 
 
 def index_hash(paper: Paper, settings: Settings) -> str:
@@ -106,6 +130,7 @@ class PaperStore:
         self.settings = settings
         self._embedder = embedder
         self._client: Any = None
+        self._generation = 0
         self._lock = threading.Lock()
         self.chunks_name = f"{settings.collection}_chunks"
         self.papers_name = f"{settings.collection}_papers"
@@ -115,7 +140,11 @@ class PaperStore:
     @property
     def location(self) -> str:
         s = self.settings
-        return f"chroma server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(Path(s.data_dir) / "chroma")
+        return f"chroma server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(self._chroma_path)
+
+    @property
+    def _chroma_path(self) -> Path:
+        return Path(self.settings.data_dir) / "chroma"
 
     @property
     def embedder(self) -> Embedder:
@@ -130,34 +159,43 @@ class PaperStore:
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if self.settings.chroma_host:
             return chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings)
-        path = Path(self.settings.data_dir) / "chroma"
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        path = self._chroma_path
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        opening = str(path) not in getattr(SharedSystemClient, "_identifier_to_system", {})
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        if opening:  # the vectors this new system will load are those of the version on disk now
+            names = _names(client)
+            version = None
+            if self.papers_name in names:
+                version = str((client.get_collection(self.papers_name).metadata or {}).get("version", "empty"))
+            with _local_lock:
+                _local_versions[self._version_key] = version
+        return client
 
     def _call(self, what: str, action: Callable[[Any], Any]) -> Any:
         """Run action(client), turning Chroma's failures into one clear StoreError; reconnects after a failure."""
         try:
             with self._lock:
-                if self._client is None:
-                    self._client = self._connect()
+                generation = 0 if self.settings.chroma_host else _local_generations.get(str(self._chroma_path), 0)
+                if self._client is None or generation != self._generation:
+                    self._client, self._generation = self._connect(), generation
                 client = self._client
             return action(client)
-        except StoreError:
-            raise
-        except Exception as error:  # chromadb raises many unrelated types; all mean the same to a user
+        except AssistantError:
+            raise  # ours (the embedder's included) already say what to do
+        except Exception as error:  # chromadb raises many unrelated types; what they mean is in the text
+            with self._lock:
+                self._client = None  # a restarted server or a repaired folder then works without restarting us
             if self.settings.chroma_host:
-                with self._lock:
-                    self._client = None  # a restarted server needs a new connection
-                raise StoreError(
-                    f"Cannot {what}: the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} "
-                    f"did not answer ({type(error).__name__}). Start it with `chroma run --host {self.settings.chroma_host} "
-                    f"--port {self.settings.chroma_port} --path DIR`, or unset CHROMA_HOST to use the local index."
-                ) from None
-            raise StoreError(f"Cannot {what}: the index at {self.location} is unusable ({_describe(error)}); {REBUILD_HINT}.") from None
+                raise _server_error(what, error, self.settings.chroma_host, self.settings.chroma_port) from error
+            _forget_system(self._chroma_path)
+            raise _local_error(what, error, self._chroma_path) from error
 
     def _collections(self, client: Any, create: bool) -> tuple[Any, Any] | None:
         ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
-        names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+        names = _names(client)
         if self.chunks_name not in names or self.papers_name not in names:
             if not create:
                 return None
@@ -166,11 +204,13 @@ class PaperStore:
             papers = client.get_or_create_collection(self.papers_name, metadata=meta, embedding_function=ef)
             return chunks, papers
         papers = client.get_collection(self.papers_name, embedding_function=ef)
-        stored = (papers.metadata or {}).get("embedder")
-        if stored and stored != self.embedder.identity:
+        meta = papers.metadata or {}
+        stored, dimension = meta.get("embedder"), meta.get("dimension")
+        if (stored and stored != self.embedder.identity) or (dimension and int(dimension) != self.embedder.dimension):
             raise StoreError(
-                f"The index at {self.location} was built with the embedder '{stored}', but the settings ask for "
-                f"'{self.embedder.identity}'. Vectors of different models cannot be mixed: run `assistant ingest --rebuild`."
+                f"The index at {self.location} was built with the embedder '{stored}' ({dimension} dimensions), but the "
+                f"settings ask for '{self.embedder.identity}' ({self.embedder.dimension} dimensions). Vectors of different "
+                f"models cannot be mixed: run `assistant ingest --rebuild`."
             )
         return client.get_collection(self.chunks_name, embedding_function=ef), papers
 
@@ -178,11 +218,29 @@ class PaperStore:
 
     def version(self) -> str | None:
         """The version the last completed ingest wrote, or None when there is no index."""
-        def read(client: Any) -> str | None:
-            found = self._collections(client, create=False)
-            return None if found is None else str((found[1].metadata or {}).get("version", "empty"))
+        version = self._call("read the index", self._read_version)
+        if not self.settings.chroma_host:
+            self._follow(version)
+        return version
 
-        return self._call("read the index", read)
+    def _read_version(self, client: Any) -> str | None:
+        found = self._collections(client, create=False)
+        return None if found is None else str((found[1].metadata or {}).get("version", "empty"))
+
+    @property
+    def _version_key(self) -> tuple[str, str]:
+        return str(self._chroma_path), self.papers_name
+
+    def _follow(self, version: str | None) -> None:
+        """Reopen the local folder when another process changed the index, so that its new vectors are searched."""
+        folder = str(self._chroma_path)
+        with _local_lock:
+            known = _local_versions.setdefault(self._version_key, version)
+            if known == version or _local_writers.get(folder):
+                return
+            _local_versions[self._version_key] = version
+            _local_generations[folder] = _local_generations.get(folder, 0) + 1
+            _forget_system(self._chroma_path, even_if_open=True)
 
     def snapshot(self) -> Snapshot:
         """The catalog as it is now."""
@@ -232,6 +290,7 @@ class PaperStore:
             return [
                 ChunkRecord(chunk_id, m["paper_id"], m["hash"], int(m["index"]), int(m["start"]), int(m["end"]), doc, 1.0 - float(d))
                 for chunk_id, doc, m, d in zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+                if m is not None  # deleted by another process since this one loaded its vector index
             ]
 
         return self._call("search the index", read)
@@ -296,7 +355,14 @@ class PaperStore:
             report.chunks_total = chunks_col.count()
             return report
 
-        report = self._call("write the index", write)
+        folder = str(self._chroma_path)
+        with _local_lock:
+            _local_writers[folder] = _local_writers.get(folder, 0) + 1
+        try:
+            report = self._call("write the index", write)
+        finally:
+            with _local_lock:
+                _local_writers[folder] -= 1
         report.seconds = time.perf_counter() - started
         return report
 
@@ -316,7 +382,7 @@ class PaperStore:
             on_plan(len(todo))
         for first in range(0, len(todo), _WRITE_BATCH):
             batch = todo[first : first + _WRITE_BATCH]
-            embedded = self.embedder.embed([c.embed_text for _, _, _, c in batch])
+            embedded = self._embed([c.embed_text for _, _, _, c in batch])
             chunks_col.upsert(
                 ids=[chunk_id for chunk_id, _, _, _ in batch],
                 embeddings=[v.tolist() for v in embedded],
@@ -330,6 +396,15 @@ class PaperStore:
             if progress:
                 progress(len(batch))
         return vectors
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        try:
+            return self.embedder.embed(texts)
+        except AssistantError:
+            raise
+        except Exception as error:  # not the index's fault: say so, rather than suggest a rebuild
+            raise StoreError(f"Cannot embed the chunks: the embedder '{self.embedder.identity}' failed ({_describe(error)}). "
+                             f"The index still holds what it held before; run the ingest again.") from error
 
     def _publish(self, papers_col: Any, pending: list[tuple[Paper, str, list[Chunk]]], vectors: dict[str, np.ndarray],
                  removed: list[str]) -> None:
@@ -352,6 +427,8 @@ class PaperStore:
         meta = dict(papers_col.metadata or {})
         meta["version"] = uuid.uuid4().hex
         papers_col.modify(metadata=meta)
+        with _local_lock:
+            _local_versions[self._version_key] = meta["version"]  # this process's system holds these vectors
 
     def _remove_stale_chunks(self, chunks_col: Any, papers_col: Any) -> None:
         """Delete chunks of versions the catalog no longer names (replaced, removed, or orphaned by a killed run)."""
@@ -364,17 +441,33 @@ class PaperStore:
     def drop(self) -> None:
         """Delete the whole index (both collections)."""
         def drop(client: Any) -> None:
-            names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+            names = _names(client)
             for name in (self.papers_name, self.chunks_name):
                 if name in names:
                     client.delete_collection(name)
 
         self._call("delete the index", drop)
 
+    def set_aside(self) -> Path:
+        """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
+        path = self._chroma_path
+        target = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
+        with self._lock, _local_lock:
+            self._client = None
+            _forget_system(path, even_if_open=True)
+            for key in [key for key in _local_versions if key[0] == str(path)]:
+                del _local_versions[key]
+            _local_generations[str(path)] = _local_generations.get(str(path), 0) + 1  # every store reconnects
+            try:
+                path.rename(target)
+            except OSError as error:
+                raise _local_error("set the damaged index aside", error, path) from error
+        return target
+
     def replace_with(self, staging: "PaperStore") -> None:
         """Swap in a fully built staging index under this index's names (used by rebuild)."""
         def swap(client: Any) -> None:
-            names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+            names = _names(client)
             for name in (self.papers_name, self.chunks_name):
                 if name in names:
                     client.delete_collection(name)
@@ -382,6 +475,10 @@ class PaperStore:
                 client.get_collection(old, embedding_function=PaperAssistantEmbeddingFunction.from_settings(self.settings)).modify(name=new)
 
         self._call("replace the index", swap)
+
+
+def _names(client: Any) -> set[str]:
+    return {c if isinstance(c, str) else c.name for c in client.list_collections()}
 
 
 def _paged(collection: Any, include: list[str], page: int = 5000) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
@@ -415,6 +512,74 @@ def _paper_record(paper_id: str, abstract: str | None, meta: dict[str, Any]) -> 
         authors=json.loads(meta.get("authors") or "[]"), date=meta.get("date"),
         index_hash=meta.get("hash", ""), chunk_count=int(meta.get("chunk_count", 0)),
     )
+
+
+def _forget_system(path: Path, even_if_open: bool = False) -> None:
+    """Drop Chroma's cached system for path, so the next client opens the folder anew.
+
+    Without even_if_open, only a system no client holds: one whose start failed, which chromadb keeps and
+    would hand out (broken) ever after.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient as Shared
+
+    systems, counts = getattr(Shared, "_identifier_to_system", {}), getattr(Shared, "_identifier_to_refcount", {})
+    with getattr(Shared, "_refcount_lock", threading.Lock()):
+        if even_if_open or str(path) not in counts:
+            systems.pop(str(path), None)
+
+
+def _problem(error: Exception, path: Path) -> str:
+    """'space', 'permission', 'not a folder' or 'damaged': what a failure of the local index most likely means."""
+    if isinstance(error, (NotADirectoryError, FileExistsError)):
+        return "not a folder"
+    if isinstance(error, OSError) and error.errno in _SPACE_ERRNOS:
+        return "space"
+    if isinstance(error, OSError) and error.errno in _PERMISSION_ERRNOS:
+        return "permission"
+    text = str(error).lower()
+    if any(words in text for words in _SPACE_WORDS):
+        return "space"
+    if any(words in text for words in _PERMISSION_WORDS):
+        return "permission"
+    if "unable to open database file" in text and not _accessible(path):
+        return "permission"
+    return "damaged"
+
+
+def _accessible(path: Path) -> bool:
+    """True when this user may read and write the index folder, its parent and its database file."""
+    for item in (path.parent, path, path / "chroma.sqlite3"):
+        mode = os.R_OK | os.W_OK | (os.X_OK if item.is_dir() else 0)
+        if item.exists() and not os.access(item, mode):
+            return False
+    return True
+
+
+def _local_error(what: str, error: Exception, path: Path) -> StoreError:
+    problem, detail = _problem(error, path), _describe(error)
+    if problem == "space":
+        return StoreError(f"Cannot {what}: the disk holding the index at {path} is full ({detail}). Free some disk space "
+                          f"(or set ASSISTANT_DATA_DIR to a folder on another disk), then run the command again.")
+    if problem == "not a folder":
+        return StoreError(f"Cannot {what}: {path} or a folder above it is a file, not a folder ({detail}). Move that "
+                          f"file away, or set ASSISTANT_DATA_DIR to a folder.")
+    if problem == "permission":
+        return StoreError(f"Cannot {what}: no permission to use the index at {path} ({detail}). Check the permissions of "
+                          f"{path.parent} and everything in it (this user must be able to read and write them, on a "
+                          f"disk that is not read-only), or set ASSISTANT_DATA_DIR to a folder this user can write.")
+    return DamagedIndexError(f"Cannot {what}: the index at {path} is damaged or unreadable ({detail}); {REBUILD_HINT} "
+                             f"(the rebuild keeps the damaged files beside the new index).")
+
+
+def _server_error(what: str, error: Exception, host: str, port: int) -> StoreError:
+    import httpx
+
+    if isinstance(error, httpx.TransportError) or "could not connect" in str(error).lower():
+        return StoreError(f"Cannot {what}: the Chroma server at {host}:{port} did not answer ({type(error).__name__}). "
+                          f"Start it with `chroma run --host {host} --port {port} --path DIR`, or unset CHROMA_HOST "
+                          f"to use the local index.")
+    return StoreError(f"Cannot {what}: the Chroma server at {host}:{port} failed ({_describe(error)}). Check the "
+                      f"server's log; if its data is damaged, start it on a new `--path` and run `assistant ingest`.")
 
 
 def _describe(error: Exception) -> str:

@@ -1,0 +1,350 @@
+"""Faults: an ingest killed midway, a damaged or unreadable index, a read-only data directory, a full disk.
+
+Each ends in a StoreError that says what to do (never a traceback), and none touches the seeds folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import chromadb
+import pytest
+from chromadb.api.models.Collection import Collection
+from chromadb.errors import InternalError
+
+import assistant.store
+from assistant.answer import ask
+from assistant.config import Settings
+from assistant.corpus import load_papers
+from assistant.errors import StoreError
+from assistant.indexing import ingest_papers, lexical_dir
+from assistant.lexical import LexicalIndex
+from assistant.models import Paper
+from assistant.retrieval import Retriever
+from assistant.store import DamagedIndexError, PaperStore
+from conftest import SEEDS_DIR
+
+CLI = Path(sys.executable).parent / "assistant"
+QUESTION = "Which paper benchmarks multimodal retrieval-augmented generation?"
+ANSWER = "benchmarking-multimodal-retrieval-augmented-generation-with"
+
+
+def folder_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(folder)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+SEEDS_DIGEST = folder_digest(SEEDS_DIR)
+
+
+@pytest.fixture(autouse=True)
+def seeds_untouched():
+    """Whatever a fault does, the paper files it was built from stay as they were."""
+    yield
+    assert folder_digest(SEEDS_DIR) == SEEDS_DIGEST
+
+
+@pytest.fixture(scope="module")
+def papers() -> list[Paper]:
+    return load_papers([SEEDS_DIR])[:7]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory, papers) -> Path:
+    """A data directory holding an index of the first five papers; tests damage copies."""
+    data_dir = tmp_path_factory.mktemp("pristine") / "data"
+    ingest_papers(papers[:5], Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
+    return data_dir
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pristine: Path) -> Settings:
+    """Settings of a fresh copy of the five-paper index (never opened by this process before the test)."""
+    shutil.copytree(pristine, tmp_path / "data")
+    return Settings(_env_file=None, data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR)
+
+
+def revised(paper: Paper) -> Paper:
+    return paper.model_copy(update={"abstract": paper.abstract + " A revision adds one more finding about quokkas."})
+
+
+def state(store: PaperStore) -> tuple:
+    """Everything a reader can see: version, catalog and every stored chunk."""
+    chunks = sorted((c.chunk_id, c.document, c.start, c.end) for c in store.all_chunks())
+    papers = {pid: (r.index_hash, r.abstract, r.chunk_count) for pid, r in store.snapshot().papers.items()}
+    return store.version(), papers, chunks
+
+
+def run_cli(*args: str, data_dir: Path, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ASSISTANT_DATA_DIR=str(data_dir))
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def assert_one_clear_line(done: subprocess.CompletedProcess, *expected: str) -> None:
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    for text in expected:
+        assert text in lines[0]
+
+
+# -- an ingest killed midway ----------------------------------------------------------------------
+
+KILLED_INGEST = """
+import json, os, signal, sys
+import assistant.store
+from assistant.config import Settings
+from assistant.indexing import ingest_papers
+from assistant.models import Paper
+
+data_dir, papers_file, when = sys.argv[1:4]
+papers = [Paper(**record) for record in json.loads(open(papers_file).read())]
+assistant.store._WRITE_BATCH = 4
+batches = []
+
+def die(*_):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def progress(count):
+    batches.append(count)
+    if when == "writing" and len(batches) == 2:
+        die()
+
+if when == "publishing":
+    assistant.store.PaperStore._remove_stale_chunks = die
+ingest_papers(papers, Settings(_env_file=None, data_dir=data_dir), sync=True, progress=progress)
+"""
+
+
+@pytest.fixture(scope="module")
+def final_set(papers) -> list[Paper]:
+    """Two papers revised, two unchanged, one removed, two added."""
+    return [revised(papers[0]), revised(papers[1]), papers[2], papers[3], papers[5], papers[6]]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory, final_set) -> tuple:
+    """What a clean ingest of the final set into a fresh directory holds."""
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("clean") / "data")
+    ingest_papers(final_set, settings, sync=True)
+    return state(PaperStore(settings))[1:]
+
+
+@pytest.mark.parametrize("when", ["writing", "publishing"])
+def test_an_ingest_killed_midway_converges_to_a_clean_ingest(settings, papers, final_set, clean, tmp_path, when):
+    papers_file = tmp_path / "papers.json"
+    papers_file.write_text(json.dumps([p.model_dump() for p in final_set]))
+    old_catalog = {p.paper_id: p.abstract for p in papers[:5]}
+
+    killed = subprocess.run([sys.executable, "-c", KILLED_INGEST, str(settings.data_dir), str(papers_file), when],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    store = PaperStore(settings)
+    catalog = {pid: record.abstract for pid, record in store.snapshot().papers.items()}
+    if when == "writing":  # new chunks stored, but invisible: readers still see exactly the old index
+        assert catalog == old_catalog
+        assert len(state(store)[2]) == 13 + 8
+        hits = Retriever(settings, store).retrieve("quokkas", k=5)
+        assert all(hit.abstract == old_catalog[hit.paper_id] for hit in hits)
+    else:  # published, stale chunks not yet removed
+        assert catalog == {p.paper_id: p.abstract for p in final_set}
+        assert len(state(store)[2]) > len(clean[1])
+
+    report = ingest_papers(final_set, settings, sync=True)
+
+    assert state(store)[1:] == clean
+    assert store.count_chunks() == len(clean[1]) == len({chunk[0] for chunk in clean[1]})
+    planned = sum(record[2] for pid, record in clean[0].items() if pid not in {papers[2].paper_id, papers[3].paper_id})
+    assert report.chunks_written == (planned - 8 if when == "writing" else 0)  # what the killed run stored is kept
+
+
+# -- a damaged index --------------------------------------------------------------------------------
+
+def fill_with_garbage(sqlite: Path) -> None:
+    sqlite.write_bytes(b"this is not a database " * 30000)
+
+
+def truncate(sqlite: Path) -> None:
+    with sqlite.open("r+b") as file:
+        file.truncate(8192)
+
+
+def replace_with_folder(sqlite: Path) -> None:
+    sqlite.unlink()
+    sqlite.mkdir()
+
+
+@pytest.mark.parametrize("damage", [fill_with_garbage, truncate, replace_with_folder], ids=["garbage", "truncated", "unreadable"])
+def test_a_damaged_index_says_rebuild_and_a_rebuild_repairs_it(settings, papers, damage):
+    chroma = settings.data_dir / "chroma"
+    damage(chroma / "chroma.sqlite3")
+
+    with pytest.raises(DamagedIndexError, match=r"damaged or unreadable .* run `assistant ingest --rebuild`") as raised:
+        PaperStore(settings).count_papers()
+    assert str(chroma) in str(raised.value)
+    with pytest.raises(StoreError, match="--rebuild"):
+        ask(QUESTION, settings=settings, llm=None)
+    with pytest.raises(StoreError, match="--rebuild"):
+        ingest_papers(papers[:5], settings)
+
+    report = ingest_papers(papers[:5], settings, rebuild=True)
+
+    kept = list(settings.data_dir.glob("chroma.damaged-*"))
+    assert len(kept) == 1 and (kept[0] / "chroma.sqlite3").exists()
+    assert f"moved to {kept[0]}" in report.summary()
+    answer = ask(QUESTION, settings=settings, llm=None)  # the same process, the same cached services
+    assert ANSWER in [c.paper_id for c in answer.citations]
+
+
+def test_the_cli_on_a_damaged_index_prints_one_clear_line(settings, tmp_path):
+    fill_with_garbage(settings.data_dir / "chroma" / "chroma.sqlite3")
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(json.dumps({"title": f"Paper {n}", "abstract": f"Finding number {n} about quokkas."})
+                               for n in range(2)))
+
+    for command in (["stats"], ["ingest"]):
+        assert_one_clear_line(run_cli(*command, data_dir=settings.data_dir, cwd=tmp_path), "assistant ingest --rebuild",
+                              str(settings.data_dir / "chroma"))
+
+    repaired = run_cli("ingest", "--rebuild", str(small), data_dir=settings.data_dir, cwd=tmp_path)
+    assert repaired.returncode == 0, repaired.stderr
+    assert "2 added" in repaired.stdout and "The damaged index was moved to" in repaired.stdout
+    assert PaperStore(settings).count_papers() == 2
+
+
+# -- permissions ------------------------------------------------------------------------------------
+
+def assert_permission_message(error: StoreError, data_dir: Path) -> None:
+    message = str(error)
+    assert "no permission" in message and f"Check the permissions of {data_dir}" in message
+    assert "ASSISTANT_DATA_DIR" in message and "--rebuild" not in message
+
+
+def test_a_read_only_data_dir_says_check_permissions(settings, papers, monkeypatch):
+    store = PaperStore(settings)
+    paths = [settings.data_dir, *settings.data_dir.rglob("*")]
+    with monkeypatch.context() as patch:
+        if os.geteuid() == 0:  # root ignores file modes: fail as SQLite does in a read-only folder
+            def read_only(*args, **kwargs):
+                raise InternalError("error returned from database: (code: 8) attempt to write a readonly database")
+
+            patch.setattr(chromadb, "PersistentClient", read_only)
+        else:
+            for path in paths:
+                path.chmod(path.stat().st_mode & ~0o222)
+        try:
+            with pytest.raises(StoreError) as counting:
+                store.count_papers()
+            with pytest.raises(StoreError) as asking:
+                ask(QUESTION, settings=settings, llm=None)
+            with pytest.raises(StoreError) as ingesting:
+                ingest_papers([revised(papers[0])], settings)
+        finally:
+            for path in paths:
+                path.chmod(path.stat().st_mode | 0o200)
+
+    for raised in (counting, asking, ingesting):
+        assert_permission_message(raised.value, settings.data_dir)
+    assert store.count_papers() == 5  # fixed: the same store works again, no restart needed
+
+
+def test_permission_errors_from_the_file_system_say_check_permissions(settings, monkeypatch):
+    def denied(self):
+        raise PermissionError(errno.EACCES, "Permission denied", str(settings.data_dir / "chroma"))
+
+    monkeypatch.setattr(PaperStore, "_connect", denied)
+    with pytest.raises(StoreError) as raised:
+        PaperStore(settings).count_papers()
+    assert_permission_message(raised.value, settings.data_dir)
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder another user can reach (pytest's own tmp folders are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="assistant-perm-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_unreadable_or_read_only_index_says_check_permissions(settings, shared_tmp):
+    """For real: as root, the CLI runs as `nobody`; as anyone else, the folder is chmod-ed."""
+    if os.geteuid() != 0:
+        chroma = settings.data_dir / "chroma"
+        chroma.chmod(0o000)
+        try:
+            with pytest.raises(StoreError) as raised:
+                PaperStore(settings).count_papers()
+        finally:
+            chroma.chmod(0o755)
+        assert_permission_message(raised.value, settings.data_dir)
+        return
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv is needed to run the CLI as another user")
+    for mode in (0o755, 0o700):  # read-only for nobody, then not even readable
+        data_dir = shared_tmp / f"data-{mode:o}"
+        shutil.copytree(settings.data_dir, data_dir)
+        for path in [data_dir, *data_dir.rglob("*")]:
+            path.chmod(0o644 if path.is_file() else 0o755)
+        data_dir.chmod(mode)
+        env = dict(os.environ, ASSISTANT_DATA_DIR=str(data_dir), HOME=str(shared_tmp))
+        done = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", str(CLI), "stats"],
+                              capture_output=True, text=True, env=env, cwd=shared_tmp, timeout=300)
+        if "setpriv:" in done.stderr:
+            pytest.skip(f"cannot switch to nobody here: {done.stderr.strip()}")
+        assert_one_clear_line(done, "no permission", f"Check the permissions of {data_dir}")
+
+
+# -- a full disk ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"),
+                                   InternalError("error returned from database: (code: 13) database or disk is full")],
+                         ids=["ENOSPC", "sqlite-full"])
+def test_a_full_disk_says_free_space_and_leaves_the_index_as_it_was(settings, papers, monkeypatch, error):
+    store = PaperStore(settings)
+    before = state(store)
+    changed = [revised(papers[0]), papers[5]]
+
+    def full(*args, **kwargs):
+        raise error
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Collection, "upsert", full)
+        with pytest.raises(StoreError, match="Free some disk space") as raised:
+            ingest_papers(changed, settings)
+    assert "is full" in str(raised.value) and "--rebuild" not in str(raised.value)
+    assert state(store) == before
+
+    report = ingest_papers(changed, settings)  # space freed: the same ingest now completes
+    assert report.updated == [papers[0].paper_id] and report.added == [papers[5].paper_id]
+
+
+def test_a_bm25_index_that_cannot_be_saved_still_answers(settings, papers, monkeypatch, caplog):
+    directory = lexical_dir(settings)
+    saved_before = sorted(p.name for p in directory.iterdir())
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "write_text", full)
+        ingest_papers([revised(papers[0])], settings)
+        hits = Retriever(settings).retrieve("quokkas", k=1, method="lexical")
+
+    assert hits[0].paper_id == papers[0].paper_id
+    assert "Could not save the BM25 index" in caplog.text
+    assert sorted(p.name for p in directory.iterdir()) == saved_before  # no half-written folder left behind
+    assert LexicalIndex.load(directory, PaperStore(settings).version()) is None

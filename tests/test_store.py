@@ -1,0 +1,242 @@
+"""The index: incremental ingests, sync, persistence across processes, embedder checks, rebuilds, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import assistant.store
+from assistant.chunking import chunk_paper
+from assistant.config import Settings
+from assistant.corpus import load_papers
+from assistant.errors import CorpusError, StoreError
+from assistant.indexing import ingest_papers, ingest_paths
+from assistant.models import Paper
+from assistant.retrieval import Retriever
+from assistant.store import PaperStore, index_hash
+from conftest import SEEDS_DIR
+
+NEW_SENTENCE = "A later revision adds a quokka benchmark that no other paper in the collection mentions."
+
+
+@pytest.fixture(scope="module")
+def seed_papers() -> list[Paper]:
+    return load_papers([SEEDS_DIR])[:5]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory, seed_papers) -> Path:
+    """A data directory holding an index of the five papers, built once; every test gets its own copy."""
+    data_dir = tmp_path_factory.mktemp("pristine") / "data"
+    ingest_papers(seed_papers, Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
+    return data_dir
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pristine: Path) -> Settings:
+    """Settings of a copy of the five-paper index."""
+    shutil.copytree(pristine, tmp_path / "data")
+    return Settings(_env_file=None, data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR)
+
+
+class FakeEmbedder:
+    """Deterministic vectors of any size under any name (another model, as far as the index can tell)."""
+
+    def __init__(self, identity: str = "fake-embedder", dimension: int = 8, fail_on_call: int | None = None):
+        self.identity = identity
+        self.dimension = dimension
+        self.fail_on_call = fail_on_call
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        if self.fail_on_call is not None and self.calls >= self.fail_on_call:
+            raise RuntimeError("the model crashed")
+        rows = [np.random.default_rng(abs(hash(text)) % 2**32).normal(size=self.dimension) for text in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def chunk_ids(store: PaperStore) -> list[str]:
+    return sorted(chunk.chunk_id for chunk in store.all_chunks())
+
+
+def expected_chunk_ids(papers: list[Paper], settings: Settings) -> list[str]:
+    """The chunk ids a clean ingest of these papers gives."""
+    return sorted(f"{p.paper_id}#{index_hash(p, settings)}#{c.index}" for p in papers
+                  for c in chunk_paper(p, settings.chunk_tokens, settings.chunk_overlap, settings.tokenizer_encoding))
+
+
+def catalog(store: PaperStore) -> dict[str, str]:
+    """paper id -> abstract, as readers see it."""
+    return {pid: record.abstract for pid, record in store.snapshot().papers.items()}
+
+
+def revised(paper: Paper) -> Paper:
+    return paper.model_copy(update={"abstract": paper.abstract + " " + NEW_SENTENCE})
+
+
+def test_reingest_of_unchanged_papers_is_a_no_op(settings, seed_papers):
+    store = PaperStore(settings)
+    assert catalog(store) == {p.paper_id: p.abstract for p in seed_papers}
+    before, version = chunk_ids(store), store.version()
+
+    report = ingest_papers(seed_papers, settings)
+
+    assert report.unchanged == [p.paper_id for p in seed_papers]
+    assert (report.added, report.updated, report.removed, report.chunks_written) == ([], [], [], 0)
+    assert "5 unchanged" in report.summary() and "0 chunks embedded" in report.summary()
+    assert chunk_ids(store) == before == expected_chunk_ids(seed_papers, settings)
+    assert store.version() == version  # nothing published, so no reader reloads
+
+
+def test_changed_abstract_replaces_that_papers_chunks(settings, seed_papers):
+    store = PaperStore(settings)
+    target = seed_papers[1]
+    old_ids = {cid for cid in chunk_ids(store) if cid.startswith(target.paper_id + "#")}
+    changed = [revised(p) if p.paper_id == target.paper_id else p for p in seed_papers]
+
+    report = ingest_papers(changed, settings)
+
+    new_ids = set(expected_chunk_ids([changed[1]], settings))
+    ids = chunk_ids(store)
+    assert report.updated == [target.paper_id] and report.added == []
+    assert report.chunks_written == len(new_ids)
+    assert not old_ids & set(ids)
+    assert new_ids <= set(ids)
+    assert ids == expected_chunk_ids(changed, settings)
+    assert len(ids) == len(set(ids)) == store.count_chunks() == report.chunks_total
+    assert catalog(store)[target.paper_id].endswith(NEW_SENTENCE)
+    hits = Retriever(settings, store).retrieve("quokka benchmark", k=1, method="lexical")
+    assert hits[0].paper_id == target.paper_id
+    assert any("quokka" in chunk.text for chunk in hits[0].chunks)
+
+
+def test_sync_removes_papers_not_in_the_input(settings, seed_papers):
+    store = PaperStore(settings)
+    kept, dropped = seed_papers[:3], [p.paper_id for p in seed_papers[3:]]
+
+    without_sync = ingest_papers(kept, settings)
+    assert without_sync.removed == [] and store.count_papers() == 5
+
+    report = ingest_papers(kept, settings, sync=True)
+
+    assert sorted(report.removed) == sorted(dropped)
+    assert sorted(catalog(store)) == sorted(p.paper_id for p in kept)
+    assert chunk_ids(store) == expected_chunk_ids(kept, settings)
+    hits = Retriever(settings, store).retrieve(seed_papers[4].title, k=5)
+    assert not {hit.paper_id for hit in hits} & set(dropped)
+
+
+SURVIVOR = """
+import json, sys
+from assistant.config import Settings
+from assistant.retrieval import Retriever
+from assistant.store import PaperStore
+
+settings = Settings(_env_file=None, data_dir=sys.argv[1])
+store = PaperStore(settings)
+hits = Retriever(settings, store).retrieve(sys.argv[2], k=1)
+print(json.dumps({"papers": store.count_papers(), "chunks": store.count_chunks(), "version": store.version(),
+                  "top": hits[0].paper_id}))
+"""
+
+
+def test_the_index_survives_a_new_process(settings, seed_papers, tmp_path):
+    ingest_papers([revised(seed_papers[2])], settings)
+    store = PaperStore(settings)
+
+    done = subprocess.run([sys.executable, "-c", SURVIVOR, str(settings.data_dir), "quokka benchmark"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"papers": 5, "chunks": store.count_chunks(), "version": store.version(), "top": seed_papers[2].paper_id}
+
+
+FOREIGN_INGEST = """
+import sys
+from assistant.config import Settings
+from assistant.indexing import ingest_papers
+from assistant.models import Paper
+
+print(ingest_papers([Paper.model_validate_json(sys.argv[2])], Settings(_env_file=None, data_dir=sys.argv[1])).summary())
+"""
+
+
+def test_a_running_reader_sees_what_another_process_ingests(settings, seed_papers, tmp_path):
+    retriever = Retriever(settings)
+    assert NEW_SENTENCE not in retriever.retrieve(NEW_SENTENCE, k=1, method="dense")[0].abstract  # vectors loaded
+    changed = revised(seed_papers[3])
+
+    done = subprocess.run([sys.executable, "-c", FOREIGN_INGEST, str(settings.data_dir), changed.model_dump_json()],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+    assert done.returncode == 0 and "1 updated" in done.stdout, done.stderr
+    hit = retriever.retrieve(NEW_SENTENCE, k=1, method="dense")[0]  # the same retriever, no restart
+    assert hit.paper_id == changed.paper_id and hit.abstract == changed.abstract
+    assert any("quokka" in chunk.text for chunk in hit.chunks)
+
+
+@pytest.mark.parametrize("embedder", [FakeEmbedder("another-model", 384), FakeEmbedder("all-MiniLM-L6-v2-int8-onnx", 8)],
+                         ids=["other-name", "other-dimension"])
+def test_another_embedder_is_refused_with_the_rebuild_hint(settings, embedder):
+    with pytest.raises(StoreError, match=r"run `assistant ingest --rebuild`") as raised:
+        PaperStore(settings, embedder=embedder).snapshot()
+
+    assert "all-MiniLM-L6-v2-int8-onnx" in str(raised.value) and embedder.identity in str(raised.value)
+    assert str(embedder.dimension) in str(raised.value)
+
+
+def test_rebuild_replaces_the_index_even_for_another_embedder(settings, seed_papers):
+    fake = FakeEmbedder()
+    store = PaperStore(settings, embedder=fake)
+    new_set = seed_papers[2:] + [revised(seed_papers[0])]
+
+    report = ingest_papers(new_set, settings, rebuild=True, store=store)
+
+    assert sorted(report.added) == sorted(p.paper_id for p in new_set)
+    assert catalog(store) == {p.paper_id: p.abstract for p in new_set}
+    assert chunk_ids(store) == expected_chunk_ids(new_set, settings)
+    assert PaperStore(settings.model_copy(update={"collection": "papers--rebuild"})).count_papers() == 0  # staging swapped in
+    with pytest.raises(StoreError, match="--rebuild"):
+        PaperStore(settings).count_papers()  # the bundled embedder no longer matches the index
+
+
+def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(settings, seed_papers, monkeypatch):
+    store = PaperStore(settings)
+    before = (store.version(), catalog(store), chunk_ids(store))
+    failing = FakeEmbedder(store.embedder.identity, store.embedder.dimension, fail_on_call=2)
+    monkeypatch.setattr(assistant.store, "_WRITE_BATCH", 4)
+
+    with pytest.raises(StoreError, match="embedder .* failed") as raised:
+        ingest_papers([revised(p) for p in seed_papers], settings, rebuild=True, store=PaperStore(settings, embedder=failing))
+
+    assert failing.calls == 2 and "rebuild" not in str(raised.value)  # the index was not at fault
+    assert (store.version(), catalog(store), chunk_ids(store)) == before
+    assert Retriever(settings, store).retrieve(seed_papers[3].title, k=1)[0].paper_id == seed_papers[3].paper_id
+
+    ingest_papers(seed_papers[:2], settings, rebuild=True)  # the next rebuild clears the half-built staging index
+    assert catalog(store) == {p.paper_id: p.abstract for p in seed_papers[:2]}
+    assert chunk_ids(store) == expected_chunk_ids(seed_papers[:2], settings)
+
+
+@pytest.mark.parametrize("rebuild", [False, True], ids=["ingest", "rebuild"])
+def test_a_bad_input_file_leaves_the_store_unchanged(settings, seed_papers, tmp_path, rebuild):
+    store = PaperStore(settings)
+    before = (store.version(), catalog(store), chunk_ids(store))
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"title": "A good paper", "abstract": "It is fine."}) + "\n")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"title": "Fine", "abstract": "Fine."}) + "\n{not json\n")
+
+    with pytest.raises(CorpusError, match=r"bad.jsonl:2"):
+        ingest_paths([good, bad], settings, rebuild=rebuild, sync=True)
+
+    assert (store.version(), catalog(store), chunk_ids(store)) == before
