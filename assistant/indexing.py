@@ -12,7 +12,8 @@ from assistant.corpus import load_papers
 from assistant.errors import AssistantError
 from assistant.lexical import LexicalIndex
 from assistant.models import Paper
-from assistant.store import DamagedIndexError, IngestReport, PaperStore
+from assistant.store import IngestReport, PaperStore
+from assistant.store_errors import DamagedIndexError
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,7 @@ free disk space, or (for a damaged local index, a DamagedIndexError) rebuild.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import threading
 import time
 import uuid
@@ -30,14 +28,10 @@ import numpy as np
 from assistant.config import Settings
 from assistant.embedding import Embedder, PaperAssistantEmbeddingFunction, get_embedder
 from assistant.errors import AssistantError, StoreError
+from assistant.store_errors import describe, local_error, server_error
 from assistant.models import Chunk, Paper
 
-REBUILD_HINT = "run `assistant ingest --rebuild` to rebuild it from your paper files"
 _WRITE_BATCH = 256
-_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
-_PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
-_SPACE_WORDS = ("disk is full", "no space left", "quota exceeded")
-_PERMISSION_WORDS = ("readonly database", "read-only file system", "permission denied", "operation not permitted")
 
 
 # Chroma keeps one system per local folder and process, holding the vectors in memory: it does not see vectors that
@@ -47,10 +41,6 @@ _local_lock = threading.Lock()
 _local_versions: dict[tuple[str, str], str | None] = {}  # (folder, catalog) -> version its current system holds
 _local_generations: dict[str, int] = {}  # folder -> bumped when its system must be reopened
 _local_writers: dict[str, int] = {}  # folder -> ingests running in this process
-
-
-class DamagedIndexError(StoreError):
-    """The local index files cannot be read as an index; a rebuild sets them aside and starts anew."""
 
 
 @dataclass(frozen=True)
@@ -189,9 +179,9 @@ class PaperStore:
             with self._lock:
                 self._client = None  # a restarted server or a repaired folder then works without restarting us
             if self.settings.chroma_host:
-                raise _server_error(what, error, self.settings.chroma_host, self.settings.chroma_port) from error
+                raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port) from error
             _forget_system(self._chroma_path)
-            raise _local_error(what, error, self._chroma_path) from error
+            raise local_error(what, error, self._chroma_path) from error
 
     def _collections(self, client: Any, create: bool) -> tuple[Any, Any] | None:
         ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
@@ -403,7 +393,7 @@ class PaperStore:
         except AssistantError:
             raise
         except Exception as error:  # not the index's fault: say so, rather than suggest a rebuild
-            raise StoreError(f"Cannot embed the chunks: the embedder '{self.embedder.identity}' failed ({_describe(error)}). "
+            raise StoreError(f"Cannot embed the chunks: the embedder '{self.embedder.identity}' failed ({describe(error)}). "
                              f"The index still holds what it held before; run the ingest again.") from error
 
     def _publish(self, papers_col: Any, pending: list[tuple[Paper, str, list[Chunk]]], vectors: dict[str, np.ndarray],
@@ -461,7 +451,7 @@ class PaperStore:
             try:
                 path.rename(target)
             except OSError as error:
-                raise _local_error("set the damaged index aside", error, path) from error
+                raise local_error("set the damaged index aside", error, path) from error
         return target
 
     def replace_with(self, staging: "PaperStore") -> None:
@@ -526,62 +516,3 @@ def _forget_system(path: Path, even_if_open: bool = False) -> None:
     with getattr(Shared, "_refcount_lock", threading.Lock()):
         if even_if_open or str(path) not in counts:
             systems.pop(str(path), None)
-
-
-def _problem(error: Exception, path: Path) -> str:
-    """'space', 'permission', 'not a folder' or 'damaged': what a failure of the local index most likely means."""
-    if isinstance(error, (NotADirectoryError, FileExistsError)):
-        return "not a folder"
-    if isinstance(error, OSError) and error.errno in _SPACE_ERRNOS:
-        return "space"
-    if isinstance(error, OSError) and error.errno in _PERMISSION_ERRNOS:
-        return "permission"
-    text = str(error).lower()
-    if any(words in text for words in _SPACE_WORDS):
-        return "space"
-    if any(words in text for words in _PERMISSION_WORDS):
-        return "permission"
-    if "unable to open database file" in text and not _accessible(path):
-        return "permission"
-    return "damaged"
-
-
-def _accessible(path: Path) -> bool:
-    """True when this user may read and write the index folder, its parent and its database file."""
-    for item in (path.parent, path, path / "chroma.sqlite3"):
-        mode = os.R_OK | os.W_OK | (os.X_OK if item.is_dir() else 0)
-        if item.exists() and not os.access(item, mode):
-            return False
-    return True
-
-
-def _local_error(what: str, error: Exception, path: Path) -> StoreError:
-    problem, detail = _problem(error, path), _describe(error)
-    if problem == "space":
-        return StoreError(f"Cannot {what}: the disk holding the index at {path} is full ({detail}). Free some disk space "
-                          f"(or set ASSISTANT_DATA_DIR to a folder on another disk), then run the command again.")
-    if problem == "not a folder":
-        return StoreError(f"Cannot {what}: {path} or a folder above it is a file, not a folder ({detail}). Move that "
-                          f"file away, or set ASSISTANT_DATA_DIR to a folder.")
-    if problem == "permission":
-        return StoreError(f"Cannot {what}: no permission to use the index at {path} ({detail}). Check the permissions of "
-                          f"{path.parent} and everything in it (this user must be able to read and write them, on a "
-                          f"disk that is not read-only), or set ASSISTANT_DATA_DIR to a folder this user can write.")
-    return DamagedIndexError(f"Cannot {what}: the index at {path} is damaged or unreadable ({detail}); {REBUILD_HINT} "
-                             f"(the rebuild keeps the damaged files beside the new index).")
-
-
-def _server_error(what: str, error: Exception, host: str, port: int) -> StoreError:
-    import httpx
-
-    if isinstance(error, httpx.TransportError) or "could not connect" in str(error).lower():
-        return StoreError(f"Cannot {what}: the Chroma server at {host}:{port} did not answer ({type(error).__name__}). "
-                          f"Start it with `chroma run --host {host} --port {port} --path DIR`, or unset CHROMA_HOST "
-                          f"to use the local index.")
-    return StoreError(f"Cannot {what}: the Chroma server at {host}:{port} failed ({_describe(error)}). Check the "
-                      f"server's log; if its data is damaged, start it on a new `--path` and run `assistant ingest`.")
-
-
-def _describe(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__

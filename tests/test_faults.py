@@ -21,7 +21,6 @@ import pytest
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import InternalError
 
-import assistant.store
 from assistant.answer import ask
 from assistant.config import Settings
 from assistant.corpus import load_papers
@@ -30,7 +29,8 @@ from assistant.indexing import ingest_papers, lexical_dir
 from assistant.lexical import LexicalIndex
 from assistant.models import Paper
 from assistant.retrieval import Retriever
-from assistant.store import DamagedIndexError, PaperStore
+from assistant.store import PaperStore
+from assistant.store_errors import DamagedIndexError
 from conftest import SEEDS_DIR
 
 CLI = Path(sys.executable).parent / "assistant"

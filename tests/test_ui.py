@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import assistant
 from assistant import Answer, Citation, Hit, Settings, get_settings, list_papers
-from assistant.errors import LLMError, StoreError
+from assistant.errors import StoreError
 from assistant.models import Timings, Usage
 from fakes import BrokenStreamChatModel, FakeChatModel
 
