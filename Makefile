@@ -24,7 +24,7 @@ ingest: setup
 
 run: setup
 	$(BIN)/assistant ingest --if-missing
-	$(BIN)/streamlit run ui/app.py --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false
+	$(BIN)/streamlit run ui/app.py --server.headless true --server.fileWatcherType none --client.toolbarMode viewer --browser.gatherUsageStats false
 
 test: setup
 	$(BIN)/python -m pytest
