@@ -122,7 +122,10 @@ _embedders_lock = threading.Lock()
 
 def get_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for, created once per process."""
-    key = (settings.embedding_backend, settings.embedding_model_dir, settings.openai_embedding_model, settings.embedding_batch_size)
+    key: tuple[Any, ...] = (settings.embedding_backend, settings.embedding_model_dir, settings.embedding_batch_size)
+    if settings.embedding_backend == "openai":  # another server or key is another embedder
+        secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        key += (settings.openai_embedding_model, settings.openai_base_url, hash(secret))
     with _embedders_lock:
         if key not in _embedders:
             if settings.embedding_backend == "openai":
