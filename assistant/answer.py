@@ -97,7 +97,10 @@ def clean_question(question: str, settings: Settings) -> tuple[str, list[str]]:
 
 def ask(question: str, *, history: History = None, k: int | None = None, paper_ids: list[str] | None = None,
         settings: Settings | None = None, llm: ChatModel | None | object = _UNSET) -> Answer:
-    """Answer a question from the collection, citing a paper for every claim."""
+    """Answer a question from the collection, citing a paper for every claim.
+
+    llm: a ChatModel, None to answer offline (extractive), or left out to use the LLM the settings configure.
+    """
     answer = None
     for item in _answer(question, history=history, k=k, paper_ids=paper_ids, settings=settings, llm=llm, stream=False):
         if isinstance(item, Answer):
