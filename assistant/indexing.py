@@ -12,7 +12,7 @@ from assistant.corpus import load_papers
 from assistant.errors import AssistantError
 from assistant.lexical import LexicalIndex
 from assistant.models import Paper
-from assistant.store import IngestReport, PaperStore
+from assistant.store import IngestReport, PaperStore, Snapshot
 from assistant.store_errors import DamagedIndexError
 
 log = logging.getLogger(__name__)
@@ -24,9 +24,10 @@ def lexical_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "bm25" / f"{where}_{settings.collection}"
 
 
-def refresh_lexical(store: PaperStore) -> LexicalIndex:
-    """The BM25 index for the store's current version: loaded from disk, or rebuilt from the store's chunks."""
-    snapshot = store.snapshot()
+def refresh_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> LexicalIndex:
+    """The BM25 index for the snapshot's version (default: the store's current one): loaded from disk, or rebuilt
+    from the store's chunks that the snapshot names."""
+    snapshot = snapshot or store.snapshot()
     directory = lexical_dir(store.settings)
     index = LexicalIndex.load(directory, snapshot.version)
     if index is not None:

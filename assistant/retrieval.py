@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -46,7 +46,6 @@ class StageTimings:
     dense_ms: float = 0.0
     lexical_ms: float = 0.0
     fusion_ms: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 class Retriever:
@@ -79,11 +78,8 @@ class Retriever:
             return state
         with self._lock:
             if self._state is None or self._state.snapshot.version != version:
-                lexical = refresh_lexical(self.store)
-                snapshot = self.store.snapshot()
-                if lexical.version != snapshot.version:  # an ingest published in between: build from what we read
-                    lexical = refresh_lexical(self.store)
-                self._state = _State(snapshot, lexical)
+                snapshot = self.store.snapshot()  # read once: the BM25 index is built for exactly this catalog
+                self._state = _State(snapshot, refresh_lexical(self.store, snapshot))
             return self._state
 
     def _dense(self, question: str, state: _State, n_papers: int, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
