@@ -182,6 +182,8 @@ def _llm_answer(question: str, hits: list[Hit], chat: ChatModel, services: Servi
         notes.append("The LLM ended its reply without finishing it. Showing the offline answer instead.")
         return None
 
+    if reply.truncated:
+        notes.append(f"The LLM's answer was cut at its token limit ({settings.llm_max_tokens}); raise ASSISTANT_LLM_MAX_TOKENS for longer answers.")
     checked = check_citations(reply.text, used, services.bank)
     notes.extend(checked.notes)
     usage = reply.usage

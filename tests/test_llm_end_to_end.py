@@ -145,3 +145,11 @@ def test_non_streaming_complete_is_used_to_rewrite_follow_ups(server, seeded_set
     assert answer.citations[0].title.startswith("DAFormer")
     assert server.requests[0].body.get("stream") in (None, False)
     assert_valid(answer)
+
+
+def test_an_answer_cut_at_the_token_limit_says_so(server, seeded_settings):
+    server.reply("WebPilot uses MCTS for web tasks [1]. Agent Q", finish_reason="length")
+    answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url))
+    assert answer.mode == "llm"
+    assert any("token limit" in note and "ASSISTANT_LLM_MAX_TOKENS" in note for note in answer.notes)
+    assert_valid(answer)
