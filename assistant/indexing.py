@@ -12,8 +12,7 @@ from assistant.corpus import load_papers
 from assistant.errors import AssistantError
 from assistant.lexical import LexicalIndex
 from assistant.models import Paper
-from assistant.store import IngestReport, PaperStore, Snapshot
-from assistant.store_errors import DamagedIndexError
+from assistant.store import DamagedIndexError, IngestReport, PaperStore, Snapshot
 
 log = logging.getLogger(__name__)
 

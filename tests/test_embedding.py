@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embedding import LOCAL_MODEL_NAME, LocalEmbedder, PaperAssistantEmbeddingFunction, get_embedder
+from assistant.embedding import LOCAL_MODEL_NAME, LocalEmbedder, get_embedder
+from assistant.store.connection import PaperAssistantEmbeddingFunction
 from assistant.errors import StoreError
 
 

@@ -29,8 +29,8 @@ from assistant.indexing import ingest_papers, lexical_dir
 from assistant.lexical import LexicalIndex
 from assistant.models import Paper
 from assistant.retrieval import Retriever
-from assistant.store import PaperStore
-from assistant.store_errors import DamagedIndexError
+from assistant.store import DamagedIndexError, PaperStore
+from assistant.store.connection import Connection
 from conftest import SEEDS_DIR
 
 CLI = Path(sys.executable).parent / "assistant"
@@ -104,14 +104,14 @@ def assert_one_clear_line(done: subprocess.CompletedProcess, *expected: str) -> 
 
 KILLED_INGEST = """
 import json, os, signal, sys
-import assistant.store
+import assistant.store.writer
 from assistant.config import Settings
 from assistant.indexing import ingest_papers
 from assistant.models import Paper
 
 data_dir, papers_file, when = sys.argv[1:4]
 papers = [Paper(**record) for record in json.loads(open(papers_file).read())]
-assistant.store._WRITE_BATCH = 4
+assistant.store.writer._WRITE_BATCH = 4
 batches = []
 
 def die(*_):
@@ -123,7 +123,7 @@ def progress(count):
         die()
 
 if when == "publishing":
-    assistant.store.PaperStore._remove_stale_chunks = die
+    assistant.store.writer.Writer._remove_stale_chunks = die
 ingest_papers(papers, Settings(_env_file=None, data_dir=data_dir), sync=True, progress=progress)
 """
 
@@ -265,7 +265,7 @@ def test_permission_errors_from_the_file_system_say_check_permissions(settings, 
     def denied(self):
         raise PermissionError(errno.EACCES, "Permission denied", str(settings.data_dir / "chroma"))
 
-    monkeypatch.setattr(PaperStore, "_connect", denied)
+    monkeypatch.setattr(Connection, "_connect", denied)
     with pytest.raises(StoreError) as raised:
         PaperStore(settings).count_papers()
     assert_permission_message(raised.value, settings.data_dir)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import assistant.store
+import assistant.store.writer
 from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import load_papers
@@ -213,7 +213,7 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(settings, seed_
     store = PaperStore(settings)
     before = (store.version(), catalog(store), chunk_ids(store))
     failing = FakeEmbedder(store.embedder.identity, store.embedder.dimension, fail_on_call=2)
-    monkeypatch.setattr(assistant.store, "_WRITE_BATCH", 4)
+    monkeypatch.setattr(assistant.store.writer, "_WRITE_BATCH", 4)
 
     with pytest.raises(StoreError, match="embedder .* failed") as raised:
         ingest_papers([revised(p) for p in seed_papers], settings, rebuild=True, store=PaperStore(settings, embedder=failing))
@@ -240,3 +240,19 @@ def test_a_bad_input_file_leaves_the_store_unchanged(settings, seed_papers, tmp_
         ingest_paths([good, bad], settings, rebuild=rebuild, sync=True)
 
     assert (store.version(), catalog(store), chunk_ids(store)) == before
+
+
+def test_chromadb_still_has_the_internals_the_store_relies_on(settings):
+    """Fails loudly when a chromadb release removes what connection._chroma_systems() reads (see its docstring)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from assistant.store.connection import CHROMA_INTERNALS, forget_system, system_is_open
+
+    missing = [name for name in CHROMA_INTERNALS if not hasattr(SharedSystemClient, name)]
+    assert not missing, f"chromadb no longer has SharedSystemClient.{missing}: rework assistant/store/connection.py"
+    store = PaperStore(settings)
+    store.count_papers()  # opens the local folder
+    path = Path(settings.data_dir) / "chroma"
+    assert system_is_open(path)
+    forget_system(path, even_if_open=True)
+    assert not system_is_open(path)

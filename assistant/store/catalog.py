@@ -1,0 +1,94 @@
+"""Reading the index: its version, the catalog of papers, chunk counts, nearest chunks and papers."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+
+from assistant.embedding import Embedder
+from assistant.store.connection import Connection, paged
+from assistant.store.records import ChunkRecord, PaperRecord, Snapshot, chunk_record, paper_record
+
+T = TypeVar("T")
+
+
+class Catalog:
+    """Read-only queries of one index; a missing index reads as empty."""
+
+    def __init__(self, connection: Connection, embedder: Callable[[], Embedder]):
+        self._connection = connection
+        self._embedder = embedder
+
+    def _read(self, what: str, missing: T, read: Callable[[Any, Any], T]) -> T:
+        """read(chunks, papers) on this index's collections, or missing when there is no index."""
+        def action(client: Any) -> T:
+            found = self._connection.collections(client, self._embedder(), create=False)
+            return missing if found is None else read(*found)
+
+        return self._connection.call(what, action)
+
+    def version(self) -> str | None:
+        """The version the last completed ingest wrote, or None when there is no index."""
+        version = self._read("read the index", None, lambda chunks, papers: _version(papers))
+        self._connection.follow(version)
+        return version
+
+    def snapshot(self) -> Snapshot:
+        """The catalog as it is now."""
+        def read(chunks: Any, papers: Any) -> Snapshot:
+            records: dict[str, PaperRecord] = {}
+            for ids, documents, metadatas in paged(papers, include=["documents", "metadatas"]):
+                for paper_id, abstract, meta in zip(ids, documents, metadatas):
+                    records[paper_id] = paper_record(paper_id, abstract, meta)
+            return Snapshot(_version(papers), records)
+
+        return self._read("read the catalog", Snapshot("missing", {}), read)
+
+    def count_papers(self) -> int:
+        return self._read("count the papers", 0, lambda chunks, papers: papers.count())
+
+    def count_chunks(self) -> int:
+        return self._read("count the chunks", 0, lambda chunks, papers: chunks.count())
+
+    def query_chunks(self, vector: np.ndarray, n: int, paper_ids: list[str] | None = None) -> list[ChunkRecord]:
+        """The n chunks nearest to vector (cosine similarity as score), optionally within some papers."""
+        def read(chunks: Any, papers: Any) -> list[ChunkRecord]:
+            total = chunks.count()
+            if total == 0:
+                return []
+            where = None
+            if paper_ids:
+                where = {"paper_id": {"$in": list(paper_ids)}} if len(paper_ids) > 1 else {"paper_id": paper_ids[0]}
+            result = chunks.query(query_embeddings=[vector.tolist()], n_results=min(n, total), where=where,
+                                  include=["documents", "metadatas", "distances"])
+            return [
+                chunk_record(cid, doc, m, 1.0 - float(d))
+                for cid, doc, m, d in zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+                if m is not None  # deleted by another process since this one loaded its vector index
+            ]
+
+        return self._read("search the index", [], read)
+
+    def all_chunks(self) -> list[ChunkRecord]:
+        """Every stored chunk (the lexical index is built from these)."""
+        def read(chunks: Any, papers: Any) -> list[ChunkRecord]:
+            return [chunk_record(cid, doc, m) for ids, documents, metadatas in paged(chunks, include=["documents", "metadatas"])
+                    for cid, doc, m in zip(ids, documents, metadatas)]
+
+        return self._read("read the chunks", [], read)
+
+    def related(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
+        """Papers nearest to paper_id in the index, with cosine similarity."""
+        def read(chunks: Any, papers: Any) -> list[tuple[str, float]]:
+            got = papers.get(ids=[paper_id], include=["embeddings"])
+            if not got["ids"]:
+                return []
+            result = papers.query(query_embeddings=[list(got["embeddings"][0])], n_results=min(k + 1, papers.count()), include=["distances"])
+            return [(pid, 1.0 - float(d)) for pid, d in zip(result["ids"][0], result["distances"][0]) if pid != paper_id][:k]
+
+        return self._read("find related papers", [], read)
+
+
+def _version(papers: Any) -> str:
+    return str((papers.metadata or {}).get("version", "empty"))

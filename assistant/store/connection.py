@@ -1,0 +1,265 @@
+"""The Chroma client of one index: connecting, reconnecting, following other processes' ingests, opening collections.
+
+chromadb is imported only in this package (here and in the other store modules).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.config import Settings as ChromaSettings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from assistant.config import Settings
+from assistant.embedding import Embedder, get_embedder
+from assistant.errors import AssistantError, StoreError
+from assistant.store.errors import local_error, server_error
+from assistant.store.records import CollectionNames
+
+# The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
+CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
+CHECKED_CHROMADB_VERSION = "1.5.9"
+
+
+class _LocalFolders:
+    """What this process knows about each local index folder; one instance, shared by every store of the process.
+
+    Chroma keeps one system per local folder and process, holding the vectors in memory: it does not see vectors
+    that another process adds. So each folder's system is reopened when the index version changes other than by
+    this process (never while this process writes to it: its writes would go to the old system only).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.versions: dict[tuple[str, str], str | None] = {}  # (folder, catalog) -> version its current system holds
+        self.generations: dict[str, int] = {}  # folder -> bumped when its system must be reopened
+        self.writers: dict[str, int] = {}  # folder -> ingests running in this process
+
+
+_local = _LocalFolders()
+
+
+def _chroma_systems() -> tuple[dict[str, Any], dict[str, int], Any]:
+    """chromadb's per-process cache of systems by folder, their reference counts, and the lock guarding both.
+
+    chromadb offers no public way to drop the system it keeps for a folder, and it keeps one whose start failed,
+    handing it out (broken) ever after; reopening a folder after another process changed it needs the same.
+    So this reads three private attributes of SharedSystemClient; checked against chromadb 1.5.9
+    (CHECKED_CHROMADB_VERSION). tests/test_store.py fails loudly when a chromadb release removes them.
+    """
+    return (getattr(SharedSystemClient, "_identifier_to_system", {}),
+            getattr(SharedSystemClient, "_identifier_to_refcount", {}),
+            getattr(SharedSystemClient, "_refcount_lock", threading.Lock()))
+
+
+def system_is_open(path: Path) -> bool:
+    """Whether chromadb already holds a system for this folder in this process."""
+    return str(path) in _chroma_systems()[0]
+
+
+def forget_system(path: Path, even_if_open: bool = False) -> None:
+    """Drop Chroma's cached system for path, so the next client opens the folder anew.
+
+    Without even_if_open, only a system no client holds: one whose start failed.
+    """
+    systems, counts, lock = _chroma_systems()
+    with lock:
+        if even_if_open or str(path) not in counts:
+            systems.pop(str(path), None)
+
+
+def collection_names(client: Any) -> set[str]:
+    """The names of the client's collections."""
+    return {c if isinstance(c, str) else c.name for c in client.list_collections()}
+
+
+def paged(collection: Any, include: list[str], page: int = 5000) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+    """collection.get in pages, so large collections do not hit Chroma's limits."""
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        ids = got["ids"]
+        if not ids:
+            return
+        yield ids, got.get("documents") or [None] * len(ids), got.get("metadatas") or [{}] * len(ids)
+        if len(ids) < page:
+            return
+        offset += page
+
+
+class Connection:
+    """One Chroma client for the settings' index: opened lazily, reopened after a failure or another process's ingest."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.names = CollectionNames.of(settings.collection)
+        self._client: Any = None
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        s = self.settings
+        return f"chroma server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(self.chroma_path)
+
+    @property
+    def chroma_path(self) -> Path:
+        return Path(self.settings.data_dir) / "chroma"
+
+    @property
+    def _version_key(self) -> tuple[str, str]:
+        return str(self.chroma_path), self.names.papers
+
+    def _connect(self) -> Any:
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.chroma_host:
+            return chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings)
+        path = self.chroma_path
+        path.mkdir(parents=True, exist_ok=True)
+        opening = not system_is_open(path)
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        if opening:  # the vectors this new system will load are those of the version on disk now
+            version = None
+            if self.names.papers in collection_names(client):
+                version = str((client.get_collection(self.names.papers).metadata or {}).get("version", "empty"))
+            with _local.lock:
+                _local.versions[self._version_key] = version
+        return client
+
+    def call(self, what: str, action: Callable[[Any], Any]) -> Any:
+        """Run action(client), turning Chroma's failures into one clear StoreError; reconnects after a failure."""
+        try:
+            with self._lock:
+                generation = 0 if self.settings.chroma_host else _local.generations.get(str(self.chroma_path), 0)
+                if self._client is None or generation != self._generation:
+                    self._client, self._generation = self._connect(), generation
+                client = self._client
+            return action(client)
+        except AssistantError:
+            raise  # ours (the embedder's included) already say what to do
+        except Exception as error:  # chromadb raises many unrelated types; what they mean is in the text
+            with self._lock:
+                self._client = None  # a restarted server or a repaired folder then works without restarting us
+            if self.settings.chroma_host:
+                raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port) from error
+            forget_system(self.chroma_path)
+            raise local_error(what, error, self.chroma_path) from error
+
+    def collections(self, client: Any, embedder: Embedder, create: bool) -> tuple[Any, Any] | None:
+        """(chunks, papers) of this index, created when asked; None when missing; refused when built with another embedder."""
+        ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
+        names = collection_names(client)
+        if self.names.chunks not in names or self.names.papers not in names:
+            if not create:
+                return None
+            meta = {"embedder": embedder.identity, "dimension": embedder.dimension, "version": "empty"}
+            chunks = client.get_or_create_collection(self.names.chunks, metadata=meta, embedding_function=ef)
+            papers = client.get_or_create_collection(self.names.papers, metadata=meta, embedding_function=ef)
+            return chunks, papers
+        papers = client.get_collection(self.names.papers, embedding_function=ef)
+        meta = papers.metadata or {}
+        stored, dimension = meta.get("embedder"), meta.get("dimension")
+        if (stored and stored != embedder.identity) or (dimension and int(dimension) != embedder.dimension):
+            raise StoreError(
+                f"The index at {self.location} was built with the embedder '{stored}' ({dimension} dimensions), but the "
+                f"settings ask for '{embedder.identity}' ({embedder.dimension} dimensions). Vectors of different "
+                f"models cannot be mixed: run `assistant ingest --rebuild`."
+            )
+        return client.get_collection(self.names.chunks, embedding_function=ef), papers
+
+    def follow(self, version: str | None) -> None:
+        """Reopen the local folder when another process changed the index, so that its new vectors are searched."""
+        if self.settings.chroma_host:
+            return
+        folder = str(self.chroma_path)
+        with _local.lock:
+            known = _local.versions.setdefault(self._version_key, version)
+            if known == version or _local.writers.get(folder):
+                return
+            _local.versions[self._version_key] = version
+            _local.generations[folder] = _local.generations.get(folder, 0) + 1
+            forget_system(self.chroma_path, even_if_open=True)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """While an ingest of this process writes, the folder is not reopened under it."""
+        folder = str(self.chroma_path)
+        with _local.lock:
+            _local.writers[folder] = _local.writers.get(folder, 0) + 1
+        try:
+            yield
+        finally:
+            with _local.lock:
+                _local.writers[folder] -= 1
+
+    def published(self, version: str) -> None:
+        """This process's system holds the vectors of the version it just published."""
+        with _local.lock:
+            _local.versions[self._version_key] = version
+
+    def set_aside(self) -> Path:
+        """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
+        path = self.chroma_path
+        target = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
+        with self._lock, _local.lock:
+            self._client = None
+            forget_system(path, even_if_open=True)
+            for key in [key for key in _local.versions if key[0] == str(path)]:
+                del _local.versions[key]
+            _local.generations[str(path)] = _local.generations.get(str(path), 0) + 1  # every store reconnects
+            try:
+                path.rename(target)
+            except OSError as error:
+                raise local_error("set the damaged index aside", error, path) from error
+        return target
+
+
+@register_embedding_function
+class PaperAssistantEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma's view of our embedder, rebuilt from the collection's stored config when it is reopened."""
+
+    def __init__(self, backend: str = "local", model_dir: str | None = None, openai_model: str = "text-embedding-3-small", batch_size: int = 32):
+        self._config = {"backend": backend, "model_dir": model_dir, "openai_model": openai_model, "batch_size": batch_size}
+        self._settings = Settings(
+            embedding_backend=backend,
+            embedding_model_dir=Path(model_dir) if model_dir else None,
+            openai_embedding_model=openai_model,
+            embedding_batch_size=batch_size,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PaperAssistantEmbeddingFunction":
+        model_dir = str(settings.embedding_model_dir) if settings.embedding_model_dir else None
+        return cls(settings.embedding_backend, model_dir, settings.openai_embedding_model, settings.embedding_batch_size)
+
+    @property
+    def embedder(self) -> Embedder:
+        return get_embedder(self._settings)
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.embedder.embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "paper-assistant"
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(self._config)
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "PaperAssistantEmbeddingFunction":
+        return PaperAssistantEmbeddingFunction(**config)

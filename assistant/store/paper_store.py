@@ -1,0 +1,88 @@
+"""PaperStore: one index (connection, reads, writes) behind the interface the rest of the assistant uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.embedding import Embedder, get_embedder
+from assistant.models import Chunk, Paper
+from assistant.store.catalog import Catalog
+from assistant.store.connection import Connection
+from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, Snapshot
+from assistant.store.writer import Writer
+
+
+class PaperStore:
+    """The index of one collection, embedded on disk or on a Chroma server."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._connection = Connection(settings)
+        self.catalog = Catalog(self._connection, lambda: self.embedder)
+        self.writer = Writer(self._connection, lambda: self.embedder)
+
+    @property
+    def names(self) -> CollectionNames:
+        return self._connection.names
+
+    @property
+    def location(self) -> str:
+        return self._connection.location
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    # -- reading (see Catalog) ------------------------------------------------------------------
+
+    def version(self) -> str | None:
+        """The version the last completed ingest wrote, or None when there is no index."""
+        return self.catalog.version()
+
+    def snapshot(self) -> Snapshot:
+        """The catalog as it is now."""
+        return self.catalog.snapshot()
+
+    def count_papers(self) -> int:
+        return self.catalog.count_papers()
+
+    def count_chunks(self) -> int:
+        return self.catalog.count_chunks()
+
+    def query_chunks(self, vector: np.ndarray, n: int, paper_ids: list[str] | None = None) -> list[ChunkRecord]:
+        """The n chunks nearest to vector (cosine similarity as score), optionally within some papers."""
+        return self.catalog.query_chunks(vector, n, paper_ids)
+
+    def all_chunks(self) -> list[ChunkRecord]:
+        """Every stored chunk (the lexical index is built from these)."""
+        return self.catalog.all_chunks()
+
+    def related(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
+        """Papers nearest to paper_id in the index, with cosine similarity."""
+        return self.catalog.related(paper_id, k)
+
+    # -- writing (see Writer) -------------------------------------------------------------------
+
+    def ingest(self, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]], sync: bool = False,
+               progress: Callable[[int], None] | None = None, on_plan: Callable[[int], None] | None = None) -> IngestReport:
+        """Make the index hold these papers (and, with sync, only these); unchanged papers cost nothing."""
+        return self.writer.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan)
+
+    def drop(self) -> None:
+        """Delete the whole index (both collections)."""
+        self.writer.drop()
+
+    def set_aside(self) -> Path:
+        """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
+        return self.writer.set_aside()
+
+    def replace_with(self, staging: "PaperStore") -> None:
+        """Swap in a fully built staging index under this index's names (used by rebuild)."""
+        self.writer.replace_with(staging.names)
