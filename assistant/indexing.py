@@ -1,8 +1,7 @@
-"""Build and refresh the index: read paper files, chunk, embed into Chroma, refresh BM25."""
+"""Build and refresh the index (the write path): read paper files, chunk, embed into Chroma, then BM25."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -10,34 +9,9 @@ from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import load_papers
 from assistant.errors import AssistantError
-from assistant.lexical import LexicalIndex
+from assistant.lexical import load_lexical
 from assistant.models import Paper
-from assistant.store import DamagedIndexError, IngestReport, PaperStore, Snapshot
-
-log = logging.getLogger(__name__)
-
-
-def lexical_dir(settings: Settings) -> Path:
-    """Where the BM25 index of the settings' collection is kept."""
-    where = f"{settings.chroma_host}_{settings.chroma_port}" if settings.chroma_host else "local"
-    return Path(settings.data_dir) / "bm25" / f"{where}_{settings.collection}"
-
-
-def refresh_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> LexicalIndex:
-    """The BM25 index for the snapshot's version (default: the store's current one): loaded from disk, or rebuilt
-    from the store's chunks that the snapshot names."""
-    snapshot = snapshot or store.snapshot()
-    directory = lexical_dir(store.settings)
-    index = LexicalIndex.load(directory, snapshot.version)
-    if index is not None:
-        return index
-    live = [c for c in store.all_chunks() if (p := snapshot.papers.get(c.paper_id)) and p.index_hash == c.index_hash]
-    index = LexicalIndex(live, snapshot.version)
-    try:
-        index.save(directory)
-    except OSError as error:  # a read-only or full data dir still answers; the index is rebuilt in memory next time
-        log.warning("Could not save the BM25 index to %s (%s); it is kept in memory only.", directory, error)
-    return index
+from assistant.store import DamagedIndexError, IngestReport, PaperStore
 
 
 def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False, rebuild: bool = False,
@@ -67,7 +41,7 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
         report.added, report.updated, report.unchanged = report.added + report.updated, [], []
     else:
         report = store.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan)
-    refresh_lexical(store)
+    load_lexical(store)  # built now for the new version, so the first question does not wait for it
     return report
 
 

@@ -1,8 +1,9 @@
-"""BM25 over the stored chunks (bm25s only here), saved next to the Chroma data and rebuilt when the index changes."""
+"""BM25 over the stored chunks (bm25s only here): loaded from next to the Chroma data, or built from the store's chunks."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import threading
@@ -10,13 +11,19 @@ import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
 import Stemmer
 
-from assistant.store import ChunkRecord
+from assistant.config import Settings
+from assistant.store import ChunkRecord, Snapshot
 
+if TYPE_CHECKING:
+    from assistant.store import PaperStore
+
+log = logging.getLogger(__name__)
 _stem_lock = threading.Lock()
 # A writer's unfinished folder is left alone this long (another process may still be writing it), then removed.
 _STALE_TMP_SECONDS = 3600
@@ -95,6 +102,29 @@ class LexicalIndex:
             return cls(chunks, version, retriever)
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, damaged or removed while read: the caller rebuilds it from the store
+
+
+def lexical_dir(settings: Settings) -> Path:
+    """Where the BM25 index of the settings' collection is kept."""
+    where = f"{settings.chroma_host}_{settings.chroma_port}" if settings.chroma_host else "local"
+    return Path(settings.data_dir) / "bm25" / f"{where}_{settings.collection}"
+
+
+def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> LexicalIndex:
+    """The BM25 index for the snapshot's version (default: the store's current one): loaded from disk, or built from
+    the store's chunks that the snapshot names and kept on disk as a cache (the Chroma index is never written)."""
+    snapshot = snapshot or store.snapshot()
+    directory = lexical_dir(store.settings)
+    index = LexicalIndex.load(directory, snapshot.version)
+    if index is not None:
+        return index
+    live = [c for c in store.all_chunks() if (p := snapshot.papers.get(c.paper_id)) and p.index_hash == c.index_hash]
+    index = LexicalIndex(live, snapshot.version)
+    try:
+        index.save(directory)
+    except OSError as error:  # a read-only or full data dir still answers; the index is rebuilt in memory next time
+        log.warning("Could not save the BM25 index to %s (%s); it is kept in memory only.", directory, error)
+    return index
 
 
 def _folder_name(version: str) -> str:

@@ -10,8 +10,7 @@ from typing import Literal
 import numpy as np
 
 from assistant.config import Settings, get_settings
-from assistant.indexing import refresh_lexical
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import LexicalIndex, load_lexical, tokenize
 from assistant.models import ChunkMatch, Hit
 from assistant.names import has_inner_capitals, mentions, specific_terms
 from assistant.store import ChunkRecord, PaperStore, Snapshot
@@ -79,7 +78,7 @@ class Retriever:
         with self._lock:
             if self._state is None or self._state.snapshot.version != version:
                 snapshot = self.store.snapshot()  # read once: the BM25 index is built for exactly this catalog
-                self._state = _State(snapshot, refresh_lexical(self.store, snapshot))
+                self._state = _State(snapshot, load_lexical(self.store, snapshot))
             return self._state
 
     def _dense(self, question: str, state: _State, n_papers: int, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:

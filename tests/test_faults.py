@@ -25,8 +25,8 @@ from assistant.answer import ask
 from assistant.config import Settings
 from assistant.corpus import load_papers
 from assistant.errors import StoreError
-from assistant.indexing import ingest_papers, lexical_dir
-from assistant.lexical import LexicalIndex
+from assistant.indexing import ingest_papers
+from assistant.lexical import LexicalIndex, lexical_dir
 from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import DamagedIndexError, PaperStore

@@ -15,7 +15,8 @@ from assistant.answer import ask, get_services
 from assistant.config import Settings, get_settings
 from assistant.corpus import load_papers
 from assistant.errors import StoreError
-from assistant.indexing import ingest_papers, lexical_dir
+from assistant.indexing import ingest_papers
+from assistant.lexical import lexical_dir
 from assistant.models import Answer, Paper
 from assistant.retrieval import Retriever
 from assistant.store import PaperStore
