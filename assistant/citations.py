@@ -6,8 +6,9 @@ import re
 
 import numpy as np
 
-from assistant.evidence import SentenceBank, term_overlap, terms
+from assistant.evidence import Sentence, SentenceBank, term_overlap, terms
 from assistant.models import Citation, Draft, Hit
+from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 
 # [1], [1, 2], [1][3], [1-2] and the like.
@@ -33,7 +34,7 @@ def is_abstention(text: str) -> bool:
     return bool(_ABSTAIN.search(text))
 
 
-def check_citations(text: str, hits: list[Hit], bank: SentenceBank) -> Draft:
+def check_citations(text: str, hits: list[Hit], bank: SentenceBank, params: ExtractiveParams = DEFAULT_EXTRACTIVE) -> Draft:
     """Keep markers that name a source, renumber them 1..n in order of use, quote each from its abstract."""
     invented: list[int] = []
     order: dict[int, int] = {}  # source number -> citation number
@@ -55,7 +56,7 @@ def check_citations(text: str, hits: list[Hit], bank: SentenceBank) -> Draft:
     citations = []
     for source, number in sorted(order.items(), key=lambda item: item[1]):
         hit = hits[source - 1]
-        quote = _supporting_sentence(" ".join(claims.get(number, [])), sentences.get(hit.paper_id, []), bank)
+        quote = _supporting_sentence(" ".join(claims.get(number, [])), sentences.get(hit.paper_id, []), bank, params.overlap_weight)
         citations.append(Citation(number=number, paper_id=hit.paper_id, title=hit.title, urls=hit.urls,
                                   quote=quote.text if quote else hit.abstract[:300],
                                   spans=[(quote.start, quote.end)] if quote else []))
@@ -73,7 +74,7 @@ def _claims_by_citation(text: str) -> dict[int, list[str]]:
     return claims
 
 
-def _supporting_sentence(claim: str, sentences, bank: SentenceBank):
+def _supporting_sentence(claim: str, sentences: list[Sentence], bank: SentenceBank, overlap_weight: float) -> Sentence | None:
     """The abstract sentence most like the claim (cosine plus shared words)."""
     if not sentences:
         return None
@@ -81,4 +82,4 @@ def _supporting_sentence(claim: str, sentences, bank: SentenceBank):
         return sentences[0]
     vector = bank.embedder.embed([claim])[0]
     claim_terms = terms(claim)
-    return max(sentences, key=lambda s: float(np.dot(vector, s.vector)) + 0.35 * term_overlap(claim_terms, s.text))
+    return max(sentences, key=lambda s: float(np.dot(vector, s.vector)) + overlap_weight * term_overlap(claim_terms, s.text))

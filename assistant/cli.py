@@ -73,7 +73,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool)
 @click.option("--offline", is_flag=True, help="Answer with the extractive answerer even if an LLM is configured.")
 def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...], offline: bool) -> None:
     """Answer QUESTION from the collection with cited papers ('-' reads it from stdin)."""
-    from assistant.answer import ask_stream
+    from assistant.service import ask_stream
     from assistant.models import Answer
 
     if question == "-":

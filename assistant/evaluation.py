@@ -10,8 +10,7 @@ import json
 import re
 import unicodedata
 import warnings
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping
@@ -21,6 +20,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 
 if TYPE_CHECKING:
     from assistant.evidence import SentenceBank
@@ -34,7 +34,7 @@ UNANSWERABLE = "unanswerable"
 TYPE_ORDER = ("known_item", "paraphrase", "multi", "code", UNANSWERABLE)
 OVERALL = "overall"
 STAGES = ("embed", "dense", "lexical", "fusion", "generate")
-# Evidence thresholds of the abstention trade-off curve (the current MIN_EVIDENCE_SCORE is added).
+# Evidence thresholds of the abstention trade-off curve (the current min_evidence_score is added).
 THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(13))
 _UNSET = object()
 _NOTHING = "\x00nothing retrieved"
@@ -201,20 +201,8 @@ def percentiles(samples: Mapping[str, list[float]]) -> dict[str, dict[str, float
             for stage, values in samples.items() if values}
 
 
-@contextmanager
-def evidence_threshold(value: float) -> Iterator[None]:
-    """Run the offline answerer with another MIN_EVIDENCE_SCORE (not thread-safe: the harness is single-threaded)."""
-    from assistant import extractive
-
-    saved = extractive.MIN_EVIDENCE_SCORE
-    extractive.MIN_EVIDENCE_SCORE = value
-    try:
-        yield
-    finally:
-        extractive.MIN_EVIDENCE_SCORE = saved
-
-
-def _abstains_at(question: str, hits: list[Hit], bank: SentenceBank, levels: list[float]) -> dict[float, bool]:
+def _abstains_at(question: str, hits: list[Hit], bank: SentenceBank, levels: list[float],
+                 params: ExtractiveParams = DEFAULT_EXTRACTIVE) -> dict[float, bool]:
     """Whether the offline answerer abstains at each threshold (ascending levels).
 
     Abstaining only becomes more likely as the threshold rises, so the first level where it abstains is
@@ -225,8 +213,7 @@ def _abstains_at(question: str, hits: list[Hit], bank: SentenceBank, levels: lis
     low, high = 0, len(levels)
     while low < high:
         middle = (low + high) // 2
-        with evidence_threshold(levels[middle]):
-            abstained = extractive_answer(question, hits, bank).abstained
+        abstained = extractive_answer(question, hits, bank, params=replace(params, min_evidence_score=levels[middle])).abstained
         low, high = (low, middle) if abstained else (middle + 1, high)
     return {level: position >= low for position, level in enumerate(levels)}
 
@@ -238,15 +225,16 @@ def evaluate(questions: list[Question], settings: Settings, k: int = 10, *, llm=
 
     llm: a ChatModel to evaluate LLM answers with, None for offline only, or left out to use the one the settings configure.
     """
-    from assistant import extractive
-    from assistant.answer import ask, clean_question, get_services
+    from assistant.question import clean_question
+    from assistant.service import ask, default_assistant
     from assistant.llm import chat_model_from
 
     if not questions:
         raise AssistantError("No questions to evaluate.")
     chat = chat_model_from(settings) if llm is _UNSET else llm
     modes = {"extractive": None} | ({"llm": chat} if chat is not None else {})
-    services = get_services(settings)
+    services = default_assistant(settings)
+    services.ensure_ready()
     snapshot = services.retriever.state().snapshot
     gold = gold_paper_ids(questions, {pid: paper.title for pid, paper in snapshot.papers.items()})
     cleaned = {q.id: clean_question(q.question, settings)[0] for q in questions}
@@ -271,15 +259,15 @@ def evaluate(questions: list[Question], settings: Settings, k: int = 10, *, llm=
     for q in questions:
         hits[q.id] = services.retriever.retrieve(cleaned[q.id], k=settings.top_k)
         step(1)
-    levels = sorted(set(thresholds) | {extractive.MIN_EVIDENCE_SCORE})
-    abstains = {q.id: _abstains_at(cleaned[q.id], hits[q.id], services.bank, levels) for q in questions}
+    levels = sorted(set(thresholds) | {services.extractive_params.min_evidence_score})
+    abstains = {q.id: _abstains_at(cleaned[q.id], hits[q.id], services.bank, levels, services.extractive_params) for q in questions}
     types = {q.id: q.type for q in questions}
     return {
         "questions_file": questions_file,
         "k": k,
         "questions": {"total": len(questions), "by_type": {kind: sum(q.type == kind for q in questions) for kind in _types(questions)}},
         "index": {"papers": len(snapshot.papers), "chunks": services.store.count_chunks(), "embedder": services.store.embedder.identity,
-                  "top_k": settings.top_k, "min_evidence_score": extractive.MIN_EVIDENCE_SCORE,
+                  "top_k": settings.top_k, "min_evidence_score": services.extractive_params.min_evidence_score,
                   "llm_model": getattr(chat, "model", None)},
         "retrieval": {method: retrieval_metrics(rankings[method], gold, types) for method in RETRIEVERS},
         "answers": {mode: answer_metrics(questions, answers[mode], gold) for mode in modes},

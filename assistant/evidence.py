@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 
@@ -61,9 +60,6 @@ class SentenceBank:
                     self._cache[(hit.paper_id, hash(hit.abstract))] = sentences
                     result[hit.paper_id] = sentences
         return result
-
-
-_WORD = re.compile(r"\w[\w\-.%]*\w|\w", re.UNICODE)
 
 
 def terms(text: str) -> set[str]:

@@ -8,22 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.evidence import Sentence, SentenceBank, term_overlap, terms
+from assistant.markdown import escape_markdown
 from assistant.names import is_acronym, mentions, specific_terms
 from assistant.models import Citation, Draft, Hit
+from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
-
-# A sentence's score: cosine to the question plus this much x the share of question words it contains.
-OVERLAP_WEIGHT = 0.35
-# Below this best-sentence score the evidence is too weak to answer from.
-MIN_EVIDENCE_SCORE = 0.42
-# Another paper joins the answer when its best sentence scores at least this share of the best one.
-SECOND_PAPER_RATIO = 0.82
-MAX_PAPERS = 4
-# Added to a sentence's score for naming what the question names (share of its names) ...
-NAME_BONUS = 0.3
-# ... and for holding a number when the question asks for one.
-NUMBER_BONUS = 0.1
-MAX_SENTENCES_PER_PAPER = 2
 
 _CODE_QUESTION = re.compile(
     r"\b(code|github|repo|repository|implementation|source|link|url|project (page|site|website)|website|"
@@ -40,7 +29,6 @@ _QUANTITY_QUESTION = re.compile(
 _GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
                        "propose proposes research article articles collection here there any which what list name find show "
                        "model models learning")
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]~$<>|#]")
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
     r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
@@ -66,17 +54,17 @@ def _has_quantity(text: str) -> bool:
 
 
 def _score_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence], named: list[str],
-                     quantity: bool) -> list[_Scored]:
+                     quantity: bool, params: ExtractiveParams) -> list[_Scored]:
     """Sentences best first: cosine to the question, plus shared words, names of the question, and numbers when asked for."""
     question_terms = terms(question)
     scored = []
     for sentence in sentences:
-        base = float(np.dot(question_vector, sentence.vector)) + OVERLAP_WEIGHT * term_overlap(question_terms, sentence.text)
+        base = float(np.dot(question_vector, sentence.vector)) + params.overlap_weight * term_overlap(question_terms, sentence.text)
         score = base
         if named:
-            score += NAME_BONUS * sum(mentions(sentence.text, term) for term in named) / len(named)
+            score += params.name_bonus * sum(mentions(sentence.text, term) for term in named) / len(named)
         if quantity and _has_quantity(sentence.text):
-            score += NUMBER_BONUS
+            score += params.number_bonus
         scored.append(_Scored(sentence, score, base))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -89,13 +77,8 @@ def closest_papers_text(hits: list[Hit], limit: int = 3) -> str:
     return f"\n\nThe closest papers in the collection:\n{lines}"
 
 
-def escape_markdown(text: str) -> str:
-    """Text from an abstract, safe inside markdown: no stray emphasis, math, links or markers like [3]."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
-
-
 def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, restricted: bool = False,
-                      question_vector: np.ndarray | None = None) -> Draft:
+                      question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
     restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
@@ -108,13 +91,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     named = specific_terms(question)
     ranking_names = [name for name in named if not is_acronym(name)]  # acronyms are matched well by BM25 already
     quantity = bool(_QUANTITY_QUESTION.search(question))
-    best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, []), ranking_names, quantity)
+    best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, []), ranking_names, quantity, params)
                      for hit in hits}
     text_of = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in hits}
 
     def paper_score(hit: Hit) -> float:
         names = sum(mentions(text_of[hit.paper_id], n) for n in ranking_names) / len(ranking_names) if ranking_names else 0.0
-        return best_by_paper[hit.paper_id][0].score + 0.5 * hit.score + NAME_BONUS * names
+        return best_by_paper[hit.paper_id][0].score + 0.5 * hit.score + params.name_bonus * names
 
     ranked = sorted((hit for hit in hits if best_by_paper[hit.paper_id]), key=lambda hit: -paper_score(hit))
     if not ranked:
@@ -132,7 +115,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if missing and not is_list:
         reason = f"None of the closest papers mentions {_quoted(missing)}."
         return _abstain(reason, ranked)
-    if evidence_score < MIN_EVIDENCE_SCORE and not named_match and not restricted:
+    if evidence_score < params.min_evidence_score and not named_match and not restricted:
         reason = "The closest abstracts do not address the question closely enough."
         return _abstain(reason, ranked)
     if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
@@ -147,14 +130,14 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     topic = terms(question) - _GENERIC_TERMS
     chosen = [top]
     for hit in ranked[1:]:
-        if len(chosen) >= MAX_PAPERS:
+        if len(chosen) >= params.max_papers:
             break
         # For "which papers ..." a paper also belongs when it names all the question names or holds all its topic words.
         names_all = bool(present) and all(mentions(text_of[hit.paper_id], term) for term in present)
         topic_all = len(topic) >= 1 and topic <= terms(text_of[hit.paper_id])
-        if best_by_paper[hit.paper_id][0].score >= SECOND_PAPER_RATIO * top_score or (is_list and (names_all or topic_all)):
+        if best_by_paper[hit.paper_id][0].score >= params.second_paper_ratio * top_score or (is_list and (names_all or topic_all)):
             chosen.append(hit)
-    draft = _compose(chosen, best_by_paper, top_score)
+    draft = _compose(chosen, best_by_paper, params.max_sentences_per_paper)
     draft.notes.extend(notes)
     return draft
 
@@ -163,7 +146,7 @@ def _abstain(reason: str, closest: list[Hit]) -> Draft:
     return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(closest)}", abstained=True)
 
 
-def _quote(scored: list[_Scored], top_score: float, limit: int) -> list[Sentence]:
+def _quote(scored: list[_Scored], limit: int) -> list[Sentence]:
     """The paper's best sentence, plus the next one when it is nearly as good, in abstract order."""
     picked = [scored[0].sentence]
     for item in scored[1:limit]:
@@ -177,11 +160,11 @@ def _citation(number: int, hit: Hit, quoted: list[Sentence]) -> Citation:
                     quote=" ".join(s.text for s in quoted), spans=[(s.start, s.end) for s in quoted])
 
 
-def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], top_score: float) -> Draft:
+def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int) -> Draft:
     citations = []
     for number, hit in enumerate(chosen, start=1):
-        limit = MAX_SENTENCES_PER_PAPER if len(chosen) == 1 else 1
-        citations.append(_citation(number, hit, _quote(best_by_paper[hit.paper_id], top_score, limit)))
+        limit = max_sentences if len(chosen) == 1 else 1
+        citations.append(_citation(number, hit, _quote(best_by_paper[hit.paper_id], limit)))
     if len(citations) == 1:
         only = citations[0]
         text = f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]"

@@ -13,22 +13,10 @@ from assistant.config import Settings, get_settings
 from assistant.lexical import LexicalIndex, load_lexical, tokenize
 from assistant.models import ChunkMatch, Hit
 from assistant.names import has_inner_capitals, mentions, specific_terms
+from assistant.params import DEFAULT_RETRIEVAL, RetrievalParams
 from assistant.store import ChunkRecord, PaperStore, Snapshot
 
 Method = Literal["fused", "dense", "lexical"]
-
-# How much the lexical ranking counts against the dense one. Short, keyword-like questions ("which papers
-# use DPO?") are where BM25 beats the embedder (acronyms, exact names); long paraphrases are where the
-# embedder wins. So the weight is LEXICAL_WEIGHT_PER_TERM / (number of distinct query terms), kept within
-# [MIN, MAX]. Tuned on the dev set (docs/EVAL.md): fused beats plain dense and plain BM25 on every headline figure.
-LEXICAL_WEIGHT_PER_TERM = 1.5
-MIN_LEXICAL_WEIGHT = 0.1
-MAX_LEXICAL_WEIGHT = 0.5
-# Added (times the share of the question's mixed-case names it mentions) to a candidate paper that names them
-# exactly: BM25 lower-cases, so "How does SCoRe work?" would otherwise find the many papers that say "score".
-NAME_WEIGHT = 0.2
-# Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
-DENSE_CANDIDATES_PER_HIT = 8
 
 
 @dataclass
@@ -50,9 +38,11 @@ class StageTimings:
 class Retriever:
     """Ranks the papers of one index for a question; safe to share between threads."""
 
-    def __init__(self, settings: Settings | None = None, store: PaperStore | None = None):
+    def __init__(self, settings: Settings | None = None, store: PaperStore | None = None,
+                 params: RetrievalParams = DEFAULT_RETRIEVAL):
         self.settings = settings or get_settings()
         self.store = store or PaperStore(self.settings)
+        self.params = params
         self._state: _State | None = None
         self._lock = threading.Lock()
         self._query_vectors: dict[str, np.ndarray] = {}
@@ -86,7 +76,7 @@ class Retriever:
         vector = self.embed_query(question)
         timings.embed_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        records = self.store.query_chunks(vector, n_papers * DENSE_CANDIDATES_PER_HIT, paper_ids)
+        records = self.store.query_chunks(vector, n_papers * self.params.dense_candidates_per_hit, paper_ids)
         timings.dense_ms = (time.perf_counter() - started) * 1000
         return _by_paper(r for r in records if _is_live(r, state.snapshot))
 
@@ -117,9 +107,9 @@ class Retriever:
         dense = self._dense(question, state, k, paper_ids, timings) if method in ("fused", "dense") else {}
         lexical = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else {}
         started = time.perf_counter()
-        scores = _fuse(dense, lexical, method, lexical_weight(question))
+        scores = _fuse(dense, lexical, method, lexical_weight(question, self.params))
         if method == "fused":
-            _boost_named(scores, question, state.snapshot)
+            _boost_named(scores, question, state.snapshot, self.params.name_weight)
         ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         hits = [self._hit(pid, scores[pid], dense.get(pid, []), lexical.get(pid, []), state.snapshot) for pid in ranked]
         timings.fusion_ms = (time.perf_counter() - started) * 1000
@@ -137,7 +127,7 @@ class Retriever:
                    chunks=list(matches.values()))
 
 
-def _boost_named(scores: dict[str, float], question: str, snapshot: Snapshot) -> None:
+def _boost_named(scores: dict[str, float], question: str, snapshot: Snapshot, weight: float) -> None:
     """Raise the candidates that mention the question's mixed-case names exactly (SCoRe, which BM25 reads as 'score')."""
     names = [name for name in specific_terms(question) if has_inner_capitals(name)]
     if not names:
@@ -145,7 +135,7 @@ def _boost_named(scores: dict[str, float], question: str, snapshot: Snapshot) ->
     for paper_id in scores:
         paper = snapshot.papers[paper_id]
         text = f"{paper.title} {paper.abstract}"
-        scores[paper_id] += NAME_WEIGHT * sum(mentions(text, name) for name in names) / len(names)
+        scores[paper_id] += weight * sum(mentions(text, name) for name in names) / len(names)
 
 
 def _is_live(chunk: ChunkRecord, snapshot: Snapshot) -> bool:
@@ -161,10 +151,10 @@ def _by_paper(records) -> dict[str, list[ChunkRecord]]:
     return grouped
 
 
-def lexical_weight(question: str) -> float:
+def lexical_weight(question: str, params: RetrievalParams = DEFAULT_RETRIEVAL) -> float:
     """Weight of BM25 in the fusion: larger for short keyword questions, smaller for long paraphrases."""
     terms = len(set(tokenize([question])[0])) or 1
-    return min(MAX_LEXICAL_WEIGHT, max(MIN_LEXICAL_WEIGHT, LEXICAL_WEIGHT_PER_TERM / terms))
+    return min(params.max_lexical_weight, max(params.min_lexical_weight, params.lexical_weight_per_term / terms))
 
 
 def _fuse(dense: dict[str, list[ChunkRecord]], lexical: dict[str, list[ChunkRecord]], method: Method, weight: float) -> dict[str, float]:

@@ -21,13 +21,13 @@ from pathlib import Path
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation import load_questions, percentiles
-from assistant.retrieval import DENSE_CANDIDATES_PER_HIT
+from assistant.params import DEFAULT_RETRIEVAL
 
 DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "questions.jsonl"
 _CHILD = """
 import json, sys, time
 started = time.perf_counter()
-from assistant.answer import ask
+from assistant.service import ask
 from assistant.config import Settings
 imported = time.perf_counter()
 answer = ask(sys.argv[2], settings=Settings(_env_file=None, data_dir=sys.argv[1]), llm=None)
@@ -54,9 +54,10 @@ def main() -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> None:
-    from assistant.answer import ask, get_services
+    from assistant.service import ask, default_assistant
 
-    services = get_services(settings)  # builds the index from the seeds when it is empty
+    services = default_assistant(settings)
+    services.ensure_ready()  # builds the index from the seeds when it is empty
     if args.questions:
         questions = [q.question for q in load_questions(args.questions)]
     else:
@@ -87,7 +88,7 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         for question in questions:
             started = time.perf_counter()
             vector = services.store.embedder.embed([question])[0]
-            services.store.query_chunks(vector, settings.top_k * DENSE_CANDIDATES_PER_HIT)
+            services.store.query_chunks(vector, settings.top_k * DEFAULT_RETRIEVAL.dense_candidates_per_hit)
             samples["bare: embed + Chroma query"].append((time.perf_counter() - started) * 1000)
 
     cold_stats = percentiles({"cold: first ask() in a new process": [c["first_ask_ms"] for c in cold],

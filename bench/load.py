@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer import ask
+from assistant.service import ask
 from assistant.config import Settings
 from assistant.indexing import ingest_paths
 from assistant.store import PaperStore

@@ -61,7 +61,7 @@ def _garble(sentence: str, vocabulary: list[str], rng: random.Random) -> str:
 
 def measure(n: int, real: list[Paper], questions, base: Path, seed: int) -> dict:
     """Build an index of n papers (the real ones included) and time it, size it and query it."""
-    from assistant.answer import ask, get_services
+    from assistant.service import ask, default_assistant
     from assistant.embedding import get_embedder
     from assistant.indexing import ingest_papers
 
@@ -79,7 +79,7 @@ def measure(n: int, real: list[Paper], questions, base: Path, seed: int) -> dict
     raw_rate = len(chunks) / (time.perf_counter() - started)
     size = sum(f.stat().st_size for f in Path(settings.data_dir).rglob("*") if f.is_file())
 
-    services = get_services(settings)
+    services = default_assistant(settings)
     started = time.perf_counter()
     snapshot = services.retriever.state().snapshot  # loads the catalog and BM25 once
     load_ms = (time.perf_counter() - started) * 1000

@@ -111,9 +111,9 @@ def seeded_env(seeded_settings, monkeypatch: pytest.MonkeyPatch):
 
 
 def _question_file(tmp_path: Path, settings) -> tuple[Path, list[str]]:
-    from assistant.answer import get_services
+    from assistant.service import default_assistant
 
-    papers = sorted(get_services(settings).retriever.state().snapshot.papers.values(), key=lambda p: p.paper_id)
+    papers = sorted(default_assistant(settings).retriever.state().snapshot.papers.values(), key=lambda p: p.paper_id)
     titles = [papers[0].title, papers[1].title, papers[2].title]
     records = [
         {"id": "t1", "question": titles[0], "type": "known_item", "gold_titles": [titles[0]], "answer_keywords": [titles[0].split()[0]]},

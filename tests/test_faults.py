@@ -21,7 +21,7 @@ import pytest
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import InternalError
 
-from assistant.answer import ask
+from assistant.service import ask
 from assistant.config import Settings
 from assistant.corpus import load_papers
 from assistant.errors import StoreError

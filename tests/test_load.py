@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from assistant.answer import ask, get_services
+from assistant.service import ask, default_assistant
 from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import load_papers
@@ -74,7 +74,7 @@ def test_questions_during_ingests_never_see_a_half_written_paper(tmp_path):
         for paper in version:
             spans[paper.paper_id][paper.abstract] = chunk_spans(paper, settings)
     ingest_papers(versions[0], settings)
-    get_services(settings)  # the askers' services exist before the ingests start
+    default_assistant(settings)  # the askers' services exist before the ingests start
 
     answers: list[tuple[str, Answer]] = []
     errors: list[BaseException] = []
@@ -127,5 +127,5 @@ def test_questions_during_ingests_never_see_a_half_written_paper(tmp_path):
             assert all(abstract[start:end] in citation.quote for start, end in citation.spans)
     assert len(seen & {revised(p).abstract for p in papers[:2]}) >= 1  # the askers did run while versions changed
     assert len(seen & {p.abstract for p in papers[:2]}) >= 1
-    catalog = get_services(settings).retriever.state().snapshot.papers
+    catalog = default_assistant(settings).retriever.state().snapshot.papers
     assert {pid: record.abstract for pid, record in catalog.items()} == {p.paper_id: p.abstract for p in versions[0]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import ask
-from assistant.answer import get_services
+from assistant.service import default_assistant
 
 SINGLE = {"known_item", "paraphrase", "code"}
 
@@ -13,7 +13,7 @@ SINGLE = {"known_item", "paraphrase", "code"}
 @pytest.fixture(scope="module")
 def rankings(seeded_settings, dev_questions):
     """Titles ranked by each retriever for every answerable question."""
-    retriever = get_services(seeded_settings).retriever
+    retriever = default_assistant(seeded_settings).retriever
     return {
         method: {q["id"]: [h.title for h in retriever.retrieve(q["question"], k=10, method=method)]
                  for q in dev_questions if q["gold_titles"]}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import ask, get_services
+from assistant.service import ask, default_assistant
 from assistant.config import Settings, get_settings
 from assistant.corpus import load_papers
 from assistant.errors import StoreError
@@ -115,7 +115,7 @@ def test_a_killed_server_is_a_clear_error_and_the_same_services_answer_after_its
         settings = server_settings(server.port, tmp_path / "data")
         ingest_papers(papers[4:], settings)
         first = ask(QUESTION, settings=settings, llm=None)
-        services = get_services(settings)
+        services = default_assistant(settings)
 
         server.kill()
         with pytest.raises(StoreError, match=rf"{HOST}:{server.port} did not answer .* `chroma run"):
@@ -125,7 +125,7 @@ def test_a_killed_server_is_a_clear_error_and_the_same_services_answer_after_its
 
         server.start()  # the same port and path
         again = ask(QUESTION, settings=settings, llm=None)
-        assert get_services(settings) is services
+        assert default_assistant(settings) is services
     finally:
         server.stop()
 

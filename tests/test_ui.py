@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import assistant
-from assistant import Answer, Citation, Hit, Settings, get_settings, list_papers
+from assistant import Answer, Assistant, Citation, Hit, Settings, get_settings, list_papers
 from assistant.errors import StoreError
 from assistant.models import Timings, Usage
 from fakes import BrokenStreamChatModel, FakeChatModel
@@ -174,10 +174,10 @@ def test_an_unreachable_store_shows_its_message_at_startup(first_run, monkeypatc
 
 
 def test_an_assistant_error_while_answering_is_shown_and_kept_in_the_chat(app: AppTest, monkeypatch) -> None:
-    def unreachable(settings):
+    def unreachable(self, question, **options):
         raise StoreError("The index went away: run `assistant ingest` to rebuild it.")
 
-    monkeypatch.setattr("assistant.answer.get_services", unreachable)
+    monkeypatch.setattr(Assistant, "ask_stream", unreachable)
     ask(app, SELF_CORRECTION)
 
     assert not app.exception
@@ -246,7 +246,7 @@ def test_the_top_k_slider_sets_how_many_papers_are_retrieved(app: AppTest, monke
 
 def test_llm_answers_show_the_model_and_tokens(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeChatModel("Self-correction is trained with reinforcement learning [1].")
-    monkeypatch.setattr("assistant.answer.chat_model_from", lambda settings: fake)
+    monkeypatch.setattr("assistant.service.chat_model_from", lambda settings: fake)
     ask(app, SELF_CORRECTION)
 
     assert_clean(app)
@@ -258,7 +258,7 @@ def test_llm_answers_show_the_model_and_tokens(app: AppTest, monkeypatch: pytest
 
 
 def test_llm_fallback_notes_are_shown(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("assistant.answer.chat_model_from", lambda settings: BrokenStreamChatModel("Partial answer"))
+    monkeypatch.setattr("assistant.service.chat_model_from", lambda settings: BrokenStreamChatModel("Partial answer"))
     ask(app, SELF_CORRECTION)
 
     assert_clean(app)

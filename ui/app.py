@@ -6,14 +6,13 @@ Run with `streamlit run ui/app.py`. Streamlit puts this folder on sys.path, so `
 from __future__ import annotations
 
 import logging
-import threading
 from itertools import chain
 from typing import Any, Iterator
 
 import streamlit as st
 
-from assistant import (Answer, AssistantError, Citation, Hit, Paper, Settings, ask_stream, build_index,
-                       get_settings, index_is_empty, index_stats, list_papers, related_papers, retrieve)
+from assistant import (Answer, AssistantError, Citation, Hit, Paper, Settings, ask_stream, default_assistant,
+                       get_settings, index_stats, list_papers, related_papers, retrieve)
 from render import (answer_markdown, chat_history, conversation_markdown, defuse_markdown, escape_markdown,
                     highlight, link_markers, links_markdown, source_anchor, status_line)
 
@@ -45,25 +44,21 @@ def error_message(error: Exception) -> str:
 # -- the index ----------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def build_lock() -> threading.Lock:
-    """One lock per process, so two sessions opening an empty index build it once."""
-    return threading.Lock()
-
-
 def ensure_index(settings: Settings) -> None:
     """On first run, build the index from the seed papers with a visible progress bar."""
-    if not index_is_empty(settings):
-        return
-    with build_lock():
-        if not index_is_empty(settings):
-            return
-        bar = st.progress(0.0, text="First run: building the index of the papers…")
+    bar = None
 
-        def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:  # the build starts (called with 0, 0 before anything is read)
+            bar = st.progress(0.0, text="First run: building the index of the papers…")
+        else:
             bar.progress(min(done / total, 1.0) if total else 0.0, text=f"First run: embedding chunks {done} / {total}")
 
-        report = build_index(settings, progress=progress)
+    report = default_assistant(settings).ensure_index(progress=progress)
+    if report is None:
+        return
+    if bar is not None:
         bar.empty()
     st.success(f"Built the index: {report.summary()}.")
 

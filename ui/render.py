@@ -6,28 +6,17 @@ Nothing here imports Streamlit, so the tests can check the text the app renders.
 from __future__ import annotations
 
 import re
-import string
 from typing import Any, Iterable
 from urllib.parse import quote
 
 from assistant import Answer, Citation
+from assistant.markdown import defuse_shortcodes
+from assistant.markdown import inert_markdown as escape_markdown  # the UI's name for it
 
 HIGHLIGHT = "orange-background"
 CONTEXT = "gray"
-# Every ASCII punctuation character may be backslash-escaped in CommonMark, which also stops Streamlit's
-# extras ($math$, :color[directives]) from reading anything in untrusted text.
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-# A Streamlit emoji or icon shortcode (:rocket:, :material/home:) is read after unescaping, so a zero-width
-# space is put after its first colon instead.
-_SHORTCODE = re.compile(r":(?=[\w/+-]+:)")
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 _MARKER = re.compile(r"(?<!\[)\[(\d+)\](?!\()")
-
-
-def escape_markdown(text: str) -> str:
-    """Text from an abstract or a model as inert Markdown: shown literally, on one line, never as HTML."""
-    text = _SHORTCODE.sub(":\u200b", text)
-    return _PUNCTUATION.sub(r"\\\1", re.sub(r"\s+", " ", text))
 
 
 def answer_markdown(text: str, literals: Iterable[str] = ()) -> str:
@@ -48,7 +37,7 @@ def defuse_markdown(markdown: str) -> str:
     """Markdown kept, but $ is no math, < no HTML and :name: no emoji; `code spans` are left as they are."""
     parts = _CODE_SPAN.split(markdown)
     for i in range(0, len(parts), 2):  # the odd parts are the code spans
-        text = _SHORTCODE.sub(":\u200b", parts[i])
+        text = defuse_shortcodes(parts[i])
         parts[i] = text.replace("\\$", "$").replace("$", "\\$").replace("<", "\\<")
     return "".join(parts)
 

@@ -1,0 +1,81 @@
+"""The LLM path of an answer: fit the sources to the context, stream the reply, check its citations."""
+
+from __future__ import annotations
+
+from typing import Generator
+
+from assistant.citations import check_citations
+from assistant.config import Settings
+from assistant.errors import LLMError
+from assistant.evidence import SentenceBank
+from assistant.extractive import closest_papers_text
+from assistant.llm import ChatModel, ChatReply
+from assistant.models import Answer, Hit
+from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
+from assistant.prompts import NO_ANSWER, format_sources, render
+from assistant.tokens import count_tokens, truncate_tokens
+
+# Shown between a stream that broke off (or was rejected) and the offline answer that replaces it.
+FALLBACK_DIVIDER = "\n\n---\n\n"
+
+
+def llm_answer(question: str, hits: list[Hit], chat: ChatModel, bank: SentenceBank, settings: Settings, notes: list[str],
+               stream: bool, params: ExtractiveParams = DEFAULT_EXTRACTIVE) -> Generator[str, None, Answer | None]:
+    """Yield the LLM's text as it comes, then return its checked Answer; None (after a note) when the offline answer
+    must stand in."""
+    used = fit_sources(hits, settings)
+    messages = [
+        {"role": "system", "content": render("answer_system", no_answer=NO_ANSWER)},
+        {"role": "user", "content": render("answer_user", sources=format_sources([(n, h.title, h.abstract) for n, h in enumerate(used, 1)]),
+                                           question=question, valid_markers=", ".join(f"[{n}]" for n in range(1, len(used) + 1)))},
+    ]
+    reply: ChatReply | None = None
+    streamed = False
+    try:
+        for item in chat.stream(messages) if stream else [chat.complete(messages)]:
+            if isinstance(item, ChatReply):
+                reply = item
+                if not stream:
+                    yield reply.text
+            elif item:
+                streamed = True
+                yield item
+    except LLMError as error:
+        notes.append(f"{error} Showing the offline answer instead.")
+        if streamed:
+            yield FALLBACK_DIVIDER
+        return None
+    if reply is None:
+        notes.append("The LLM ended its reply without finishing it. Showing the offline answer instead.")
+        return None
+
+    if reply.truncated:
+        notes.append(f"The LLM's answer was cut at its token limit ({settings.llm_max_tokens}); raise ASSISTANT_LLM_MAX_TOKENS for longer answers.")
+    checked = check_citations(reply.text, used, bank, params)
+    notes.extend(checked.notes)
+    usage = reply.usage
+    if checked.abstained:
+        text = NO_ANSWER + closest_papers_text(hits)
+        return Answer(question=question, text=text, abstained=True, mode="llm", model=reply.model, usage=usage, notes=notes, sources=hits)
+    if not checked.citations:
+        notes.append("The LLM's answer cited none of the sources, so the offline answer is shown instead.")
+        if streamed:
+            yield FALLBACK_DIVIDER
+        return None
+    return Answer(question=question, text=checked.text, citations=checked.citations, mode="llm", model=reply.model,
+                  usage=usage, notes=notes, sources=hits)
+
+
+def fit_sources(hits: list[Hit], settings: Settings) -> list[Hit]:
+    """The hits whose title and abstract fit the context budget; the last one may be cut, the first is always kept."""
+    used, budget = [], settings.context_tokens
+    for hit in hits:
+        cost = count_tokens(f"{hit.title}\n{hit.abstract}", settings.tokenizer_encoding) + 12
+        if cost <= budget:
+            used.append(hit)
+            budget -= cost
+        else:
+            if budget > 64 or not used:
+                used.append(hit.model_copy(update={"abstract": truncate_tokens(hit.abstract, max(budget, 64), settings.tokenizer_encoding)}))
+            break
+    return used

@@ -1,0 +1,49 @@
+"""Tuning values as data: the weights and thresholds of retrieval and answering, frozen, with their defaults.
+
+Pass a changed copy (dataclasses.replace) to try other values, as the evaluation's threshold sweep does;
+nothing mutates a module constant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    """How dense and BM25 rankings are fused (tuned on the dev set, docs/EVAL.md)."""
+
+    # How much the lexical ranking counts against the dense one. Short, keyword-like questions ("which papers
+    # use DPO?") are where BM25 beats the embedder (acronyms, exact names); long paraphrases are where the
+    # embedder wins. So the weight is lexical_weight_per_term / (number of distinct query terms), kept within
+    # [min_lexical_weight, max_lexical_weight]. Fused beats plain dense and plain BM25 on every headline figure.
+    lexical_weight_per_term: float = 1.5
+    min_lexical_weight: float = 0.1
+    max_lexical_weight: float = 0.5
+    # Added (times the share of the question's mixed-case names it mentions) to a candidate paper that names them
+    # exactly: BM25 lower-cases, so "How does SCoRe work?" would otherwise find the many papers that say "score".
+    name_weight: float = 0.2
+    # Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
+    dense_candidates_per_hit: int = 8
+
+
+@dataclass(frozen=True)
+class ExtractiveParams:
+    """How the offline answerer scores sentences, picks papers and decides to abstain; also used to check citations."""
+
+    # A sentence's score: cosine to the question (or claim) plus this much x the share of its words the sentence contains.
+    overlap_weight: float = 0.35
+    # Below this best-sentence score the evidence is too weak to answer from.
+    min_evidence_score: float = 0.42
+    # Another paper joins the answer when its best sentence scores at least this share of the best one.
+    second_paper_ratio: float = 0.82
+    max_papers: int = 4
+    # Added to a sentence's score for naming what the question names (share of its names) ...
+    name_bonus: float = 0.3
+    # ... and for holding a number when the question asks for one.
+    number_bonus: float = 0.1
+    max_sentences_per_paper: int = 2
+
+
+DEFAULT_RETRIEVAL = RetrievalParams()
+DEFAULT_EXTRACTIVE = ExtractiveParams()
