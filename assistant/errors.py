@@ -13,6 +13,10 @@ class StoreError(AssistantError):
     """The index is missing, unreadable, unreachable or built with another embedder."""
 
 
+class EmbeddingError(AssistantError):
+    """The embedding model is missing or cannot be loaded as configured."""
+
+
 class QuestionError(AssistantError):
     """A question that cannot be asked as it is (empty, say)."""
 

@@ -8,7 +8,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embedding import LOCAL_MODEL_NAME, LocalEmbedder, get_embedder
 from assistant.store.connection import PaperAssistantEmbeddingFunction
-from assistant.errors import StoreError
+from assistant.errors import EmbeddingError
 
 
 @pytest.fixture(scope="module")
@@ -56,5 +56,5 @@ def test_chroma_embedding_function_round_trips_its_config():
 
 
 def test_a_model_dir_without_files_is_a_clear_error(tmp_path):
-    with pytest.raises(StoreError, match="model.onnx"):
+    with pytest.raises(EmbeddingError, match="model.onnx"):
         LocalEmbedder(tmp_path)

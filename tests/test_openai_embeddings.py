@@ -49,3 +49,14 @@ def test_openai_backend_without_a_key_says_what_to_set(tmp_path):
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", embedding_backend="openai")
     with pytest.raises(Exception, match="OPENAI_API_KEY"):
         ingest_papers(PAPERS, settings)
+
+
+def test_an_unknown_embedding_model_names_the_embedding_setting(tmp_path):
+    from assistant.errors import LLMError
+
+    with FakeOpenAI() as server:
+        server.json(404, {"error": {"message": "no such model", "type": "invalid_request_error", "code": "model_not_found"}})
+        settings = Settings(_env_file=None, data_dir=tmp_path / "data", embedding_backend="openai", llm_max_retries=0,
+                            openai_api_key=SecretStr("sk-test"), openai_base_url=server.base_url, openai_embedding_model="nope")
+        with pytest.raises(LLMError, match=r"no model 'nope' \(HTTP 404\).*ASSISTANT_OPENAI_EMBEDDING_MODEL"):
+            ingest_papers(PAPERS, settings)

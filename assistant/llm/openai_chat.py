@@ -1,55 +1,22 @@
-"""The LLM boundary: the ChatModel protocol and its adapter for OpenAI-compatible servers (openai only here)."""
+"""OpenAIChatModel: the ChatModel of OpenAI and OpenAI-compatible servers, through the official client."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Callable, TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
 import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 
 from assistant.errors import LLMError
+from assistant.llm.chat import ChatReply, Message
+from assistant.llm.server import OPENAI_BASE_URL, Server, display_url
 from assistant.models import Usage
-
-if TYPE_CHECKING:
-    from assistant.config import Settings
-
-Message = dict[str, str]  # {"role": ..., "content": ...}
-
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-# Local servers (Ollama, vLLM, llama.cpp) need no key, but the client refuses to start without one.
-PLACEHOLDER_KEY = "not-needed"
 
 # A reasoning model's leading thoughts; an unclosed block means the reply was cut while still thinking.
 _THINK = re.compile(r"^\s*<think>.*?(?:</think>\s*|$)", re.DOTALL)
-
-
-@dataclass
-class ChatReply:
-    """A finished reply: its text, the tokens it cost, and the model that wrote it."""
-
-    text: str
-    usage: Usage
-    model: str
-    truncated: bool = False  # the model stopped at max_tokens (finish_reason "length")
-
-
-class ChatModel(Protocol):
-    """What the assistant needs from an LLM; tests pass a fake, production an OpenAIChatModel."""
-
-    model: str
-
-    def complete(self, messages: list[Message]) -> ChatReply:
-        """The whole reply at once."""
-        ...
-
-    def stream(self, messages: list[Message]) -> Iterator[str | ChatReply]:
-        """Text deltas as they arrive, then exactly one ChatReply (full text + usage) last."""
-        ...
 
 
 class OpenAIChatModel:
@@ -82,24 +49,18 @@ class OpenAIChatModel:
         self.max_retries = max_retries
         self.max_tokens = max_tokens
         self.temperature = temperature
-        # Everything is passed explicitly so the client reads no OPENAI_* variable behind the settings' back.
-        self._client = openai.OpenAI(
-            api_key=api_key or PLACEHOLDER_KEY,
-            base_url=self.base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            http_client=http_client,
-        )
+        self._server = Server(self.base_url, model, timeout, max_retries)
+        self._client = self._server.client(api_key, http_client)
 
     def __repr__(self) -> str:
-        return f"OpenAIChatModel(model={self.model!r}, base_url={_display_url(self.base_url)!r})"
+        return f"OpenAIChatModel(model={self.model!r}, base_url={display_url(self.base_url)!r})"
 
     def complete(self, messages: list[Message]) -> ChatReply:
         """The whole reply at once, with the usage the server reported."""
         try:
             response = self._client.chat.completions.create(**self._request(messages))
         except openai.OpenAIError as exc:
-            failure = self._error(exc)
+            failure = self._server.error(exc)
         else:
             return self._reply(response, messages)
         # Raised outside the except block so the openai error is neither __cause__ nor __context__.
@@ -159,9 +120,9 @@ class OpenAIChatModel:
             try:
                 return self._client.chat.completions.create(**request)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                failure = self._error(exc)
+                failure = self._server.error(exc)
             except openai.OpenAIError as exc:
-                failure = self._error(exc)
+                failure = self._server.error(exc)
                 break
         assert failure is not None
         raise failure from None
@@ -190,46 +151,12 @@ class OpenAIChatModel:
         model = getattr(response, "model", None) or self.model
         return ChatReply(text=text, usage=usage, model=model, truncated=finish_reason == "length")
 
-    def _error(self, exc: openai.OpenAIError) -> LLMError:
-        """The user-facing LLMError for a failed request; never quotes the server's reply."""
-        server = f"The LLM server at {_display_url(self.base_url)}"
-        retried = f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}" if self.max_retries else ""
-        if isinstance(exc, openai.APITimeoutError):
-            message = (f"{server} did not answer within {self.timeout:g} s{retried}. "
-                       "Try again, or raise ASSISTANT_LLM_TIMEOUT for a slow server.")
-        elif isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, httpx2.ConnectError):
-            message = (f"Could not reach the LLM server at {_display_url(self.base_url)}{retried}. "
-                       "Check that the server is running and that OPENAI_BASE_URL is right.")
-        elif isinstance(exc, openai.APIConnectionError):
-            message = (f"The connection to the LLM server at {_display_url(self.base_url)} broke off{retried}. "
-                       "Try again, or check the server's log.")
-        elif isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-            message = f"The LLM server rejected the API key (HTTP {exc.status_code}). Check OPENAI_API_KEY."
-        elif isinstance(exc, openai.NotFoundError):
-            message = (f"{server} has no model '{self.model}' (HTTP 404). "
-                       "Check ASSISTANT_LLM_MODEL, and that OPENAI_BASE_URL is right (local servers usually end in /v1).")
-        elif isinstance(exc, openai.RateLimitError) and exc.code == "insufficient_quota":
-            message = "The OpenAI account has no quota left (HTTP 429). Check the plan and billing of OPENAI_API_KEY."
-        elif isinstance(exc, openai.RateLimitError):
-            message = (f"{server} kept rate-limiting the requests (HTTP 429){retried}. "
-                       "Wait a minute and try again.")
-        elif isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
-            message = (f"{server} failed with a server error (HTTP {exc.status_code}){retried}. "
-                       "Try again later, or check the server's log.")
-        elif isinstance(exc, openai.APIStatusError):
-            code = f", {exc.code}" if isinstance(exc.code, str) and re.fullmatch(r"[a-z_]{1,64}", exc.code) else ""
-            message = (f"{server} refused the request (HTTP {exc.status_code}{code}). "
-                       f"Check ASSISTANT_LLM_MODEL ({self.model}) and the server's log.")
-        else:
-            message = f"The request to the LLM server at {_display_url(self.base_url)} failed ({type(exc).__name__})."
-        return LLMError(message)
-
     def _broke_off(self, reason: str) -> LLMError:
         return LLMError(f"The LLM stream broke off before the answer was complete: {reason}. Try again.")
 
     def _not_openai(self) -> LLMError:
         return LLMError(
-            f"The server at {_display_url(self.base_url)} did not answer like an OpenAI-compatible server. "
+            f"The server at {display_url(self.base_url)} did not answer like an OpenAI-compatible server. "
             "Check OPENAI_BASE_URL (local servers usually end in /v1)."
         )
 
@@ -240,40 +167,6 @@ class OpenAIChatModel:
                 "(a reasoning model thinking too long?). Raise ASSISTANT_LLM_MAX_TOKENS."
             )
         return LLMError(f"The LLM ({self.model}) returned an empty answer. Try again, or try another model.")
-
-
-def chat_model_from(settings: Settings) -> ChatModel | None:
-    """The ChatModel the settings describe; None when no key and no base URL are configured (offline mode)."""
-    if not settings.llm_enabled:
-        return None
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key is not None else None
-    return OpenAIChatModel(
-        model=settings.llm_model,
-        api_key=key or None,
-        base_url=settings.openai_base_url or None,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        max_tokens=settings.llm_max_tokens,
-    )
-
-
-def embedding_client(settings: Settings) -> Callable[[str, list[str]], list[list[float]]]:
-    """embed(model, texts) -> vectors through the configured OpenAI(-compatible) server, errors as LLMError."""
-    if not settings.llm_enabled:
-        raise LLMError("ASSISTANT_EMBEDDING_BACKEND=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL); set it, or use the local embedder.")
-    chat = chat_model_from(settings)
-    assert isinstance(chat, OpenAIChatModel)
-
-    def embed(model: str, texts: list[str]) -> list[list[float]]:
-        try:
-            response = chat._client.embeddings.create(model=model, input=texts)
-        except openai.OpenAIError as exc:
-            error = chat._error(exc)
-        else:
-            return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
-        raise error
-
-    return embed
 
 
 def _stream_failure(exc: openai.OpenAIError, timeout: float) -> str:
@@ -310,17 +203,3 @@ def _estimate_usage(messages: list[Message], reply: str) -> Usage:
         return Usage(prompt_tokens=prompt, completion_tokens=count_tokens(reply))
     except Exception:  # an estimate is not worth failing an answer for
         return Usage()
-
-
-def _display_url(url: str) -> str:
-    """url without user:password or query string, which can hold credentials."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return urlunsplit((parts.scheme, host, parts.path, "", ""))
-    except ValueError:
-        return "(the configured OPENAI_BASE_URL)"

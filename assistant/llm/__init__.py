@@ -1,0 +1,60 @@
+"""The LLM boundary: the ChatModel protocol, its OpenAI-compatible adapter, and the one factory of OpenAI clients.
+
+openai is imported only in this package (server.py makes every client, openai_chat.py streams chat replies).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import openai
+
+from assistant.errors import LLMError
+from assistant.llm.chat import ChatModel, ChatReply, Message
+from assistant.llm.openai_chat import OpenAIChatModel
+from assistant.llm.server import OPENAI_BASE_URL, PLACEHOLDER_KEY, Server
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+__all__ = ["OPENAI_BASE_URL", "PLACEHOLDER_KEY", "ChatModel", "ChatReply", "Message", "OpenAIChatModel", "chat_model_from",
+           "embedding_client"]
+
+
+def _api_key(settings: Settings) -> str | None:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key is not None else None
+    return key or None
+
+
+def chat_model_from(settings: Settings) -> ChatModel | None:
+    """The ChatModel the settings describe; None when no key and no base URL are configured (offline mode)."""
+    if not settings.llm_enabled:
+        return None
+    return OpenAIChatModel(
+        model=settings.llm_model,
+        api_key=_api_key(settings),
+        base_url=settings.openai_base_url or None,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        max_tokens=settings.llm_max_tokens,
+    )
+
+
+def embedding_client(settings: Settings) -> Callable[[str, list[str]], list[list[float]]]:
+    """embed(model, texts) -> vectors through the configured OpenAI(-compatible) server, errors as LLMError."""
+    if not settings.llm_enabled:
+        raise LLMError("ASSISTANT_EMBEDDING_BACKEND=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL); set it, or use the local embedder.")
+    server = Server(settings.openai_base_url or OPENAI_BASE_URL, settings.openai_embedding_model, settings.llm_timeout,
+                    settings.llm_max_retries, model_setting="ASSISTANT_OPENAI_EMBEDDING_MODEL")
+    client = server.client(_api_key(settings))
+
+    def embed(model: str, texts: list[str]) -> list[list[float]]:
+        try:
+            response = client.embeddings.create(model=model, input=texts)
+        except openai.OpenAIError as exc:
+            error = server.error(exc)
+        else:
+            return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+        raise error
+
+    return embed

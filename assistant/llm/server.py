@@ -1,0 +1,82 @@
+"""The one factory of OpenAI clients (chat and embeddings) and what their failures mean to a user (openai imported here
+and in openai_chat.py only)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
+import openai
+
+from assistant.errors import LLMError
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+# Local servers (Ollama, vLLM, llama.cpp) need no key, but the client refuses to start without one.
+PLACEHOLDER_KEY = "not-needed"
+
+
+@dataclass(frozen=True)
+class Server:
+    """An OpenAI(-compatible) server, the model asked of it and the setting that names that model."""
+
+    base_url: str
+    model: str
+    timeout: float = 30.0
+    max_retries: int = 2
+    model_setting: str = "ASSISTANT_LLM_MODEL"
+
+    def client(self, api_key: str | None, http_client: httpx2.Client | None = None) -> openai.OpenAI:
+        """An openai client for this server; everything passed explicitly, so it reads no OPENAI_* variable behind the
+        settings' back."""
+        return openai.OpenAI(api_key=api_key or PLACEHOLDER_KEY, base_url=self.base_url, timeout=self.timeout,
+                             max_retries=self.max_retries, http_client=http_client)
+
+    def error(self, exc: openai.OpenAIError) -> LLMError:
+        """The user-facing LLMError for a failed request; never quotes the server's reply."""
+        server = f"The LLM server at {display_url(self.base_url)}"
+        retried = f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}" if self.max_retries else ""
+        if isinstance(exc, openai.APITimeoutError):
+            message = (f"{server} did not answer within {self.timeout:g} s{retried}. "
+                       "Try again, or raise ASSISTANT_LLM_TIMEOUT for a slow server.")
+        elif isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, httpx2.ConnectError):
+            message = (f"Could not reach the LLM server at {display_url(self.base_url)}{retried}. "
+                       "Check that the server is running and that OPENAI_BASE_URL is right.")
+        elif isinstance(exc, openai.APIConnectionError):
+            message = (f"The connection to the LLM server at {display_url(self.base_url)} broke off{retried}. "
+                       "Try again, or check the server's log.")
+        elif isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            message = f"The LLM server rejected the API key (HTTP {exc.status_code}). Check OPENAI_API_KEY."
+        elif isinstance(exc, openai.NotFoundError):
+            message = (f"{server} has no model '{self.model}' (HTTP 404). "
+                       f"Check {self.model_setting}, and that OPENAI_BASE_URL is right (local servers usually end in /v1).")
+        elif isinstance(exc, openai.RateLimitError) and exc.code == "insufficient_quota":
+            message = "The OpenAI account has no quota left (HTTP 429). Check the plan and billing of OPENAI_API_KEY."
+        elif isinstance(exc, openai.RateLimitError):
+            message = (f"{server} kept rate-limiting the requests (HTTP 429){retried}. "
+                       "Wait a minute and try again.")
+        elif isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
+            message = (f"{server} failed with a server error (HTTP {exc.status_code}){retried}. "
+                       "Try again later, or check the server's log.")
+        elif isinstance(exc, openai.APIStatusError):
+            code = f", {exc.code}" if isinstance(exc.code, str) and re.fullmatch(r"[a-z_]{1,64}", exc.code) else ""
+            message = (f"{server} refused the request (HTTP {exc.status_code}{code}). "
+                       f"Check {self.model_setting} ({self.model}) and the server's log.")
+        else:
+            message = f"The request to the LLM server at {display_url(self.base_url)} failed ({type(exc).__name__})."
+        return LLMError(message)
+
+
+def display_url(url: str) -> str:
+    """url without user:password or query string, which can hold credentials."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "(the configured OPENAI_BASE_URL)"
