@@ -10,7 +10,6 @@ import click
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
-from assistant.evaluation import eval_command
 
 
 def _settings() -> Settings:
@@ -142,7 +141,33 @@ def stats() -> None:
     click.echo(f"papers:   {s.papers}\nchunks:   {s.chunks}\nembedder: {s.embedder}\nindex:    {s.location}\nanswers:  {llm}")
 
 
-main.add_command(eval_command)
+@main.command("eval")
+@click.option("--questions", "questions_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON Lines file: id, question, type, gold_titles, answer_keywords per line.")
+@click.option("--k", type=click.IntRange(1, 50), default=10, show_default=True, help="Papers retrieved per question for the retrieval metrics.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON document.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write DIR/EVAL.md, DIR/retrieval.png and DIR/abstention.png.")
+def eval_command(questions_file: Path, k: int, as_json: bool, out: Path | None) -> None:
+    """Measure retrieval (fused, dense, BM25), answers (offline, and LLM when configured) and latency on a question set."""
+    from tqdm import tqdm
+
+    from assistant.evaluation import evaluate, load_questions, render_table, write_report
+
+    bar = tqdm(total=0, unit="step", desc="Evaluating", disable=None, leave=False)
+    try:  # errors become ClickExceptions here too, so the command also works outside the group (as the tests call it)
+        settings = _settings()  # a bad value is a ConfigError that already says "Bad setting (...)"
+        report = evaluate(load_questions(questions_file), settings, k, questions_file=str(questions_file),
+                          progress=bar.update, on_plan=lambda total: bar.reset(total=total))
+    except AssistantError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        bar.close()
+    click.echo(json.dumps(report, indent=2) if as_json else render_table(report))
+    if out is not None:
+        command = f"assistant eval --questions {questions_file}" + (f" --k {k}" if k != 10 else "") + f" --out {out}"
+        written = write_report(report, out, command)
+        click.echo("Wrote " + ", ".join(str(p) for p in written), err=as_json)
+
 
 if __name__ == "__main__":
     main()

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from assistant.config import get_settings
 from assistant.errors import AssistantError
-from assistant.evaluation import (METRICS, RETRIEVERS, Question, answer_metrics, curve_point, eval_command,
-                                  gold_paper_ids, load_questions, percentiles, retrieval_metrics)
+from assistant.cli import eval_command
+from assistant.evaluation import (METRICS, RETRIEVERS, Question, answer_metrics, curve_point, gold_paper_ids,
+                                  load_questions, percentiles, retrieval_metrics)
 from assistant.models import Answer, Citation, Hit
 from tests.fakes import FakeChatModel
 
@@ -204,3 +205,13 @@ def test_llm_mode_is_evaluated_when_a_chat_model_is_given(seeded_settings, tmp_p
     assert report["index"]["llm_model"] == "fake-model"
     assert "generate_llm" in report["latency_ms"]
     assert [q["answers"]["llm"]["mode"] for q in report["per_question"]] == ["llm"] * 4
+
+
+def test_eval_command_says_bad_setting_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "u", "question": "q", "type": "unanswerable"}) + "\n")
+    monkeypatch.setenv("ASSISTANT_TOP_K", "many")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(eval_command, ["--questions", str(questions)])
+    assert result.exit_code == 1
+    assert "Bad setting (" in result.output and "Bad setting: " not in result.output
