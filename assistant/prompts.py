@@ -1,12 +1,13 @@
-"""Prompt text lives in prompts/<name>.md; render() fills one with string.Template and lets nothing slip."""
+"""Prompt text lives in assistant/prompt_templates/<name>.md (package data); render() fills one and lets nothing slip."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from string import Template
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR: Traversable = resources.files("assistant") / "prompt_templates"
 
 # The one abstention sentence: the system prompt asks for it, the parser and the tests look for it.
 NO_ANSWER = "The collection has no paper that answers this."
@@ -17,7 +18,7 @@ _SOURCE_TAG = re.compile(r"<(\s*/?\s*source)", re.IGNORECASE)
 
 
 def render(name: str, **variables: object) -> str:
-    """prompts/<name>.md filled with variables; every variable must be used and every placeholder filled."""
+    """prompt_templates/<name>.md filled with variables; every variable must be used and every placeholder filled."""
     template = _load(name)
     expected = _identifiers(name, template)
     missing = sorted(expected - variables.keys())
@@ -46,11 +47,15 @@ def _listed(names: list[str]) -> str:
     return ", ".join(f"${n}" for n in names)
 
 
+def prompt_names() -> list[str]:
+    """The names of the prompts there are, sorted."""
+    return sorted(item.name[:-3] for item in PROMPTS_DIR.iterdir() if item.name.endswith(".md"))
+
+
 def _load(name: str) -> Template:
     path = PROMPTS_DIR / f"{name}.md"
     if not _NAME.fullmatch(name) or not path.is_file():
-        known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob("*.md")))
-        raise ValueError(f"Unknown prompt '{name}'; prompts/ has {known or 'none'}.")
+        raise ValueError(f"Unknown prompt '{name}'; prompt_templates/ has {', '.join(prompt_names()) or 'none'}.")
     return Template(path.read_text(encoding="utf-8").strip())
 
 
@@ -60,7 +65,7 @@ def _identifiers(name: str, template: Template) -> set[str]:
     for match in template.pattern.finditer(template.template):
         if match.group("invalid") is not None:
             line = template.template.count("\n", 0, match.start()) + 1
-            raise ValueError(f"prompts/{name}.md line {line} has a '$' that starts no variable; write $$ for a dollar sign.")
+            raise ValueError(f"prompt_templates/{name}.md line {line} has a '$' that starts no variable; write $$ for a dollar sign.")
         identifier = match.group("named") or match.group("braced")
         if identifier:
             found.add(identifier)

@@ -119,7 +119,7 @@ class Retriever:
     def _hit(paper_id: str, score: float, dense: list[ChunkRecord], lexical: list[ChunkRecord], snapshot: Snapshot) -> Hit:
         paper = snapshot.papers[paper_id]
         matches: dict[int, ChunkMatch] = {}
-        for rank, chunk in enumerate(dense + lexical):
+        for chunk in dense + lexical:
             if chunk.index not in matches:
                 matches[chunk.index] = ChunkMatch(index=chunk.index, start=chunk.start, end=chunk.end,
                                                   text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))

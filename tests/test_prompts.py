@@ -27,7 +27,7 @@ def test_every_prompt_renders_with_its_variables(name: str) -> None:
 
 
 def test_the_prompts_on_disk_are_the_ones_tested() -> None:
-    assert {p.stem for p in prompts.PROMPTS_DIR.glob("*.md")} == set(VARIABLES)
+    assert set(prompts.prompt_names()) == set(VARIABLES)
 
 
 def test_the_system_prompt_carries_the_rules() -> None:

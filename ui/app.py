@@ -82,7 +82,7 @@ def sidebar(settings: Settings, papers: list[Paper]) -> tuple[str, int, list[str
     """The view picker, the search options and what is indexed; returns (view, k, paper_ids)."""
     with st.sidebar:
         st.title("Paper Assistant")
-        view = st.radio("View", ["Chat", "Papers"], key="view", horizontal=True, label_visibility="collapsed")
+        view = st.radio("View", ["Chat", "Papers"], key="view", horizontal=True, label_visibility="collapsed") or "Chat"
         st.subheader("Search")
         k = st.slider("Papers retrieved per question (top-k)", 1, 20, min(settings.top_k, 20), key="top_k")
         titles = {paper.paper_id: paper.title for paper in papers}
@@ -273,7 +273,8 @@ def papers_view(settings: Settings, papers: list[Paper]) -> None:
     if st.session_state.get("paper_choice") not in ids:
         st.session_state.paper_choice = ids[0]
     chosen = st.selectbox("Open a paper", ids, format_func=lambda pid: by_id[pid].title, key="paper_choice")
-    show_paper(by_id[chosen], settings)
+    if chosen is not None:  # always one of ids: the choice is reset to ids[0] above
+        show_paper(by_id[chosen], settings)
 
 
 def show_paper(paper: Paper, settings: Settings) -> None:

@@ -91,7 +91,8 @@ def render_markdown(report: dict, command: str, benchmarks: str | None = None) -
 
 def _nested(markdown: str) -> str:
     """A Markdown document as a section of another: its title dropped, its headings one level deeper."""
-    lines, fenced = [], False
+    lines: list[str] = []
+    fenced = False
     for line in markdown.strip().splitlines():
         if line.startswith("```"):
             fenced = not fenced

@@ -15,9 +15,9 @@ from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 if TYPE_CHECKING:
     from assistant.evidence import SentenceBank
     from assistant.models import Answer, Hit
-    from assistant.retrieval import Retriever
+    from assistant.retrieval import Method, Retriever
 
-RETRIEVERS = ("fused", "dense", "lexical")
+RETRIEVERS: tuple[Method, ...] = ("fused", "dense", "lexical")
 STAGES = ("embed", "dense", "lexical", "fusion", "generate")
 # Evidence thresholds of the abstention trade-off curve (the current min_evidence_score is added).
 THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(13))
@@ -101,7 +101,7 @@ def evaluate(questions: list[Question], settings: Settings, k: int = 10, *, llm=
     }
 
 
-def _rank(cleaned: Mapping[str, str], retriever: Retriever, k: int, method: str, samples: dict[str, list[float]],
+def _rank(cleaned: Mapping[str, str], retriever: Retriever, k: int, method: Method, samples: dict[str, list[float]],
           step: Callable[[int], None]) -> dict[str, list[str]]:
     """The ranked paper ids of each question by one retriever; the fused one's stage timings go into samples."""
     from assistant.retrieval import StageTimings
@@ -117,7 +117,7 @@ def _rank(cleaned: Mapping[str, str], retriever: Retriever, k: int, method: str,
     return rankings
 
 
-def _question_detail(question: Question, gold: list[str], rankings: Mapping[str, Mapping[str, list[str]]],
+def _question_detail(question: Question, gold: list[str], rankings: Mapping[Method, Mapping[str, list[str]]],
                      answers: Mapping[str, Answer]) -> dict:
     """What happened to one question: the rank of its first gold paper per retriever, and each answer's outcome."""
     def first_gold(ranking: list[str]) -> int | None:

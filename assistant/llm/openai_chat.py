@@ -147,7 +147,7 @@ class OpenAIChatModel:
         reported = getattr(response, "usage", None)
         usage = _usage(reported) if reported is not None else Usage()
         if usage == Usage():
-            usage = _estimate_usage(messages, content)
+            usage = _estimate_usage(messages, content or "")
         model = getattr(response, "model", None) or self.model
         return ChatReply(text=text, usage=usage, model=model, truncated=finish_reason == "length")
 

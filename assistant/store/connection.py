@@ -165,8 +165,8 @@ class Connection:
             papers = client.get_or_create_collection(self.names.papers, metadata=meta, embedding_function=ef)
             return chunks, papers
         papers = client.get_collection(self.names.papers, embedding_function=ef)
-        meta = papers.metadata or {}
-        stored, dimension = meta.get("embedder"), meta.get("dimension")
+        stored_meta: dict[str, Any] = dict(papers.metadata or {})
+        stored, dimension = stored_meta.get("embedder"), stored_meta.get("dimension")
         if (stored and stored != embedder.identity) or (dimension and int(dimension) != embedder.dimension):
             raise StoreError(
                 f"The index at {self.location} was built with the embedder '{stored}' ({dimension} dimensions), but the "
