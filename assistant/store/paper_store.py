@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -13,7 +14,9 @@ from assistant.models import Chunk, Paper
 from assistant.store.catalog import Catalog
 from assistant.store.connection import Connection
 from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, Snapshot
-from assistant.store.writer import Writer
+
+if TYPE_CHECKING:
+    from assistant.store.writer import Writer
 
 
 class PaperStore:
@@ -24,7 +27,13 @@ class PaperStore:
         self._embedder = embedder
         self._connection = Connection(settings)
         self.catalog = Catalog(self._connection, lambda: self.embedder)
-        self.writer = Writer(self._connection, lambda: self.embedder)
+
+    @cached_property
+    def writer(self) -> Writer:
+        """The write side; its module is loaded only when something is written, so readers never import it."""
+        from assistant.store.writer import Writer
+
+        return Writer(self._connection, lambda: self.embedder)
 
     @property
     def names(self) -> CollectionNames:
