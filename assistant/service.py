@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from functools import cached_property
 from typing import Callable, Iterator
 
 from assistant.answer import History, answer_stream
@@ -41,14 +42,19 @@ class Assistant:
         self.settings = settings or get_settings()
         self.store = store or PaperStore(self.settings)
         self.retriever = Retriever(self.settings, self.store, retrieval_params)
-        self.bank = SentenceBank(self.store.embedder)
         self.extractive_params = extractive_params
         self._chat = chat
         self._offline = offline and chat is None
         self._ready = threading.Event()  # set once the index was found non-empty (shared with with_chat copies)
 
+    @cached_property
+    def bank(self) -> SentenceBank:
+        """The sentences of retrieved abstracts, embedded once (the embedder loads on first use, not here)."""
+        return SentenceBank(self.store.embedder)
+
     def with_chat(self, chat: ChatModel | None) -> Assistant:
         """The same collection (sharing store, retriever and sentence bank) answering with chat; None: offline."""
+        self.bank  # noqa: B018 - made first, so that the copy shares it (and its cache of embedded sentences)
         other = copy.copy(self)
         other._chat, other._offline = chat, chat is None
         return other
