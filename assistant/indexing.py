@@ -11,7 +11,7 @@ from assistant.corpus import load_papers
 from assistant.errors import AssistantError
 from assistant.lexical import load_lexical
 from assistant.models import Paper
-from assistant.store import DamagedIndexError, IngestReport, PaperStore
+from assistant.store import CollectionNames, DamagedIndexError, IngestReport, PaperStore
 
 
 def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False, rebuild: bool = False,
@@ -24,7 +24,7 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
         return chunk_paper(paper, settings.chunk_tokens, settings.chunk_overlap, settings.tokenizer_encoding)
 
     if rebuild:
-        staging = PaperStore(settings.model_copy(update={"collection": f"{settings.collection}--rebuild"}), store.embedder)
+        staging = PaperStore(settings.model_copy(update={"collection": CollectionNames.staging(settings.collection)}), store.embedder)
 
         def build() -> IngestReport:
             staging.drop()  # leftovers of a rebuild that was killed

@@ -213,3 +213,28 @@ def test_an_abstract_with_instructions_stays_inside_its_source_block(tmp_path, m
 def test_first_question_on_an_empty_index_builds_it_from_the_seeds():
     answer = ask("where is the code for DAFormer?", llm=None)
     assert answer.citations[0].title.startswith("DAFormer")
+
+
+def test_an_assistant_takes_its_chat_model_and_its_tuning_explicitly(seeded_settings):
+    from dataclasses import replace
+
+    from assistant import Assistant
+    from assistant.params import ExtractiveParams
+
+    llm = FakeChatModel("WebPilot plans with Monte Carlo Tree Search [1].")
+    answer = Assistant(seeded_settings, chat=llm).ask(MCTS)
+    assert answer.mode == "llm" and len(llm.history) == 1
+
+    offline = Assistant(seeded_settings, chat=None, offline=True)
+    assert offline.ask(MCTS).mode == "extractive" and not offline.ask(MCTS).abstained
+    strict = Assistant(seeded_settings, offline=True, extractive_params=replace(ExtractiveParams(), min_evidence_score=5.0))
+    assert strict.ask("What is a good approach to tree search?").abstained  # no evidence can score 5
+
+
+def test_default_assistants_are_kept_per_full_settings(seeded_settings):
+    from assistant import default_assistant
+
+    other_server = seeded_settings.model_copy(update={"openai_base_url": "http://127.0.0.1:9/v1"})
+    other_model = seeded_settings.model_copy(update={"openai_embedding_model": "another-model"})
+    assert default_assistant(seeded_settings) is default_assistant(seeded_settings.model_copy())
+    assert len({id(default_assistant(s)) for s in (seeded_settings, other_server, other_model)}) == 3

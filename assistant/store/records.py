@@ -79,8 +79,13 @@ class CollectionNames:
     papers: str
 
     @classmethod
-    def of(cls, collection: str) -> "CollectionNames":
+    def of(cls, collection: str) -> CollectionNames:
         return cls(chunks=f"{collection}_chunks", papers=f"{collection}_papers")
+
+    @staticmethod
+    def staging(collection: str) -> str:
+        """The collection a rebuild of `collection` is built in, before it is swapped in."""
+        return f"{collection}--rebuild"
 
 
 def index_hash(paper: Paper, settings: Settings) -> str:
