@@ -115,6 +115,8 @@ class OpenAIEmbedder:
         return array / np.clip(np.linalg.norm(array, axis=1, keepdims=True), 1e-12, None)
 
 
+# Loaded models, one per embedder configuration: Chroma rebuilds its embedding function from a collection's stored
+# config (see assistant/store/connection.py), so the model must be found again from settings alone, not reloaded.
 _embedders: dict[tuple[Any, ...], Embedder] = {}
 _embedders_lock = threading.Lock()
 
