@@ -99,7 +99,7 @@ class OpenAIEmbedder:
     """OpenAI's (or a compatible server's) embeddings endpoint."""
 
     def __init__(self, settings: Settings):
-        from assistant.llm import embedding_client  # openai stays inside llm.py
+        from assistant.llm import embedding_client  # openai stays inside the llm package
 
         self._client = embedding_client(settings)
         self._model = settings.openai_embedding_model
