@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import traceback
@@ -167,7 +168,7 @@ def test_a_timeout_or_dropped_connection_is_retried(fake_openai: FakeOpenAI, fai
         fake_openai.cut(["half an answer"])
     fake_openai.reply("Second time lucky [1].")
 
-    reply = model_for(fake_openai, timeout=0.3, max_retries=1).complete(MESSAGES)
+    reply = model_for(fake_openai, timeout=5.0, idle_timeout=0.3, max_retries=1).complete(MESSAGES)
 
     assert reply.text == "Second time lucky [1]."
     assert [r.headers["x-stainless-retry-count"] for r in fake_openai.requests] == ["0", "1"]
@@ -311,3 +312,56 @@ def test_chat_model_from_is_none_offline_and_a_model_with_either_setting() -> No
     with_url = chat_model_from(Settings(_env_file=None, openai_base_url="http://127.0.0.1:11434/v1", llm_timeout=3, llm_max_retries=4))
     assert isinstance(with_url, OpenAIChatModel)
     assert (with_url.base_url, with_url.timeout, with_url.max_retries) == ("http://127.0.0.1:11434/v1", 3, 4)
+
+
+def drip(body: list[bytes], every: float, content_type: str = "application/json"):
+    """A handler that sends the headers at once, then one piece of the body every `every` seconds (until closed)."""
+    def handler(request) -> None:
+        request.send_response(200)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Transfer-Encoding", "chunked")
+        request.end_headers()
+        try:
+            for piece in body:
+                request.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                request.wfile.flush()
+                if request.server.fake._released.wait(every):
+                    return
+            request.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client gave up, as it should
+            pass
+        request.close_connection = True
+    return handler
+
+
+def test_a_reply_that_trickles_in_ends_at_the_deadline(fake_openai: FakeOpenAI) -> None:
+    body = json.dumps(completion_json("A complete answer [1]."))
+    fake_openai.call(drip([body[i:i + 1].encode() for i in range(len(body))], every=0.2))
+
+    with pytest.raises(LLMError, match=r"did not finish the answer within 1 s.*ASSISTANT_LLM_TIMEOUT"):
+        model_for(fake_openai, timeout=1.0, idle_timeout=0.5).complete(MESSAGES)
+
+
+def test_a_stream_that_trickles_in_is_cut_at_the_deadline(fake_openai: FakeOpenAI) -> None:
+    events = [f"{line}\n\n".encode() for line in sse_events([f"word{i} " for i in range(200)])]
+    fake_openai.call(drip(events, every=0.1, content_type="text/event-stream"))
+
+    deltas, error = consume(model_for(fake_openai, timeout=1.0, idle_timeout=0.5).stream(MESSAGES))
+
+    assert deltas and len(deltas) < 200  # some text arrived, then the deadline cut the rest
+    assert isinstance(error, LLMError) and "did not finish the answer within 1 s" in str(error)
+
+
+def test_a_retry_after_longer_than_the_deadline_is_not_waited_for(fake_openai: FakeOpenAI) -> None:
+    fake_openai.status(429, headers={"Retry-After": "120"})
+    fake_openai.reply("Never asked for [1].")
+
+    with pytest.raises(LLMError, match=r"within 2 s \(it asked to wait 120 s before trying again\)"):
+        model_for(fake_openai, timeout=2.0, max_retries=2).complete(MESSAGES)
+    assert len(fake_openai.requests) == 1
+
+
+def test_the_settings_deadlines_reach_the_adapter() -> None:
+    model = chat_model_from(Settings(_env_file=None, openai_base_url="http://127.0.0.1:9/v1", llm_timeout=40, llm_idle_timeout=7))
+    assert isinstance(model, OpenAIChatModel)
+    assert (model.timeout, model.idle_timeout) == (40, 7)

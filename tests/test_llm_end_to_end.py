@@ -153,3 +153,17 @@ def test_an_answer_cut_at_the_token_limit_says_so(server, seeded_settings):
     assert answer.mode == "llm"
     assert any("token limit" in note and "ASSISTANT_LLM_MAX_TOKENS" in note for note in answer.notes)
     assert_valid(answer)
+
+
+def test_a_slow_drip_stream_ends_at_the_deadline_with_the_offline_answer(server, seeded_settings):
+    from fake_openai import sse_events
+    from test_llm_adapter import drip
+
+    events = [f"{line}\n\n".encode() for line in sse_events([f"word{i} " for i in range(300)])]
+    server.call(drip(events, every=0.1, content_type="text/event-stream"))
+
+    answer = final(ask_stream(MCTS, settings=llm_settings(seeded_settings, server.base_url, llm_timeout=1.0, llm_idle_timeout=0.5)))
+
+    assert answer.mode == "extractive" and answer.citations
+    assert any("did not finish the answer within 1 s" in note and "offline answer" in note for note in answer.notes)
+    assert_valid(answer)

@@ -35,6 +35,7 @@ def chat_model_from(settings: Settings) -> ChatModel | None:
         api_key=_api_key(settings),
         base_url=settings.openai_base_url or None,
         timeout=settings.llm_timeout,
+        idle_timeout=settings.llm_idle_timeout,
         max_retries=settings.llm_max_retries,
         max_tokens=settings.llm_max_tokens,
     )

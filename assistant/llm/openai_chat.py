@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from openai.types.chat import ChatCompletion
 
 from assistant.errors import LLMError
 from assistant.llm.chat import ChatReply, Message
+from assistant.llm.deadline import DeadlineExceeded, cut_at_deadline, deadline_http_client, with_retries
 from assistant.llm.server import OPENAI_BASE_URL, Server, display_url
 from assistant.models import Usage
 
@@ -22,9 +24,11 @@ _THINK = re.compile(r"^\s*<think>.*?(?:</think>\s*|$)", re.DOTALL)
 class OpenAIChatModel:
     """A ChatModel backed by OpenAI or any OpenAI-compatible server, through the official client.
 
-    Retries (429 honouring Retry-After, 5xx, timeouts, dropped connections) are the client's own,
-    `max_retries` times with backoff. Every failure surfaces as an LLMError whose message says what to
-    do and carries neither the key nor the server's reply body (OpenAI's 401 body echoes part of the key).
+    `timeout` bounds the whole answer: every attempt, every wait before a retry (Retry-After included) and
+    the reading of the reply; `idle_timeout` bounds each wait for the server's next bytes. Retries (429
+    honouring Retry-After, 408/409/5xx, timeouts, dropped connections) happen `max_retries` times with
+    backoff, only while the deadline leaves room. Every failure surfaces as an LLMError whose message says
+    what to do and carries neither the key nor the server's reply body (OpenAI's 401 body echoes the key).
 
     A reasoning model's leading <think>...</think> block is removed from ChatReply.text in both
     complete() and stream(); stream() passes the deltas through untouched, so a UI sees the thinking
@@ -37,7 +41,8 @@ class OpenAIChatModel:
         model: str,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = 90.0,
+        idle_timeout: float | None = None,
         max_retries: int = 2,
         max_tokens: int = 700,
         temperature: float = 0.0,
@@ -46,29 +51,36 @@ class OpenAIChatModel:
         self.model = model
         self.base_url = base_url or OPENAI_BASE_URL
         self.timeout = timeout
+        self.idle_timeout = min(idle_timeout or timeout, timeout)
         self.max_retries = max_retries
         self.max_tokens = max_tokens
         self.temperature = temperature
-        self._server = Server(self.base_url, model, timeout, max_retries)
-        self._client = self._server.client(api_key, http_client)
+        self._server = Server(self.base_url, model, self.idle_timeout, max_retries)
+        # A caller's own HTTP client is used as it is; the deadline is then checked between stream chunks only.
+        self._client = self._server.client(api_key, http_client or deadline_http_client(), own_retries=False)
 
     def __repr__(self) -> str:
         return f"OpenAIChatModel(model={self.model!r}, base_url={display_url(self.base_url)!r})"
 
     def complete(self, messages: list[Message]) -> ChatReply:
         """The whole reply at once, with the usage the server reported."""
+        deadline = time.monotonic() + self.timeout
+        failure: LLMError
         try:
-            response = self._client.chat.completions.create(**self._request(messages))
+            response = self._send(deadline, self._request(messages))
         except openai.OpenAIError as exc:
-            failure = self._server.error(exc)
+            failure = self._too_slow("while the reply was arriving") if cut_at_deadline(exc) else self._server.error(exc)
+        except DeadlineExceeded as exc:
+            failure = self._too_slow(str(exc))
         else:
             return self._reply(response, messages)
         # Raised outside the except block so the openai error is neither __cause__ nor __context__.
         raise failure from None
 
     def stream(self, messages: list[Message]) -> Iterator[str | ChatReply]:
-        """Text deltas as they arrive, then one ChatReply; a stream that breaks off raises LLMError."""
-        stream = self._open_stream(messages)
+        """Text deltas as they arrive, then one ChatReply; a stream that breaks off or outlasts the deadline raises LLMError."""
+        deadline = time.monotonic() + self.timeout
+        stream = self._open_stream(messages, deadline)
         with stream:
             parts: list[str] = []
             finish_reason: str | None = None
@@ -83,9 +95,12 @@ class OpenAIChatModel:
                 except StopIteration:
                     break
                 except openai.OpenAIError as exc:
-                    failure = self._broke_off(_stream_failure(exc, self.timeout))
+                    failure = (self._too_slow("while it was still writing") if cut_at_deadline(exc)
+                               else self._broke_off(_stream_failure(exc, self.idle_timeout)))
                 except ValueError:  # a data line that is not JSON
                     failure = self._broke_off("the server sent a malformed chunk")
+                if failure is None and time.monotonic() > deadline:
+                    failure = self._too_slow("while it was still writing")
                 if failure is not None:
                     raise failure from None
                 received += 1
@@ -111,18 +126,25 @@ class OpenAIChatModel:
             usage = _estimate_usage(messages, "".join(parts))
         yield ChatReply(text=text, usage=usage, model=model, truncated=finish_reason == "length")
 
-    def _open_stream(self, messages: list[Message]) -> openai.Stream[Any]:
+    def _send(self, deadline: float, request: dict[str, Any]) -> Any:
+        return with_retries(deadline, self.idle_timeout, self.max_retries,
+                            lambda options: self._client.chat.completions.create(**request, **options))
+
+    def _open_stream(self, messages: list[Message], deadline: float) -> openai.Stream[Any]:
         with_usage = {**self._request(messages), "stream": True, "stream_options": {"include_usage": True}}
         # Some servers reject stream_options with a 400 or 422: ask once more without it; usage is then estimated.
         without_usage = {**self._request(messages), "stream": True}
         failure: LLMError | None = None
         for request in (with_usage, without_usage):
             try:
-                return self._client.chat.completions.create(**request)
+                return self._send(deadline, request)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 failure = self._server.error(exc)
             except openai.OpenAIError as exc:
                 failure = self._server.error(exc)
+                break
+            except DeadlineExceeded as exc:
+                failure = self._too_slow(str(exc))
                 break
         assert failure is not None
         raise failure from None
@@ -150,6 +172,10 @@ class OpenAIChatModel:
             usage = _estimate_usage(messages, content or "")
         model = getattr(response, "model", None) or self.model
         return ChatReply(text=text, usage=usage, model=model, truncated=finish_reason == "length")
+
+    def _too_slow(self, when: str) -> LLMError:
+        return LLMError(f"The LLM server at {display_url(self.base_url)} did not finish the answer within "
+                        f"{self.timeout:g} s ({when}). Try again, or raise ASSISTANT_LLM_TIMEOUT for a slow server.")
 
     def _broke_off(self, reason: str) -> LLMError:
         return LLMError(f"The LLM stream broke off before the answer was complete: {reason}. Try again.")

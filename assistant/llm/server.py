@@ -27,11 +27,11 @@ class Server:
     max_retries: int = 2
     model_setting: str = "ASSISTANT_LLM_MODEL"
 
-    def client(self, api_key: str | None, http_client: httpx2.Client | None = None) -> openai.OpenAI:
+    def client(self, api_key: str | None, http_client: httpx2.Client | None = None, *, own_retries: bool = True) -> openai.OpenAI:
         """An openai client for this server; everything passed explicitly, so it reads no OPENAI_* variable behind the
-        settings' back."""
+        settings' back. own_retries=False leaves retrying to the caller (the chat model retries within its deadline)."""
         return openai.OpenAI(api_key=api_key or PLACEHOLDER_KEY, base_url=self.base_url, timeout=self.timeout,
-                             max_retries=self.max_retries, http_client=http_client)
+                             max_retries=self.max_retries if own_retries else 0, http_client=http_client)
 
     def error(self, exc: openai.OpenAIError) -> LLMError:
         """The user-facing LLMError for a failed request; never quotes the server's reply."""
@@ -39,7 +39,7 @@ class Server:
         retried = f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}" if self.max_retries else ""
         if isinstance(exc, openai.APITimeoutError):
             message = (f"{server} did not answer within {self.timeout:g} s{retried}. "
-                       "Try again, or raise ASSISTANT_LLM_TIMEOUT for a slow server.")
+                       "Try again, or raise ASSISTANT_LLM_IDLE_TIMEOUT (and ASSISTANT_LLM_TIMEOUT) for a slow server.")
         elif isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, httpx2.ConnectError):
             message = (f"Could not reach the LLM server at {display_url(self.base_url)}{retried}. "
                        "Check that the server is running and that OPENAI_BASE_URL is right.")
