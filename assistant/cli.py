@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
+
+
+# Escape sequences (CSI, OSC, and two-character ones) a paper's text could use to recolour, retitle or rewrite a terminal.
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def terminal_safe(text: str, keep_newlines: bool = False) -> str:
+    """text without escape sequences, control characters or bidi overrides (newlines kept only if asked)."""
+    text = _ESCAPE.sub("", text)
+    return "".join(ch if (keep_newlines and ch == "\n") or (unicodedata.category(ch) != "Cc" and ch not in _BIDI)
+                   else ("" if ch == "\x1b" or ch in _BIDI else " ") for ch in text)
 
 
 def _settings() -> Settings:
@@ -59,7 +73,11 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool)
     def on_plan(count: int) -> None:
         bar.reset(total=count)
 
-    report = ingest_paths(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan)
+    def on_wait(message: str) -> None:
+        click.echo(message, err=True)
+
+    report = ingest_paths(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan,
+                          on_wait=on_wait)
     bar.close()
     click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {store.location}: {report.summary()}")
 
@@ -85,7 +103,7 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
         if isinstance(item, Answer):
             answer = item
         elif streaming:
-            click.echo(item, nl=False)
+            click.echo(terminal_safe(item, keep_newlines=True), nl=False)
     assert answer is not None
     if as_json:
         click.echo(answer.model_dump_json(indent=2))
@@ -97,17 +115,17 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
 
 def render_answer(answer, include_text: bool = True) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
-    lines = [answer.text, ""] if include_text else []
+    lines = [terminal_safe(answer.text, keep_newlines=True), ""] if include_text else []
     if answer.citations:
         lines.append("References:")
         for citation in answer.citations:
-            lines.append(f"  [{citation.number}] {citation.title}")
+            lines.append(f"  [{citation.number}] {terminal_safe(citation.title)}")
             for url in citation.urls:
-                lines.append(f"      {url}")
-            lines.append(f'      "{citation.quote}"')
+                lines.append(f"      {terminal_safe(url)}")
+            lines.append(f'      "{terminal_safe(citation.quote)}"')
         lines.append("")
     for note in answer.notes:
-        lines.append(f"Note: {note}")
+        lines.append(f"Note: {terminal_safe(note)}")
     mode = f"LLM ({answer.model})" if answer.mode == "llm" else "offline: extractive"
     tokens = f", {answer.usage.prompt_tokens}+{answer.usage.completion_tokens} tokens" if answer.mode == "llm" else ""
     lines.append(f"[{mode}, {answer.timings.total_ms / 1000:.1f} s{tokens}]")
@@ -125,9 +143,9 @@ def papers(as_json: bool) -> None:
         click.echo(json.dumps([p.model_dump() for p in listed], indent=2))
         return
     for paper in listed:
-        click.echo(f"{paper.paper_id}\n    {paper.title}")
+        click.echo(f"{terminal_safe(paper.paper_id)}\n    {terminal_safe(paper.title)}")
         for url in paper.urls:
-            click.echo(f"    {url}")
+            click.echo(f"    {terminal_safe(url)}")
     click.echo(f"\n{len(listed)} papers")
 
 

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
 
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST"), description="Chroma server host; when set, the index lives on that server.")
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "ASSISTANT_CHROMA_PORT"), description="Chroma server port.")
+    chroma_ssl: bool = Field(False, validation_alias=AliasChoices("CHROMA_SSL", "ASSISTANT_CHROMA_SSL"), description="Talk to the Chroma server over https (certificate verified).")
+    chroma_token: SecretStr | None = Field(None, validation_alias=AliasChoices("CHROMA_TOKEN", "ASSISTANT_CHROMA_TOKEN"), description="Bearer token sent to the Chroma server (or the proxy in front of it); never printed.")
+    chroma_ca_bundle: Path | None = Field(None, validation_alias=AliasChoices("CHROMA_CA_BUNDLE", "ASSISTANT_CHROMA_CA_BUNDLE"), description="PEM file of the CA that signed the server's certificate (a private CA); default: the system's CAs.")
+    chroma_timeout: float = Field(30.0, gt=0, validation_alias=AliasChoices("CHROMA_TIMEOUT", "ASSISTANT_CHROMA_TIMEOUT"), description="Seconds to connect to the Chroma server and to wait for each of its answers.")
+
+    lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest of the same index to finish before giving up.")
+    lock_stale_seconds: float = Field(60.0, gt=0, description="On a Chroma server: a writer lock whose heartbeat is older than this is taken over (its writer died).")
 
     @model_validator(mode="after")
     def _check_overlap(self) -> "Settings":
@@ -83,5 +90,6 @@ def _env_name(location: tuple) -> str:
     if not location:
         return "settings"
     field = str(location[0])
-    unprefixed = {"openai_api_key", "openai_base_url", "chroma_host", "chroma_port"}
+    unprefixed = {"openai_api_key", "openai_base_url", "chroma_host", "chroma_port", "chroma_ssl", "chroma_token",
+                  "chroma_ca_bundle", "chroma_timeout"}
     return field.upper() if field in unprefixed else f"ASSISTANT_{field.upper()}"

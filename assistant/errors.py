@@ -27,3 +27,7 @@ class LLMError(AssistantError):
 
 class ConfigError(AssistantError):
     """A setting with a value that cannot be used."""
+
+
+class IdClashError(CorpusError):
+    """A paper whose id is already in the index for a different paper (other title and other abstract)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Generator
 
-from assistant.citations import check_citations
+from assistant.citations import check_citations, keep_supported
 from assistant.config import Settings
 from assistant.errors import LLMError
 from assistant.evidence import SentenceBank
@@ -51,7 +51,14 @@ def llm_answer(question: str, hits: list[Hit], chat: ChatModel, bank: SentenceBa
 
     if reply.truncated:
         notes.append(f"The LLM's answer was cut at its token limit ({settings.llm_max_tokens}); raise ASSISTANT_LLM_MAX_TOKENS for longer answers.")
-    checked = check_citations(reply.text, used, bank, params)
+    supported = keep_supported(reply.text, used)
+    notes.extend(supported.notes)
+    if not supported.grounded:
+        notes.append("The LLM's answer is not supported by the sources it cites, so the offline answer is shown instead.")
+        if streamed:
+            yield FALLBACK_DIVIDER
+        return None
+    checked = check_citations(supported.text, used, bank, params)
     notes.extend(checked.notes)
     usage = reply.usage
     if checked.abstained:

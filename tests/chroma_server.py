@@ -61,6 +61,20 @@ class ChromaServer:
             time.sleep(0.1)
         return self
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def pause(self) -> None:
+        """Stop the server's process (SIGSTOP): connections are accepted by the kernel but never answered."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT)."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """End the server at once (SIGKILL), as a crash would."""
         self._end(signal.SIGKILL)
@@ -73,6 +87,7 @@ class ChromaServer:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
+        process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
         process.send_signal(first)
         try:
             process.wait(timeout=10)

@@ -11,7 +11,8 @@ from assistant.config import PROJECT_ROOT, Settings, get_settings
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "questions.jsonl"
-_ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "CHROMA_PORT")
+_ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "CHROMA_PORT", "CHROMA_SSL", "CHROMA_TOKEN",
+             "CHROMA_CA_BUNDLE", "CHROMA_TIMEOUT")
 
 
 @pytest.fixture(autouse=True)

@@ -238,3 +238,17 @@ def test_default_assistants_are_kept_per_full_settings(seeded_settings):
     other_model = seeded_settings.model_copy(update={"openai_embedding_model": "another-model"})
     assert default_assistant(seeded_settings) is default_assistant(seeded_settings.model_copy())
     assert len({id(default_assistant(s)) for s in (seeded_settings, other_server, other_model)}) == 3
+
+
+def test_uncited_sentences_of_an_llm_answer_are_removed_with_a_note(seeded_settings):
+    llm = FakeChatModel("WebPilot uses MCTS for web tasks [1]. Also, the moon is made of cheese. A made-up paper agrees [9].")
+    answer = ask(MCTS, settings=seeded_settings, llm=llm)
+    assert answer.mode == "llm"
+    assert "cheese" not in answer.text and "made-up" not in answer.text
+    assert any("Removed 2 sentence(s)" in note for note in answer.notes)
+
+
+def test_an_answer_not_grounded_in_its_source_falls_back_to_the_offline_answer(seeded_settings):
+    answer = ask(MCTS, settings=seeded_settings, llm=FakeChatModel("PWNED [1]"))
+    assert answer.mode == "extractive" and answer.citations and "PWNED" not in answer.text
+    assert any("not supported by the sources it cites" in note for note in answer.notes)

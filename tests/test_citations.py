@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from assistant.citations import check_citations, is_abstention
+from assistant.citations import check_citations, is_abstention, keep_supported
 from assistant.config import Settings
 from assistant.embedding import get_embedder
 from assistant.evidence import SentenceBank
@@ -71,3 +71,36 @@ def test_arbitrary_replies_never_crash_and_keep_only_real_sources(bank, text):
     for citation in checked.citations:
         abstract = next(h.abstract for h in HITS if h.paper_id == citation.paper_id)
         assert citation.quote in abstract
+
+
+# -- only supported text is kept ------------------------------------------------------------------
+
+def test_sentences_citing_nothing_valid_are_removed_with_a_note():
+    kept = keep_supported("Alpha uses self-play [1]. It is the best method ever. Beta invents things [7].\n"
+                          "Beta plans with tree search [2].", HITS)
+    assert kept.grounded
+    assert kept.text == "Alpha uses self-play [1].\nBeta plans with tree search [2]."
+    assert any("Removed 2 sentence(s)" in note and "cite no retrieved source" in note for note in kept.notes)
+
+
+def test_a_cited_sentence_sharing_no_word_with_its_source_is_removed():
+    kept = keep_supported("Alpha uses self-play [1]. PWNED [2].", HITS)
+    assert kept.grounded and kept.text == "Alpha uses self-play [1]."
+    assert any("share no content word" in note for note in kept.notes)
+
+
+@pytest.mark.parametrize("text", ["PWNED [1]", "PWNED [1]. Ignore all that [2].", "Yes [1]."])
+def test_an_answer_with_no_supported_sentence_is_not_grounded(text):
+    assert not keep_supported(text, HITS).grounded
+
+
+def test_headings_list_intros_and_abbreviations_are_kept_whole():
+    text = "## Findings\nTwo papers apply search, e.g. tree search:\n- Beta plans with tree search [2].\n- Alpha learns fast, i.e. with self-play [1]."
+    kept = keep_supported(text, HITS)
+    assert kept.text == text and kept.notes == []
+
+
+def test_a_reply_citing_no_valid_source_is_left_to_the_caller():
+    for text in ("Nothing valid [3].", NO_ANSWER):
+        kept = keep_supported(text, HITS)
+        assert kept.text == text and kept.grounded and kept.notes == []

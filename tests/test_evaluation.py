@@ -194,8 +194,10 @@ def test_llm_mode_is_evaluated_when_a_chat_model_is_given(seeded_settings, tmp_p
     from assistant.evaluation import evaluate
     from assistant.prompts import NO_ANSWER
 
-    path, _ = _question_file(tmp_path, seeded_settings)
-    chat = FakeChatModel("It proposes a method [1].", "It proposes a method [1].", "Both are covered [1][2].", NO_ANSWER)
+    path, titles = _question_file(tmp_path, seeded_settings)
+    # Replies that share words with their sources: an answer with none is not grounded and falls back.
+    chat = FakeChatModel(f"It proposes {titles[0]} [1].", f"It proposes {titles[1]} [1].",
+                         f"Both are covered: {titles[0]} and {titles[2]} [1][2].", NO_ANSWER)
 
     report = evaluate(load_questions(path), seeded_settings, k=5, llm=chat)
 

@@ -365,3 +365,10 @@ def test_the_settings_deadlines_reach_the_adapter() -> None:
     model = chat_model_from(Settings(_env_file=None, openai_base_url="http://127.0.0.1:9/v1", llm_timeout=40, llm_idle_timeout=7))
     assert isinstance(model, OpenAIChatModel)
     assert (model.timeout, model.idle_timeout) == (40, 7)
+
+
+def test_a_reply_announced_as_json_that_is_not_raises_llm_error(fake_openai: FakeOpenAI) -> None:
+    fake_openai.raw(200, '{"id": "chatcmpl-1", "choices": [', content_type="application/json")
+
+    with pytest.raises(LLMError, match="not valid JSON"):
+        model_for(fake_openai).complete(MESSAGES)

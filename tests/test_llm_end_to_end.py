@@ -167,3 +167,10 @@ def test_a_slow_drip_stream_ends_at_the_deadline_with_the_offline_answer(server,
     assert answer.mode == "extractive" and answer.citations
     assert any("did not finish the answer within 1 s" in note and "offline answer" in note for note in answer.notes)
     assert_valid(answer)
+
+
+def test_invalid_json_from_the_llm_falls_back_in_python_too(server, seeded_settings):
+    server.raw(200, '{"id": "chatcmpl-1", "choices": [', content_type="application/json")
+    answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url, llm_max_retries=0))
+    assert answer.mode == "extractive" and answer.citations
+    assert any("not valid JSON" in note and "offline answer" in note for note in answer.notes)

@@ -72,6 +72,8 @@ class OpenAIChatModel:
             failure = self._too_slow("while the reply was arriving") if cut_at_deadline(exc) else self._server.error(exc)
         except DeadlineExceeded as exc:
             failure = self._too_slow(str(exc))
+        except ValueError:  # a body announced as JSON that is not (the client parses it with json.loads)
+            failure = self._not_json()
         else:
             return self._reply(response, messages)
         # Raised outside the except block so the openai error is neither __cause__ nor __context__.
@@ -184,6 +186,12 @@ class OpenAIChatModel:
         return LLMError(
             f"The server at {display_url(self.base_url)} did not answer like an OpenAI-compatible server. "
             "Check OPENAI_BASE_URL (local servers usually end in /v1)."
+        )
+
+    def _not_json(self) -> LLMError:
+        return LLMError(
+            f"The LLM server at {display_url(self.base_url)} sent a reply that is not valid JSON. Try again; if it keeps "
+            "happening, check the server's log and that OPENAI_BASE_URL points to an OpenAI-compatible API."
         )
 
     def _empty(self, finish_reason: str | None) -> LLMError:

@@ -22,6 +22,7 @@ from assistant.config import Settings
 from assistant.embedding import Embedder, get_embedder
 from assistant.errors import AssistantError, StoreError
 from assistant.store.errors import local_error, server_error
+from assistant.store.http import http_client
 from assistant.store.records import CollectionNames
 
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
@@ -119,9 +120,9 @@ class Connection:
         return str(self.chroma_path), self.names.papers
 
     def _connect(self) -> Any:
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if self.settings.chroma_host:
-            return chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings)
+            return http_client(self.settings)
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         path = self.chroma_path
         path.mkdir(parents=True, exist_ok=True)
         opening = not system_is_open(path)
@@ -146,10 +147,11 @@ class Connection:
         except AssistantError:
             raise  # ours (the embedder's included) already say what to do
         except Exception as error:  # chromadb raises many unrelated types; what they mean is in the text
+            if self.settings.chroma_host:  # the client's connection pool reconnects to a restarted server by itself;
+                # a new client per failure would leak the sockets of the old one's pool
+                raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port, settings=self.settings) from error
             with self._lock:
-                self._client = None  # a restarted server or a repaired folder then works without restarting us
-            if self.settings.chroma_host:
-                raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port) from error
+                self._client = None  # a repaired folder then works without restarting us
             forget_system(self.chroma_path)
             raise local_error(what, error, self.chroma_path) from error
 

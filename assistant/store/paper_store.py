@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import numpy as np
 
@@ -17,6 +17,8 @@ from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, 
 
 if TYPE_CHECKING:
     from assistant.store.writer import Writer
+
+T = TypeVar("T")
 
 
 class PaperStore:
@@ -34,6 +36,10 @@ class PaperStore:
         from assistant.store.writer import Writer
 
         return Writer(self._connection, lambda: self.embedder)
+
+    def call(self, what: str, action: Callable[[Any], T]) -> T:
+        """Run action(chroma client) on this index's connection, its failures turned into one clear StoreError."""
+        return self._connection.call(what, action)
 
     @property
     def names(self) -> CollectionNames:
@@ -80,9 +86,10 @@ class PaperStore:
     # -- writing (see Writer) -------------------------------------------------------------------
 
     def ingest(self, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]], sync: bool = False,
-               progress: Callable[[int], None] | None = None, on_plan: Callable[[int], None] | None = None) -> IngestReport:
+               progress: Callable[[int], None] | None = None, on_plan: Callable[[int], None] | None = None,
+               guard: Callable[[], None] | None = None) -> IngestReport:
         """Make the index hold these papers (and, with sync, only these); unchanged papers cost nothing."""
-        return self.writer.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan)
+        return self.writer.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan, guard=guard)
 
     def drop(self) -> None:
         """Delete the whole index (both collections)."""

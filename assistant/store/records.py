@@ -58,6 +58,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # unchanged papers whose lost chunks were re-embedded
     removed: list[str] = field(default_factory=list)
     chunks_written: int = 0
     chunks_total: int = 0
@@ -65,7 +66,8 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+        repaired = f"{len(self.repaired)} repaired, " if self.repaired else ""
+        text = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, {repaired}"
                 f"{len(self.removed)} removed; {self.chunks_written} chunks embedded, "
                 f"{self.chunks_total} in the index; {self.seconds:.1f} s")
         return ". ".join([text, *(note.rstrip(".") for note in self.notes)]) + ("." if self.notes else "")

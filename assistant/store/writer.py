@@ -14,11 +14,11 @@ from typing import Any, Callable
 import numpy as np
 
 from assistant.embedding import Embedder
-from assistant.errors import AssistantError, StoreError
+from assistant.errors import AssistantError, IdClashError, StoreError
 from assistant.models import Chunk, Paper
 from assistant.store.connection import Connection, PaperAssistantEmbeddingFunction, collection_names, paged
 from assistant.store.errors import describe
-from assistant.store.records import CollectionNames, IngestReport, chunk_id, index_hash, paper_metadata
+from assistant.store.records import CollectionNames, IngestReport, PaperRecord, chunk_id, index_hash, paper_metadata, paper_record
 
 _WRITE_BATCH = 256
 Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
@@ -36,8 +36,14 @@ class Writer:
         return self._embedder()
 
     def ingest(self, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]], sync: bool = False,
-               progress: Callable[[int], None] | None = None, on_plan: Callable[[int], None] | None = None) -> IngestReport:
-        """Make the index hold these papers (and, with sync, only these); unchanged papers cost nothing."""
+               progress: Callable[[int], None] | None = None, on_plan: Callable[[int], None] | None = None,
+               guard: Callable[[], None] | None = None) -> IngestReport:
+        """Make the index hold these papers (and, with sync, only these); unchanged papers cost nothing.
+
+        An unchanged paper missing some of its chunks is re-embedded (the index heals without a rebuild); a paper
+        whose id names a different stored paper is an IdClashError before anything is written. guard() runs just
+        before publishing (the writer lock's check that it is still held).
+        """
         started = time.perf_counter()
         settings = self._connection.settings
 
@@ -46,21 +52,32 @@ class Writer:
             assert found is not None
             chunks_col, papers_col = found
             report = IngestReport()
-            current = {pid: meta for ids, _, metas in paged(papers_col, include=["metadatas"]) for pid, meta in zip(ids, metas)}
+            current = {pid: paper_record(pid, abstract, meta)
+                       for ids, abstracts, metas in paged(papers_col, include=["documents", "metadatas"])
+                       for pid, abstract, meta in zip(ids, abstracts, metas)}
+            check_id_clashes(papers, current)
+            present = _stored_chunk_indexes(chunks_col)
             wanted = {p.paper_id: p for p in papers}
             pending: Pending = []
             for paper in papers:
                 hash_ = index_hash(paper, settings)
                 old = current.get(paper.paper_id)
-                if old is not None and old.get("hash") == hash_:
-                    report.unchanged.append(paper.paper_id)
-                    continue
-                (report.updated if old is not None else report.added).append(paper.paper_id)
+                if old is not None and old.index_hash == hash_:
+                    if len(present.get((paper.paper_id, hash_), ())) >= old.chunk_count:
+                        report.unchanged.append(paper.paper_id)
+                        continue
+                    report.repaired.append(paper.paper_id)  # chunks lost (e.g. to an old concurrent ingest): re-embed them
+                else:
+                    (report.updated if old is not None else report.added).append(paper.paper_id)
                 pending.append((paper, hash_, chunker(paper)))
             removed = [pid for pid in current if sync and pid not in wanted]
+            if report.repaired:
+                report.notes.append(f"{len(report.repaired)} unchanged paper(s) had lost chunks; they were re-embedded")
 
             vectors = self._write_chunks(chunks_col, pending, progress, on_plan, report)
             if pending or removed:
+                if guard:
+                    guard()
                 self._publish(papers_col, pending, vectors, removed)
             report.removed = removed
             self._remove_stale_chunks(chunks_col, papers_col)
@@ -172,3 +189,31 @@ class Writer:
                 client.get_collection(old, embedding_function=ef).modify(name=new)
 
         self._connection.call("replace the index", swap)
+
+
+def check_id_clashes(papers: list[Paper], stored: dict[str, PaperRecord]) -> None:
+    """Raise IdClashError when a paper's id is stored for a different paper: other title and other abstract.
+
+    The same id with the same title (an edited abstract) or the same abstract (an edited title) is an update.
+    """
+    clashes = [(paper, old) for paper in papers if (old := stored.get(paper.paper_id)) is not None
+               and old.title != paper.title and old.abstract != paper.abstract]
+    if not clashes:
+        return
+    paper, old = clashes[0]
+    more = f" ({len(clashes) - 1} more id(s) clash the same way)" if len(clashes) > 1 else ""
+    raise IdClashError(
+        f"The paper id '{paper.paper_id}' of {paper.source or 'a new paper'} ({paper.title[:80]!r}) is already in the index "
+        f"for a different paper, from {old.source or 'an earlier ingest'} ({old.title[:80]!r}): the titles and abstracts "
+        f"both differ, so this is not an update{more}. Give one of them another id, then ingest again. Nothing was written."
+    )
+
+
+def _stored_chunk_indexes(chunks_col: Any) -> dict[tuple[str, str], set[int]]:
+    """(paper id, hash) -> the chunk indexes stored for that version of the paper."""
+    present: dict[tuple[str, str], set[int]] = {}
+    for _, _, metas in paged(chunks_col, include=["metadatas"]):
+        for m in metas:
+            if m:
+                present.setdefault((m["paper_id"], m["hash"]), set()).add(int(m["index"]))
+    return present
