@@ -89,3 +89,40 @@ def test_arbitrary_text_chunks_cover_every_word(text):
     for index, char in enumerate(text):
         if not char.isspace():
             assert index in covered, f"character {index} ({char!r}) is in no chunk"
+
+
+def _scifact_abstracts(limit: int) -> list[str]:
+    import gzip
+    import json
+
+    from conftest import QUESTIONS
+
+    corpus = QUESTIONS.parent.parent / "bench" / "scifact" / "corpus.jsonl.gz"
+    if not corpus.exists():
+        pytest.skip(f"{corpus} not found: SciFact lives in ../shared/bench")
+    with gzip.open(corpus, "rt") as lines:
+        abstracts = [json.loads(line)["text"] for line in lines]
+    return sorted(abstracts, key=len)[-limit:]  # the longest ones, where cutting into pieces could matter
+
+
+def test_sentences_of_real_abstracts_are_pysbds_own(seed_papers):
+    from assistant.chunking import _segment
+
+    for text in [paper.abstract for paper in seed_papers] + _scifact_abstracts(60):
+        assert sentence_spans(text) == _segment(text)
+
+
+def test_long_texts_reach_the_segmenter_in_bounded_pieces(monkeypatch):
+    import assistant.chunking as chunking
+
+    seen: list[int] = []
+    real = chunking._segment
+    monkeypatch.setattr(chunking, "_segment", lambda text: seen.append(len(text)) or real(text))
+    text = " ".join(f"Sentence number {i} describes what the model of that study learns." for i in range(4000))  # ~200k chars
+    spans = sentence_spans(text)
+    assert max(seen) <= chunking.PIECE_CHARS and sum(seen) == len(text)
+    assert len(spans) == 4000 and all(text[s:e].startswith("Sentence number") for s, e in spans)
+    no_punctuation = "word " * 30_000  # one 150k-character "sentence"
+    seen.clear()
+    assert " ".join(no_punctuation[s:e] for s, e in sentence_spans(no_punctuation)).split() == no_punctuation.split()
+    assert max(seen) <= chunking.PIECE_CHARS
