@@ -1,13 +1,45 @@
-"""Paper Assistant: ask questions of a collection of research-paper abstracts, get answers cited to specific papers."""
+"""Paper Assistant: ask questions of a collection of research-paper abstracts, get answers cited to specific papers.
 
-from assistant.collection import IndexStats, build_index, index_is_empty, index_stats, list_papers, related_papers
-from assistant.config import Settings, get_settings
-from assistant.errors import AssistantError
-from assistant.models import Answer, Citation, Hit, Paper
-from assistant.service import Assistant, ask, ask_stream, default_assistant, retrieve
+The public names load on first use, so `import assistant` (and `assistant --help`) does not pay for chromadb,
+onnxruntime and the rest until something needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.collection import IndexStats, build_index, index_is_empty, index_stats, list_papers, related_papers
+    from assistant.config import Settings, get_settings
+    from assistant.errors import AssistantError
+    from assistant.models import Answer, Citation, Hit, Paper
+    from assistant.service import Assistant, ask, ask_stream, default_assistant, retrieve
+
+_HOMES = {
+    "IndexStats": "collection", "build_index": "collection", "index_is_empty": "collection", "index_stats": "collection",
+    "list_papers": "collection", "related_papers": "collection",
+    "Settings": "config", "get_settings": "config",
+    "AssistantError": "errors",
+    "Answer": "models", "Citation": "models", "Hit": "models", "Paper": "models",
+    "Assistant": "service", "ask": "service", "ask_stream": "service", "default_assistant": "service", "retrieve": "service",
+}
 
 __all__ = [
     "Answer", "Assistant", "AssistantError", "Citation", "Hit", "IndexStats", "Paper", "Settings", "ask", "ask_stream",
     "build_index", "default_assistant", "get_settings", "index_is_empty", "index_stats", "list_papers", "related_papers",
     "retrieve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"assistant.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
