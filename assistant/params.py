@@ -25,6 +25,8 @@ class RetrievalParams:
     name_weight: float = 0.2
     # Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
     dense_candidates_per_hit: int = 8
+    # BM25 chunks kept per question (the best ones; a full ranking of every matching chunk costs more than it adds).
+    lexical_candidates: int = 200
 
 
 @dataclass(frozen=True)

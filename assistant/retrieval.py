@@ -83,15 +83,15 @@ class Retriever:
     def _lexical(self, question: str, state: _State, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
         started = time.perf_counter()
         scores = state.lexical.scores(question)
-        allowed = set(paper_ids) if paper_ids else None
+        if paper_ids:
+            allowed = set(paper_ids)
+            scores = np.where([chunk.paper_id in allowed for chunk in state.lexical.chunks], scores, 0.0)
         records = []
-        for position in np.argsort(-scores) if len(scores) else []:
-            score = float(scores[position])
-            if score <= 0:
-                break
+        for position in _top(scores, self.params.lexical_candidates):
             chunk = state.lexical.chunks[position]
-            if (allowed is None or chunk.paper_id in allowed) and _is_live(chunk, state.snapshot):
-                records.append(ChunkRecord(chunk.chunk_id, chunk.paper_id, chunk.index_hash, chunk.index, chunk.start, chunk.end, "", score))
+            if _is_live(chunk, state.snapshot):
+                records.append(ChunkRecord(chunk.chunk_id, chunk.paper_id, chunk.index_hash, chunk.index, chunk.start, chunk.end, "",
+                                           float(scores[position])))
         timings.lexical_ms = (time.perf_counter() - started) * 1000
         return _by_paper(records)
 
@@ -125,6 +125,14 @@ class Retriever:
                                                   text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))
         return Hit(paper_id=paper_id, title=paper.title, score=round(score, 4), urls=paper.urls, abstract=paper.abstract,
                    chunks=list(matches.values()))
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n highest positive scores, best first, without sorting all of them."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > n:
+        positive = positive[np.argpartition(-scores[positive], n - 1)[:n]]
+    return positive[np.argsort(-scores[positive], kind="stable")]
 
 
 def _boost_named(scores: dict[str, float], question: str, snapshot: Snapshot, weight: float) -> None:
