@@ -18,7 +18,8 @@ from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import load_papers
 from assistant.indexing import ingest_papers
-from assistant.store.lock import ServerLockRecord, WriterLockTimeout, writer_lock
+from assistant.store.lock import WriterLockTimeout, writer_lock
+from assistant.store.server_lock import ServerLockRecord
 from assistant.models import Paper
 from assistant.store import PaperStore, index_hash
 from chroma_server import HOST, ChromaServer
