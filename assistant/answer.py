@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from assistant.extractive import extractive_answer
 from assistant.generation import llm_answer
-from assistant.llm import ChatModel, Message
+from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
+from assistant.followup import Turn
 from assistant.question import clean_question, standalone_question
+from assistant.retrieval import check_paper_ids
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
 
-History = Iterable[Message] | None
+History = Iterable[Turn] | None
 
 
 def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None, history: History = None, k: int | None = None,
@@ -24,9 +26,24 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     settings = assistant.settings
     question, notes = clean_question(question, settings)
     assistant.ensure_ready()
-    history = list(history or [])
+    turns: list[Turn] = list(history or [])
 
-    standalone = standalone_question(question, history, chat, notes) if history else question
+    snapshot = assistant.retriever.state().snapshot
+    papers = snapshot.papers
+    if paper_ids:
+        check_paper_ids(paper_ids, snapshot)
+    # A restricted search is about its papers: "what does this paper propose?" refers to them.
+    context = [*turns, {"role": "assistant", "content": "", "paper_ids": list(paper_ids)}] if paper_ids else turns
+    follow = standalone_question(question, context, chat, notes, lambda pid: papers[pid].title if pid in papers else None,
+                                 [paper.title for paper in papers.values()])
+    if follow.unresolved:
+        text = (f"Which paper do you mean by “{follow.unresolved}”? There is no earlier answer in this conversation to take "
+                f"it from: name the paper or its method, or open it in the Papers view and use “Ask about this paper”.")
+        yield text
+        yield Answer(question=question, text=text, abstained=True, notes=notes, timings=Timings(
+            total_ms=round((time.perf_counter() - started) * 1000, 1)))
+        return
+    standalone = follow.searched
     t0 = time.perf_counter()
     hits = assistant.retriever.retrieve(standalone, k=k or settings.top_k, paper_ids=paper_ids)
     retrieve_ms = (time.perf_counter() - t0) * 1000

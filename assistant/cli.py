@@ -116,6 +116,8 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
 def render_answer(answer, include_text: bool = True) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
     lines = [terminal_safe(answer.text, keep_newlines=True), ""] if include_text else []
+    if answer.standalone_question:
+        lines += [f"Searched: {terminal_safe(answer.standalone_question)}", ""]
     if answer.citations:
         lines.append("References:")
         for citation in answer.citations:

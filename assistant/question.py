@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 
 from assistant.config import Settings
 from assistant.errors import LLMError, QuestionError
-from assistant.llm import ChatModel, Message
+from assistant.followup import FollowUp, Turn, refers_back, resolve
+from assistant.llm import ChatModel
 from assistant.prompts import render
 from assistant.tokens import count_tokens, truncate_tokens
-
-# Follow-ups this short (in words) lean on the conversation; offline, they are searched together with the previous question.
-_SHORT_FOLLOW_UP_WORDS = 12
-_FOLLOW_UP_WORDS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|the paper|the method|same|also|more)\b", re.IGNORECASE)
-
 
 def clean_question(question: str, settings: Settings) -> tuple[str, list[str]]:
     """The question without control characters, cut to the token budget; notes say what was changed."""
@@ -31,20 +28,28 @@ def clean_question(question: str, settings: Settings) -> tuple[str, list[str]]:
     return text, notes
 
 
-def standalone_question(question: str, history: list[Message], chat: ChatModel | None, notes: list[str]) -> str:
-    """The follow-up rewritten to stand alone: by the LLM when there is one, else joined to the previous question."""
-    previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content", "").strip()]
-    if not previous:
-        return question
-    if chat is not None:
-        transcript = "\n".join(f"{m['role']}: {truncate_tokens(m['content'], 300)}" for m in history[-6:])
+def standalone_question(question: str, history: Sequence[Turn], chat: ChatModel | None, notes: list[str],
+                        title_of: Callable[[str], str | None], known_titles: Sequence[str]) -> FollowUp:
+    """The question to search: itself unless it refers back ("it", "this method", "what about X?"); then rewritten by
+    the LLM when there is one, else with the subject of the previous turn (the papers it cited) in place of the pointer.
+    """
+    if not refers_back(question):
+        return FollowUp(question)
+    if chat is not None and history:
+        transcript = "\n".join(_turn(m, title_of) for m in history[-6:])
         try:
             rewritten = chat.complete([{"role": "user", "content": render("rewrite_question", history=transcript, question=question)}]).text
             rewritten = rewritten.strip().splitlines()[0].strip().strip('"') if rewritten.strip() else ""
             if rewritten:
-                return rewritten
+                return FollowUp(rewritten)
         except LLMError as error:
-            notes.append(f"Could not rewrite the follow-up with the LLM ({error}); searched it with the previous question.")
-    if len(question.split()) <= _SHORT_FOLLOW_UP_WORDS or _FOLLOW_UP_WORDS.search(question):
-        return f"{previous[-1]} {question}"
-    return question
+            notes.append(f"Could not rewrite the follow-up with the LLM ({error}); resolved it from the papers cited before.")
+    return resolve(question, history, title_of, known_titles)
+
+
+def _turn(message: Turn, title_of: Callable[[str], str | None]) -> str:
+    """One message of the transcript the rewrite prompt shows, with the titles of the papers an answer cited."""
+    line = f"{message['role']}: {truncate_tokens(str(message.get('content', '')), 300)}"
+    ids: object = message.get("paper_ids")
+    titles: list[str] = [t for t in (title_of(str(pid)) for pid in ids) if t] if isinstance(ids, list) else []
+    return line + (f" (cited: {'; '.join(titles)})" if titles else "")

@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from assistant.errors import QuestionError
 from assistant.config import Settings, get_settings
 from assistant.lexical import LexicalIndex, load_lexical, tokenize
 from assistant.models import ChunkMatch, Hit
@@ -101,9 +102,7 @@ class Retriever:
         timings = timings or StageTimings()
         state = self.state()
         if paper_ids:
-            paper_ids = [p for p in paper_ids if p in state.snapshot.papers]
-            if not paper_ids:
-                return []
+            check_paper_ids(paper_ids, state.snapshot)
         dense = self._dense(question, state, k, paper_ids, timings) if method in ("fused", "dense") else {}
         lexical = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else {}
         started = time.perf_counter()
@@ -125,6 +124,14 @@ class Retriever:
                                                   text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))
         return Hit(paper_id=paper_id, title=paper.title, score=round(score, 4), urls=paper.urls, abstract=paper.abstract,
                    chunks=list(matches.values()))
+
+
+def check_paper_ids(paper_ids: list[str], snapshot: Snapshot) -> None:
+    """Raise a QuestionError naming the ids the collection does not hold."""
+    unknown = [p for p in paper_ids if p not in snapshot.papers]
+    if unknown:
+        listed = ", ".join(f"'{p}'" for p in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise QuestionError(f"No paper with the id {listed} in the collection; `assistant papers` lists the ids.")
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

@@ -252,3 +252,41 @@ def test_an_answer_not_grounded_in_its_source_falls_back_to_the_offline_answer(s
     answer = ask(MCTS, settings=seeded_settings, llm=FakeChatModel("PWNED [1]"))
     assert answer.mode == "extractive" and answer.citations and "PWNED" not in answer.text
     assert any("not supported by the sources it cites" in note for note in answer.notes)
+
+
+def test_an_independent_next_question_is_searched_as_it_is(seeded_settings):
+    history = [{"role": "user", "content": "How much does MonoTTA improve on nuScenes?"},
+               {"role": "assistant", "content": "It improves it [1].", "paper_ids": []}]
+    for question in ("which papers use reinforcement learning?", "what is the boiling point of ethanol?"):
+        answer = ask(question, history=history, settings=seeded_settings, llm=None)
+        assert answer.standalone_question is None
+    assert ask("what is the boiling point of ethanol?", history=history, settings=seeded_settings, llm=None).abstained
+
+
+def test_a_follow_up_is_resolved_with_the_paper_the_previous_answer_cited(seeded_settings):
+    first = ask("where is the code for DAFormer?", settings=seeded_settings, llm=None)
+    history = [{"role": "user", "content": first.question},
+               {"role": "assistant", "content": first.text, "paper_ids": [c.paper_id for c in first.citations]}]
+    answer = ask("how much does it improve on GTA-to-Cityscapes?", history=history, settings=seeded_settings, llm=None)
+    assert answer.standalone_question == "How much does DAFormer improve on GTA-to-Cityscapes?"
+    assert answer.citations and answer.citations[0].title.startswith("DAFormer")
+
+
+def test_a_follow_up_with_nothing_to_refer_to_asks_which_paper(seeded_settings):
+    answer = ask("what datasets did they evaluate it on?", settings=seeded_settings, llm=None)
+    assert answer.abstained and not answer.citations and not answer.sources
+    assert "Which paper do you mean" in answer.text and "they" in answer.text
+
+
+def test_follow_up_detection():
+    from assistant.followup import has_own_subject, refers_back
+
+    assert refers_back("how does it work?") and refers_back("what about HRDA?") and refers_back("does this method need labels?")
+    assert not refers_back("Is it true that MCTS helps LLM reasoning?")
+    assert not refers_back("Is there a paper that uses self-play?") and not refers_back("which papers use DPO?")
+    assert has_own_subject("how much does it improve on GTA-to-Cityscapes?") and not has_own_subject("what datasets did they use?")
+
+
+def test_unknown_paper_ids_are_named_in_a_clear_error(seeded_settings):
+    with pytest.raises(QuestionError, match="No paper with the id 'no-such-paper'.*assistant papers"):
+        ask("What does it propose?", paper_ids=["no-such-paper"], settings=seeded_settings, llm=None)

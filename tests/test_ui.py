@@ -226,7 +226,9 @@ def test_a_follow_up_passes_the_conversation_so_far(app: AppTest, monkeypatch: p
     assert_clean(app)
     assert calls[0]["history"] == []
     first_text = app.session_state["messages"][1]["answer"].text
-    assert calls[1]["history"] == [{"role": "user", "content": SELF_CORRECTION}, {"role": "assistant", "content": first_text}]
+    first_cited = [c.paper_id for c in app.session_state["messages"][1]["answer"].citations]
+    assert calls[1]["history"] == [{"role": "user", "content": SELF_CORRECTION},
+                                   {"role": "assistant", "content": first_text, "paper_ids": first_cited}]
     assert [m.name for m in app.chat_message] == ["user", "assistant", "user", "assistant"]
     assert source_cards(app)  # cards of both answers, with distinct anchors
     assert any(anchor.startswith("source-3-") for anchor in source_cards(app))
@@ -310,6 +312,8 @@ def test_the_papers_view_searches_titles_and_shows_related_papers(app: AppTest) 
 
 
 def test_ask_about_this_paper_restricts_the_chat_to_it(app: AppTest) -> None:
+    ask(app, SELF_CORRECTION)
+    assert app.session_state["messages"]
     app.sidebar.radio[0].set_value("Papers").run()
     app.text_input(key="paper_search").input("self-correct via reinforcement").run()
     next(b for b in app.button if b.label == "Ask about this paper").click().run()
@@ -317,6 +321,7 @@ def test_ask_about_this_paper_restricts_the_chat_to_it(app: AppTest) -> None:
     assert app.sidebar.radio[0].value == "Chat"
     assert app.sidebar.multiselect[0].value == [RL_SELF_CORRECT]
     assert len(app.chat_input) == 1
+    assert app.session_state["messages"] == []  # a fresh conversation: the earlier question cannot leak into the next
 
 
 # -- the text it renders ------------------------------------------------------------------------
@@ -390,6 +395,6 @@ def test_the_markdown_export_lists_references_after_each_answer() -> None:
     assert "#### Closest papers\n\n- Near" in document
     assert "**Error:** Boom: do X." in document
     assert render.chat_history(messages) == [{"role": "user", "content": "Does it work?"},
-                                             {"role": "assistant", "content": "It works [1]."},
+                                             {"role": "assistant", "content": "It works [1].", "paper_ids": ["p"]},
                                              {"role": "user", "content": "Q2"},
-                                             {"role": "assistant", "content": "No paper."}]
+                                             {"role": "assistant", "content": "No paper.", "paper_ids": []}]

@@ -220,6 +220,8 @@ def show_answer(index: int, answer: Answer) -> None:
     st.markdown(link_markers(answer_markdown(answer.text, literals), index, numbers))
     for note in answer.notes:
         st.warning(defuse_markdown(note), icon=":material/info:")
+    if answer.standalone_question:
+        st.caption(f"Searched: {escape_markdown(answer.standalone_question)}")
     st.caption(escape_markdown(status_line(answer)))
     if answer.abstained:
         show_closest(answer.sources)
@@ -300,6 +302,8 @@ def open_paper(paper_id: str) -> None:
 
 
 def ask_about(paper_id: str) -> None:
+    """A fresh conversation about one paper: the old one's questions must not leak into the new one's."""
+    new_chat()
     st.session_state.restrict = [paper_id]
     st.session_state.view = "Chat"
 

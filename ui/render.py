@@ -118,13 +118,14 @@ def status_line(answer: Answer) -> str:
     return " · ".join(parts)
 
 
-def chat_history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+def chat_history(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The conversation as ask_stream wants it: answered turns only, as role/content pairs."""
-    history: list[dict[str, str]] = []
+    history: list[dict[str, Any]] = []
     for question, reply in zip(messages, messages[1:]):
         if question["role"] == "user" and reply["role"] == "assistant" and reply.get("answer") is not None:
             history.append({"role": "user", "content": question["content"]})
-            history.append({"role": "assistant", "content": reply["answer"].text})
+            history.append({"role": "assistant", "content": reply["answer"].text,
+                            "paper_ids": [c.paper_id for c in reply["answer"].citations]})
     return history
 
 

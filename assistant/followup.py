@@ -1,0 +1,131 @@
+"""Follow-up questions: whether a question leans on the conversation, and the subject it refers back to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.names import specific_terms
+
+# Words that point back at something named earlier ("how does it work?", "where is their code?"); "it" as in
+# "is it true that ..." points at nothing.
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs)\b(?!\s+(?:is|was)\s+(?:true|possible|known|said|likely)\b)",
+                      re.IGNORECASE)
+_EXPLETIVE = re.compile(r"\b(is|was|isn't|wasn't)\s+it\s+(true|possible|known|the case)\b|\bit\s+(is|was)\s+(true|possible|known)\b",
+                        re.IGNORECASE)
+_DEMONSTRATIVE = re.compile(
+    r"\b(this|that|these|those|the same|said|the)\s+(paper|papers|method|methods|model|models|approach|approaches|work|"
+    r"works|study|studies|one|ones|system|framework|technique|algorithm|authors?)\b(?!\s+(that|which|on|about|of|for|in|where)\b)",
+    re.IGNORECASE)
+# Questions that continue the previous one without a subject of their own: "what about HRDA?", "and the second one?"
+_CONTINUATION = re.compile(r"^\s*(and|also|but|so|then|what about|how about|what else|same for)\b[\s,]*", re.IGNORECASE)
+# A turn of the conversation: role, content, and for an answer optionally the ids of the papers it cited.
+Turn = Mapping[str, Any]
+_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.IGNORECASE)
+# Content words that say what is asked, not what it is about.
+_GENERIC = set("""paper papers method methods model models approach work works study studies result results dataset datasets
+data evaluate evaluated evaluation evaluations benchmark benchmarks improve improves improved improvement improvements
+performance perform performs use uses used using code authors author propose proposes proposed show shows main
+contribution contributions limitation limitations achieve achieves achieved accuracy score scores compare compared
+baseline baselines train trained training test tested experiment experiments work works find finds found key idea ideas
+better best much many good number numbers problem problems task tasks one ones do does did get gets""".split())
+_WORDS = re.compile(r"[A-Za-z][A-Za-z\-]+")
+_STOP = set("""what which who whom whose why how where when is are was were be been the a an of in on for to and or with by from
+at as it its they them their theirs this that these those does do did can could should would will has have had about
+any there here than then also but so same said please tell me us""".split())
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How a question was read against the conversation: the question searched, or a request to say what is meant."""
+
+    searched: str
+    unresolved: str | None = None  # the words that refer back to nothing, when there is nothing to refer to
+
+
+def refers_back(question: str) -> bool:
+    """Whether the question points at something named earlier instead of naming its own subject."""
+    text = _EXPLETIVE.sub(" ", question)
+    return bool(_PRONOUN.search(text) or _DEMONSTRATIVE.search(text) or _CONTINUATION.match(question))
+
+
+def has_own_subject(question: str) -> bool:
+    """Whether the question names what it is about: a name, or content words beyond the generic ones."""
+    if specific_terms(question):
+        return True
+    words = [w.lower() for w in _WORDS.findall(_EXPLETIVE.sub(" ", question))]
+    return any(w not in _STOP and w not in _GENERIC for w in words)
+
+
+def subject_of(history: Sequence[Turn], title_of: Callable[[str], str | None], known_titles: Sequence[str]) -> list[str]:
+    """Short names of what the previous turn was about: the papers its answer cited, else the names its question used."""
+    for message in reversed(history):
+        if message.get("role") == "assistant":
+            ids: object = message.get("paper_ids")
+            titles: list[str] = [t for t in (title_of(str(pid)) for pid in ids) if t] if isinstance(ids, list) else []
+            if not titles:
+                text = str(message.get("content", "")).replace("\\", "")
+                titles = [t for t in known_titles if t and t in text]
+            if titles:
+                return list(dict.fromkeys(short_name(t) for t in titles))[:2]
+        elif message.get("role") == "user":
+            names = specific_terms(str(message.get("content", "")))
+            if names:
+                return names[:2]
+            return []
+    return []
+
+
+def short_name(title: str) -> str:
+    """What people call a paper: the part before the colon of "DAFormer: Improving ...", else the title."""
+    head = title.split(":", 1)[0].strip()
+    return head if head != title and len(head.split()) <= 5 else title
+
+
+def resolve(question: str, history: Sequence[Turn], title_of: Callable[[str], str | None],
+            known_titles: Sequence[str]) -> FollowUp:
+    """The question to search: itself when it stands alone, else with what it refers to put in its place."""
+    if not refers_back(question):
+        return FollowUp(question)
+    subject = subject_of(history, title_of, known_titles)
+    previous = next((str(m.get("content", "")) for m in reversed(history) if m.get("role") == "user"), "")
+    if not subject:
+        if previous:
+            return FollowUp(f"{previous} {question}")  # the earlier question named nothing either: search both
+        if has_own_subject(question):
+            return FollowUp(question)
+        pointer = _pointer(question)
+        return FollowUp(question, unresolved=pointer)
+    name = " and ".join(subject)
+    about = _WHAT_ABOUT.match(question)
+    if about:  # "what about HRDA?": the previous question, asked of the new subject
+        new = about.group(1)
+        asked = previous
+        for old in subject:
+            asked = re.sub(re.escape(old), new, asked, flags=re.IGNORECASE)
+        return FollowUp(asked if asked != previous else f"{previous} {new}".strip())
+    searched = _replace_pointer(_CONTINUATION.sub("", question, count=1) or question, name)
+    if searched == question or name.lower() not in searched.lower():
+        searched = f"{question} ({name})"
+    return FollowUp(searched[:1].upper() + searched[1:])
+
+
+def _pointer(question: str) -> str:
+    text = _EXPLETIVE.sub(" ", question)
+    match = _DEMONSTRATIVE.search(text) or _PRONOUN.search(text)
+    return match.group(0) if match else question.split()[0]
+
+
+def _replace_pointer(question: str, name: str) -> str:
+    """The question with its first pointer ("it", "this method", "their") replaced by name."""
+    demonstrative = _DEMONSTRATIVE.search(question)
+    if demonstrative:
+        return question[: demonstrative.start()] + name + question[demonstrative.end():]
+    pronoun = _PRONOUN.search(_EXPLETIVE.sub(lambda m: " " * len(m.group(0)), question))
+    if pronoun:
+        word = pronoun.group(1).lower()
+        replacement = f"{name}'s" if word in ("its", "their", "theirs") else name
+        return question[: pronoun.start()] + replacement + question[pronoun.end():]
+    return question
