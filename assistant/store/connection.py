@@ -10,7 +10,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import chromadb
 from chromadb.api.shared_system_client import SharedSystemClient
@@ -29,6 +29,7 @@ from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
 CHECKED_CHROMADB_VERSION = "1.5.9"
+T = TypeVar("T")
 
 
 class _LocalFolders:
@@ -81,6 +82,28 @@ def forget_system(path: Path, even_if_open: bool = False) -> None:
 def listing(client: Any) -> dict[str, dict[str, Any]]:
     """The client's collections by name, with their metadata (one call to Chroma)."""
     return {c.name: dict(c.metadata or {}) for c in client.list_collections()}
+
+
+class CallersError(Exception):
+    """An exception of the caller's own code (a chunker, a progress callback) run inside Connection.call: passed on
+    as it was raised, never taken for a failure of the index (which a rebuild would set aside)."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+def callers(function: Callable[..., T]) -> Callable[..., T]:
+    """function, its exceptions marked as the caller's (see CallersError)."""
+    def marked(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        except AssistantError:
+            raise
+        except Exception as error:
+            raise CallersError(error) from error
+
+    return marked
 
 
 def gone(error: Exception) -> bool:
@@ -153,6 +176,8 @@ class Connection:
             return action(client)
         except AssistantError:
             raise  # ours (the embedder's included) already say what to do
+        except CallersError as caller:
+            raise caller.error from None  # with its own traceback
         except Exception as error:  # chromadb raises many unrelated types; what they mean is in the text
             if self.settings.chroma_host:  # the client's connection pool reconnects to a restarted server by itself;
                 # a new client per failure would leak the sockets of the old one's pool

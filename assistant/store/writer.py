@@ -16,7 +16,7 @@ import numpy as np
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError, IdClashError, StoreError
 from assistant.models import Chunk, Paper
-from assistant.store.connection import Connection, listing, paged
+from assistant.store.connection import Connection, callers, listing, paged
 from assistant.store.errors import describe
 from assistant.store.records import (CollectionNames, IngestReport, PaperRecord, chunk_id, index_collections, index_hash,
                                      paper_metadata, paper_record)
@@ -101,6 +101,8 @@ class Writer:
               guard: Callable[[], None] | None) -> tuple[IngestReport, str | None]:
         """Ingest into these collections: the report, and the version published (None when nothing changed)."""
         settings = self._connection.settings
+        chunker = callers(chunker)
+        progress, on_plan = (callers(progress) if progress else None), (callers(on_plan) if on_plan else None)
         report = IngestReport()
         current = {pid: paper_record(pid, abstract, meta)
                    for ids, abstracts, metas in paged(papers_col, include=["documents", "metadatas"])
