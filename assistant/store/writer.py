@@ -75,9 +75,10 @@ class Writer:
         started = time.perf_counter()
 
         def build(client: Any) -> IngestReport:
-            live = self._remove_debris(client, keep=set())
-            numbers = [n for name in listing(client) if (n := CollectionNames.generation_of(self._connection.name, name)) is not None]
-            number = max(numbers, default=0) + 1
+            existing = listing(client)
+            live = self._remove_debris(client, keep=set(), collections=existing)
+            numbers = [n for name in existing if (n := CollectionNames.generation_of(self._connection.name, name)) is not None]
+            number = max(numbers, default=0) + 1  # never a number used before, not even by a killed rebuild
             chunks_col, papers_col = self._connection.create(client, CollectionNames.generation(self._connection.name, number),
                                                              self.embedder)
             report, version = self._fill(chunks_col, papers_col, papers, chunker=chunker, sync=True, progress=progress,
@@ -137,10 +138,14 @@ class Writer:
         report.chunks_total = chunks_col.count()
         return report, version
 
-    def _remove_debris(self, client: Any, keep: set[int], legacy: bool = False) -> tuple[CollectionNames, int | None] | None:
+    def _remove_debris(self, client: Any, keep: set[int], legacy: bool = False,
+                       collections: dict[str, dict[str, Any]] | None = None) -> tuple[CollectionNames, int | None] | None:
         """Delete this index's collections that are not live (and not a generation in keep, nor with legacy the legacy
-        layout's): superseded generations, a killed rebuild's. The live collections, as Connection.live gives them."""
-        collections = listing(client)
+        layout's): superseded generations, a killed rebuild's. The live collections, as Connection.live gives them.
+
+        collections: the listing of the client's collections, when the caller just made it.
+        """
+        collections = listing(client) if collections is None else collections
         live = self._connection.live(collections)
         kept = set(live[0]) if live is not None else set()
         kept |= {CollectionNames.pointer(self._connection.name)}
