@@ -211,6 +211,23 @@ def test_a_killed_rebuild_process_leaves_the_old_index_answering(settings, paper
     assert results(reader, questions) == before
 
 
+def test_a_reader_follows_a_rebuild_by_another_process(settings, papers_file, papers, tmp_path):
+    ingest_paths([papers_file], settings)
+    reader = Assistant(settings, offline=True)
+    question = "Which paper reports the migration of quokkas?"
+    assert reader.retrieve(question, k=1)[0].paper_id != papers[3].paper_id
+    lines = papers_file.read_text().splitlines()
+    revised = json.loads(lines[3]) | {"abstract": json.loads(lines[3])["abstract"] + " It also reports the migration of quokkas."}
+    papers_file.write_text("\n".join([*lines[:3], json.dumps(revised), *lines[4:]]) + "\n")
+
+    rebuilt = run_cli("ingest", "--rebuild", str(papers_file), data_dir=settings.data_dir, cwd=tmp_path)
+
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert PaperStore(settings).live_names() == CollectionNames.generation(settings.collection, 2)
+    hit = reader.retrieve(question, k=1)[0]  # this process's Chroma system was reopened for the new generation
+    assert hit.paper_id == papers[3].paper_id and "quokkas" in hit.abstract
+
+
 # -- the legacy layout ----------------------------------------------------------------------------
 
 
