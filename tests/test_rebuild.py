@@ -23,6 +23,7 @@ from assistant.indexing import ingest_paths
 from assistant.models import Paper
 from assistant.service import Assistant
 from assistant.store import CollectionNames, PaperStore
+from assistant.store.records import LiveIndex
 from assistant.store.connection import listing
 from conftest import SEEDS_DIR
 
@@ -122,7 +123,7 @@ def test_a_reader_whose_generation_was_removed_resolves_the_pointer_again(settin
     def resolved_before_the_switch(listed):
         if stale:
             stale.pop()
-            return CollectionNames.generation(settings.collection, 1), 1  # a read that resolved the pointer long ago
+            return LiveIndex(CollectionNames.generation(settings.collection, 1), 1)  # a read that resolved the pointer long ago
         return resolve(listed)
 
     store.call("remove generation 1",

@@ -24,7 +24,7 @@ from assistant.embedding import Embedder, get_embedder
 from assistant.errors import AssistantError, StoreError
 from assistant.store.errors import local_error, server_error
 from assistant.store.http import http_client
-from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames
+from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex
 
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
@@ -160,7 +160,7 @@ class Connection:
             version = None
             live = self.live(listing(client))
             if live is not None:
-                version = str((client.get_collection(live[0].papers).metadata or {}).get("version", UNFINISHED))
+                version = str((client.get_collection(live.names.papers).metadata or {}).get("version", UNFINISHED))
             with _local.lock:
                 _local.versions[self._version_key] = version
         return client
@@ -187,16 +187,15 @@ class Connection:
             forget_system(self.chroma_path)
             raise local_error(what, error, self.chroma_path) from error
 
-    def live(self, collections: dict[str, dict[str, Any]]) -> tuple[CollectionNames, int | None] | None:
-        """The live collections among `collections` (a listing) and their generation (None: legacy layout); None when
-        there is no index."""
+    def live(self, collections: dict[str, dict[str, Any]]) -> LiveIndex | None:
+        """The live collections among `collections` (a listing of the client's), or None when there is no index."""
         pointer = collections.get(CollectionNames.pointer(self.name))
         if pointer is not None and GENERATION_KEY in pointer:
             number = int(pointer[GENERATION_KEY])
-            return CollectionNames.generation(self.name, number), number
+            return LiveIndex(CollectionNames.generation(self.name, number), number)
         legacy = CollectionNames.of(self.name)
         if legacy.chunks in collections and legacy.papers in collections:
-            return legacy, None
+            return LiveIndex(legacy, None)
         return None
 
     def collections(self, client: Any, embedder: Embedder, create: bool) -> tuple[Any, Any] | None:
@@ -211,7 +210,7 @@ class Connection:
             chunks, papers = self.create(client, names, embedder)
             self.point_to(client, 1, exists=False)
             return chunks, papers
-        names = live[0]
+        names = live.names
         papers = client.get_collection(names.papers, embedding_function=ef)
         stored_meta: dict[str, Any] = dict(papers.metadata or {})
         stored, dimension = stored_meta.get("embedder"), stored_meta.get("dimension")

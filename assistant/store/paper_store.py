@@ -45,7 +45,7 @@ class PaperStore:
         """The collections the index answers from now (the pointer's generation, or the legacy layout's); None when
         there is no index."""
         live = self.call("read the index", lambda client: self._connection.live(listing(client)))
-        return None if live is None else live[0]
+        return None if live is None else live.names
 
     @property
     def location(self) -> str:

@@ -117,6 +117,14 @@ class CollectionNames:
         return iter((self.chunks, self.papers))
 
 
+@dataclass(frozen=True)
+class LiveIndex:
+    """The collections an index answers from now, and their generation (None: the legacy layout)."""
+
+    names: CollectionNames
+    generation: int | None
+
+
 GENERATION_KEY = "generation"
 UNFINISHED = "empty"  # the version of collections that no ingest has completed into yet
 

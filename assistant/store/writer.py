@@ -18,7 +18,7 @@ from assistant.errors import AssistantError, IdClashError, StoreError
 from assistant.models import Chunk, Paper
 from assistant.store.connection import Connection, callers, listing, paged
 from assistant.store.errors import describe
-from assistant.store.records import (CollectionNames, IngestReport, PaperRecord, chunk_id, index_collections, index_hash,
+from assistant.store.records import (CollectionNames, IngestReport, LiveIndex, PaperRecord, chunk_id, index_collections, index_hash,
                                      paper_metadata, paper_record)
 
 _WRITE_BATCH = 256
@@ -85,11 +85,12 @@ class Writer:
                                          on_plan=on_plan, guard=guard)
             if guard:
                 guard()
-            self._connection.point_to(client, number, exists=live is not None and live[1] is not None)
+            previous = live.generation if live is not None else None
+            self._connection.point_to(client, number, exists=previous is not None)
             if version is not None:
                 self._connection.published(version)
-            previous = {live[1]} if live is not None and live[1] is not None else set()
-            self._remove_debris(client, keep=previous, legacy=live is not None and live[1] is None)
+            self._remove_debris(client, keep=set() if previous is None else {previous},
+                                legacy=live is not None and previous is None)
             return report
 
         with self._connection.writing():
@@ -139,7 +140,7 @@ class Writer:
         return report, version
 
     def _remove_debris(self, client: Any, keep: set[int], legacy: bool = False,
-                       collections: dict[str, dict[str, Any]] | None = None) -> tuple[CollectionNames, int | None] | None:
+                       collections: dict[str, dict[str, Any]] | None = None) -> LiveIndex | None:
         """Delete this index's collections that are not live (and not a generation in keep, nor with legacy the legacy
         layout's): superseded generations, a killed rebuild's. The live collections, as Connection.live gives them.
 
@@ -147,7 +148,7 @@ class Writer:
         """
         collections = listing(client) if collections is None else collections
         live = self._connection.live(collections)
-        kept = set(live[0]) if live is not None else set()
+        kept = set(live.names) if live is not None else set()
         kept |= {CollectionNames.pointer(self._connection.name)}
         kept |= {name for number in keep for name in CollectionNames.generation(self._connection.name, number)}
         if legacy:
