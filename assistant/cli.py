@@ -54,17 +54,18 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Build the index from scratch (needed after changing the embedder or chunking).")
 @click.option("--sync", is_flag=True, help="Also remove indexed papers that are not in PATHS.")
-@click.option("--if-missing", is_flag=True, help="Do nothing when the index already holds papers.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the index already holds a finished ingest.")
 def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool) -> None:
     """Index paper files (default: the seeds folder). Formats: the seed .txt, .jsonl, .csv/.tsv, arXiv snapshot, .json."""
     from tqdm import tqdm
 
-    from assistant.indexing import ingest_paths
-    from assistant.store import PaperStore
+    from assistant.indexing import ingest_paths, ingest_paths_if_missing
+    from assistant.store import UNFINISHED, PaperStore
 
     settings = _settings()
     store = PaperStore(settings)
-    if if_missing and not rebuild and store.count_papers() > 0:
+    if_missing = if_missing and not rebuild
+    if if_missing and store.version() not in (None, UNFINISHED):  # decided again under the writer lock
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
         return
     sources = list(paths) or [settings.seeds_dir]
@@ -76,9 +77,13 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool)
     def on_wait(message: str) -> None:
         click.echo(message, err=True)
 
-    report = ingest_paths(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan,
-                          on_wait=on_wait)
+    write = ingest_paths_if_missing if if_missing else ingest_paths
+    report = write(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan,
+                   on_wait=on_wait)
     bar.close()
+    if report is None:  # another process built it meanwhile
+        click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
+        return
     click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {store.location}: {report.summary()}")
 
 

@@ -8,36 +8,72 @@ from typing import Callable, Iterable
 from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import load_papers
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, StoreError
 from assistant.lexical import load_lexical
 from assistant.models import Paper
-from assistant.store import CollectionNames, DamagedIndexError, IngestReport, PaperStore
+from assistant.store import UNFINISHED, DamagedIndexError, IngestReport, PaperStore
 from assistant.store.lock import writer_lock
 
 
 def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False, rebuild: bool = False,
                   store: PaperStore | None = None, progress: Callable[[int], None] | None = None,
                   on_plan: Callable[[int], None] | None = None, on_wait: Callable[[str], None] | None = None) -> IngestReport:
-    """Make the index hold these papers; with rebuild, from scratch (the old index stays until the new one is complete).
+    """Make the index hold these papers; with rebuild, from scratch (readers keep the old index until the new one is complete).
 
     Holds the index's writer lock throughout: another ingest of the same index waits (on_wait is told why).
     """
+    report = _ingest(papers, settings, sync=sync, rebuild=rebuild, store=store, progress=progress, on_plan=on_plan,
+                     on_wait=on_wait, if_missing=False)
+    assert report is not None
+    return report
+
+
+def ingest_paths(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport:
+    """Read paper files (all checked before anything is written), then ingest them."""
+    return ingest_papers(_read(paths), settings, **options)
+
+
+def ingest_paths_if_missing(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport | None:
+    """Ingest paper files only when there is no index yet (None when one holds a finished ingest).
+
+    Decided under the writer lock, so a first ingest running elsewhere is waited for, not repeated. An index left by
+    a killed first ingest is a StoreError saying so: it is not filled with these papers unasked.
+    """
+    return _ingest(_read(paths), settings, if_missing=True, **options)
+
+
+def unfinished_index_message(store: PaperStore) -> str:
+    return (f"The index at {store.location} holds no finished ingest: the first one into it was stopped before it "
+            f"completed. Run `assistant ingest PATHS` again with the papers you meant to add (or `assistant ingest` for "
+            f"the seed papers), or `assistant ingest --rebuild PATHS` to start it afresh.")
+
+
+def _read(paths: Iterable[str | Path]) -> list[Paper]:
+    papers = load_papers(list(paths))
+    if not papers:
+        raise AssistantError("No papers found in the given files; nothing to ingest.")
+    return papers
+
+
+def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebuild: bool = False,
+            store: PaperStore | None = None, progress: Callable[[int], None] | None = None,
+            on_plan: Callable[[int], None] | None = None, on_wait: Callable[[str], None] | None = None,
+            if_missing: bool) -> IngestReport | None:
     store = store or PaperStore(settings)
 
     def chunker(paper: Paper):
         return chunk_paper(paper, settings.chunk_tokens, settings.chunk_overlap, settings.tokenizer_encoding)
 
     with writer_lock(settings, store, on_wait=on_wait) as lock:
+        if if_missing:
+            version = store.version()
+            if version == UNFINISHED:
+                raise StoreError(unfinished_index_message(store))
+            if version is not None:
+                return None
         if rebuild:
-            staging = PaperStore(settings.model_copy(update={"collection": CollectionNames.staging(settings.collection)}), store.embedder)
-
             def build() -> IngestReport:
-                staging.drop()  # leftovers of a rebuild that was killed
-                built = staging.ingest(papers, chunker=chunker, sync=True, progress=progress, on_plan=on_plan,
-                                       guard=lock.ensure_held)
-                lock.ensure_held()
-                store.replace_with(staging)
-                return built
+                return store.rebuild(papers, chunker=chunker, progress=progress, on_plan=on_plan, guard=lock.ensure_held)
 
             try:
                 report = build()
@@ -51,11 +87,3 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
                                   guard=lock.ensure_held)
     load_lexical(store)  # built now for the new version, so the first question does not wait for it
     return report
-
-
-def ingest_paths(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport:
-    """Read paper files (all checked before anything is written), then ingest them."""
-    papers = load_papers(list(paths))
-    if not papers:
-        raise AssistantError("No papers found in the given files; nothing to ingest.")
-    return ingest_papers(papers, settings, **options)

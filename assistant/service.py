@@ -22,7 +22,7 @@ from assistant.models import Answer, Hit, Paper
 from assistant.params import DEFAULT_EXTRACTIVE, DEFAULT_RETRIEVAL, ExtractiveParams, RetrievalParams
 from assistant.question import clean_question
 from assistant.retrieval import Retriever
-from assistant.store import IngestReport, PaperStore
+from assistant.store import UNFINISHED, IngestReport, PaperStore
 
 Progress = Callable[[int, int], None]  # progress(chunks embedded so far, chunks to embed)
 _UNSET: object = object()
@@ -107,40 +107,47 @@ class Assistant:
         """Index paper files (default: the seeds folder); progress(done, total) is called as chunks are embedded."""
         from assistant.indexing import ingest_paths  # the write path, loaded only when something is written
 
-        done, total = [0], [0]
-
-        def on_plan(count: int) -> None:
-            total[0] = count
-            if progress:
-                progress(0, count)
-
-        def on_progress(count: int) -> None:
-            done[0] += count
-            if progress:
-                progress(done[0], total[0])
-
         return ingest_paths(paths or [self.settings.seeds_dir], self.settings, sync=sync, rebuild=rebuild, store=self.store,
-                            progress=on_progress, on_plan=on_plan)
+                            **_progress_callbacks(progress))
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
-        """Build the index from the seeds folder when it is empty; the report when it built one, else None.
+        """Build the index from the seeds folder when there is none; the report when it built one, else None.
 
+        An index left by a killed first ingest is a StoreError that says so (it is not filled with the seeds unasked).
         progress(done, total) is called with (0, 0) as the build starts, then as chunks are embedded.
         """
-        if self.store.count_papers() > 0:
+        if self.store.version() not in (None, UNFINISHED):
             return None
+        from assistant.indexing import ingest_paths_if_missing  # decides again under the writer lock
+
         with _build_lock:
-            if self.store.count_papers() > 0:
-                return None
             if progress:
                 progress(0, 0)
-            return self.ingest(progress=progress)
+            return ingest_paths_if_missing([self.settings.seeds_dir], self.settings, store=self.store,
+                                           **_progress_callbacks(progress))
 
     def ensure_ready(self) -> None:
         """ensure_index() the first time this Assistant is used; not asked again on every question."""
         if not self._ready.is_set():
             self.ensure_index()
             self._ready.set()
+
+
+def _progress_callbacks(progress: Progress | None) -> dict[str, Callable[[int], None]]:
+    """The ingest's on_plan and progress callbacks that report progress(done, total)."""
+    done, total = [0], [0]
+
+    def on_plan(count: int) -> None:
+        total[0] = count
+        if progress:
+            progress(0, count)
+
+    def on_progress(count: int) -> None:
+        done[0] += count
+        if progress:
+            progress(done[0], total[0])
+
+    return {"on_plan": on_plan, "progress": on_progress}
 
 
 # -- the default Assistants -----------------------------------------------------------------------

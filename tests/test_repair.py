@@ -46,7 +46,9 @@ def test_an_ingest_re_embeds_the_lost_chunks_of_unchanged_papers(settings, paper
     chunks = sorted(c.chunk_id for c in store.all_chunks())
     damaged = [papers[0].paper_id, papers[2].paper_id]
     lost = [cid for cid in chunks if cid.split("#")[0] in damaged][::2]  # some chunks of two papers, as a lost write leaves
-    store.call("damage the index", lambda client: client.get_collection(store.names.chunks).delete(ids=lost))
+    live = store.live_names()
+    assert live is not None
+    store.call("damage the index", lambda client: client.get_collection(live.chunks).delete(ids=lost))
     assert len(store.all_chunks()) == len(chunks) - len(lost)
 
     report = ingest_papers(papers, settings)

@@ -19,7 +19,7 @@ from assistant.errors import CorpusError, StoreError
 from assistant.indexing import ingest_papers, ingest_paths
 from assistant.models import Paper
 from assistant.retrieval import Retriever
-from assistant.store import PaperStore, index_hash
+from assistant.store import CollectionNames, PaperStore, index_hash
 from conftest import SEEDS_DIR
 
 NEW_SENTENCE = "A later revision adds a quokka benchmark that no other paper in the collection mentions."
@@ -204,7 +204,7 @@ def test_rebuild_replaces_the_index_even_for_another_embedder(settings, seed_pap
     assert sorted(report.added) == sorted(p.paper_id for p in new_set)
     assert catalog(store) == {p.paper_id: p.abstract for p in new_set}
     assert chunk_ids(store) == expected_chunk_ids(new_set, settings)
-    assert PaperStore(settings.model_copy(update={"collection": "papers--rebuild"})).count_papers() == 0  # staging swapped in
+    assert store.live_names() == CollectionNames.generation(settings.collection, 2)  # built as generation 2, then switched to
     with pytest.raises(StoreError, match="--rebuild"):
         PaperStore(settings).count_papers()  # the bundled embedder no longer matches the index
 

@@ -1,20 +1,23 @@
 """The Chroma index: chunk vectors plus a catalog of papers (chromadb is imported only in this package).
 
-Two collections per index (names made in records.CollectionNames):
-- `<name>_chunks`: one record per chunk, id `paper_id#hash#index`, document = title + chunk text.
-- `<name>_papers`: the catalog, one record per paper, id = paper_id, with the hash of the indexed
+Two collections per generation of an index (names made in records.CollectionNames):
+- `<name>_chunks-g<G>`: one record per chunk, id `paper_id#hash#index`, document = title + chunk text.
+- `<name>_papers-g<G>`: the catalog, one record per paper, id = paper_id, with the hash of the indexed
   version. A paper is visible only through the catalog: readers keep a chunk only when its hash is
   the catalog's, so a half-written or replaced paper is never seen.
+The metadata of `<name>_current` names the live generation G; readers resolve it on every read, so a rebuild
+(a new generation, then one write to the pointer) is never seen half done. An index without that pointer has
+the legacy layout (`<name>_chunks`, `<name>_papers`) and is read as it is, until a rebuild.
 
 Modules: records (plain values), connection (client, reconnects, version following, the Chroma embedding
-adapter), catalog (reads), writer (ingest, publish, sweep, drop, swap), errors (what a failure means),
+adapter), catalog (reads), writer (ingest, publish, sweep, rebuild, drop), errors (what a failure means),
 paper_store (PaperStore, the facade). Failures reach the user as one StoreError that says what to do: start
 the server, check permissions, free disk space, or (for a damaged local index, a DamagedIndexError) rebuild.
 """
 
 from assistant.store.errors import DamagedIndexError
 from assistant.store.paper_store import PaperStore
-from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, PaperRecord, Snapshot, index_hash
+from assistant.store.records import UNFINISHED, ChunkRecord, CollectionNames, IngestReport, PaperRecord, Snapshot, index_hash
 
 __all__ = ["ChunkRecord", "CollectionNames", "DamagedIndexError", "IngestReport", "PaperRecord", "PaperStore", "Snapshot",
-           "index_hash"]
+           "UNFINISHED", "index_hash"]

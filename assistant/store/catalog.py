@@ -7,8 +7,8 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 
 from assistant.embedding import Embedder
-from assistant.store.connection import Connection, paged
-from assistant.store.records import ChunkRecord, PaperRecord, Snapshot, chunk_record, paper_record
+from assistant.store.connection import Connection, gone, paged
+from assistant.store.records import UNFINISHED, ChunkRecord, PaperRecord, Snapshot, chunk_record, paper_record
 
 T = TypeVar("T")
 
@@ -21,8 +21,18 @@ class Catalog:
         self._embedder = embedder
 
     def _read(self, what: str, missing: T, read: Callable[[Any, Any], T]) -> T:
-        """read(chunks, papers) on this index's collections, or missing when there is no index."""
+        """read(chunks, papers) on the live generation's collections, or missing when there is no index.
+
+        The pointer is resolved on every read (it comes with the listing of collections: no extra call). A
+        generation removed while this read used it (superseded twice over by rebuilds) is resolved anew, once.
+        """
         def action(client: Any) -> T:
+            try:
+                found = self._connection.collections(client, self._embedder(), create=False)
+                return missing if found is None else read(*found)
+            except Exception as error:  # chromadb's NotFoundError, for a collection a rebuild removed
+                if not gone(error):
+                    raise
             found = self._connection.collections(client, self._embedder(), create=False)
             return missing if found is None else read(*found)
 
@@ -91,4 +101,4 @@ class Catalog:
 
 
 def _version(papers: Any) -> str:
-    return str((papers.metadata or {}).get("version", "empty"))
+    return str((papers.metadata or {}).get("version", UNFINISHED))

@@ -10,12 +10,13 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import chromadb
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from assistant.config import Settings
@@ -23,11 +24,12 @@ from assistant.embedding import Embedder, get_embedder
 from assistant.errors import AssistantError, StoreError
 from assistant.store.errors import local_error, server_error
 from assistant.store.http import http_client
-from assistant.store.records import CollectionNames
+from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex
 
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
 CHECKED_CHROMADB_VERSION = "1.5.9"
+T = TypeVar("T")
 
 
 class _LocalFolders:
@@ -40,7 +42,7 @@ class _LocalFolders:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.versions: dict[tuple[str, str], str | None] = {}  # (folder, catalog) -> version its current system holds
+        self.versions: dict[tuple[str, str], str | None] = {}  # (folder, index name) -> version its current system holds
         self.generations: dict[str, int] = {}  # folder -> bumped when its system must be reopened
         self.writers: dict[str, int] = {}  # folder -> ingests running in this process
 
@@ -77,9 +79,36 @@ def forget_system(path: Path, even_if_open: bool = False) -> None:
             systems.pop(str(path), None)
 
 
-def collection_names(client: Any) -> set[str]:
-    """The names of the client's collections."""
-    return {c if isinstance(c, str) else c.name for c in client.list_collections()}
+def listing(client: Any) -> dict[str, dict[str, Any]]:
+    """The client's collections by name, with their metadata (one call to Chroma)."""
+    return {c.name: dict(c.metadata or {}) for c in client.list_collections()}
+
+
+class CallersError(Exception):
+    """An exception of the caller's own code (a chunker, a progress callback) run inside Connection.call: passed on
+    as it was raised, never taken for a failure of the index (which a rebuild would set aside)."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+def callers(function: Callable[..., T]) -> Callable[..., T]:
+    """function, its exceptions marked as the caller's (see CallersError)."""
+    def marked(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        except AssistantError:
+            raise
+        except Exception as error:
+            raise CallersError(error) from error
+
+    return marked
+
+
+def gone(error: Exception) -> bool:
+    """Whether error says a collection no longer exists (a rebuild removed it after the pointer named another)."""
+    return isinstance(error, NotFoundError)
 
 
 def paged(collection: Any, include: list[str], page: int = 5000) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
@@ -101,7 +130,7 @@ class Connection:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.names = CollectionNames.of(settings.collection)
+        self.name = settings.collection
         self._client: Any = None
         self._generation = 0
         self._lock = threading.Lock()
@@ -117,7 +146,7 @@ class Connection:
 
     @property
     def _version_key(self) -> tuple[str, str]:
-        return str(self.chroma_path), self.names.papers
+        return str(self.chroma_path), self.name  # the same key for every generation of the index
 
     def _connect(self) -> Any:
         if self.settings.chroma_host:
@@ -129,8 +158,9 @@ class Connection:
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         if opening:  # the vectors this new system will load are those of the version on disk now
             version = None
-            if self.names.papers in collection_names(client):
-                version = str((client.get_collection(self.names.papers).metadata or {}).get("version", "empty"))
+            live = self.live(listing(client))
+            if live is not None:
+                version = str((client.get_collection(live.names.papers).metadata or {}).get("version", UNFINISHED))
             with _local.lock:
                 _local.versions[self._version_key] = version
         return client
@@ -146,6 +176,8 @@ class Connection:
             return action(client)
         except AssistantError:
             raise  # ours (the embedder's included) already say what to do
+        except CallersError as caller:
+            raise caller.error from None  # with its own traceback
         except Exception as error:  # chromadb raises many unrelated types; what they mean is in the text
             if self.settings.chroma_host:  # the client's connection pool reconnects to a restarted server by itself;
                 # a new client per failure would leak the sockets of the old one's pool
@@ -155,18 +187,31 @@ class Connection:
             forget_system(self.chroma_path)
             raise local_error(what, error, self.chroma_path) from error
 
+    def live(self, collections: dict[str, dict[str, Any]]) -> LiveIndex | None:
+        """The live collections among `collections` (a listing of the client's), or None when there is no index."""
+        pointer = collections.get(CollectionNames.pointer(self.name))
+        if pointer is not None and GENERATION_KEY in pointer:
+            number = int(pointer[GENERATION_KEY])
+            return LiveIndex(CollectionNames.generation(self.name, number), number)
+        legacy = CollectionNames.of(self.name)
+        if legacy.chunks in collections and legacy.papers in collections:
+            return LiveIndex(legacy, None)
+        return None
+
     def collections(self, client: Any, embedder: Embedder, create: bool) -> tuple[Any, Any] | None:
-        """(chunks, papers) of this index, created when asked; None when missing; refused when built with another embedder."""
+        """(chunks, papers) of the live generation, resolved now; created (as generation 1) when asked; None when
+        missing; refused when built with another embedder."""
         ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
-        names = collection_names(client)
-        if self.names.chunks not in names or self.names.papers not in names:
+        live = self.live(listing(client))
+        if live is None:
             if not create:
                 return None
-            meta = {"embedder": embedder.identity, "dimension": embedder.dimension, "version": "empty"}
-            chunks = client.get_or_create_collection(self.names.chunks, metadata=meta, embedding_function=ef)
-            papers = client.get_or_create_collection(self.names.papers, metadata=meta, embedding_function=ef)
+            names = CollectionNames.generation(self.name, 1)
+            chunks, papers = self.create(client, names, embedder)
+            self.point_to(client, 1, exists=False)
             return chunks, papers
-        papers = client.get_collection(self.names.papers, embedding_function=ef)
+        names = live.names
+        papers = client.get_collection(names.papers, embedding_function=ef)
         stored_meta: dict[str, Any] = dict(papers.metadata or {})
         stored, dimension = stored_meta.get("embedder"), stored_meta.get("dimension")
         if (stored and stored != embedder.identity) or (dimension and int(dimension) != embedder.dimension):
@@ -175,7 +220,22 @@ class Connection:
                 f"settings ask for '{embedder.identity}' ({embedder.dimension} dimensions). Vectors of different "
                 f"models cannot be mixed: run `assistant ingest --rebuild`."
             )
-        return client.get_collection(self.names.chunks, embedding_function=ef), papers
+        return client.get_collection(names.chunks, embedding_function=ef), papers
+
+    def create(self, client: Any, names: CollectionNames, embedder: Embedder) -> tuple[Any, Any]:
+        """(chunks, papers) collections of these names, holding no finished ingest yet (version "empty")."""
+        ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
+        meta = {"embedder": embedder.identity, "dimension": embedder.dimension, "version": UNFINISHED}
+        return (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef),
+                client.get_or_create_collection(names.papers, metadata=meta, embedding_function=ef))
+
+    def point_to(self, client: Any, number: int, exists: bool) -> None:
+        """Make generation `number` the live one: one metadata write (or the pointer's creation)."""
+        pointer = CollectionNames.pointer(self.name)
+        if exists:
+            client.get_collection(pointer, embedding_function=None).modify(metadata={GENERATION_KEY: number})
+        else:
+            client.create_collection(pointer, metadata={GENERATION_KEY: number}, embedding_function=None)
 
     def follow(self, version: str | None) -> None:
         """Reopen the local folder when another process changed the index, so that its new vectors are searched."""

@@ -12,7 +12,7 @@ from assistant.config import Settings
 from assistant.embedding import Embedder, get_embedder
 from assistant.models import Chunk, Paper
 from assistant.store.catalog import Catalog
-from assistant.store.connection import Connection
+from assistant.store.connection import Connection, listing
 from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, Snapshot
 
 if TYPE_CHECKING:
@@ -41,9 +41,11 @@ class PaperStore:
         """Run action(chroma client) on this index's connection, its failures turned into one clear StoreError."""
         return self._connection.call(what, action)
 
-    @property
-    def names(self) -> CollectionNames:
-        return self._connection.names
+    def live_names(self) -> CollectionNames | None:
+        """The collections the index answers from now (the pointer's generation, or the legacy layout's); None when
+        there is no index."""
+        live = self.call("read the index", lambda client: self._connection.live(listing(client)))
+        return None if live is None else live.names
 
     @property
     def location(self) -> str:
@@ -92,13 +94,15 @@ class PaperStore:
         return self.writer.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan, guard=guard)
 
     def drop(self) -> None:
-        """Delete the whole index (both collections)."""
+        """Delete the whole index (every collection of it)."""
         self.writer.drop()
 
     def set_aside(self) -> Path:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
         return self.writer.set_aside()
 
-    def replace_with(self, staging: "PaperStore") -> None:
-        """Swap in a fully built staging index under this index's names (used by rebuild)."""
-        self.writer.replace_with(staging.names)
+    def rebuild(self, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]],
+                progress: Callable[[int], None] | None = None, on_plan: Callable[[int], None] | None = None,
+                guard: Callable[[], None] | None = None) -> IngestReport:
+        """Build the index anew as a new generation, then switch readers to it at once (see Writer.rebuild)."""
+        return self.writer.rebuild(papers, chunker=chunker, progress=progress, on_plan=on_plan, guard=guard)

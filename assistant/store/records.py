@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from assistant.config import Settings
 from assistant.models import Paper
@@ -75,19 +76,64 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class CollectionNames:
-    """The Chroma collections of one index: the only place their names are made."""
+    """The Chroma collections of one index: the only place their names are made.
+
+    An index is a pointer collection `<name>_current`, whose metadata names the live generation G, and the
+    collections of each generation, `<name>_chunks-g<G>` and `<name>_papers-g<G>`. A rebuild fills a new
+    generation, then switches the pointer in one metadata write. An index without a pointer has the legacy layout,
+    `<name>_chunks` and `<name>_papers`, read as it is until a rebuild moves it to generations.
+    """
 
     chunks: str
     papers: str
 
     @classmethod
     def of(cls, collection: str) -> CollectionNames:
+        """The legacy layout's collections (before generations)."""
         return cls(chunks=f"{collection}_chunks", papers=f"{collection}_papers")
+
+    @classmethod
+    def generation(cls, collection: str, number: int) -> CollectionNames:
+        """The collections of generation `number`."""
+        return cls(chunks=f"{collection}_chunks-g{number}", papers=f"{collection}_papers-g{number}")
+
+    @staticmethod
+    def pointer(collection: str) -> str:
+        """The collection whose metadata (GENERATION_KEY) names the live generation."""
+        return f"{collection}_current"
 
     @staticmethod
     def staging(collection: str) -> str:
-        """The collection a rebuild of `collection` is built in, before it is swapped in."""
+        """The collection a rebuild of `collection` was built in before generations (its leftovers are removed)."""
         return f"{collection}--rebuild"
+
+    @staticmethod
+    def generation_of(collection: str, name: str) -> int | None:
+        """The generation a collection of this index belongs to, or None when `name` is not one of them."""
+        found = re.fullmatch(rf"{re.escape(collection)}_(?:chunks|papers)-g(\d+)", name)
+        return int(found.group(1)) if found else None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.chunks, self.papers))
+
+
+@dataclass(frozen=True)
+class LiveIndex:
+    """The collections an index answers from now, and their generation (None: the legacy layout)."""
+
+    names: CollectionNames
+    generation: int | None
+
+
+GENERATION_KEY = "generation"
+UNFINISHED = "empty"  # the version of collections that no ingest has completed into yet
+
+
+def index_collections(collection: str, existing: Iterable[str]) -> list[str]:
+    """Every collection of this index among `existing`: pointer, generations, legacy and legacy staging."""
+    legacy = {*CollectionNames.of(collection), *CollectionNames.of(CollectionNames.staging(collection))}
+    return [name for name in existing if name in legacy or name == CollectionNames.pointer(collection)
+            or CollectionNames.generation_of(collection, name) is not None]
 
 
 def index_hash(paper: Paper, settings: Settings) -> str:

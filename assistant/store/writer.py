@@ -1,4 +1,4 @@
-"""Writing the index: ingest (embed, publish, sweep), drop, set aside and swap in a rebuilt index.
+"""Writing the index: ingest (embed, publish, sweep), rebuild as a new generation and switch to it, drop, set aside.
 
 An ingest writes new chunks first (invisible), then the catalog in one step, then removes stale chunks;
 killed at any point, the next ingest converges to exactly what a clean one would give.
@@ -16,9 +16,10 @@ import numpy as np
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError, IdClashError, StoreError
 from assistant.models import Chunk, Paper
-from assistant.store.connection import Connection, PaperAssistantEmbeddingFunction, collection_names, paged
+from assistant.store.connection import Connection, callers, listing, paged
 from assistant.store.errors import describe
-from assistant.store.records import CollectionNames, IngestReport, PaperRecord, chunk_id, index_hash, paper_metadata, paper_record
+from assistant.store.records import (CollectionNames, IngestReport, LiveIndex, PaperRecord, chunk_id, index_collections, index_hash,
+                                     paper_metadata, paper_record)
 
 _WRITE_BATCH = 256
 Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
@@ -42,52 +43,122 @@ class Writer:
 
         An unchanged paper missing some of its chunks is re-embedded (the index heals without a rebuild); a paper
         whose id names a different stored paper is an IdClashError before anything is written. guard() runs just
-        before publishing (the writer lock's check that it is still held).
+        before publishing (the writer lock's check that it is still held). Run under the writer lock: it first
+        removes what earlier rebuilds left (superseded generations, a killed rebuild's collections).
         """
         started = time.perf_counter()
-        settings = self._connection.settings
 
         def write(client: Any) -> IngestReport:
+            self._remove_debris(client, keep=set())
             found = self._connection.collections(client, self.embedder, create=True)
             assert found is not None
-            chunks_col, papers_col = found
-            report = IngestReport()
-            current = {pid: paper_record(pid, abstract, meta)
-                       for ids, abstracts, metas in paged(papers_col, include=["documents", "metadatas"])
-                       for pid, abstract, meta in zip(ids, abstracts, metas)}
-            check_id_clashes(papers, current)
-            present = _stored_chunk_indexes(chunks_col)
-            wanted = {p.paper_id: p for p in papers}
-            pending: Pending = []
-            for paper in papers:
-                hash_ = index_hash(paper, settings)
-                old = current.get(paper.paper_id)
-                if old is not None and old.index_hash == hash_:
-                    if len(present.get((paper.paper_id, hash_), ())) >= old.chunk_count:
-                        report.unchanged.append(paper.paper_id)
-                        continue
-                    report.repaired.append(paper.paper_id)  # chunks lost (e.g. to an old concurrent ingest): re-embed them
-                else:
-                    (report.updated if old is not None else report.added).append(paper.paper_id)
-                pending.append((paper, hash_, chunker(paper)))
-            removed = [pid for pid in current if sync and pid not in wanted]
-            if report.repaired:
-                report.notes.append(f"{len(report.repaired)} unchanged paper(s) had lost chunks; they were re-embedded")
-
-            vectors = self._write_chunks(chunks_col, pending, progress, on_plan, report)
-            if pending or removed:
-                if guard:
-                    guard()
-                self._publish(papers_col, pending, vectors, removed)
-            report.removed = removed
-            self._remove_stale_chunks(chunks_col, papers_col)
-            report.chunks_total = chunks_col.count()
+            report, version = self._fill(*found, papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,
+                                         guard=guard)
+            if version is not None:
+                self._connection.published(version)
             return report
 
         with self._connection.writing():
             report = self._connection.call("write the index", write)
         report.seconds = time.perf_counter() - started
         return report
+
+    def rebuild(self, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]],
+                progress: Callable[[int], None] | None = None, on_plan: Callable[[int], None] | None = None,
+                guard: Callable[[], None] | None = None) -> IngestReport:
+        """Build the index anew from these papers, as a new generation, then switch the pointer to it in one write.
+
+        Readers keep answering from the live generation until the switch. The generation it replaces is kept until
+        the next write (a reader may still be using it); killed, the rebuild leaves the live generation serving and
+        its own collections are removed by the next write. Run under the writer lock.
+        """
+        started = time.perf_counter()
+
+        def build(client: Any) -> IngestReport:
+            existing = listing(client)
+            live = self._remove_debris(client, keep=set(), collections=existing)
+            numbers = [n for name in existing if (n := CollectionNames.generation_of(self._connection.name, name)) is not None]
+            number = max(numbers, default=0) + 1  # never a number used before, not even by a killed rebuild
+            chunks_col, papers_col = self._connection.create(client, CollectionNames.generation(self._connection.name, number),
+                                                             self.embedder)
+            report, version = self._fill(chunks_col, papers_col, papers, chunker=chunker, sync=True, progress=progress,
+                                         on_plan=on_plan, guard=guard)
+            if guard:
+                guard()
+            previous = live.generation if live is not None else None
+            self._connection.point_to(client, number, exists=previous is not None)
+            if version is not None:
+                self._connection.published(version)
+            self._remove_debris(client, keep=set() if previous is None else {previous},
+                                legacy=live is not None and previous is None)
+            return report
+
+        with self._connection.writing():
+            report = self._connection.call("rebuild the index", build)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _fill(self, chunks_col: Any, papers_col: Any, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]],
+              sync: bool, progress: Callable[[int], None] | None, on_plan: Callable[[int], None] | None,
+              guard: Callable[[], None] | None) -> tuple[IngestReport, str | None]:
+        """Ingest into these collections: the report, and the version published (None when nothing changed)."""
+        settings = self._connection.settings
+        chunker = callers(chunker)
+        progress, on_plan = (callers(progress) if progress else None), (callers(on_plan) if on_plan else None)
+        report = IngestReport()
+        current = {pid: paper_record(pid, abstract, meta)
+                   for ids, abstracts, metas in paged(papers_col, include=["documents", "metadatas"])
+                   for pid, abstract, meta in zip(ids, abstracts, metas)}
+        check_id_clashes(papers, current)
+        present = _stored_chunk_indexes(chunks_col)
+        wanted = {p.paper_id: p for p in papers}
+        pending: Pending = []
+        for paper in papers:
+            hash_ = index_hash(paper, settings)
+            old = current.get(paper.paper_id)
+            if old is not None and old.index_hash == hash_:
+                if len(present.get((paper.paper_id, hash_), ())) >= old.chunk_count:
+                    report.unchanged.append(paper.paper_id)
+                    continue
+                report.repaired.append(paper.paper_id)  # chunks lost (e.g. to an old concurrent ingest): re-embed them
+            else:
+                (report.updated if old is not None else report.added).append(paper.paper_id)
+            pending.append((paper, hash_, chunker(paper)))
+        removed = [pid for pid in current if sync and pid not in wanted]
+        if report.repaired:
+            report.notes.append(f"{len(report.repaired)} unchanged paper(s) had lost chunks; they were re-embedded")
+
+        vectors = self._write_chunks(chunks_col, pending, progress, on_plan, report)
+        version = None
+        if pending or removed:
+            if guard:
+                guard()
+            version = self._publish(papers_col, pending, vectors, removed)
+        report.removed = removed
+        self._remove_stale_chunks(chunks_col, papers_col)
+        report.chunks_total = chunks_col.count()
+        return report, version
+
+    def _remove_debris(self, client: Any, keep: set[int], legacy: bool = False,
+                       collections: dict[str, dict[str, Any]] | None = None) -> LiveIndex | None:
+        """Delete this index's collections that are not live (and not a generation in keep, nor with legacy the legacy
+        layout's): superseded generations, a killed rebuild's. The live collections, as Connection.live gives them.
+
+        collections: the listing of the client's collections, when the caller just made it.
+        """
+        collections = listing(client) if collections is None else collections
+        live = self._connection.live(collections)
+        kept = set(live.names) if live is not None else set()
+        kept |= {CollectionNames.pointer(self._connection.name)}
+        kept |= {name for number in keep for name in CollectionNames.generation(self._connection.name, number)}
+        if legacy:
+            kept |= set(CollectionNames.of(self._connection.name))
+        if live is None:  # no index yet: a killed first ingest's collections are completed, not removed
+            kept |= set(CollectionNames.generation(self._connection.name, 1))
+        for name in index_collections(self._connection.name, collections):
+            if name not in kept:
+                client.delete_collection(name)
+        return live
 
     def _write_chunks(self, chunks_col: Any, pending: Pending, progress: Callable[[int], None] | None,
                       on_plan: Callable[[int], None] | None, report: IngestReport) -> dict[str, np.ndarray]:
@@ -128,8 +199,8 @@ class Writer:
             raise StoreError(f"Cannot embed the chunks: the embedder '{self.embedder.identity}' failed ({describe(error)}). "
                              f"The index still holds what it held before; run the ingest again.") from error
 
-    def _publish(self, papers_col: Any, pending: Pending, vectors: dict[str, np.ndarray], removed: list[str]) -> None:
-        """Make the new papers visible and the removed ones invisible, then mark a new version."""
+    def _publish(self, papers_col: Any, pending: Pending, vectors: dict[str, np.ndarray], removed: list[str]) -> str:
+        """Make the new papers visible and the removed ones invisible, then mark a new version (returned)."""
         for first in range(0, len(pending), 2000):
             batch = pending[first : first + 2000]
             embeddings = []
@@ -149,7 +220,7 @@ class Writer:
         meta = dict(papers_col.metadata or {})
         meta["version"] = uuid.uuid4().hex
         papers_col.modify(metadata=meta)
-        self._connection.published(meta["version"])
+        return str(meta["version"])
 
     def _remove_stale_chunks(self, chunks_col: Any, papers_col: Any) -> None:
         """Delete chunks of versions the catalog no longer names (replaced, removed, or orphaned by a killed run)."""
@@ -160,35 +231,16 @@ class Writer:
             chunks_col.delete(ids=stale[first : first + 2000])
 
     def drop(self) -> None:
-        """Delete the whole index (both collections)."""
-        names = self._connection.names
-
+        """Delete the whole index (every collection of it)."""
         def drop(client: Any) -> None:
-            existing = collection_names(client)
-            for name in (names.papers, names.chunks):
-                if name in existing:
-                    client.delete_collection(name)
+            for name in index_collections(self._connection.name, listing(client)):
+                client.delete_collection(name)
 
         self._connection.call("delete the index", drop)
 
     def set_aside(self) -> Path:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
         return self._connection.set_aside()
-
-    def replace_with(self, staging: CollectionNames) -> None:
-        """Swap in a fully built staging index (its collections) under this index's names (used by rebuild)."""
-        names = self._connection.names
-        ef = PaperAssistantEmbeddingFunction.from_settings(self._connection.settings)
-
-        def swap(client: Any) -> None:
-            existing = collection_names(client)
-            for name in (names.papers, names.chunks):
-                if name in existing:
-                    client.delete_collection(name)
-            for old, new in ((staging.chunks, names.chunks), (staging.papers, names.papers)):
-                client.get_collection(old, embedding_function=ef).modify(name=new)
-
-        self._connection.call("replace the index", swap)
 
 
 def check_id_clashes(papers: list[Paper], stored: dict[str, PaperRecord]) -> None:
