@@ -1,6 +1,6 @@
 """Embedders: the bundled all-MiniLM-L6-v2 run with onnxruntime (default, offline), or OpenAI's.
 
-Chroma sees them through assistant.store.connection.PaperAssistantEmbeddingFunction, so chromadb stays in the store.
+Chroma sees them through assistant.store.embedding_function.PaperAssistantEmbeddingFunction, so chromadb stays in the store.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.embedding import LOCAL_MODEL_NAME, LocalEmbedder, get_embedder
-from assistant.store.connection import PaperAssistantEmbeddingFunction
+from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
 from assistant.errors import EmbeddingError
 
 

@@ -14,14 +14,13 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import chromadb
 from chromadb.api.shared_system_client import SharedSystemClient
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
-from chromadb.utils.embedding_functions import register_embedding_function
 
 from assistant.config import Settings
-from assistant.embedding import Embedder, get_embedder
+from assistant.embedding import Embedder
 from assistant.errors import AssistantError, StoreError
+from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
 from assistant.store.errors import local_error, server_error
 from assistant.store.http import http_client
 from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex
@@ -282,46 +281,3 @@ class Connection:
             except OSError as error:
                 raise local_error("set the damaged index aside", error, path) from error
         return target
-
-
-@register_embedding_function
-class PaperAssistantEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma's view of our embedder, rebuilt from the collection's stored config when it is reopened."""
-
-    def __init__(self, backend: str = "local", model_dir: str | None = None, openai_model: str = "text-embedding-3-small", batch_size: int = 32):
-        self._config = {"backend": backend, "model_dir": model_dir, "openai_model": openai_model, "batch_size": batch_size}
-        self._settings = Settings(
-            embedding_backend=backend,
-            embedding_model_dir=Path(model_dir) if model_dir else None,
-            openai_embedding_model=openai_model,
-            embedding_batch_size=batch_size,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "PaperAssistantEmbeddingFunction":
-        model_dir = str(settings.embedding_model_dir) if settings.embedding_model_dir else None
-        return cls(settings.embedding_backend, model_dir, settings.openai_embedding_model, settings.embedding_batch_size)
-
-    @property
-    def embedder(self) -> Embedder:
-        return get_embedder(self._settings)
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self.embedder.embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "paper-assistant"
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine"]
-
-    def get_config(self) -> dict[str, Any]:
-        return dict(self._config)
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "PaperAssistantEmbeddingFunction":
-        return PaperAssistantEmbeddingFunction(**config)
