@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from assistant.chunking import chunk_paper
 from assistant.config import Settings
-from assistant.corpus import load_papers
+from assistant.corpus import ReadReport, read_papers
 from assistant.errors import AssistantError, StoreError
 from assistant.lexical import load_lexical
 from assistant.models import Paper
@@ -30,7 +30,8 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
 
 def ingest_paths(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport:
     """Read paper files (all checked before anything is written), then ingest them."""
-    return ingest_papers(_read(paths), settings, **options)
+    read = _read(paths)
+    return _with_notes(ingest_papers(read.papers, settings, **options), read)
 
 
 def ingest_paths_if_missing(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport | None:
@@ -39,7 +40,9 @@ def ingest_paths_if_missing(paths: Iterable[str | Path], settings: Settings, **o
     Decided under the writer lock, so a first ingest running elsewhere is waited for, not repeated. An index left by
     a killed first ingest is a StoreError saying so: it is not filled with these papers unasked.
     """
-    return _ingest(_read(paths), settings, if_missing=True, **options)
+    read = _read(paths)
+    report = _ingest(read.papers, settings, if_missing=True, **options)
+    return None if report is None else _with_notes(report, read)
 
 
 def unfinished_index_message(store: PaperStore) -> str:
@@ -48,11 +51,17 @@ def unfinished_index_message(store: PaperStore) -> str:
             f"the seed papers), or `assistant ingest --rebuild PATHS` to start it afresh.")
 
 
-def _read(paths: Iterable[str | Path]) -> list[Paper]:
-    papers = load_papers(list(paths))
-    if not papers:
+def _read(paths: Iterable[str | Path]) -> ReadReport:
+    read = read_papers(list(paths))
+    if not read.papers:
         raise AssistantError("No papers found in the given files; nothing to ingest.")
-    return papers
+    return read
+
+
+def _with_notes(report: IngestReport, read: ReadReport) -> IngestReport:
+    """The ingest report with what reading changed (cut titles or abstracts) first."""
+    report.notes[:0] = read.notes
+    return report
 
 
 def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebuild: bool = False,

@@ -8,6 +8,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+# The way papers get their ids (assistant/corpus); an index made under another scheme must be rebuilt, or the same
+# paper read again would be stored twice.
+PAPER_ID_SCHEME = 2
+
+
 class Paper(BaseModel):
     """One paper of the collection: a title and its abstract."""
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.corpus import load_papers, slugify
+from assistant.corpus import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, derived_id, load_papers, read_papers, slugify
 from assistant.errors import CorpusError
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ca6dbe6c8f647e61.txt"
@@ -69,8 +69,8 @@ def test_seed_ids_are_unique_readable_and_stable():
     ids = [paper.paper_id for paper in first]
     assert len(set(ids)) == 72
     assert [paper.model_dump() for paper in first] == [paper.model_dump() for paper in second]
-    assert ids[0] == "fully-test-time-adaptation-for-monocular-3d-object-detection"
-    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) and len(i) <= 60 for i in ids)
+    assert ids[0] == "fully-test-time-adaptation-for-monocular-3d-object-detection-86f377"
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{6}", i) and len(i) <= 67 for i in ids)
 
 
 def test_seed_links_come_out_clean():
@@ -114,7 +114,8 @@ def test_jsonl_with_id_url_and_authors(tmp_path):
     assert first.authors == ["Ada Lovelace", "Alan Turing"]
     assert second.urls == ["https://en.wikipedia.org/wiki/Foo_(bar)"]
     assert second.authors == ["Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"]
-    assert (second.paper_id, second.source, second.date) == ("dense-retrieval", f"{path}:2", None)
+    assert (second.paper_id, second.source, second.date) == (derived_id("Dense Retrieval"), f"{path}:2", None)
+    assert second.paper_id.startswith("dense-retrieval-")
 
 
 def test_csv_with_crlf_quotes_and_multiline_cells(tmp_path):
@@ -138,7 +139,7 @@ def test_tsv(tmp_path):
     papers = load_papers([path])
     assert [(p.paper_id, p.title, p.abstract, p.source) for p in papers] == [
         ("speech-1", "Speech, at Scale", "Big speech models.", f"{path}:2"),
-        ("vision-again", "Vision Again", "Patches.", f"{path}:3"),
+        (derived_id("Vision Again"), "Vision Again", "Patches.", f"{path}:3"),
     ]
 
 
@@ -199,16 +200,35 @@ def test_slugify():
     assert slugify("a" * 100) == "a" * 60
 
 
-def test_colliding_slugs_get_numbered_suffixes_in_input_order(tmp_path):
-    path = write(tmp_path / "p.jsonl", jsonl(
+def test_ids_are_stable_and_never_shared_by_different_papers(tmp_path):
+    papers = [
         {"title": "Foo?", "abstract": "One."},
         {"title": "Foo!", "abstract": "Two."},
         {"title": "Foo 2", "abstract": "Three."},
-        {"title": "FOO...", "abstract": "Four."},
         {"id": "x1", "title": "Erratum", "abstract": "Five."},
         {"id": "x2", "title": "Erratum", "abstract": "Six."},
-    ))
-    assert [p.paper_id for p in load_papers([path])] == ["foo", "foo-2", "foo-2-2", "foo-3", "x1", "x2"]
+        {"id": "DUP-1", "title": "Upper", "abstract": "Seven."},
+        {"id": "dup-1", "title": "Lower", "abstract": "Eight."},
+        {"title": "A very long title that shares its first sixty characters with another one: Part One", "abstract": "A."},
+        {"title": "A very long title that shares its first sixty characters with another one: Part Two", "abstract": "B."},
+    ]
+    ids = [p.paper_id for p in load_papers([write(tmp_path / "p.jsonl", jsonl(*papers))])]
+    assert len(set(ids)) == len(ids)
+    assert ids[3:7] == ["x1", "x2", "DUP-1", "dup-1"]  # given ids are kept as given, case and all
+    assert ids[0] == derived_id("Foo?") and ids[0].startswith("foo-")
+    # A paper's id depends on nothing but itself: not on the other files of the command, nor on their order.
+    alone = load_papers([write(tmp_path / "b.jsonl", jsonl(papers[1], papers[0]))])
+    assert [p.paper_id for p in alone] == [ids[1], ids[0]]
+
+
+def test_over_long_titles_and_abstracts_are_cut_with_a_note_and_control_codes_removed(tmp_path):
+    paper = {"title": "Huge " * 400 + "\x1b[31mred\x1b[0m", "abstract": "Word. " * 1_000_000}
+    read = read_papers([write(tmp_path / "p.jsonl", jsonl(paper))])
+    (only,) = read.papers
+    assert len(only.title) <= MAX_TITLE_CHARS and len(only.abstract) <= MAX_ABSTRACT_CHARS
+    assert "\x1b" not in only.title
+    assert any("title was" in note and "cut" in note for note in read.notes)
+    assert any("abstract was 5,999,999 characters long and was cut to 20,000" in note for note in read.notes)
 
 
 # Bad input: every message names the file (and line) and says what to do

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = Path(sys.executable).parent / "assistant"
 TOKEN = "sentinel-token-7d1c0a55e9"  # must never appear in any message
 CADDY = shutil.which("caddy")
-DAFORMER = "daformer-improving-network-architectures-and-training"
+DAFORMER = "daformer-improving-network-architectures-and-training-047533"
 
 CADDYFILE = """{{
     admin off

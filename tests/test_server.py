@@ -28,7 +28,7 @@ pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
 CLI = Path(sys.executable).parent / "assistant"
-DAFORMER = "daformer-improving-network-architectures-and-training"
+DAFORMER = "daformer-improving-network-architectures-and-training-047533"
 QUESTION = "Where's the code for DAFormer?"
 
 

@@ -19,6 +19,7 @@ from chromadb.errors import NotFoundError
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
+from assistant.models import PAPER_ID_SCHEME
 from assistant.errors import AssistantError, StoreError
 from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
 from assistant.store.errors import local_error, server_error
@@ -224,7 +225,7 @@ class Connection:
     def create(self, client: Any, names: CollectionNames, embedder: Embedder) -> tuple[Any, Any]:
         """(chunks, papers) collections of these names, holding no finished ingest yet (version "empty")."""
         ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
-        meta = {"embedder": embedder.identity, "dimension": embedder.dimension, "version": UNFINISHED}
+        meta = {"embedder": embedder.identity, "dimension": embedder.dimension, "version": UNFINISHED, "ids": PAPER_ID_SCHEME}
         return (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef),
                 client.get_or_create_collection(names.papers, metadata=meta, embedding_function=ef))
 

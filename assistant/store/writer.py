@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError, IdClashError, StoreError
-from assistant.models import Chunk, Paper
+from assistant.models import PAPER_ID_SCHEME, Chunk, Paper
 from assistant.store.connection import Connection, callers, listing, paged
 from assistant.store.errors import describe
 from assistant.store.records import (CollectionNames, IngestReport, LiveIndex, PaperRecord, chunk_id, index_collections, index_hash,
@@ -52,6 +52,7 @@ class Writer:
             self._remove_debris(client, keep=set())
             found = self._connection.collections(client, self.embedder, create=True)
             assert found is not None
+            _check_id_scheme(found[1], self._connection.location)
             report, version = self._fill(*found, papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,
                                          guard=guard)
             if version is not None:
@@ -241,6 +242,15 @@ class Writer:
     def set_aside(self) -> Path:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
         return self._connection.set_aside()
+
+
+def _check_id_scheme(papers_col: Any, location: str) -> None:
+    """Refuse to add to an index whose papers got their ids another way: the same paper would be stored twice."""
+    scheme = (papers_col.metadata or {}).get("ids")
+    if scheme != PAPER_ID_SCHEME and papers_col.count() > 0:
+        raise StoreError(f"The index at {location} was built by an earlier version, which gave papers other ids; adding "
+                         f"papers to it would store some twice. Run `assistant ingest --rebuild PATHS` (with all your "
+                         f"paper files) to rebuild it with the current ids; it keeps answering until the rebuild is done.")
 
 
 def check_id_clashes(papers: list[Paper], stored: dict[str, PaperRecord]) -> None:

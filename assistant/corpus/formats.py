@@ -1,4 +1,4 @@
-"""Read paper files (trending-page text, JSON Lines, JSON, CSV/TSV, arXiv snapshot) into Papers."""
+"""The paper file formats: finding the files, and reading each into records (line, fields) before any check."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.errors import CorpusError
-from assistant.models import Paper
 
 FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv"}
 _ACCEPTED = "accepted formats: " + ", ".join(FORMATS)
@@ -22,61 +20,15 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _ABSTRACT_WORDS = 40  # no real title is this long, nearly every abstract is longer
-_ARXIV_KEYS = {"id", "title", "abstract", "authors", "update_date", "categories"}
+ARXIV_KEYS = {"id", "title", "abstract", "authors", "update_date", "categories"}
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*。，；：！？、"
 _OPENERS = {")": "(", "]": "[", "}": "{"}
-_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})  # NFKD keeps these
-_MAX_SLUG = 60
 
 Records = list[tuple[int, dict]]  # (line, fields) per paper
 
 
-def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
-    """Read every paper of the given files and directories, checking all of them before returning any."""
-    papers: list[Paper] = []
-    by_title: dict[str, tuple[str, str | None]] = {}
-    by_id: dict[str, str] = {}
-    used: set[str] = set()
-    for file in _files(paths):
-        for line, record in _records(file):
-            where = f"{file}:{line}"
-            fields = _fields(record, where)
-            title, explicit_id = fields["title"], fields.pop("id")
-            if explicit_id in by_id:
-                raise CorpusError(f"{where}: duplicate paper: id {explicit_id!r} is also at {by_id[explicit_id]}; remove one.")
-            key = _squash(unicodedata.normalize("NFKC", title).casefold())
-            first_where, first_id = by_title.setdefault(key, (where, explicit_id))
-            # Records with different explicit ids are different papers that share a title (errata, replies).
-            if first_where != where and not (explicit_id and first_id):
-                raise CorpusError(f"{where}: duplicate paper: the title {title!r} is also at {first_where}; remove one.")
-            if explicit_id:
-                by_id[explicit_id] = where
-            paper_id = _unique(slugify(explicit_id, dots=True) if explicit_id else slugify(title), used)
-            papers.append(Paper(paper_id=paper_id, source=where, **fields))
-    return papers
-
-
-def slugify(text: str, *, dots: bool = False) -> str:
-    """Lowercase ASCII slug of text, at most 60 characters cut at a word boundary; 'paper' if nothing is left."""
-    text = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9.]+" if dots else r"[^a-z0-9]+", "-", text).strip("-.")
-    if len(slug) > _MAX_SLUG:
-        cut = slug.rfind("-", 0, _MAX_SLUG + 1)
-        slug = slug[: cut if cut > 0 else _MAX_SLUG].strip("-.")
-    return slug or "paper"
-
-
-def _unique(slug: str, used: set[str]) -> str:
-    candidate, n = slug, 1
-    while candidate in used:
-        n += 1
-        candidate = f"{slug}-{n}"
-    used.add(candidate)
-    return candidate
-
-
-def _files(paths: Iterable[str | Path]) -> list[Path]:
+def files_of(paths: Iterable[str | Path]) -> list[Path]:
     if isinstance(paths, (str, Path)):  # one path, not an iterable of its characters
         paths = [paths]
     files: dict[Path, Path] = {}  # keyed by real path: a file named directly and through its directory is read once
@@ -102,7 +54,7 @@ def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-def _records(file: Path) -> Records:
+def records_of(file: Path) -> Records:
     text, suffix = _read_text(file), file.suffix.lower()
     kind = FORMATS[suffix]
     if kind == "text":
@@ -203,19 +155,25 @@ def _json_records(text: str, file: Path) -> Records:
             return _jsonl_records(text, file)
         line = getattr(e, "lineno", 1)
         raise CorpusError(f"{file}:{line}: invalid JSON ({_json_problem(e)}); make the file one list of objects.") from e
-    space = re.compile(r"[ \t\n]*")
     if not isinstance(items, list):
-        line = text.count("\n", 0, space.match(text).end()) + 1
+        line = text.count("\n", 0, _skip_space(text)) + 1
         return [(line, _object(items, f"{file}:{line}"))]
     # json.loads gives no positions, so walk the (now known valid) list again for each item's line.
-    decoder, pos = json.JSONDecoder(), space.match(text, text.index("[") + 1).end()
+    decoder, pos = json.JSONDecoder(), _skip_space(text, text.index("[") + 1)
     lines, line, counted = [], 1, 0  # newlines are counted once each: big files stay linear
     for _ in items:
         line, counted = line + text.count("\n", counted, pos), pos
         lines.append(line)
-        pos = space.match(text, decoder.raw_decode(text, pos)[1]).end()
-        pos = space.match(text, pos + 1).end() if text[pos] == "," else pos
+        pos = _skip_space(text, decoder.raw_decode(text, pos)[1])
+        pos = _skip_space(text, pos + 1) if text[pos] == "," else pos
     return [(n, _object(item, f"{file}:{n}")) for n, item in zip(lines, items)]
+
+
+def _skip_space(text: str, pos: int = 0) -> int:
+    """The position of the first character at or after pos that is not JSON white space."""
+    while pos < len(text) and text[pos] in " \t\n":
+        pos += 1
+    return pos
 
 
 def _json_problem(error: Exception) -> str:
@@ -230,32 +188,7 @@ def _object(value: object, where: str) -> dict:
     return {str(key).strip().lower(): item for key, item in value.items()}
 
 
-def _fields(record: dict, where: str) -> dict:
-    missing = " or ".join(repr(name) for name in ("title", "abstract") if record.get(name) is None)
-    if missing:
-        found = ", ".join(map(repr, record)) or "none"
-        raise CorpusError(f"{where}: no {missing} (fields found: {found}); give every paper a title and an abstract.")
-    arxiv = _ARXIV_KEYS <= record.keys()
-    tidy = _squash if arxiv else str.strip  # the arXiv snapshot wraps lines and doubles spaces inside both
-    title, abstract = (tidy(_string(record[name], name, where)) for name in ("title", "abstract"))
-    for name, value in (("title", title), ("abstract", abstract)):
-        if not value:
-            raise CorpusError(f"{where}: empty {name}; fill it in or remove the paper.")
-    paper_id = _optional(record.get("id"), "id", where)
-    urls = _links(abstract) + _url_field(record.get("url"), where)
-    if arxiv and paper_id:
-        urls.append(f"https://arxiv.org/abs/{paper_id}")
-    return {
-        "id": paper_id,
-        "title": title,
-        "abstract": abstract,
-        "urls": list(dict.fromkeys(urls)),
-        "authors": _authors(record.get("authors"), where),
-        "date": _optional(record.get("update_date" if arxiv else "date"), "date", where),
-    }
-
-
-def _string(value: object, name: str, where: str) -> str:
+def string(value: object, name: str, where: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and name in ("id", "date"):
         value = str(value)
     if not isinstance(value, str):
@@ -267,15 +200,15 @@ def _string(value: object, name: str, where: str) -> str:
     return value
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _optional(value: object, name: str, where: str) -> str | None:
-    return None if value is None else _squash(_string(value, name, where)) or None
+def optional(value: object, name: str, where: str) -> str | None:
+    return None if value is None else squash(string(value, name, where)) or None
 
 
-def _links(text: str) -> list[str]:
+def links(text: str) -> list[str]:
     links = []
     for match in _URL.finditer(text):
         url = match.group()
@@ -287,18 +220,18 @@ def _links(text: str) -> list[str]:
     return links
 
 
-def _url_field(value: object, where: str) -> list[str]:
+def url_field(value: object, where: str) -> list[str]:
     if value is None:
         return []
-    parts = value if isinstance(value, list) else re.split(r"[\s;]+", _string(value, "url", where))
-    urls = [url for url in (_string(part, "url", where).strip() for part in parts) if url]
+    parts = value if isinstance(value, list) else re.split(r"[\s;]+", string(value, "url", where))
+    urls = [url for url in (string(part, "url", where).strip() for part in parts) if url]
     for url in urls:
         if not re.match(r"https?://\S", url, re.IGNORECASE):
             raise CorpusError(f"{where}: url {url[:80]!r} is not an http(s) link; write it as https://...")
     return urls
 
 
-def _authors(value: object, where: str) -> list[str]:
+def authors_of(value: object, where: str) -> list[str]:
     if isinstance(value, str) and value.lstrip().startswith("["):
         try:  # a JSON list kept in a CSV cell
             value = json.loads(value)
@@ -307,8 +240,8 @@ def _authors(value: object, where: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
-        names = [_string(name, "author", where) for name in value]
+        names = [string(name, "author", where) for name in value]
     else:
-        text = _string(value, "authors", where)
+        text = string(value, "authors", where)
         names = text.split(";") if ";" in text else re.split(r",|\band\b", text)
-    return [_squash(name) for name in names if name.strip()]
+    return [squash(name) for name in names if name.strip()]

@@ -1,0 +1,127 @@
+"""Read paper files (trending-page text, JSON Lines, JSON, CSV/TSV, arXiv snapshot) into Papers, with stable ids.
+
+Ids: an id given with a paper (JSON/CSV `id`, the arXiv id) is kept as given, case and all (`DUP-1` and `dup-1` are
+two papers); a paper without one gets `<slug of its title>-<6 hex of its normalised title>`, which depends on
+nothing but the title, so the same paper gets the same id from any file, in any command, in any order.
+
+Limits: a title longer than MAX_TITLE_CHARS or an abstract longer than MAX_ABSTRACT_CHARS is cut (at a word) with a
+note in the read report; no real abstract comes close, and the cost of a paper stays bounded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.corpus.formats import ARXIV_KEYS, files_of, links, optional, records_of, squash, string, url_field, authors_of
+from assistant.errors import CorpusError
+from assistant.models import Paper
+
+MAX_TITLE_CHARS = 500
+MAX_ABSTRACT_CHARS = 20_000
+ID_SCHEME = 2  # bumped when the ids papers get change; an index of another scheme must be rebuilt
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})  # NFKD keeps these
+_MAX_SLUG = 60
+# Escape sequences (CSI, OSC, two-character ones) and control characters: paper text is shown in terminals too.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+
+
+@dataclass
+class ReadReport:
+    """The papers read, and what was changed on the way (cut titles or abstracts)."""
+
+    papers: list[Paper] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
+    """Read every paper of the given files and directories, checking all of them before returning any."""
+    return read_papers(paths).papers
+
+
+def read_papers(paths: Iterable[str | Path]) -> ReadReport:
+    """Read every paper of the given files and directories (all checked first), with notes on what was cut."""
+    report = ReadReport()
+    by_title: dict[str, tuple[str, str | None]] = {}
+    by_id: dict[str, str] = {}
+    for file in files_of(paths):
+        for line, record in records_of(file):
+            where = f"{file}:{line}"
+            fields = _fields(record, where, report.notes)
+            title, explicit_id = fields["title"], fields.pop("id")
+            paper_id = explicit_id or derived_id(title)
+            if paper_id in by_id and explicit_id:
+                raise CorpusError(f"{where}: duplicate paper: id {explicit_id!r} is also at {by_id[paper_id]}; remove one.")
+            first_where, first_id = by_title.setdefault(_normal(title), (where, explicit_id))
+            # Records with different explicit ids are different papers that share a title (errata, replies).
+            if first_where != where and not (explicit_id and first_id):
+                raise CorpusError(f"{where}: duplicate paper: the title {title!r} is also at {first_where}; remove one.")
+            by_id[paper_id] = where
+            report.papers.append(Paper(paper_id=paper_id, source=where, **fields))
+    return report
+
+
+def derived_id(title: str) -> str:
+    """The id of a paper given without one: its title's slug and a short hash of the whole normalised title."""
+    return f"{slugify(title)}-{hashlib.sha256(_normal(title).encode()).hexdigest()[:6]}"
+
+
+def slugify(text: str, *, dots: bool = False) -> str:
+    """Lowercase ASCII slug of text, at most 60 characters cut at a word boundary; 'paper' if nothing is left."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9.]+" if dots else r"[^a-z0-9]+", "-", text).strip("-.")
+    if len(slug) > _MAX_SLUG:
+        cut = slug.rfind("-", 0, _MAX_SLUG + 1)
+        slug = slug[: cut if cut > 0 else _MAX_SLUG].strip("-.")
+    return slug or "paper"
+
+
+def _normal(title: str) -> str:
+    return squash(unicodedata.normalize("NFKC", title).casefold())
+
+
+def _clean(text: str) -> str:
+    """text without escape sequences or control characters (tabs and newlines kept)."""
+    text = _ESCAPES.sub("", text)
+    return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) != "Cc")
+
+
+def _cut(text: str, limit: int, what: str, where: str, notes: list[str]) -> str:
+    if len(text) <= limit:
+        return text
+    notes.append(f"{where}: the {what} was {len(text):,} characters long and was cut to {limit:,}.")
+    space = text.rfind(" ", 0, limit)
+    return text[: space if space > limit // 2 else limit].rstrip()
+
+
+def _fields(record: dict, where: str, notes: list[str]) -> dict:
+    missing = " or ".join(repr(name) for name in ("title", "abstract") if record.get(name) is None)
+    if missing:
+        found = ", ".join(map(repr, record)) or "none"
+        raise CorpusError(f"{where}: no {missing} (fields found: {found}); give every paper a title and an abstract.")
+    arxiv = ARXIV_KEYS <= record.keys()
+    tidy = squash if arxiv else str.strip  # the arXiv snapshot wraps lines and doubles spaces inside both
+    title, abstract = (tidy(_clean(string(record[name], name, where))) for name in ("title", "abstract"))
+    for name, value in (("title", title), ("abstract", abstract)):
+        if not value:
+            raise CorpusError(f"{where}: empty {name}; fill it in or remove the paper.")
+    title = _cut(title, MAX_TITLE_CHARS, "title", where, notes)
+    abstract = _cut(abstract, MAX_ABSTRACT_CHARS, "abstract", where, notes)
+    paper_id = optional(record.get("id"), "id", where)
+    urls = links(abstract) + url_field(record.get("url"), where)
+    if arxiv and paper_id:
+        urls.append(f"https://arxiv.org/abs/{paper_id}")
+    return {
+        "id": paper_id,
+        "title": title,
+        "abstract": abstract,
+        "urls": list(dict.fromkeys(urls)),
+        "authors": authors_of(record.get("authors"), where),
+        "date": optional(record.get("update_date" if arxiv else "date"), "date", where),
+    }
+
+
