@@ -35,7 +35,7 @@ from conftest import SEEDS_DIR
 
 CLI = Path(sys.executable).parent / "assistant"
 QUESTION = "Which paper benchmarks multimodal retrieval-augmented generation?"
-ANSWER = "benchmarking-multimodal-retrieval-augmented-generation-with"
+ANSWER = "benchmarking-multimodal-retrieval-augmented-generation-with-2a11fb"
 
 
 def folder_digest(folder: Path) -> str:

@@ -23,7 +23,7 @@ import render  # noqa: E402
 
 SELF_CORRECTION = "which papers study self-correction in LLMs?"
 ABSTAINS = "Is there work on federated learning across hospitals with differential privacy guarantees?"
-RL_SELF_CORRECT = "training-language-models-to-self-correct-via-reinforcement"
+RL_SELF_CORRECT = "training-language-models-to-self-correct-via-reinforcement-8ae34f"
 OFFLINE_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "CHROMA_PORT")
 
 
