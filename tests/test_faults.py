@@ -104,14 +104,14 @@ def assert_one_clear_line(done: subprocess.CompletedProcess, *expected: str) -> 
 
 KILLED_INGEST = """
 import json, os, signal, sys
-import assistant.store.writer
+import assistant.store.chunk_writer
 from assistant.config import Settings
 from assistant.indexing import ingest_papers
 from assistant.models import Paper
 
 data_dir, papers_file, when = sys.argv[1:4]
 papers = [Paper(**record) for record in json.loads(open(papers_file).read())]
-assistant.store.writer._WRITE_BATCH = 4
+assistant.store.chunk_writer._WRITE_BATCH = 4
 batches = []
 
 def die(*_):
@@ -123,7 +123,7 @@ def progress(count):
         die()
 
 if when == "publishing":
-    assistant.store.writer.Writer._remove_stale_chunks = die
+    assistant.store.chunk_writer.ChunkWriter.remove_stale = staticmethod(die)
 ingest_papers(papers, Settings(_env_file=None, data_dir=data_dir), sync=True, progress=progress)
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import assistant.indexing
-import assistant.store.writer
+import assistant.store.chunk_writer
 from assistant.config import Settings
 from assistant.corpus import load_papers
 from assistant.errors import StoreError
@@ -161,7 +161,7 @@ def test_a_rebuild_that_raises_midway_leaves_the_old_index_answering_and_the_nex
     def fail_after_the_first_batch(_count: int) -> None:
         raise RuntimeError("stopped")
 
-    monkeypatch.setattr(assistant.store.writer, "_WRITE_BATCH", 4)
+    monkeypatch.setattr(assistant.store.chunk_writer, "_WRITE_BATCH", 4)
     with pytest.raises(RuntimeError, match="stopped"):
         ingest_paths([papers_file], settings, rebuild=True, progress=fail_after_the_first_batch)
     assert collections(settings) == sorted(generation(settings, 1) + list(CollectionNames.generation(settings.collection, 3)))
@@ -175,12 +175,12 @@ def test_a_rebuild_that_raises_midway_leaves_the_old_index_answering_and_the_nex
 
 KILLED_REBUILD = """
 import os, signal, sys
-import assistant.store.writer
+import assistant.store.chunk_writer
 from assistant.config import Settings
 from assistant.indexing import ingest_paths
 
 data_dir, papers_file = sys.argv[1:3]
-assistant.store.writer._WRITE_BATCH = 4
+assistant.store.chunk_writer._WRITE_BATCH = 4
 batches = []
 
 def progress(count):

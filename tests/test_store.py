@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import assistant.store.writer
+import assistant.store.chunk_writer
 from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import load_papers
@@ -213,7 +213,7 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(settings, seed_
     store = PaperStore(settings)
     before = (store.version(), catalog(store), chunk_ids(store))
     failing = FakeEmbedder(store.embedder.identity, store.embedder.dimension, fail_on_call=2)
-    monkeypatch.setattr(assistant.store.writer, "_WRITE_BATCH", 4)
+    monkeypatch.setattr(assistant.store.chunk_writer, "_WRITE_BATCH", 4)
 
     with pytest.raises(StoreError, match="embedder .* failed") as raised:
         ingest_papers([revised(p) for p in seed_papers], settings, rebuild=True, store=PaperStore(settings, embedder=failing))

@@ -14,7 +14,7 @@ from openai.types.chat import ChatCompletion
 from assistant.errors import LLMError
 from assistant.llm.chat import ChatReply, Message
 from assistant.llm.deadline import DeadlineExceeded, cut_at_deadline, deadline_http_client, with_retries
-from assistant.llm.server import OPENAI_BASE_URL, Server, display_url
+from assistant.llm.server import OPENAI_BASE_URL, Server, broke_off, display_url
 from assistant.models import Usage
 
 # A reasoning model's leading thoughts; an unclosed block means the reply was cut while still thinking.
@@ -69,11 +69,11 @@ class OpenAIChatModel:
         try:
             response = self._send(deadline, self._request(messages))
         except openai.OpenAIError as exc:
-            failure = self._too_slow("while the reply was arriving") if cut_at_deadline(exc) else self._server.error(exc)
+            failure = self._server.too_slow(self.timeout, "while the reply was arriving") if cut_at_deadline(exc) else self._server.error(exc)
         except DeadlineExceeded as exc:
-            failure = self._too_slow(str(exc))
+            failure = self._server.too_slow(self.timeout, str(exc))
         except ValueError:  # a body announced as JSON that is not (the client parses it with json.loads)
-            failure = self._not_json()
+            failure = self._server.not_json()
         else:
             return self._reply(response, messages)
         # Raised outside the except block so the openai error is neither __cause__ nor __context__.
@@ -97,12 +97,12 @@ class OpenAIChatModel:
                 except StopIteration:
                     break
                 except openai.OpenAIError as exc:
-                    failure = (self._too_slow("while it was still writing") if cut_at_deadline(exc)
-                               else self._broke_off(_stream_failure(exc, self.idle_timeout)))
+                    failure = (self._server.too_slow(self.timeout, "while it was still writing") if cut_at_deadline(exc)
+                               else broke_off(_stream_failure(exc, self.idle_timeout)))
                 except ValueError:  # a data line that is not JSON
-                    failure = self._broke_off("the server sent a malformed chunk")
+                    failure = broke_off("the server sent a malformed chunk")
                 if failure is None and time.monotonic() > deadline:
-                    failure = self._too_slow("while it was still writing")
+                    failure = self._server.too_slow(self.timeout, "while it was still writing")
                 if failure is not None:
                     raise failure from None
                 received += 1
@@ -117,13 +117,13 @@ class OpenAIChatModel:
                         parts.append(delta)
                         yield delta
         if received == 0:
-            raise self._not_openai()
+            raise self._server.not_openai()
         if finish_reason is None:
             # Servers send a finish_reason before [DONE]; without one the body ended early.
-            raise self._broke_off("the server ended it without finishing")
+            raise broke_off("the server ended it without finishing")
         text = _strip_thinking("".join(parts))
         if not text:
-            raise self._empty(finish_reason)
+            raise self._server.empty(finish_reason, self.max_tokens)
         if usage is None or usage == Usage():
             usage = _estimate_usage(messages, "".join(parts))
         yield ChatReply(text=text, usage=usage, model=model, truncated=finish_reason == "length")
@@ -146,7 +146,7 @@ class OpenAIChatModel:
                 failure = self._server.error(exc)
                 break
             except DeadlineExceeded as exc:
-                failure = self._too_slow(str(exc))
+                failure = self._server.too_slow(self.timeout, str(exc))
                 break
         assert failure is not None
         raise failure from None
@@ -158,7 +158,7 @@ class OpenAIChatModel:
 
     def _reply(self, response: object, messages: list[Message]) -> ChatReply:
         if not isinstance(response, ChatCompletion):  # the client hands back the text of a non-JSON 200
-            raise self._not_openai()
+            raise self._server.not_openai()
         # Read leniently: the client does not validate, so a compatible server's odd reply arrives as it is.
         choice = (getattr(response, "choices", None) or [None])[0]
         content = getattr(getattr(choice, "message", None), "content", None)
@@ -166,41 +166,14 @@ class OpenAIChatModel:
         text = _strip_thinking(content) if isinstance(content, str) else ""
         if not text:
             if choice is None:
-                raise self._not_openai()
-            raise self._empty(finish_reason)
+                raise self._server.not_openai()
+            raise self._server.empty(finish_reason, self.max_tokens)
         reported = getattr(response, "usage", None)
         usage = _usage(reported) if reported is not None else Usage()
         if usage == Usage():
             usage = _estimate_usage(messages, content or "")
         model = getattr(response, "model", None) or self.model
         return ChatReply(text=text, usage=usage, model=model, truncated=finish_reason == "length")
-
-    def _too_slow(self, when: str) -> LLMError:
-        return LLMError(f"The LLM server at {display_url(self.base_url)} did not finish the answer within "
-                        f"{self.timeout:g} s ({when}). Try again, or raise ASSISTANT_LLM_TIMEOUT for a slow server.")
-
-    def _broke_off(self, reason: str) -> LLMError:
-        return LLMError(f"The LLM stream broke off before the answer was complete: {reason}. Try again.")
-
-    def _not_openai(self) -> LLMError:
-        return LLMError(
-            f"The server at {display_url(self.base_url)} did not answer like an OpenAI-compatible server. "
-            "Check OPENAI_BASE_URL (local servers usually end in /v1)."
-        )
-
-    def _not_json(self) -> LLMError:
-        return LLMError(
-            f"The LLM server at {display_url(self.base_url)} sent a reply that is not valid JSON. Try again; if it keeps "
-            "happening, check the server's log and that OPENAI_BASE_URL points to an OpenAI-compatible API."
-        )
-
-    def _empty(self, finish_reason: str | None) -> LLMError:
-        if finish_reason == "length":
-            return LLMError(
-                f"The LLM used all of its {self.max_tokens} tokens without writing an answer "
-                "(a reasoning model thinking too long?). Raise ASSISTANT_LLM_MAX_TOKENS."
-            )
-        return LLMError(f"The LLM ({self.model}) returned an empty answer. Try again, or try another model.")
 
 
 def _stream_failure(exc: openai.OpenAIError, timeout: float) -> str:

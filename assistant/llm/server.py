@@ -68,6 +68,33 @@ class Server:
         return LLMError(message)
 
 
+    def too_slow(self, timeout: float, when: str) -> LLMError:
+        """The answer's deadline passed."""
+        return LLMError(f"The LLM server at {display_url(self.base_url)} did not finish the answer within "
+                        f"{timeout:g} s ({when}). Try again, or raise ASSISTANT_LLM_TIMEOUT for a slow server.")
+
+    def not_openai(self) -> LLMError:
+        """A reply that is not an OpenAI-compatible one."""
+        return LLMError(f"The server at {display_url(self.base_url)} did not answer like an OpenAI-compatible server. "
+                        "Check OPENAI_BASE_URL (local servers usually end in /v1).")
+
+    def not_json(self) -> LLMError:
+        """A body announced as JSON that is not."""
+        return LLMError(f"The LLM server at {display_url(self.base_url)} sent a reply that is not valid JSON. Try again; if it "
+                        "keeps happening, check the server's log and that OPENAI_BASE_URL points to an OpenAI-compatible API.")
+
+    def empty(self, finish_reason: str | None, max_tokens: int) -> LLMError:
+        """A reply with no answer in it."""
+        if finish_reason == "length":
+            return LLMError(f"The LLM used all of its {max_tokens} tokens without writing an answer "
+                            "(a reasoning model thinking too long?). Raise ASSISTANT_LLM_MAX_TOKENS.")
+        return LLMError(f"The LLM ({self.model}) returned an empty answer. Try again, or try another model.")
+
+def broke_off(reason: str) -> LLMError:
+    """A stream that stopped before the answer was complete."""
+    return LLMError(f"The LLM stream broke off before the answer was complete: {reason}. Try again.")
+
+
 def display_url(url: str) -> str:
     """url without user:password or query string, which can hold credentials."""
     try:

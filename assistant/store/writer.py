@@ -7,22 +7,18 @@ killed at any point, the next ingest converges to exactly what a clean one would
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 
 from assistant.embedding import Embedder
-from assistant.errors import AssistantError, IdClashError, StoreError
+from assistant.errors import IdClashError, StoreError
 from assistant.models import PAPER_ID_SCHEME, Chunk, Paper
+from assistant.store.chunk_writer import ChunkWriter, Pending
 from assistant.store.connection import Connection, callers, listing, paged
-from assistant.store.errors import describe
-from assistant.store.records import (CollectionNames, IngestReport, LiveIndex, PaperRecord, chunk_id, index_collections, index_hash,
-                                     paper_metadata, paper_record)
+from assistant.store.records import (CollectionNames, IngestReport, LiveIndex, PaperRecord, index_collections, index_hash,
+                                     paper_record)
 
-_WRITE_BATCH = 256
-Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
 
 
 class Writer:
@@ -31,6 +27,7 @@ class Writer:
     def __init__(self, connection: Connection, embedder: Callable[[], Embedder]):
         self._connection = connection
         self._embedder = embedder
+        self._chunks = ChunkWriter(embedder)
 
     @property
     def embedder(self) -> Embedder:
@@ -129,14 +126,14 @@ class Writer:
         if report.repaired:
             report.notes.append(f"{len(report.repaired)} unchanged paper(s) had lost chunks; they were re-embedded")
 
-        vectors = self._write_chunks(chunks_col, pending, progress, on_plan, report)
+        vectors = self._chunks.write(chunks_col, pending, progress, on_plan, report)
         version = None
         if pending or removed:
             if guard:
                 guard()
-            version = self._publish(papers_col, pending, vectors, removed)
+            version = self._chunks.publish(papers_col, pending, vectors, removed)
         report.removed = removed
-        self._remove_stale_chunks(chunks_col, papers_col)
+        ChunkWriter.remove_stale(chunks_col, papers_col)
         report.chunks_total = chunks_col.count()
         return report, version
 
@@ -160,76 +157,6 @@ class Writer:
             if name not in kept:
                 client.delete_collection(name)
         return live
-
-    def _write_chunks(self, chunks_col: Any, pending: Pending, progress: Callable[[int], None] | None,
-                      on_plan: Callable[[int], None] | None, report: IngestReport) -> dict[str, np.ndarray]:
-        """Embed and store the chunks of changed papers (skipping any a killed run already stored); their vectors by chunk id."""
-        planned = [(chunk_id(p.paper_id, h, c.index), p, h, c) for p, h, chunks in pending for c in chunks]
-        vectors: dict[str, np.ndarray] = {}
-        for first in range(0, len(planned), 1000):
-            ids = [item[0] for item in planned[first : first + 1000]]
-            got = chunks_col.get(ids=ids, include=["embeddings"])
-            for cid, vector in zip(got["ids"], got["embeddings"]):
-                vectors[cid] = np.asarray(vector, dtype=np.float32)
-        todo = [item for item in planned if item[0] not in vectors]
-        if on_plan:
-            on_plan(len(todo))
-        for first in range(0, len(todo), _WRITE_BATCH):
-            batch = todo[first : first + _WRITE_BATCH]
-            embedded = self._embed([c.embed_text for _, _, _, c in batch])
-            chunks_col.upsert(
-                ids=[cid for cid, _, _, _ in batch],
-                embeddings=[v.tolist() for v in embedded],
-                documents=[c.embed_text for _, _, _, c in batch],
-                metadatas=[{"paper_id": p.paper_id, "hash": h, "index": c.index, "start": c.start, "end": c.end,
-                            "tokens": c.token_count} for _, p, h, c in batch],
-            )
-            for (cid, *_), vector in zip(batch, embedded):
-                vectors[cid] = vector
-            report.chunks_written += len(batch)
-            if progress:
-                progress(len(batch))
-        return vectors
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        try:
-            return self.embedder.embed(texts)
-        except AssistantError:
-            raise
-        except Exception as error:  # not the index's fault: say so, rather than suggest a rebuild
-            raise StoreError(f"Cannot embed the chunks: the embedder '{self.embedder.identity}' failed ({describe(error)}). "
-                             f"The index still holds what it held before; run the ingest again.") from error
-
-    def _publish(self, papers_col: Any, pending: Pending, vectors: dict[str, np.ndarray], removed: list[str]) -> str:
-        """Make the new papers visible and the removed ones invisible, then mark a new version (returned)."""
-        for first in range(0, len(pending), 2000):
-            batch = pending[first : first + 2000]
-            embeddings = []
-            for paper, hash_, chunks in batch:
-                paper_vector = (np.mean([vectors[chunk_id(paper.paper_id, hash_, c.index)] for c in chunks], axis=0) if chunks
-                                else np.zeros(self.embedder.dimension))
-                norm = float(np.linalg.norm(paper_vector)) or 1.0
-                embeddings.append((paper_vector / norm).tolist())
-            papers_col.upsert(
-                ids=[p.paper_id for p, _, _ in batch],
-                embeddings=embeddings,
-                documents=[p.abstract for p, _, _ in batch],
-                metadatas=[paper_metadata(p, h, len(c)) for p, h, c in batch],
-            )
-        for first in range(0, len(removed), 2000):
-            papers_col.delete(ids=removed[first : first + 2000])
-        meta = dict(papers_col.metadata or {})
-        meta["version"] = uuid.uuid4().hex
-        papers_col.modify(metadata=meta)
-        return str(meta["version"])
-
-    def _remove_stale_chunks(self, chunks_col: Any, papers_col: Any) -> None:
-        """Delete chunks of versions the catalog no longer names (replaced, removed, or orphaned by a killed run)."""
-        live = {pid: meta.get("hash") for ids, _, metas in paged(papers_col, include=["metadatas"]) for pid, meta in zip(ids, metas)}
-        stale = [cid for ids, _, metas in paged(chunks_col, include=["metadatas"]) for cid, m in zip(ids, metas)
-                 if live.get(m["paper_id"]) != m["hash"]]
-        for first in range(0, len(stale), 2000):
-            chunks_col.delete(ids=stale[first : first + 2000])
 
     def drop(self) -> None:
         """Delete the whole index (every collection of it)."""
