@@ -30,7 +30,8 @@ data evaluate evaluated evaluation evaluations benchmark benchmarks improve impr
 performance perform performs use uses used using code authors author propose proposes proposed show shows main
 contribution contributions limitation limitations achieve achieves achieved accuracy score scores compare compared
 baseline baselines train trained training test tested experiment experiments work works find finds found key idea ideas
-better best much many good number numbers problem problems task tasks one ones do does did get gets""".split())
+better best much many good number numbers problem problems task tasks one ones do does did get gets first second third
+last next other others previous former latter more else""".split())
 _WORDS = re.compile(r"[A-Za-z][A-Za-z\-]+")
 _STOP = set("""what which who whom whose why how where when is are was were be been the a an of in on for to and or with by from
 at as it its they them their theirs this that these those does do did can could should would will has have had about
@@ -48,7 +49,11 @@ class FollowUp:
 def refers_back(question: str) -> bool:
     """Whether the question points at something named earlier instead of naming its own subject."""
     text = _EXPLETIVE.sub(" ", question)
-    return bool(_PRONOUN.search(text) or _DEMONSTRATIVE.search(text) or _CONTINUATION.match(question))
+    if _PRONOUN.search(text) or _DEMONSTRATIVE.search(text) or _WHAT_ABOUT.match(question):
+        return True
+    # "and the second one?" continues; "And which papers use DPO?" is a new question that names its subject.
+    opener = _CONTINUATION.match(question)
+    return opener is not None and not has_own_subject(question[opener.end():])
 
 
 def has_own_subject(question: str) -> bool:

@@ -284,6 +284,8 @@ def test_follow_up_detection():
     assert refers_back("how does it work?") and refers_back("what about HRDA?") and refers_back("does this method need labels?")
     assert not refers_back("Is it true that MCTS helps LLM reasoning?")
     assert not refers_back("Is there a paper that uses self-play?") and not refers_back("which papers use DPO?")
+    assert not refers_back("And which papers use DPO?") and not refers_back("So what is the boiling point of ethanol?")
+    assert refers_back("and the second one?") and refers_back("what else?")
     assert has_own_subject("how much does it improve on GTA-to-Cityscapes?") and not has_own_subject("what datasets did they use?")
 
 
