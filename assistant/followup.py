@@ -17,8 +17,13 @@ _EXPLETIVE = re.compile(r"\b(is|was|isn't|wasn't)\s+it\s+(true|possible|known|th
                         re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(
     r"\b(this|that|these|those|the same|said|the)\s+(paper|papers|method|methods|model|models|approach|approaches|work|"
-    r"works|study|studies|one|ones|system|framework|technique|algorithm|authors?)\b(?!\s+(that|which|on|about|of|for|in|where)\b)",
+    r"works|study|studies|one|ones|system|systems|framework|technique|algorithm|authors?|agent|agents|benchmark|dataset|"
+    r"architecture|network|pipeline|strategy|tool|idea)\b(?!\s+(that|which|on|about|of|for|in|where)\b)",
     re.IGNORECASE)
+# Something the question itself introduces, that a later "it" or "they" can point at: "does any paper quantize an LLM so
+# it runs on a phone?", "which papers use DPO and what do they report?"
+_OWN_ANTECEDENT = re.compile(r"\b(a|an|any|some|each|every)\s+[\w-]+|"
+                            r"\b(which|what)\s+(papers|works|methods|models|approaches|studies|systems|agents)\b", re.IGNORECASE)
 # Questions that continue the previous one without a subject of their own: "what about HRDA?", "and the second one?"
 _CONTINUATION = re.compile(r"^\s*(and|also|but|so|then|what about|how about|what else|same for)\b[\s,]*", re.IGNORECASE)
 # A turn of the conversation: role, content, and for an answer optionally the ids of the papers it cited.
@@ -49,7 +54,10 @@ class FollowUp:
 def refers_back(question: str) -> bool:
     """Whether the question points at something named earlier instead of naming its own subject."""
     text = _EXPLETIVE.sub(" ", question)
-    if _PRONOUN.search(text) or _DEMONSTRATIVE.search(text) or _WHAT_ABOUT.match(question):
+    pronoun = _PRONOUN.search(text)
+    if pronoun and _OWN_ANTECEDENT.search(text[: pronoun.start()]):
+        pronoun = None  # "it" points at what the question itself introduced
+    if pronoun or _DEMONSTRATIVE.search(text) or _WHAT_ABOUT.match(question):
         return True
     # "and the second one?" continues; "And which papers use DPO?" is a new question that names its subject.
     opener = _CONTINUATION.match(question)

@@ -287,6 +287,10 @@ def test_follow_up_detection():
     assert not refers_back("And which papers use DPO?") and not refers_back("So what is the boiling point of ethanol?")
     assert refers_back("and the second one?") and refers_back("what else?")
     assert has_own_subject("how much does it improve on GTA-to-Cityscapes?") and not has_own_subject("what datasets did they use?")
+    # A pronoun after something the question itself introduces points at that, not at the conversation.
+    assert not refers_back("Does any paper quantize an LLM to 4 bits so it runs on a phone?")
+    assert not refers_back("Which papers use DPO and what do they report?")
+    assert refers_back("what results does it report?") and refers_back("what game does this agent play?")
 
 
 def test_unknown_paper_ids_are_named_in_a_clear_error(seeded_settings):
