@@ -137,16 +137,47 @@ def test_the_highlight_in_a_card_is_the_cited_quote(app: AppTest) -> None:
     assert "https://github.com/lhoyer/DAFormer" in " ".join(md.value for md in app.chat_message[1].markdown)
 
 
-def test_an_abstention_shows_the_closest_papers_instead_of_sources(app: AppTest) -> None:
+def test_an_abstention_lists_the_closest_papers_once_with_their_abstracts_folded(app: AppTest) -> None:
     ask(app, ABSTAINS)
 
     assert_clean(app)
     answer = last_answer(app)
     assert answer.abstained and answer.sources
     assert source_cards(app) == {}
-    shown = " ".join(unescape(md.value) for md in app.chat_message[1].markdown)
-    assert "Closest papers in the collection" in shown
-    assert all(hit.title in shown for hit in answer.sources)
+    reply = app.chat_message[1]
+    listed = [hit for hit in answer.sources if hit.title in answer.text]
+    assert listed, "the offline abstention names its closest papers"
+    outside = unescape(reply.markdown[0].value)
+    assert "closest papers in the collection" in outside.lower()
+    assert all(outside.count(hit.title) == 1 for hit in listed)  # listed once, not again as cards
+    [folded] = reply.expander
+    assert "do not answer the question" in folded.label
+    inside = " ".join(unescape(md.value) for md in folded.markdown)
+    assert all(hit.abstract in inside for hit in listed)
+
+
+def test_a_source_card_shows_the_quote_in_context_and_the_whole_abstract_folded(app: AppTest) -> None:
+    ask(app, "What success rate does WebRL get with Llama-3.1-8B on WebArena-Lite?")
+
+    assert_clean(app)
+    citation = last_answer(app).citations[0]
+    abstract = next(p.abstract for p in list_papers() if p.paper_id == citation.paper_id)
+    card = next(md.value for md in app.chat_message[1].markdown if citation.quote[:30] in unescape(md.value)
+                and md.value.startswith(":gray[…]"))
+    assert len(unescape(card)) < len(abstract)  # a little context, not the whole abstract
+    whole = [e for e in app.chat_message[1].expander if e.label == "Whole abstract"]
+    assert whole and citation.quote in unescape(whole[0].markdown[0].value)
+
+
+def test_an_excerpt_cuts_at_words_and_marks_the_cuts() -> None:
+    abstract = " ".join(f"word{i}" for i in range(200))
+    start = abstract.index("word100")
+    shown = unescape(render.excerpt(abstract, [(start, start + len("word100"))], context=30))
+    assert shown.startswith(":gray[…]") and shown.endswith(":gray[…]")
+    assert ":orange-background[**word100**]" in shown
+    assert ":gray[word96 word97 word98 word99]" in shown and "word95" not in shown  # whole words, about 30 characters
+    assert ":gray[word101 word102 word103]" in shown and "word104" not in shown
+    assert render.is_whole(abstract, [(0, len(abstract))]) and not render.is_whole(abstract, [(start, start + 7)], context=30)
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])
@@ -309,6 +340,20 @@ def test_the_papers_view_searches_titles_and_shows_related_papers(app: AppTest) 
 
     related[0].click().run()
     assert app.selectbox(key="paper_choice").value == related[0].key.removeprefix("open-")
+
+
+def test_the_papers_view_hides_the_chat_options_and_keeps_their_values(app: AppTest) -> None:
+    app.slider(key="top_k").set_value(7).run()
+    papers = list_papers()
+    app.multiselect(key="restrict").select(papers[0].paper_id).run()
+    app.sidebar.radio[0].set_value("Papers").run()
+
+    assert_clean(app)
+    assert not app.sidebar.slider and not app.sidebar.multiselect
+    assert "Conversation" not in [h.value for h in app.sidebar.subheader]
+    app.sidebar.radio[0].set_value("Chat").run()
+    assert app.slider(key="top_k").value == 7
+    assert app.multiselect(key="restrict").value == [papers[0].paper_id]
 
 
 def test_ask_about_this_paper_restricts_the_chat_to_it(app: AppTest) -> None:

@@ -13,8 +13,8 @@ import streamlit as st
 
 from assistant import (Answer, AssistantError, Citation, Hit, Paper, Settings, ask_stream, default_assistant,
                        get_settings, index_stats, list_papers, related_papers, retrieve)
-from render import (answer_markdown, chat_history, conversation_markdown, defuse_markdown, escape_markdown,
-                    highlight, link_markers, links_markdown, source_anchor, status_line)
+from render import (answer_markdown, chat_history, conversation_markdown, defuse_markdown, escape_markdown, excerpt,
+                    highlight, is_whole, link_markers, links_markdown, source_anchor, status_line)
 
 log = logging.getLogger("paper_assistant.ui")
 
@@ -25,6 +25,7 @@ EXAMPLES = [
     "Where's the code for DAFormer?",
 ]
 RELATED_COUNT = 5
+CHAT_OPTIONS = ("top_k", "restrict")  # session keys of the chat's sidebar widgets
 # A constant, trusted style (never built from data): source-card titles at card size rather than section size,
 # and a marker link scrolls its card to just below the page header.
 CARD_STYLE = "<style>h3[id^='source-'] { font-size: 1.15rem; padding-top: 0.25rem; scroll-margin-top: 6rem; }</style>"
@@ -79,15 +80,21 @@ def settings_key(settings: Settings) -> str:
 
 
 def sidebar(settings: Settings, papers: list[Paper]) -> tuple[str, int, list[str] | None]:
-    """The view picker, the search options and what is indexed; returns (view, k, paper_ids)."""
+    """The view picker, the chat's search options (in the Chat view only) and what is indexed; returns (view, k, paper_ids)."""
+    for key in CHAT_OPTIONS:  # kept while the Papers view hides their widgets (Streamlit drops an unshown widget's state)
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     with st.sidebar:
         st.title("Paper Assistant")
         view = st.radio("View", ["Chat", "Papers"], key="view", horizontal=True, label_visibility="collapsed") or "Chat"
-        st.subheader("Search")
-        k = st.slider("Papers retrieved per question (top-k)", 1, 20, min(settings.top_k, 20), key="top_k")
-        titles = {paper.paper_id: paper.title for paper in papers}
-        chosen = st.multiselect("Search only these papers", list(titles), format_func=titles.__getitem__,
-                                key="restrict", placeholder="All papers")
+        k = st.session_state.get("top_k", min(settings.top_k, 20))
+        chosen = st.session_state.get("restrict")
+        if view == "Chat":
+            st.subheader("Search")
+            k = st.slider("Papers retrieved per question (top-k)", 1, 20, min(settings.top_k, 20), key="top_k")
+            titles = {paper.paper_id: paper.title for paper in papers}
+            chosen = st.multiselect("Search only these papers", list(titles), format_func=titles.__getitem__,
+                                    key="restrict", placeholder="All papers")
         show_index_info(settings)
     return view, k, chosen or None
 
@@ -224,7 +231,7 @@ def show_answer(index: int, answer: Answer) -> None:
         st.caption(f"Searched: {escape_markdown(answer.standalone_question)}")
     st.caption(escape_markdown(status_line(answer)))
     if answer.abstained:
-        show_closest(answer.sources)
+        show_closest(answer.text, answer.sources)
         return
     abstracts = {hit.paper_id: hit.abstract for hit in answer.sources}
     for citation in answer.citations:
@@ -232,30 +239,35 @@ def show_answer(index: int, answer: Answer) -> None:
 
 
 def show_citation(index: int, citation: Citation, abstract: str) -> None:
-    """One source card: its number and title (the target of the marker link), links, highlighted abstract."""
+    """One source card: number and title (the target of the marker link), links, the quote in a little context, and
+    the whole abstract (quote highlighted) one click away."""
     with st.container(border=True):
         st.subheader(f"\\[{citation.number}\\] {escape_markdown(citation.title)}",
                      anchor=source_anchor(index, citation.number))
         if citation.urls:
             st.markdown(links_markdown(citation.urls))
-        if abstract:
-            st.markdown(highlight(abstract, citation.spans))
-        else:
+        if not abstract:
             st.markdown(highlight(citation.quote, [(0, len(citation.quote))]))
+            return
+        st.markdown(excerpt(abstract, citation.spans))
+        if not is_whole(abstract, citation.spans):
+            with st.expander("Whole abstract"):
+                st.markdown(highlight(abstract, citation.spans))
 
 
-def show_closest(hits: list[Hit]) -> None:
-    """After an abstention: the papers that came closest, each with its abstract one click away."""
+def show_closest(text: str, hits: list[Hit]) -> None:
+    """After an abstention: the closest papers once (the answer's own list, else a short one), their abstracts folded away."""
     if not hits:
         return
-    st.markdown("**Closest papers in the collection**")
-    for hit in hits:
-        with st.container(border=True):
-            st.markdown(f"**{escape_markdown(hit.title)}**")
-            if hit.urls:
-                st.markdown(links_markdown(hit.urls))
-            with st.expander("Abstract"):
-                st.markdown(escape_markdown(hit.abstract))
+    listed = [hit for hit in hits if hit.title in text]
+    if not listed:
+        listed = hits[:3]
+        lines = "\n".join(f"- {escape_markdown(hit.title)}" for hit in listed)
+        st.markdown(f"**Closest papers in the collection** (none of them answers the question):\n{lines}")
+    with st.expander(f"Abstracts of the closest papers ({len(listed)}); they do not answer the question"):
+        for hit in listed:
+            st.markdown(f"**{escape_markdown(hit.title)}**" + (f"  \n{links_markdown(hit.urls)}" if hit.urls else ""))
+            st.markdown(escape_markdown(hit.abstract))
 
 
 # -- papers -------------------------------------------------------------------------------------

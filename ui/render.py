@@ -84,6 +84,58 @@ def highlight(abstract: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(pieces).strip()
 
 
+def excerpt(abstract: str, spans: Iterable[tuple[int, int]], context: int = 140) -> str:
+    """The quoted spans with about `context` characters around each, cut at words, as highlight() shows them; "…" marks a cut."""
+    merged = merge_spans(spans, len(abstract))
+    windows = _windows(abstract, merged, context)
+    if not windows:
+        return highlight(abstract, [])
+    pieces = []
+    for left, right in windows:
+        inside = [(max(s, left) - left, min(e, right) - left) for s, e in merged if s < right and e > left]
+        pieces.append(highlight(abstract[left:right], inside))
+    cut = _styled("…", CONTEXT)
+    text = f" {cut} ".join(pieces)
+    if windows[0][0] > 0:
+        text = f"{cut} {text}"
+    if windows[-1][1] < len(abstract):
+        text = f"{text} {cut}"
+    return text
+
+
+def is_whole(abstract: str, spans: Iterable[tuple[int, int]], context: int = 140) -> bool:
+    """Whether the excerpt around the spans already shows the whole abstract."""
+    return _windows(abstract, merge_spans(spans, len(abstract)), context) in ([], [(0, len(abstract))])
+
+
+def _windows(abstract: str, merged: list[tuple[int, int]], context: int) -> list[tuple[int, int]]:
+    """The parts of the abstract an excerpt shows: each span widened by context to whole words, overlapping ones joined."""
+    windows: list[tuple[int, int]] = []
+    for start, end in merged:
+        left, right = _word_start(abstract, start - context), _word_end(abstract, end + context)
+        if windows and left <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], right)
+        else:
+            windows.append((left, right))
+    return windows
+
+
+def _word_start(text: str, position: int) -> int:
+    """position moved forward to the start of a word (0 when it falls before the text)."""
+    if position <= 0:
+        return 0
+    space = text.find(" ", position)
+    return space + 1 if space != -1 else position
+
+
+def _word_end(text: str, position: int) -> int:
+    """position moved back to the end of a word (the text's end when it falls past it)."""
+    if position >= len(text):
+        return len(text)
+    space = text.rfind(" ", 0, position)
+    return space if space != -1 else position
+
+
 def _styled(text: str, style: str, bold: bool = False) -> str:
     """text inside a Streamlit :style[...] directive; its outer whitespace stays outside, as bold must hug words."""
     core = text.strip()
