@@ -62,9 +62,11 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def app_url(tmp_path: Path):
-    """The app served on a free port, offline, on an empty index; stopped by its pid afterwards."""
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory):
+    """The app served on a free port, offline, on an index it builds on first use; one server for the module's tests
+    (each test opens its own browser, so its own Streamlit session); stopped by its pid afterwards."""
+    tmp_path = tmp_path_factory.mktemp("served")
     port = free_port()
     log = tmp_path / "streamlit.log"
     command = [str(Path(sys.executable).parent / "streamlit"), "run", str(APP), "--server.port", str(port),
@@ -149,3 +151,77 @@ def test_a_question_in_the_browser_gets_an_answer_with_source_cards(app_url: str
     settle(page, anchor)
     assert in_viewport(page, target)
     page.screenshot(path=tmp_path / "after-marker-click.png")
+
+
+def ask_in_browser(page, question: str, reply_index: int):
+    """Type a question into the chat; wait until the answer at chat message reply_index is complete (its status line)."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=FIRST_ANSWER_MS)
+    box.fill(question)
+    box.press("Enter")
+    reply = page.get_by_test_id("stChatMessage").nth(reply_index)
+    reply.get_by_text("offline: extractive").wait_for(timeout=FIRST_ANSWER_MS)
+    return reply
+
+
+def card_titles(page, reply_index: int) -> list[str]:
+    cards = page.locator(f"h3[id^='source-{reply_index}-']")
+    return [re.sub(r"^\[\d+\]\s*", "", text).strip() for text in cards.all_inner_texts()]
+
+
+def test_a_three_question_conversation_searches_the_right_thing_each_time(app_url: str, page, tmp_path: Path) -> None:
+    page.goto(app_url)
+    ask_in_browser(page, "which papers use Monte Carlo Tree Search?", 1)
+    assert any("Monte Carlo Tree Search" in title or "MCTS" in title for title in card_titles(page, 1))
+
+    second = ask_in_browser(page, "where is the code for DAFormer?", 3)  # names its own subject: searched as asked
+    assert card_titles(page, 3)[0].startswith("DAFormer")
+    assert "Searched:" not in second.inner_text()
+
+    third = ask_in_browser(page, "how much does it improve on GTA-to-Cityscapes?", 5)  # "it" is DAFormer
+    assert card_titles(page, 5)[0].startswith("DAFormer")
+    searched = third.get_by_text(re.compile("^Searched:")).inner_text()
+    assert "DAFormer" in searched and "Monte Carlo" not in searched
+    page.screenshot(path=tmp_path / "conversation.png", full_page=True)
+
+
+def test_ask_about_this_paper_starts_a_fresh_conversation_about_it(app_url: str, page) -> None:
+    page.goto(app_url)
+    ask_in_browser(page, "how much does MonoTTA improve monocular 3d detection on KITTI and nuScenes?", 1)
+    page.get_by_test_id("stSidebar").get_by_text("Papers", exact=True).click()
+    page.get_by_label("Search titles").fill("daformer")
+    page.get_by_label("Search titles").press("Enter")
+    page.get_by_role("button", name="Ask about this paper").click()
+
+    page.get_by_text("Searching only the 1 paper(s) chosen in the sidebar.").wait_for(timeout=30_000)
+    assert page.get_by_test_id("stChatMessage").count() == 0  # the old conversation is gone
+    reply = ask_in_browser(page, "what does it propose?", 1)
+    assert card_titles(page, 1) and all(title.startswith("DAFormer") for title in card_titles(page, 1))
+    assert "MonoTTA" not in reply.inner_text() and "nuScenes" not in reply.inner_text()
+
+
+def test_an_abstention_shows_the_closest_papers_once_and_compactly(app_url: str, page, tmp_path: Path) -> None:
+    page.goto(app_url)
+    reply = ask_in_browser(page, "what is the boiling point of ethanol?", 1)
+
+    assert page.locator("h3[id^='source-1-']").count() == 0  # no source cards: nothing answers
+    folded = reply.get_by_test_id("stExpander")
+    assert folded.count() == 1 and "do not answer the question" in folded.inner_text()
+    text = reply.inner_text()
+    listed = [line.strip("•- ").strip() for line in text.splitlines() if line.strip()][2:5]
+    assert all(text.count(title) == 1 for title in listed if title)  # each closest paper shown once, abstracts folded
+    box = reply.bounding_box()
+    assert box is not None and box["height"] < page.viewport_size["height"] / 2
+    page.screenshot(path=tmp_path / "abstention.png")
+
+
+def test_a_long_answer_fits_about_one_screen_before_a_card_is_opened(app_url: str, page, tmp_path: Path) -> None:
+    page.goto(app_url)
+    reply = ask_in_browser(page, "which papers use reinforcement learning?", 1)
+
+    assert len(card_titles(page, 1)) >= 4
+    box = reply.bounding_box()
+    page.screenshot(path=tmp_path / "long-answer.png", full_page=True)
+    assert box is not None and box["height"] <= 1.5 * page.viewport_size["height"], box  # 1,268 px at 900 when written
+    reply.get_by_text("Whole abstract").first.click()  # the whole abstract, with the quote highlighted, one click away
+    assert reply.bounding_box()["height"] > box["height"]

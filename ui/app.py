@@ -28,7 +28,13 @@ RELATED_COUNT = 5
 CHAT_OPTIONS = ("top_k", "restrict")  # session keys of the chat's sidebar widgets
 # A constant, trusted style (never built from data): source-card titles at card size rather than section size,
 # and a marker link scrolls its card to just below the page header.
-CARD_STYLE = "<style>h3[id^='source-'] { font-size: 1.15rem; padding-top: 0.25rem; scroll-margin-top: 6rem; }</style>"
+# Inside a card, tighter gaps: a four-paper answer should fit about one screen before any card is opened.
+CARD_STYLE = ("<style>h3[id^='source-'] { font-size: 1.05rem; padding: 0; scroll-margin-top: 6rem; }"
+              " [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] [data-testid='stVerticalBlock']"
+              " { gap: 0.3rem; } [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] > div { padding: 0.6rem 0.9rem; }"
+              " [data-testid='stChatMessage'] [data-testid='stExpander'] summary"
+              " { padding-top: 0.15rem; padding-bottom: 0.15rem; font-size: 0.85rem; }</style>")
+EXCERPT_CONTEXT = 40  # characters of the abstract shown on each side of a quote
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -244,13 +250,12 @@ def show_citation(index: int, citation: Citation, abstract: str) -> None:
     with st.container(border=True):
         st.subheader(f"\\[{citation.number}\\] {escape_markdown(citation.title)}",
                      anchor=source_anchor(index, citation.number))
-        if citation.urls:
-            st.markdown(links_markdown(citation.urls))
+        links = f"  \n{links_markdown(citation.urls)}" if citation.urls else ""
         if not abstract:
-            st.markdown(highlight(citation.quote, [(0, len(citation.quote))]))
+            st.markdown(highlight(citation.quote, [(0, len(citation.quote))]) + links)
             return
-        st.markdown(excerpt(abstract, citation.spans))
-        if not is_whole(abstract, citation.spans):
+        st.markdown(excerpt(abstract, citation.spans, EXCERPT_CONTEXT) + links)
+        if not is_whole(abstract, citation.spans, EXCERPT_CONTEXT):
             with st.expander("Whole abstract"):
                 st.markdown(highlight(abstract, citation.spans))
 
