@@ -224,4 +224,7 @@ def test_a_long_answer_fits_about_one_screen_before_a_card_is_opened(app_url: st
     page.screenshot(path=tmp_path / "long-answer.png", full_page=True)
     assert box is not None and box["height"] <= 1.5 * page.viewport_size["height"], box  # 1,268 px at 900 when written
     reply.get_by_text("Whole abstract").first.click()  # the whole abstract, with the quote highlighted, one click away
-    assert reply.bounding_box()["height"] > box["height"]
+    opened = reply.get_by_test_id("stExpanderDetails").first
+    opened.wait_for(state="visible")
+    sync_api.expect(opened.locator("strong").first).to_be_visible()
+    page.wait_for_function("([e, h]) => e.getBoundingClientRect().height > h", arg=[reply.element_handle(), box["height"]])
