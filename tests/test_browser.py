@@ -63,10 +63,12 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory):
-    """The app served on a free port, offline, on an index it builds on first use; one server for the module's tests
-    (each test opens its own browser, so its own Streamlit session); stopped by its pid afterwards."""
+def app_url(tmp_path_factory: pytest.TempPathFactory, seeded_settings):
+    """The app served on a free port, offline, on a copy of the session's seed index (tests/test_ui.py covers the first
+    run that builds it); one server for the module's tests (each test opens its own browser, so its own Streamlit
+    session); stopped by its pid afterwards."""
     tmp_path = tmp_path_factory.mktemp("served")
+    shutil.copytree(seeded_settings.data_dir, tmp_path / "data")
     port = free_port()
     log = tmp_path / "streamlit.log"
     command = [str(Path(sys.executable).parent / "streamlit"), "run", str(APP), "--server.port", str(port),

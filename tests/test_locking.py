@@ -71,7 +71,7 @@ def ingest_at_once(files: list[Path], env: dict[str, str], cwd: Path) -> list[su
 def two_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     seeds = load_papers([SEEDS_DIR])
     folder = tmp_path_factory.mktemp("inputs")
-    return write_jsonl(folder / "a.jsonl", seeds[:30]), write_jsonl(folder / "b.jsonl", seeds[30:60])
+    return write_jsonl(folder / "a.jsonl", seeds[:8]), write_jsonl(folder / "b.jsonl", seeds[30:38])  # small: the race is the test
 
 
 def hold_lock_in_a_process(settings: Settings, cwd: Path) -> subprocess.Popen:
