@@ -193,6 +193,7 @@ def test_ask_about_this_paper_starts_a_fresh_conversation_about_it(app_url: str,
     page.get_by_test_id("stSidebar").get_by_text("Papers", exact=True).click()
     page.get_by_label("Search titles").fill("daformer")
     page.get_by_label("Search titles").press("Enter")
+    page.locator("h4", has_text="DAFormer").wait_for()  # the filtered paper is open (the rerun is over)
     page.get_by_role("button", name="Ask about this paper").click()
 
     page.get_by_text("Searching only the 1 paper(s) chosen in the sidebar.").wait_for(timeout=30_000)
