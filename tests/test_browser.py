@@ -191,8 +191,10 @@ def test_ask_about_this_paper_starts_a_fresh_conversation_about_it(app_url: str,
     page.goto(app_url)
     ask_in_browser(page, "how much does MonoTTA improve monocular 3d detection on KITTI and nuScenes?", 1)
     page.get_by_test_id("stSidebar").get_by_text("Papers", exact=True).click()
+    page.get_by_text(re.compile(r"^\d+ of \d+ papers$")).wait_for()  # the Papers view is drawn: typing now is kept
     page.get_by_label("Search titles").fill("daformer")
     page.get_by_label("Search titles").press("Enter")
+    page.get_by_text(re.compile(r"^1 of \d+ papers$")).wait_for()
     page.locator("h4", has_text="DAFormer").wait_for()  # the filtered paper is open (the rerun is over)
     page.get_by_role("button", name="Ask about this paper").click()
 
