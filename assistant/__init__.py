@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from assistant.config import Settings, get_settings
     from assistant.errors import AssistantError
     from assistant.models import Answer, Citation, Hit, Paper
+    from assistant.named_collections import CollectionInfo, delete_collection, list_collections
     from assistant.service import Assistant, ask, ask_stream, default_assistant, retrieve
 
 _HOMES = {
@@ -22,13 +23,14 @@ _HOMES = {
     "Settings": "config", "get_settings": "config",
     "AssistantError": "errors",
     "Answer": "models", "Citation": "models", "Hit": "models", "Paper": "models",
+    "CollectionInfo": "named_collections", "delete_collection": "named_collections", "list_collections": "named_collections",
     "Assistant": "service", "ask": "service", "ask_stream": "service", "default_assistant": "service", "retrieve": "service",
 }
 
 __all__ = [
-    "Answer", "Assistant", "AssistantError", "Citation", "Hit", "IndexStats", "Paper", "Settings", "ask", "ask_stream",
-    "build_index", "default_assistant", "get_settings", "index_is_empty", "index_stats", "list_papers", "related_papers",
-    "retrieve",
+    "Answer", "Assistant", "AssistantError", "Citation", "CollectionInfo", "Hit", "IndexStats", "Paper", "Settings", "ask",
+    "ask_stream", "build_index", "default_assistant", "delete_collection", "get_settings", "index_is_empty", "index_stats",
+    "list_collections", "list_papers", "related_papers", "retrieve",
 ]
 
 

@@ -138,6 +138,17 @@ def index_collections(collection: str, existing: Iterable[str]) -> list[str]:
             or CollectionNames.generation_of(collection, name) is not None]
 
 
+def index_names(existing: Iterable[str]) -> list[str]:
+    """The names of every index among `existing` collections: those with a pointer, and legacy pairs (not staging)."""
+    existing = set(existing)
+    names = {name.removesuffix("_current") for name in existing if name.endswith("_current")}
+    for name in existing:
+        base = name.removesuffix("_chunks")
+        if base != name and f"{base}_papers" in existing and not base.endswith("--rebuild"):
+            names.add(base)
+    return sorted(names)
+
+
 def index_hash(paper: Paper, settings: Settings) -> str:
     """Changes whenever the paper or the way it is chunked changes."""
     return f"{paper.content_hash}-{settings.chunk_tokens}-{settings.chunk_overlap}"
