@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from assistant.models import Answer
 
 _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
-             "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+             "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
 _SMALL_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "from", "by", "at", "is", "are"}
 
 

@@ -108,7 +108,7 @@ class Assistant:
         from assistant.indexing import ingest_paths  # the write path, loaded only when something is written
 
         return ingest_paths(paths or [self.settings.seeds_dir], self.settings, sync=sync, rebuild=rebuild, store=self.store,
-                            **_progress_callbacks(progress))
+                            **progress_callbacks(progress))
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
         """Build the index from the seeds folder when there is none; the report when it built one, else None.
@@ -129,7 +129,7 @@ class Assistant:
             if progress:
                 progress(0, 0)
             return ingest_paths_if_missing([self.settings.seeds_dir], self.settings, store=self.store,
-                                           **_progress_callbacks(progress))
+                                           **progress_callbacks(progress))
 
     def ensure_ready(self) -> None:
         """ensure_index() the first time this Assistant is used; not asked again on every question."""
@@ -138,7 +138,7 @@ class Assistant:
             self._ready.set()
 
 
-def _progress_callbacks(progress: Progress | None) -> dict[str, Callable[[int], None]]:
+def progress_callbacks(progress: Progress | None) -> dict[str, Callable[[int], None]]:
     """The ingest's on_plan and progress callbacks that report progress(done, total)."""
     done, total = [0], [0]
 
