@@ -57,7 +57,7 @@ def _add_papers(settings: Settings) -> None:
                                   "CSV/TSV, or text. Entries without an abstract are skipped.")
     target = st.text_input("Into the collection", value=settings.collection, key="upload_target",
                            help="A new name makes a new collection.")
-    if not st.button("Add papers", icon=":material/library_add:", disabled=not files, key="add_papers"):
+    if not st.button("Add these papers", icon=":material/library_add:", disabled=not files, key="add_papers"):
         return
     bar = st.progress(0.0, text="Reading the files…")
 
