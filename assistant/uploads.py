@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.corpus import read_papers
-from assistant.corpus.formats import FORMATS
 from assistant.errors import CorpusError
 from assistant.store import IngestReport
 
@@ -26,12 +24,15 @@ class Upload:
 
 def upload_types() -> list[str]:
     """The file name endings the uploader accepts (every format the readers know)."""
+    from assistant.corpus.formats import FORMATS
+
     return sorted(suffix.lstrip(".") for suffix in FORMATS)
 
 
 def ingest_uploads(uploads: list[Upload], settings: Settings, *, progress=None) -> IngestReport:
     """Read the uploads (all checked first: a bad file is a CorpusError and nothing is written), then ingest them into
     the settings' collection; progress(done, total) is called as chunks are embedded. Sources read 'name:line'."""
+    from assistant.corpus import read_papers
     from assistant.indexing import ingest_read  # the write path
     from assistant.service import default_assistant, progress_callbacks
 
@@ -54,6 +55,8 @@ def ingest_uploads(uploads: list[Upload], settings: Settings, *, progress=None) 
 
 def _write(upload: Upload, folder: Path, position: int) -> Path:
     """The upload saved under a plain file name of its own (no path from the browser is ever used as one)."""
+    from assistant.corpus.formats import FORMATS
+
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(upload.name.replace("\\", "/")).name).lstrip(".") or "upload"
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import APP, FIRST_ANSWER_MS, free_port, page, server_env, wait_until_healthy  # noqa: F401 - page is a fixture
+from test_browser import APP, CHROMIUM, FIRST_ANSWER_MS, free_port, server_env, wait_until_healthy
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api", reason="the Python playwright package is not installed")
@@ -46,6 +46,18 @@ def small_app_url(tmp_path: Path):
                 process.wait(timeout=10)
 
 
+@pytest.fixture
+def tab():
+    """A page of a headless Chromium, as test_browser.py launches it."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 900})
+        finally:
+            browser.close()
+
+
 def add_papers(page, file: Path, collection: str) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(file))
@@ -57,7 +69,8 @@ def add_papers(page, file: Path, collection: str) -> None:
     sidebar.get_by_role("button", name="Add these papers", exact=True).click()
 
 
-def test_a_bib_uploaded_in_the_browser_makes_a_collection_whose_papers_answer(small_app_url: str, page, tmp_path: Path):
+def test_a_bib_uploaded_in_the_browser_makes_a_collection_whose_papers_answer(small_app_url: str, tab, tmp_path: Path):
+    page = tab
     page.goto(small_app_url)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=FIRST_ANSWER_MS)
     sidebar = page.get_by_test_id("stSidebar")
