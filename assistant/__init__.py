@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from assistant.errors import AssistantError
     from assistant.models import Answer, Citation, Hit, Paper
     from assistant.named_collections import CollectionInfo, delete_collection, list_collections
-    from assistant.service import Assistant, ask, ask_stream, default_assistant, retrieve
+    from assistant.service import Assistant, ask, ask_stream, collection_assistant, default_assistant, retrieve
 
 _HOMES = {
     "IndexStats": "collection", "build_index": "collection", "index_is_empty": "collection", "index_stats": "collection",
@@ -24,13 +24,14 @@ _HOMES = {
     "AssistantError": "errors",
     "Answer": "models", "Citation": "models", "Hit": "models", "Paper": "models",
     "CollectionInfo": "named_collections", "delete_collection": "named_collections", "list_collections": "named_collections",
-    "Assistant": "service", "ask": "service", "ask_stream": "service", "default_assistant": "service", "retrieve": "service",
+    "Assistant": "service", "ask": "service", "ask_stream": "service", "collection_assistant": "service",
+    "default_assistant": "service", "retrieve": "service",
 }
 
 __all__ = [
     "Answer", "Assistant", "AssistantError", "Citation", "CollectionInfo", "Hit", "IndexStats", "Paper", "Settings", "ask",
-    "ask_stream", "build_index", "default_assistant", "delete_collection", "get_settings", "index_is_empty", "index_stats",
-    "list_collections", "list_papers", "related_papers", "retrieve",
+    "ask_stream", "build_index", "collection_assistant", "default_assistant", "delete_collection", "get_settings",
+    "index_is_empty", "index_stats", "list_collections", "list_papers", "related_papers", "retrieve",
 ]
 
 

@@ -9,7 +9,7 @@ import bibtexparser
 import pytest
 from click.testing import CliRunner
 
-from assistant import ask, delete_collection, get_settings, list_collections, list_papers, retrieve
+from assistant import ask, collection_assistant, delete_collection, get_settings, list_collections, list_papers, retrieve
 from assistant.cli import main
 from assistant.errors import CollectionError
 from assistant.lexical import lexical_dir
@@ -88,7 +88,8 @@ def test_the_cli_refuses_what_it_cannot_do_with_a_clear_message():
 def test_python_asks_a_named_collection_which_keeps_its_own_bm25_files():
     settings = get_settings()
     thesis = with_collection(settings, "thesis")
-    run("ingest", str(BIB), "--collection", "thesis")
+    report = collection_assistant(collection="thesis").ingest([BIB])
+    assert len(report.added) == 3 and "nakamura_notes_2020" in report.summary()
 
     answer = ask("Which paper detects queenless honeybee colonies from sound?", collection="thesis", llm=None)
     assert answer.citations and answer.citations[0].paper_id == "okafor_acoustic_2023"
