@@ -24,6 +24,11 @@ def chosen_settings(settings: Settings) -> Settings:
             _forget_conversation()
         st.session_state[PICKED] = switch
     picked = st.session_state.get(PICKED) or settings.collection
+    if picked != settings.collection and picked not in {info.name for info in list_collections(settings)}:
+        st.warning(f"The collection {escape_markdown(picked)} no longer exists (deleted elsewhere); back to "
+                   f"{escape_markdown(settings.collection)}.", icon=":material/info:")
+        _forget_conversation()
+        st.session_state[PICKED] = picked = settings.collection
     return with_collection(settings, picked)
 
 
