@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from assistant.config import Settings, get_settings
     from assistant.errors import AssistantError
     from assistant.models import Answer, Citation, Hit, Paper
-    from assistant.service import Assistant, ask, ask_stream, default_assistant, retrieve
+    from assistant.named_collections import CollectionInfo, delete_collection, list_collections
+    from assistant.service import Assistant, ask, ask_stream, collection_assistant, default_assistant, retrieve
 
 _HOMES = {
     "IndexStats": "collection", "build_index": "collection", "index_is_empty": "collection", "index_stats": "collection",
@@ -22,13 +23,15 @@ _HOMES = {
     "Settings": "config", "get_settings": "config",
     "AssistantError": "errors",
     "Answer": "models", "Citation": "models", "Hit": "models", "Paper": "models",
-    "Assistant": "service", "ask": "service", "ask_stream": "service", "default_assistant": "service", "retrieve": "service",
+    "CollectionInfo": "named_collections", "delete_collection": "named_collections", "list_collections": "named_collections",
+    "Assistant": "service", "ask": "service", "ask_stream": "service", "collection_assistant": "service",
+    "default_assistant": "service", "retrieve": "service",
 }
 
 __all__ = [
-    "Answer", "Assistant", "AssistantError", "Citation", "Hit", "IndexStats", "Paper", "Settings", "ask", "ask_stream",
-    "build_index", "default_assistant", "get_settings", "index_is_empty", "index_stats", "list_papers", "related_papers",
-    "retrieve",
+    "Answer", "Assistant", "AssistantError", "Citation", "CollectionInfo", "Hit", "IndexStats", "Paper", "Settings", "ask",
+    "ask_stream", "build_index", "collection_assistant", "default_assistant", "delete_collection", "get_settings",
+    "index_is_empty", "index_stats", "list_collections", "list_papers", "related_papers", "retrieve",
 ]
 
 

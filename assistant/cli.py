@@ -26,8 +26,16 @@ def terminal_safe(text: str, keep_newlines: bool = False) -> str:
                    else ("" if ch == "\x1b" or ch in _BIDI else " ") for ch in text)
 
 
-def _settings() -> Settings:
-    return get_settings()
+def _settings(collection: str | None = None) -> Settings:
+    """The settings, for the named collection when one is given."""
+    from assistant.named_collections import with_collection
+
+    return with_collection(get_settings(), collection)
+
+
+def _collection_option(function):
+    return click.option("--collection", default=None, metavar="NAME",
+                        help="A named collection instead of the default one (`assistant collections` lists them).")(function)
 
 
 class _Group(click.Group):
@@ -55,14 +63,19 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="Build the index from scratch (needed after changing the embedder or chunking).")
 @click.option("--sync", is_flag=True, help="Also remove indexed papers that are not in PATHS.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the index already holds a finished ingest.")
-def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool) -> None:
-    """Index paper files (default: the seeds folder). Formats: the seed .txt, .jsonl, .csv/.tsv, arXiv snapshot, .json."""
+@_collection_option
+def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool, collection: str | None) -> None:
+    """Index paper files (default: the seeds folder). Formats: the seed .txt, .jsonl, .csv/.tsv, arXiv snapshot, .json,
+    BibTeX .bib, RIS .ris, CSL-JSON .json (Zotero, JabRef, Mendeley, EndNote exports)."""
     from tqdm import tqdm
 
     from assistant.indexing import ingest_paths, ingest_paths_if_missing
     from assistant.store import UNFINISHED, PaperStore
 
-    settings = _settings()
+    settings = _settings(collection)
+    if not paths and not settings.seed_when_empty:
+        raise click.UsageError(f"Name the paper files to add to the collection {settings.collection!r}: "
+                               f"assistant ingest FILE --collection {settings.collection}")
     store = PaperStore(settings)
     if_missing = if_missing and not rebuild
     if if_missing and store.version() not in (None, UNFINISHED):  # decided again under the writer lock
@@ -84,7 +97,8 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool)
     if report is None:  # another process built it meanwhile
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
         return
-    click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {store.location}: {report.summary()}")
+    into = store.location if collection is None else f"the collection {settings.collection!r} at {store.location}"
+    click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {into}: {terminal_safe(report.summary())}")
 
 
 @main.command()
@@ -93,17 +107,22 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool)
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @click.option("--paper", "paper_ids", multiple=True, help="Restrict the search to this paper id (repeatable).")
 @click.option("--offline", is_flag=True, help="Answer with the extractive answerer even if an LLM is configured.")
-def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...], offline: bool) -> None:
+@click.option("--bib", is_flag=True, help="Print only the BibTeX of the papers the answer cites (the original .bib entries where there are).")
+@_collection_option
+def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...], offline: bool, bib: bool,
+        collection: str | None) -> None:
     """Answer QUESTION from the collection with cited papers ('-' reads it from stdin)."""
     from assistant.service import ask_stream
     from assistant.models import Answer
 
+    if as_json and bib:
+        raise click.UsageError("Choose one of --json and --bib.")
     if question == "-":
         question = sys.stdin.read()
-    settings = _settings()
+    settings = _settings(collection)
     options = {"llm": None} if offline else {}
     answer: Answer | None = None
-    streaming = not as_json and sys.stdout.isatty() and settings.llm_enabled and not offline
+    streaming = not as_json and not bib and sys.stdout.isatty() and settings.llm_enabled and not offline
     for item in ask_stream(question, k=k, paper_ids=list(paper_ids) or None, settings=settings, **options):
         if isinstance(item, Answer):
             answer = item
@@ -112,6 +131,12 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
     assert answer is not None
     if as_json:
         click.echo(answer.model_dump_json(indent=2))
+        return
+    if bib:
+        entries = answer.bibtex()
+        if not entries:
+            click.echo("The answer cites no paper, so there is no BibTeX to print.", err=True)
+        click.echo(entries, nl=False)
         return
     if streaming:
         click.echo("\n")
@@ -141,11 +166,12 @@ def render_answer(answer, include_text: bool = True) -> str:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the papers as JSON.")
-def papers(as_json: bool) -> None:
+@_collection_option
+def papers(as_json: bool, collection: str | None) -> None:
     """List the papers of the collection: id, title, links."""
     from assistant.collection import list_papers
 
-    listed = list_papers(_settings())
+    listed = list_papers(_settings(collection))
     if as_json:
         click.echo(json.dumps([p.model_dump() for p in listed], indent=2))
         return
@@ -157,13 +183,39 @@ def papers(as_json: bool) -> None:
 
 
 @main.command()
-def stats() -> None:
+@_collection_option
+def stats(collection: str | None) -> None:
     """Counts, the embedder, and where the index lives."""
     from assistant.collection import index_stats
 
-    s = index_stats(_settings())
+    s = index_stats(_settings(collection))
     llm = f"LLM ({s.llm_model})" if s.llm_configured else "offline extractive (no OPENAI_API_KEY / OPENAI_BASE_URL)"
-    click.echo(f"papers:   {s.papers}\nchunks:   {s.chunks}\nembedder: {s.embedder}\nindex:    {s.location}\nanswers:  {llm}")
+    named = f"collection: {collection}\n" if collection else ""
+    click.echo(f"{named}papers:   {s.papers}\nchunks:   {s.chunks}\nembedder: {s.embedder}\nindex:    {s.location}\nanswers:  {llm}")
+
+
+@main.command()
+@click.option("--delete", "to_delete", metavar="NAME", help="Delete the collection NAME (asks for confirmation).")
+@click.option("--yes", is_flag=True, help="Delete without asking.")
+def collections(to_delete: str | None, yes: bool) -> None:
+    """List the collections with their paper counts, or delete one."""
+    from assistant.named_collections import delete_collection, list_collections
+
+    settings = _settings()
+    listed = list_collections(settings)
+    if to_delete is None:
+        for info in listed:
+            default = "  (default)" if info.default else ""
+            click.echo(f"{terminal_safe(info.name)}  {info.papers} papers{default}")
+        return
+    sizes = {info.name: info.papers for info in listed}
+    if to_delete in sizes and not yes:
+        what = f"Delete the collection {to_delete!r} and its {sizes[to_delete]} papers"
+        if not click.confirm(terminal_safe(what) + "? This cannot be undone", default=False):
+            click.echo("Nothing was deleted.")
+            return
+    removed = delete_collection(to_delete, settings)
+    click.echo(f"Deleted the collection {terminal_safe(to_delete)!r} ({removed} papers).")
 
 
 @main.command("eval")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.config import Settings, get_settings
+from assistant.config import Settings
 from assistant.models import Paper
-from assistant.service import Progress, default_assistant
+from assistant.service import Progress, collection_assistant, default_assistant
 from assistant.store import IngestReport
 
 
@@ -22,20 +22,25 @@ class IndexStats:
     llm_model: str | None
 
 
-def list_papers(settings: Settings | None = None) -> list[Paper]:
-    """Every paper of the collection, sorted by title."""
-    return default_assistant(settings).papers()
+def list_papers(settings: Settings | None = None, collection: str | None = None) -> list[Paper]:
+    """Every paper of the collection (or the named one), sorted by title."""
+    return collection_assistant(settings, collection).papers()
 
 
-def related_papers(paper_id: str, k: int = 5, settings: Settings | None = None) -> list[tuple[Paper, float]]:
+def related_papers(paper_id: str, k: int = 5, settings: Settings | None = None,
+                   collection: str | None = None) -> list[tuple[Paper, float]]:
     """The k papers nearest to paper_id in the index, with their cosine similarity."""
-    return default_assistant(settings).related(paper_id, k)
+    return collection_assistant(settings, collection).related(paper_id, k)
 
 
-def index_stats(settings: Settings | None = None) -> IndexStats:
+def index_stats(settings: Settings | None = None, collection: str | None = None) -> IndexStats:
     """How many papers and chunks are indexed, with which embedder, where."""
-    settings = settings or get_settings()
-    store = default_assistant(settings).store
+    assistant = collection_assistant(settings, collection)
+    settings, store = assistant.settings, assistant.store
+    if not settings.seed_when_empty and store.version() is None:
+        from assistant.named_collections import missing_collection
+
+        raise missing_collection(settings)
     return IndexStats(papers=store.count_papers(), chunks=store.count_chunks(), embedder=store.embedder.identity,
                       location=store.location, llm_configured=settings.llm_enabled,
                       llm_model=settings.llm_model if settings.llm_enabled else None)

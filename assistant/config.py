@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index (Chroma + BM25) lives.")
     seeds_dir: Path = Field(PROJECT_ROOT / "seeds", description="The collection ingested when the index is empty.")
     collection: str = Field("papers", description="Name of the Chroma collection holding the chunks.")
+    seed_when_empty: bool = Field(True, description="Build the collection from seeds_dir when it is empty (false for named collections: they hold only what was ingested into them).")
 
     chunk_tokens: int = Field(160, ge=16, le=2000, description="Largest chunk, in tiktoken tokens.")
     chunk_overlap: int = Field(40, ge=0, le=1000, description="Tokens of trailing sentences repeated at the start of the next chunk.")

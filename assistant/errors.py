@@ -17,6 +17,10 @@ class EmbeddingError(AssistantError):
     """The embedding model is missing or cannot be loaded as configured."""
 
 
+class CollectionError(AssistantError):
+    """A collection name that cannot be used, or a collection that does not exist."""
+
+
 class QuestionError(AssistantError):
     """A question that cannot be asked as it is (empty, say)."""
 

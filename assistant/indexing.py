@@ -30,7 +30,11 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
 
 def ingest_paths(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport:
     """Read paper files (all checked before anything is written), then ingest them."""
-    read = _read(paths)
+    return ingest_read(_read(paths), settings, **options)
+
+
+def ingest_read(read: ReadReport, settings: Settings, **options) -> IngestReport:
+    """Ingest the papers of a read report; the ingest report starts with the read's notes (cut, skipped)."""
     return _with_notes(ingest_papers(read.papers, settings, **options), read)
 
 

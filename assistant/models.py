@@ -23,11 +23,15 @@ class Paper(BaseModel):
     source: str = Field("", description="Where the paper was read from (file, and line where known).")
     authors: list[str] = Field(default_factory=list)
     date: str | None = None
+    doi: str | None = Field(None, description="The paper's DOI, without https://doi.org/.")
+    bibtex: str | None = Field(None, description="The original BibTeX entry, for a paper read from a .bib file.")
 
     @property
     def content_hash(self) -> str:
         """Hash of everything that ends up in the index; a change means re-embedding."""
-        payload = "\x1f".join([self.title, self.abstract, "\x1e".join(self.urls), "\x1e".join(self.authors), self.date or ""])
+        parts = [self.title, self.abstract, "\x1e".join(self.urls), "\x1e".join(self.authors), self.date or ""]
+        parts += [f"{name}={value}" for name, value in (("doi", self.doi), ("bibtex", self.bibtex)) if value]  # old hashes stay
+        payload = "\x1f".join(parts)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -67,6 +71,10 @@ class Hit(BaseModel):
     urls: list[str] = Field(default_factory=list)
     abstract: str = ""
     chunks: list[ChunkMatch] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list)
+    date: str | None = None
+    doi: str | None = None
+    bibtex: str | None = Field(None, description="The original BibTeX entry, for a paper read from a .bib file.")
 
 
 class Citation(BaseModel):
@@ -114,3 +122,9 @@ class Answer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     sources: list[Hit] = Field(default_factory=list, description="The papers retrieved; on abstention, the closest papers.")
     standalone_question: str | None = Field(None, description="The follow-up rewritten into a standalone question, when history was given.")
+
+    def bibtex(self) -> str:
+        """BibTeX of the papers the answer cites: each .bib paper's original entry, a generated one for the others."""
+        from assistant.bibtex_export import answer_bibtex  # models stay free of the export's imports
+
+        return answer_bibtex(self)

@@ -123,7 +123,7 @@ class Retriever:
                 matches[chunk.index] = ChunkMatch(index=chunk.index, start=chunk.start, end=chunk.end,
                                                   text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))
         return Hit(paper_id=paper_id, title=paper.title, score=round(score, 4), urls=paper.urls, abstract=paper.abstract,
-                   chunks=list(matches.values()))
+                   chunks=list(matches.values()), authors=paper.authors, date=paper.date, doi=paper.doi, bibtex=paper.bibtex)
 
 
 def check_paper_ids(paper_ids: list[str], snapshot: Snapshot) -> None:

@@ -108,7 +108,7 @@ class Assistant:
         from assistant.indexing import ingest_paths  # the write path, loaded only when something is written
 
         return ingest_paths(paths or [self.settings.seeds_dir], self.settings, sync=sync, rebuild=rebuild, store=self.store,
-                            **_progress_callbacks(progress))
+                            **progress_callbacks(progress))
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
         """Build the index from the seeds folder when there is none; the report when it built one, else None.
@@ -116,15 +116,20 @@ class Assistant:
         An index left by a killed first ingest is a StoreError that says so (it is not filled with the seeds unasked).
         progress(done, total) is called with (0, 0) as the build starts, then as chunks are embedded.
         """
-        if self.store.version() not in (None, UNFINISHED):
+        version = self.store.version()
+        if version not in (None, UNFINISHED):
             return None
+        if version is None and not self.settings.seed_when_empty:  # a named collection holds only what was put in it
+            from assistant.named_collections import missing_collection
+
+            raise missing_collection(self.settings)
         from assistant.indexing import ingest_paths_if_missing  # decides again under the writer lock
 
         with _build_lock:
             if progress:
                 progress(0, 0)
             return ingest_paths_if_missing([self.settings.seeds_dir], self.settings, store=self.store,
-                                           **_progress_callbacks(progress))
+                                           **progress_callbacks(progress))
 
     def ensure_ready(self) -> None:
         """ensure_index() the first time this Assistant is used; not asked again on every question."""
@@ -133,7 +138,7 @@ class Assistant:
             self._ready.set()
 
 
-def _progress_callbacks(progress: Progress | None) -> dict[str, Callable[[int], None]]:
+def progress_callbacks(progress: Progress | None) -> dict[str, Callable[[int], None]]:
     """The ingest's on_plan and progress callbacks that report progress(done, total)."""
     done, total = [0], [0]
 
@@ -175,26 +180,42 @@ def default_assistant(settings: Settings | None = None) -> Assistant:
     return assistant
 
 
-def _for_call(settings: Settings | None, llm: ChatModel | None | object) -> Assistant:
-    assistant = default_assistant(settings)
+def forget_default_assistants(collection: str) -> None:
+    """Drop the default Assistants of a collection (after it was deleted: a new one starts from what is there now)."""
+    with _defaults_lock:
+        for key in [key for key, assistant in _defaults.items() if assistant.settings.collection == collection]:
+            del _defaults[key]
+
+
+def collection_assistant(settings: Settings | None = None, collection: str | None = None) -> Assistant:
+    """The shared Assistant of a named collection (None: the settings' own collection)."""
+    from assistant.named_collections import with_collection
+
+    return default_assistant(with_collection(settings, collection))
+
+
+def _for_call(settings: Settings | None, llm: ChatModel | None | object, collection: str | None) -> Assistant:
+    assistant = collection_assistant(settings, collection)
     return assistant if llm is _UNSET else assistant.with_chat(llm)  # type: ignore[arg-type]
 
 
 def ask(question: str, *, history: History = None, k: int | None = None, paper_ids: list[str] | None = None,
-        settings: Settings | None = None, llm: ChatModel | None | object = _UNSET) -> Answer:
-    """Answer a question from the collection, citing a paper for every claim.
+        settings: Settings | None = None, llm: ChatModel | None | object = _UNSET, collection: str | None = None) -> Answer:
+    """Answer a question from the collection (or the named one), citing a paper for every claim.
 
     llm: a ChatModel, None to answer offline (extractive), or left out to use the LLM the settings configure.
     """
-    return _for_call(settings, llm).ask(question, history=history, k=k, paper_ids=paper_ids)
+    return _for_call(settings, llm, collection).ask(question, history=history, k=k, paper_ids=paper_ids)
 
 
 def ask_stream(question: str, *, history: History = None, k: int | None = None, paper_ids: list[str] | None = None,
-               settings: Settings | None = None, llm: ChatModel | None | object = _UNSET) -> Iterator[str | Answer]:
-    """Yield the answer's text as it is written, then the final Answer (llm as for ask())."""
-    return _for_call(settings, llm).ask_stream(question, history=history, k=k, paper_ids=paper_ids)
+               settings: Settings | None = None, llm: ChatModel | None | object = _UNSET,
+               collection: str | None = None) -> Iterator[str | Answer]:
+    """Yield the answer's text as it is written, then the final Answer (llm and collection as for ask())."""
+    return _for_call(settings, llm, collection).ask_stream(question, history=history, k=k, paper_ids=paper_ids)
 
 
-def retrieve(question: str, *, k: int = 10, paper_ids: list[str] | None = None, settings: Settings | None = None) -> list[Hit]:
+def retrieve(question: str, *, k: int = 10, paper_ids: list[str] | None = None, settings: Settings | None = None,
+             collection: str | None = None) -> list[Hit]:
     """The k best papers for the question, one Hit per paper, best first."""
-    return default_assistant(settings).retrieve(question, k=k, paper_ids=paper_ids)
+    return collection_assistant(settings, collection).retrieve(question, k=k, paper_ids=paper_ids)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from assistant import (Answer, AssistantError, Citation, Hit, Paper, Settings, ask_stream, default_assistant,
                        get_settings, index_stats, list_papers, related_papers, retrieve)
+from library import bibtex_actions, chosen_settings, library_panel
 from render import (answer_markdown, chat_history, conversation_markdown, defuse_markdown, escape_markdown, excerpt,
                     highlight, is_whole, link_markers, links_markdown, source_anchor, status_line)
 
@@ -242,6 +243,7 @@ def show_answer(index: int, answer: Answer) -> None:
     abstracts = {hit.paper_id: hit.abstract for hit in answer.sources}
     for citation in answer.citations:
         show_citation(index, citation, abstracts.get(citation.paper_id, ""))
+    bibtex_actions(answer)
 
 
 def show_citation(index: int, citation: Citation, abstract: str) -> None:
@@ -332,7 +334,7 @@ def main() -> None:
     st.set_page_config(page_title="Paper Assistant", page_icon=":material/menu_book:")
     st.html(CARD_STYLE)
     try:
-        settings = get_settings()
+        settings = chosen_settings(get_settings())
         ensure_index(settings)
         warm_up(settings_key(settings), settings)
         papers = list_papers(settings)
@@ -349,6 +351,7 @@ def main() -> None:
         st.error(defuse_markdown(error_message(error)))
     if view == "Chat":
         conversation_actions(st.session_state.get("messages", []))
+    library_panel(settings)
 
 
 main()

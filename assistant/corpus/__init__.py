@@ -1,7 +1,8 @@
-"""Read paper files (trending-page text, JSON Lines, JSON, CSV/TSV, arXiv snapshot) into Papers, with stable ids.
+"""Read paper files (trending-page text, JSON Lines, JSON, CSV/TSV, arXiv snapshot, BibTeX, RIS, CSL-JSON) into Papers.
 
-Ids: an id given with a paper (JSON/CSV `id`, the arXiv id) is kept as given, case and all (`DUP-1` and `dup-1` are
-two papers); a paper without one gets `<slug of its title>-<6 hex of its normalised title>`, which depends on
+Ids: an id given with a paper (JSON/CSV `id`, the arXiv id, a BibTeX citation key) is kept as given, case and all
+(`DUP-1` and `dup-1` are two papers); a RIS or CSL-JSON entry with a DOI gets the DOI (lower case); a paper without
+either gets `<slug of its title>-<6 hex of its normalised title>`, which depends on
 nothing but the title, so the same paper gets the same id from any file, in any command, in any order.
 
 Limits: a title longer than MAX_TITLE_CHARS or an abstract longer than MAX_ABSTRACT_CHARS is cut (at a word) with a
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.corpus.formats import ARXIV_KEYS, files_of, links, optional, records_of, squash, string, url_field, authors_of
+from assistant.corpus.library import normal_doi
 from assistant.errors import CorpusError
 from assistant.models import Paper
 
@@ -36,6 +38,7 @@ class ReadReport:
 
     papers: list[Paper] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "file: key" of library entries without an abstract
 
 
 def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
@@ -48,14 +51,23 @@ def read_papers(paths: Iterable[str | Path]) -> ReadReport:
     report = ReadReport()
     by_title: dict[str, tuple[str, str | None]] = {}
     by_id: dict[str, str] = {}
+    by_doi: dict[str, str] = {}
     for file in files_of(paths):
-        for line, record in records_of(file):
+        found = records_of(file)
+        if found.skipped:
+            report.skipped += [f"{file}: {key}" for key in found.skipped]
+            report.notes.append(f"{file}: {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} without an "
+                                f"abstract skipped ({', '.join(found.skipped)})")
+        for line, record in found.records:
             where = f"{file}:{line}"
             fields = _fields(record, where, report.notes)
             title, explicit_id = fields["title"], fields.pop("id")
             paper_id = explicit_id or derived_id(title)
             if paper_id in by_id and explicit_id:
                 raise CorpusError(f"{where}: duplicate paper: id {explicit_id!r} is also at {by_id[paper_id]}; remove one.")
+            if fields["doi"] and by_doi.setdefault(fields["doi"].lower(), where) != where:
+                raise CorpusError(f"{where}: duplicate paper: the DOI {fields['doi']!r} is also at "
+                                  f"{by_doi[fields['doi'].lower()]}; remove one.")
             first_where, first_id = by_title.setdefault(_normal(title), (where, explicit_id))
             # Records with different explicit ids are different papers that share a title (errata, replies).
             if first_where != where and not (explicit_id and first_id):
@@ -122,6 +134,9 @@ def _fields(record: dict, where: str, notes: list[str]) -> dict:
         "urls": list(dict.fromkeys(urls)),
         "authors": authors_of(record.get("authors"), where),
         "date": optional(record.get("update_date" if arxiv else "date"), "date", where),
+        "doi": normal_doi(optional(record.get("doi"), "doi", where)),
+        # The original entry of a .bib file, given back as it was when an answer's sources are exported.
+        "bibtex": None if record.get("bibtex") is None else string(record["bibtex"], "bibtex", where),
     }
 
 

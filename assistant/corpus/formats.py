@@ -1,4 +1,8 @@
-"""The paper file formats: finding the files, and reading each into records (line, fields) before any check."""
+"""The paper file formats: finding the files, and reading each into records (line, fields) before any check.
+
+The reference-manager formats (.bib, .ris, CSL-JSON in a .json) live in their own modules; their entries without an
+abstract are skipped (and listed), as every library export has some.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,14 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from assistant.corpus.bibtex import bibtex_records
+from assistant.corpus.csl_json import csl_records, is_csl_json
+from assistant.corpus.library import LibraryRecords, Records
+from assistant.corpus.ris import ris_records
 from assistant.errors import CorpusError
 
-FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv"}
+FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv",
+           ".bib": "bibtex", ".ris": "ris"}
 _ACCEPTED = "accepted formats: " + ", ".join(FORMATS)
 # The lines a saved "trending papers" page shows above its first paper.
 _HEADER = re.compile(
@@ -24,8 +33,6 @@ ARXIV_KEYS = {"id", "title", "abstract", "authors", "update_date", "categories"}
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*。，；：！？、"
 _OPENERS = {")": "(", "]": "[", "}": "{"}
-
-Records = list[tuple[int, dict]]  # (line, fields) per paper
 
 
 def files_of(paths: Iterable[str | Path]) -> list[Path]:
@@ -54,18 +61,28 @@ def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-def records_of(file: Path) -> Records:
+def records_of(file: Path) -> LibraryRecords:
+    """The file's records (line, fields), and the keys of library entries skipped for having no abstract."""
     text, suffix = _read_text(file), file.suffix.lower()
     kind = FORMATS[suffix]
-    if kind == "text":
-        records = _text_records(text, file)
+    if kind == "bibtex":
+        found = bibtex_records(text, file)
+    elif kind == "ris":
+        found = ris_records(text, file)
+    elif kind == "json":
+        found = _json_records(text, file)
+    elif kind == "text":
+        found = LibraryRecords(_text_records(text, file))
     elif kind == "csv":
-        records = _csv_records(text, file, "\t" if suffix == ".tsv" else ",")
+        found = LibraryRecords(_csv_records(text, file, "\t" if suffix == ".tsv" else ","))
     else:
-        records = _json_records(text, file) if kind == "json" else _jsonl_records(text, file)
-    if not records:
+        found = LibraryRecords(_jsonl_records(text, file))
+    if not found.records:
+        if found.skipped:
+            raise CorpusError(f"{file}: none of its {len(found.skipped)} entries has an abstract; export the library with "
+                              f"abstracts (in Zotero: the Abstract field of each item).")
         raise CorpusError(f"{file}: no papers found; add papers to it or remove it.")
-    return records
+    return found
 
 
 def _read_text(file: Path) -> str:
@@ -146,18 +163,18 @@ def _jsonl_records(text: str, file: Path) -> Records:
     return records
 
 
-def _json_records(text: str, file: Path) -> Records:
-    """A .json file holds a list of objects, one object, or (named so by many) one object per line."""
+def _json_records(text: str, file: Path) -> LibraryRecords:
+    """A .json file holds a list of objects (CSL-JSON items, or papers), one object, or (named so by many) one per line."""
     try:
         items = json.loads(text)
     except (ValueError, RecursionError) as e:
         if not text.lstrip().startswith("["):
-            return _jsonl_records(text, file)
+            return LibraryRecords(_jsonl_records(text, file))
         line = getattr(e, "lineno", 1)
         raise CorpusError(f"{file}:{line}: invalid JSON ({_json_problem(e)}); make the file one list of objects.") from e
     if not isinstance(items, list):
         line = text.count("\n", 0, _skip_space(text)) + 1
-        return [(line, _object(items, f"{file}:{line}"))]
+        return LibraryRecords([(line, _object(items, f"{file}:{line}"))])
     # json.loads gives no positions, so walk the (now known valid) list again for each item's line.
     decoder, pos = json.JSONDecoder(), _skip_space(text, text.index("[") + 1)
     lines, line, counted = [], 1, 0  # newlines are counted once each: big files stay linear
@@ -166,7 +183,9 @@ def _json_records(text: str, file: Path) -> Records:
         lines.append(line)
         pos = _skip_space(text, decoder.raw_decode(text, pos)[1])
         pos = _skip_space(text, pos + 1) if text[pos] == "," else pos
-    return [(n, _object(item, f"{file}:{n}")) for n, item in zip(lines, items)]
+    if is_csl_json(items):
+        return csl_records(items, lines, file)
+    return LibraryRecords([(n, _object(item, f"{file}:{n}")) for n, item in zip(lines, items)])
 
 
 def _skip_space(text: str, pos: int = 0) -> int:

@@ -84,6 +84,18 @@ def listing(client: Any) -> dict[str, dict[str, Any]]:
     return {c.name: dict(c.metadata or {}) for c in client.list_collections()}
 
 
+def live_index(name: str, collections: dict[str, dict[str, Any]]) -> LiveIndex | None:
+    """The live collections of index `name` among `collections` (a listing of the client's), or None when it has none."""
+    pointer = collections.get(CollectionNames.pointer(name))
+    if pointer is not None and GENERATION_KEY in pointer:
+        number = int(pointer[GENERATION_KEY])
+        return LiveIndex(CollectionNames.generation(name, number), number)
+    legacy = CollectionNames.of(name)
+    if legacy.chunks in collections and legacy.papers in collections:
+        return LiveIndex(legacy, None)
+    return None
+
+
 class CallersError(Exception):
     """An exception of the caller's own code (a chunker, a progress callback) run inside Connection.call: passed on
     as it was raised, never taken for a failure of the index (which a rebuild would set aside)."""
@@ -189,14 +201,7 @@ class Connection:
 
     def live(self, collections: dict[str, dict[str, Any]]) -> LiveIndex | None:
         """The live collections among `collections` (a listing of the client's), or None when there is no index."""
-        pointer = collections.get(CollectionNames.pointer(self.name))
-        if pointer is not None and GENERATION_KEY in pointer:
-            number = int(pointer[GENERATION_KEY])
-            return LiveIndex(CollectionNames.generation(self.name, number), number)
-        legacy = CollectionNames.of(self.name)
-        if legacy.chunks in collections and legacy.papers in collections:
-            return LiveIndex(legacy, None)
-        return None
+        return live_index(self.name, collections)
 
     def collections(self, client: Any, embedder: Embedder, create: bool) -> tuple[Any, Any] | None:
         """(chunks, papers) of the live generation, resolved now; created (as generation 1) when asked; None when

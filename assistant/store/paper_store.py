@@ -12,8 +12,9 @@ from assistant.config import Settings
 from assistant.embedding import Embedder, get_embedder
 from assistant.models import Chunk, Paper
 from assistant.store.catalog import Catalog
-from assistant.store.connection import Connection, listing
-from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, Snapshot
+from assistant.store.connection import Connection, listing, live_index
+from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
+from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, Snapshot, index_names
 
 if TYPE_CHECKING:
     from assistant.store.writer import Writer
@@ -46,6 +47,21 @@ class PaperStore:
         there is no index."""
         live = self.call("read the index", lambda client: self._connection.live(listing(client)))
         return None if live is None else live.names
+
+    def collection_sizes(self) -> dict[str, int]:
+        """Every collection (index) kept where this one is (the same folder or server), with its number of papers."""
+        ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
+
+        def read(client: Any) -> dict[str, int]:
+            collections = listing(client)
+            sizes = {}
+            for name in index_names(collections):
+                live = live_index(name, collections)
+                if live is not None and live.names.papers in collections:
+                    sizes[name] = client.get_collection(live.names.papers, embedding_function=ef).count()
+            return sizes
+
+        return self.call("list the collections", read)
 
     @property
     def location(self) -> str:

@@ -24,10 +24,12 @@ class PaperRecord:
     date: str | None
     index_hash: str
     chunk_count: int
+    doi: str | None = None
+    bibtex: str | None = None
 
     def to_paper(self) -> Paper:
         return Paper(paper_id=self.paper_id, title=self.title, abstract=self.abstract, urls=self.urls,
-                     source=self.source, authors=self.authors, date=self.date)
+                     source=self.source, authors=self.authors, date=self.date, doi=self.doi, bibtex=self.bibtex)
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,17 @@ def index_collections(collection: str, existing: Iterable[str]) -> list[str]:
             or CollectionNames.generation_of(collection, name) is not None]
 
 
+def index_names(existing: Iterable[str]) -> list[str]:
+    """The names of every index among `existing` collections: those with a pointer, and legacy pairs (not staging)."""
+    existing = set(existing)
+    names = {name.removesuffix("_current") for name in existing if name.endswith("_current")}
+    for name in existing:
+        base = name.removesuffix("_chunks")
+        if base != name and f"{base}_papers" in existing and not base.endswith("--rebuild"):
+            names.add(base)
+    return sorted(names)
+
+
 def index_hash(paper: Paper, settings: Settings) -> str:
     """Changes whenever the paper or the way it is chunked changes."""
     return f"{paper.content_hash}-{settings.chunk_tokens}-{settings.chunk_overlap}"
@@ -158,8 +171,9 @@ def paper_metadata(paper: Paper, hash_: str, chunk_count: int) -> dict[str, Any]
         "title": paper.title, "hash": hash_, "urls": json.dumps(paper.urls), "source": paper.source,
         "authors": json.dumps(paper.authors), "chunk_count": chunk_count,
     }
-    if paper.date:
-        meta["date"] = paper.date
+    for name in ("date", "doi", "bibtex"):
+        if getattr(paper, name):
+            meta[name] = getattr(paper, name)
     return meta
 
 
@@ -170,4 +184,5 @@ def paper_record(paper_id: str, abstract: str | None, meta: dict[str, Any]) -> P
         urls=json.loads(meta.get("urls") or "[]"), source=meta.get("source", ""),
         authors=json.loads(meta.get("authors") or "[]"), date=meta.get("date"),
         index_hash=meta.get("hash", ""), chunk_count=int(meta.get("chunk_count", 0)),
+        doi=meta.get("doi"), bibtex=meta.get("bibtex"),
     )

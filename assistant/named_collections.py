@@ -1,0 +1,82 @@
+"""Named collections kept side by side in one index (one Chroma folder or server): names, listing, deleting.
+
+`assistant ingest FILE --collection thesis` fills a collection of its own (its own Chroma collections and BM25 files);
+the default collection (Settings.collection, "papers") is the one built from the seeds. Only the default is ever
+filled with the seeds: a named collection holds what was ingested into it, and asking a missing one is an error.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+
+from assistant.config import Settings, get_settings
+from assistant.errors import CollectionError
+from assistant.store import PaperStore
+
+MAX_NAME = 40
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """One collection of the index and how many papers it holds."""
+
+    name: str
+    papers: int
+    default: bool
+
+
+def check_name(name: str) -> str:
+    """name, when it can name a collection: lowercase letters and digits, single hyphens between them, at most 40."""
+    if len(name) > MAX_NAME or not _NAME.fullmatch(name):
+        raise CollectionError(f"{name[:60]!r} cannot name a collection: use lowercase letters, digits and single hyphens "
+                              f"(at most {MAX_NAME} characters), e.g. 'thesis' or 'reading-group-2024'.")
+    return name
+
+
+def with_collection(settings: Settings | None, name: str | None) -> Settings:
+    """The settings for collection `name` (None or the default's name: the settings as they are)."""
+    settings = settings or get_settings()
+    if name is None or name == settings.collection:
+        return settings
+    return settings.model_copy(update={"collection": check_name(name), "seed_when_empty": False})
+
+
+def list_collections(settings: Settings | None = None) -> list[CollectionInfo]:
+    """Every collection of the index, with its paper count, sorted by name (the default one even before it is built)."""
+    settings = settings or get_settings()
+    sizes = PaperStore(settings).collection_sizes()
+    sizes.setdefault(settings.collection, 0)
+    return [CollectionInfo(name, count, name == settings.collection) for name, count in sorted(sizes.items())]
+
+
+def missing_collection(settings: Settings) -> CollectionError:
+    """The error for asking a named collection that does not exist, naming those that do."""
+    store = PaperStore(settings)
+    names = ", ".join(sorted(store.collection_sizes())) or "none"
+    return CollectionError(f"There is no collection {settings.collection!r} at {store.location} "
+                           f"(collections: {names}). Add papers to it with `assistant ingest FILE --collection "
+                           f"{settings.collection}`, or choose another.")
+
+
+def delete_collection(name: str, settings: Settings | None = None) -> int:
+    """Delete collection `name` (its Chroma collections and BM25 files); the number of papers it held."""
+    from assistant.lexical import lexical_dir
+    from assistant.service import forget_default_assistants
+    from assistant.store.lock import writer_lock  # the write path, loaded only when something is deleted
+
+    settings = settings or get_settings()
+    target = settings if name == settings.collection else settings.model_copy(update={"collection": name, "seed_when_empty": False})
+    store = PaperStore(target)
+    sizes = store.collection_sizes()
+    if name not in sizes:
+        listed = ", ".join(sorted(sizes)) or "none"
+        raise CollectionError(f"There is no collection {name!r} at {store.location} to delete (collections: {listed}); "
+                              f"nothing was deleted. `assistant collections` lists them.")
+    with writer_lock(target, store):
+        store.drop()
+    shutil.rmtree(lexical_dir(target), ignore_errors=True)  # only a cache: rebuilt from the store when needed
+    forget_default_assistants(name)
+    return sizes[name]
