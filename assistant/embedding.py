@@ -67,17 +67,19 @@ class LocalEmbedder:
         self._input_names = {i.name for i in self._session.get_inputs()}
         self.dimension = int(self.embed(["dimension probe"]).shape[1])
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def _hidden(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """The model's last hidden states for a batch, its attention mask, and the tokenizer's encodings."""
         encodings = self._tokenizer.encode_batch(texts)
         input_ids = np.array([e.ids for e in encodings], dtype=np.int64)
         attention = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": input_ids, "attention_mask": attention}
         if "token_type_ids" in self._input_names:
             feed["token_type_ids"] = np.zeros_like(input_ids)
-        hidden = self._session.run(None, feed)[0]
-        mask = attention[:, :, None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return self._session.run(None, feed)[0], attention, encodings
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        hidden, attention, _ = self._hidden(texts)
+        return _mean_pooled(hidden, attention)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, in order; batched by similar length so little padding is computed."""
@@ -93,6 +95,48 @@ class LocalEmbedder:
             result[batch] = vectors
         assert result is not None
         return result
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Vectors for texts and, from the same forward pass, the token states inside character spans of each text.
+
+        For text i: spans[i] is a list of (start, end); returned are the sum of the hidden states of the tokens that
+        start inside each span (len(spans[i]) x dimension) and how many there were (0 where truncation cut the span off).
+        """
+        sums: list[np.ndarray] = [np.zeros((0, 0), dtype=np.float32)] * len(texts)
+        counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(texts)
+        if not texts:
+            return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32), sums, counts
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result: np.ndarray | None = None
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            hidden, attention, encodings = self._hidden([texts[i] or " " for i in batch])
+            if result is None:
+                result = np.zeros((len(texts), hidden.shape[2]), dtype=np.float32)
+            result[batch] = _mean_pooled(hidden, attention)
+            for row, i in enumerate(batch):
+                sums[i], counts[i] = _span_sums(hidden[row], encodings[row].offsets, spans[i])
+        assert result is not None
+        return result, sums, counts
+
+
+def _mean_pooled(hidden: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """Mean of the attended token states, L2-normalised."""
+    mask = attention[:, :, None].astype(np.float32)
+    pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+    return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def _span_sums(hidden: np.ndarray, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and count of the token states whose first character lies in each span (special and padding tokens skipped)."""
+    bounds = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    real = np.flatnonzero(bounds[:, 1] > bounds[:, 0])  # special and padding tokens have empty offsets
+    starts = bounds[real, 0]  # non-decreasing: tokens follow the text
+    cumulative = np.vstack([np.zeros((1, hidden.shape[1]), dtype=np.float64), np.cumsum(hidden[real], axis=0, dtype=np.float64)])
+    wanted = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    low = np.searchsorted(starts, wanted[:, 0], side="left")
+    high = np.searchsorted(starts, wanted[:, 1], side="left")
+    return (cumulative[high] - cumulative[low]).astype(np.float32), (high - low).astype(np.int64)
 
 
 class OpenAIEmbedder:

@@ -11,6 +11,7 @@ from assistant.corpus import ReadReport, read_papers
 from assistant.errors import AssistantError, StoreError
 from assistant.lexical import load_lexical
 from assistant.models import Paper
+from assistant.sentence_vectors import store_sentences
 from assistant.store import UNFINISHED, DamagedIndexError, IngestReport, PaperStore
 from assistant.store.lock import writer_lock
 
@@ -94,5 +95,8 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
         else:
             report = store.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,
                                   guard=lock.ensure_held)
-    load_lexical(store)  # built now for the new version, so the first question does not wait for it
+    snapshot = store.snapshot()
+    load_lexical(store, snapshot)  # built now for the new version, so the first question does not wait for it
+    store_sentences(store, snapshot, report.sentences)  # likewise the sentence vectors (unchanged papers' carried over)
+    report.sentences = {}
     return report

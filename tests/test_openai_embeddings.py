@@ -27,7 +27,8 @@ def embeddings_body(vectors: list[list[float]]) -> dict:
 def test_openai_embeddings_build_and_query_the_index(tmp_path):
     with FakeOpenAI() as server:
         server.json(200, embeddings_body([[1.0, 0.0, 0.0, 0.0]]))  # the dimension probe
-        server.json(200, embeddings_body([[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]))  # both chunks, one batch
+        # both chunks, then both abstracts' sentences (a remote embedder gives no token states: sentences are embedded too)
+        server.json(200, embeddings_body([[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]))
         server.json(200, embeddings_body([[1.0, 0.1, 0.0, 0.0]]))  # the question
         settings = Settings(_env_file=None, data_dir=tmp_path / "data", embedding_backend="openai",
                             openai_api_key=SecretStr("sk-test"), openai_base_url=server.base_url)
