@@ -9,6 +9,7 @@ from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import ReadReport, read_papers
 from assistant.errors import AssistantError, StoreError
+from assistant.dense import load_dense
 from assistant.lexical import load_lexical
 from assistant.models import Paper
 from assistant.sentence_vectors import store_sentences
@@ -97,6 +98,7 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
                                   guard=lock.ensure_held)
     snapshot = store.snapshot()
     load_lexical(store, snapshot)  # built now for the new version, so the first question does not wait for it
+    load_dense(store, snapshot)
     store_sentences(store, snapshot, report.sentences)  # likewise the sentence vectors (unchanged papers' carried over)
     report.sentences = {}
     return report

@@ -24,7 +24,7 @@ from assistant.chunking import chunk_paper, sentence_spans
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.models import Chunk, Hit, Paper
-from assistant.version_files import derived_dir, publish_folder
+from assistant.version_files import derived_dir, folder_name, publish_folder
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore, Snapshot
@@ -192,8 +192,6 @@ def sentences_dir(settings: Settings) -> Path:
 
 def load_sentences(settings: Settings, embedder: Embedder, version: str) -> SentenceVectors | None:
     """The stored sentence vectors of this index version, or None when none were made for it."""
-    from assistant.version_files import folder_name
-
     found = SentenceVectors.load(sentences_dir(settings) / folder_name(version), embedder.identity, method_of(embedder))
     return found if found is not None and found.version == version else None
 
@@ -255,7 +253,8 @@ def store_sentences(store: PaperStore, snapshot: Snapshot, fresh: dict[str, Pape
         SentenceVectors.save(folder, snapshot.version, embedder.identity, method, papers)
 
     try:
-        folder = publish_folder(sentences_dir(settings), snapshot.version, _MARKER, write)
+        folder = publish_folder(sentences_dir(settings), snapshot.version, _MARKER, write,
+                                replace=(sentences_dir(settings) / folder_name(snapshot.version)).exists())  # there but unreadable
     except OSError as error:  # a read-only or full data dir still answers: sentences are then embedded per question
         log.warning("Could not save the sentence vectors to %s (%s); questions will embed sentences as they need them.",
                     sentences_dir(settings), error)

@@ -26,12 +26,18 @@ def folder_name(version: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", version) or "_"
 
 
-def publish_folder(directory: Path, version: str, marker: str, write: Callable[[Path], None]) -> Path:
+def publish_folder(directory: Path, version: str, marker: str, write: Callable[[Path], None], replace: bool = False) -> Path:
     """directory/<version>, written by write(tmp folder) and renamed into place unless it exists already (its marker
-    file present); then the other versions are removed. A finished folder is never changed, so readers never see a mix.
+    file present); then the other versions are removed. A finished folder is never changed, so readers never see a mix;
+    with replace (it was found damaged), it is moved away first and written anew.
     """
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / folder_name(version)
+    if replace and final.exists():
+        try:
+            final.rename(directory / f".{final.name}.old-{uuid.uuid4().hex}")  # removed below
+        except OSError:
+            pass  # another process moved it first
     if not (final / marker).exists():
         tmp = directory / f".{final.name}.tmp-{uuid.uuid4().hex}"
         try:

@@ -165,6 +165,8 @@ def test_damaged_stored_sentences_are_ignored_not_trusted(tmp_path, damage):
     assert load_sentences(settings, get_embedder(settings), version) is None
     answer = Assistant(settings, offline=True).ask("Which widget survives drops?")
     assert answer.citations and answer.citations[0].paper_id == "widgets"
+    ingest_papers(PAPERS, settings)  # the next ingest stores them again, whole
+    assert load_sentences(settings, get_embedder(settings), version) is not None
 
 
 def test_an_edited_paper_gets_new_vectors_and_the_others_are_carried_over(tmp_path):

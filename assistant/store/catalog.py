@@ -88,6 +88,27 @@ class Catalog:
 
         return self._read("read the chunks", [], read)
 
+    def chunk_vectors(self, page: int = 5000) -> tuple[list[ChunkRecord], np.ndarray]:
+        """Every stored chunk (without its document) and its vector, row i for chunk i."""
+        def read(chunks: Any, papers: Any) -> tuple[list[ChunkRecord], np.ndarray]:
+            records: list[ChunkRecord] = []
+            blocks: list[np.ndarray] = []
+            offset = 0
+            while True:
+                got = chunks.get(include=["metadatas", "embeddings"], limit=page, offset=offset)
+                ids = got["ids"]
+                if not ids:
+                    break
+                records.extend(chunk_record(cid, "", m) for cid, m in zip(ids, got["metadatas"]))
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+                if len(ids) < page:
+                    break
+                offset += page
+            return records, (np.vstack(blocks) if blocks else np.zeros((0, 0), dtype=np.float32))
+
+        empty: tuple[list[ChunkRecord], np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32))
+        return self._read("read the chunk vectors", empty, read)
+
     def related(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
         """Papers nearest to paper_id in the index, with cosine similarity."""
         def read(chunks: Any, papers: Any) -> list[tuple[str, float]]:
