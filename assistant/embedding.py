@@ -140,7 +140,7 @@ def _span_sums(hidden: np.ndarray, offsets: list[tuple[int, int]], spans: list[t
 
 
 class OpenAIEmbedder:
-    """OpenAI's (or a compatible server's) embeddings endpoint."""
+    """An OpenAI-compatible embeddings endpoint (OpenAI's, or a server of its own): batched, several requests at once."""
 
     def __init__(self, settings: Settings):
         from assistant.llm import embedding_client  # openai stays inside the llm package
@@ -148,14 +148,22 @@ class OpenAIEmbedder:
         self._client = embedding_client(settings)
         self._model = settings.openai_embedding_model
         self.batch_size = settings.embedding_batch_size
+        self.concurrency = settings.embedding_concurrency
         self.identity = f"openai:{self._model}"
         self.dimension = int(self.embed(["dimension probe"]).shape[1])
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        vectors: list[list[float]] = []
-        for first in range(0, len(texts), self.batch_size):
-            vectors.extend(self._client(self._model, [t or " " for t in texts[first : first + self.batch_size]]))
-        array = np.array(vectors, dtype=np.float32)
+        batches = [[t or " " for t in texts[first : first + self.batch_size]] for first in range(0, len(texts), self.batch_size)]
+        if len(batches) <= 1 or self.concurrency == 1:
+            results = [self._client(self._model, batch) for batch in batches]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(batches))) as pool:
+                results = list(pool.map(lambda batch: self._client(self._model, batch), batches))
+        array = np.array([vector for result in results for vector in result], dtype=np.float32)
+        if not len(array):
+            return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
         return array / np.clip(np.linalg.norm(array, axis=1, keepdims=True), 1e-12, None)
 
 
@@ -167,13 +175,15 @@ _embedders_lock = threading.Lock()
 
 def get_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for, created once per process."""
-    key: tuple[Any, ...] = (settings.embedding_backend, settings.embedding_model_dir, settings.embedding_batch_size)
-    if settings.embedding_backend == "openai":  # another server or key is another embedder
+    key: tuple[Any, ...] = (settings.remote_embeddings, settings.embedding_model_dir, settings.embedding_batch_size)
+    if settings.remote_embeddings:  # another server or key is another embedder
         secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-        key += (settings.openai_embedding_model, settings.openai_base_url, hash(secret))
+        own = settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else ""
+        key += (settings.openai_embedding_model, settings.openai_base_url, hash(secret), settings.embedding_base_url, hash(own),
+                settings.embedding_concurrency, settings.embedding_timeout, settings.embedding_max_retries)
     with _embedders_lock:
         if key not in _embedders:
-            if settings.embedding_backend == "openai":
+            if settings.remote_embeddings:
                 _embedders[key] = OpenAIEmbedder(settings)
             else:
                 _embedders[key] = LocalEmbedder(settings.embedding_model_dir, settings.embedding_batch_size)
