@@ -74,6 +74,11 @@ class Retriever:
                 self._state = _State(snapshot, load_lexical(self.store, snapshot))
             return self._state
 
+    def loaded_version(self) -> str:
+        """The version the last retrieval used (no round-trip to the store: for what follows a retrieval)."""
+        state = self._state or self.state()
+        return state.snapshot.version
+
     def _dense_index(self, state: _State) -> DenseIndex:
         """The state's dense index, loaded once."""
         if state.dense is None:

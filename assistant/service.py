@@ -51,7 +51,7 @@ class Assistant:
     @cached_property
     def bank(self) -> SentenceBank:
         """The sentences of retrieved abstracts, embedded once (the embedder loads on first use, not here)."""
-        source = SentenceSource(self.settings, lambda: self.store.embedder, lambda: self.retriever.state().snapshot.version)
+        source = SentenceSource(self.settings, lambda: self.store.embedder, self.retriever.loaded_version)
         return SentenceBank(self.store.embedder, stored=source)
 
     def with_chat(self, chat: ChatModel | None) -> Assistant:
