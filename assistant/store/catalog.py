@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 
 from assistant.embedding import Embedder
-from assistant.store.connection import Connection, gone, paged
+from assistant.store.connection import Connection, gone, listing, paged
 from assistant.store.records import UNFINISHED, ChunkRecord, PaperRecord, Snapshot, chunk_record, paper_record
 
 T = TypeVar("T")
@@ -39,8 +39,23 @@ class Catalog:
         return self._connection.call(what, action)
 
     def version(self) -> str | None:
-        """The version the last completed ingest wrote, or None when there is no index."""
-        version = self._read("read the index", None, lambda chunks, papers: _version(papers))
+        """The version the last completed ingest wrote, or None when there is no index.
+
+        Asked before every question: read from the listing of collections alone (one call to Chroma), the
+        collections themselves opened only when the listing does not show the live catalog.
+        """
+        def from_listing(client: Any) -> str | None | bool:
+            collections = listing(client)
+            live = self._connection.live(collections)
+            if live is None:
+                return None
+            meta = collections.get(live.names.papers)
+            return False if meta is None else str(meta.get("version", UNFINISHED))
+
+        version = self._connection.call("read the index", from_listing)
+        if version is False:
+            version = self._read("read the index", None, lambda chunks, papers: _version(papers))
+        assert version is not True
         self._connection.follow(version)
         return version
 
