@@ -99,6 +99,6 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
     snapshot = store.snapshot()
     load_lexical(store, snapshot)  # built now for the new version, so the first question does not wait for it
     load_dense(store, snapshot)
-    store_sentences(store, snapshot, report.sentences)  # likewise the sentence vectors (unchanged papers' carried over)
+    store_sentences(store, snapshot, report.sentences, report.notes)  # likewise the sentence vectors (unchanged papers' carried over)
     report.sentences = {}
     return report

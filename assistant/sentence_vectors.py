@@ -226,9 +226,11 @@ def compute(settings: Settings, embedder: Embedder, papers: Iterable[Paper], bat
     return result
 
 
-def store_sentences(store: PaperStore, snapshot: Snapshot, fresh: dict[str, PaperSentences]) -> SentenceVectors | None:
+def store_sentences(store: PaperStore, snapshot: Snapshot, fresh: dict[str, PaperSentences],
+                    notes: list[str] | None = None) -> SentenceVectors | None:
     """Save the sentence vectors of the snapshot's version: fresh ones (from the ingest's own pass), those of unchanged
-    papers carried over from the previous version, and any still missing made now. None when they cannot be saved."""
+    papers carried over from the previous version, and any still missing made now (said in notes). None when they
+    cannot be saved."""
     settings, embedder = store.settings, store.embedder
     existing = load_sentences(settings, embedder, snapshot.version)
     if existing is not None and len(existing) == len(snapshot.papers):
@@ -247,6 +249,9 @@ def store_sentences(store: PaperStore, snapshot: Snapshot, fresh: dict[str, Pape
     if missing:
         log.info("Making the sentence vectors of %d paper(s) of the index.", len(missing))
         papers.update(compute(settings, embedder, missing))
+        if notes is not None:
+            notes.append(f"the sentence vectors of {len(missing)} paper(s) already in the index were made and stored "
+                         f"(an index from before they were stored, or an ingest stopped midway)")
     method = method_of(embedder)
 
     def write(folder: Path) -> None:

@@ -147,6 +147,23 @@ def main() -> None:
     production = {paper.paper_id: made for (paper, _), made in zip(items, embed_papers(embedder, items)[1])}
     production_time = time.perf_counter() - started
 
+    # Speed, interleaved per abstract so that a change of load on the shared machine hits all three alike.
+    interleaved = {"chunk pass only": 0.0, "(a) chunk pass + sentences embedded separately": 0.0,
+                   "(c) embed_papers (chunk pass + late-chunked sentences)": 0.0}
+    for (paper, chunks) in items:
+        texts = [c.embed_text for c in chunks]
+        sentence_texts = [paper.abstract[a:b] for a, b in production[paper.paper_id].spans]
+        started = time.perf_counter()
+        embedder.embed(texts)
+        interleaved["chunk pass only"] += time.perf_counter() - started
+        started = time.perf_counter()
+        embedder.embed(texts)
+        embedder.embed(sentence_texts)
+        interleaved["(a) chunk pass + sentences embedded separately"] += time.perf_counter() - started
+        started = time.perf_counter()
+        embed_papers(embedder, [(paper, chunks)])
+        interleaved["(c) embed_papers (chunk pass + late-chunked sentences)"] += time.perf_counter() - started
+
     claims = sorted({claim for claim, _, _ in pairs})
     claim_vectors = dict(zip(claims, embedder.embed(claims)))
     n = len(docs)
@@ -158,6 +175,10 @@ def main() -> None:
           f"(extra over the chunk pass: {(late_time - chunk_pass) / n * 1000:.1f} ms, includes Python pooling)")
     print(f"(c) ingest's embed_papers: chunk + sentence vectors: {production_time / n * 1000:7.1f} ms per abstract "
           f"({production_time / chunk_pass:.2f}x the chunk pass)")
+    base = interleaved["chunk pass only"]
+    print("interleaved per abstract (one abstract at a time, as in a small ingest batch):")
+    for label, seconds in interleaved.items():
+        print(f"  {label:56} {seconds / n * 1000:7.1f} ms per abstract ({seconds / base:.2f}x the chunk pass)")
     lead = sum(0 in r for _, _, r in pairs) / len(pairs)
     print(f"top-scored sentence of the gold abstract is a rationale sentence ({len(pairs)} pairs; first sentence: {lead:.3f}):")
     for label, vectors in (("(a) separate", separate), ("(b) late chunking", late)):

@@ -146,6 +146,7 @@ def test_an_index_without_stored_sentences_answers_the_same_and_the_next_ingest_
 
     report = ingest_papers(PAPERS, settings)  # nothing changed: no chunk embedded, but the sentences are stored again
     assert report.chunks_written == 0
+    assert "the sentence vectors of 2 paper(s) already in the index were made and stored" in report.summary()
     assert load_sentences(settings, get_embedder(settings), PaperStore(settings).version()) is not None
 
 
