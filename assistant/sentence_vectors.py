@@ -83,22 +83,25 @@ def _late_chunked(embedder: SpanEmbedder, papers: list[tuple[Paper, list[Chunk]]
     """Chunk vectors, and sentence vectors pooled from the same pass; a sentence no chunk's tokens reach is embedded alone."""
     texts: list[str] = []
     requests: list[Spans] = []
-    owners: list[list[tuple[int, int]]] = []  # per chunk text: (paper number, sentence number) of each requested span
+    owners: list[list[tuple[int, int, bool]]] = []  # per chunk text: (paper, sentence, whole?) of each requested span
     for number, ((_, chunks), paper_spans) in enumerate(zip(papers, spans)):
         wanted = _sentence_parts(chunks, paper_spans)
         for position, chunk in enumerate(chunks):
             prefix = len(chunk.embed_text) - len(chunk.text)  # the title before the chunk's own text
             texts.append(chunk.embed_text)
-            requests.append([(s - chunk.start + prefix, e - chunk.start + prefix) for _, s, e in wanted[position]])
-            owners.append([(number, sentence) for sentence, _, _ in wanted[position]])
+            requests.append([(s - chunk.start + prefix, e - chunk.start + prefix) for _, s, e, _ in wanted[position]])
+            owners.append([(number, sentence, whole) for sentence, _, _, whole in wanted[position]])
     chunk_vectors, sums, counts = embedder.embed_spans(texts, requests)
     dimension = chunk_vectors.shape[1] if len(chunk_vectors) else 0
     totals = [np.zeros((len(s), dimension), dtype=np.float32) for s in spans]
     tokens = [np.zeros(len(s), dtype=np.int64) for s in spans]
     for chunk_owners, chunk_sums, chunk_counts in zip(owners, sums, counts):
-        for (number, sentence), vector_sum, count in zip(chunk_owners, chunk_sums, chunk_counts):
-            totals[number][sentence] += vector_sum
-            tokens[number][sentence] += count
+        for (number, sentence, whole), vector_sum, count in zip(chunk_owners, chunk_sums, chunk_counts):
+            if not whole:  # a sentence longer than a chunk: the sum of its parts
+                totals[number][sentence] += vector_sum
+                tokens[number][sentence] += count
+            elif count > tokens[number][sentence]:  # a whole sentence: the chunk that kept most of its tokens (truncation)
+                totals[number][sentence], tokens[number][sentence] = vector_sum, count
     unreached = [(number, int(sentence)) for number, counted in enumerate(tokens) for sentence in np.flatnonzero(counted == 0)]
     if unreached:
         alone = embedder.embed([papers[n][0].abstract[slice(*spans[n][i])] for n, i in unreached])  # type: ignore[attr-defined]
@@ -111,21 +114,22 @@ def _late_chunked(embedder: SpanEmbedder, papers: list[tuple[Paper, list[Chunk]]
     return chunk_vectors, result
 
 
-def _sentence_parts(chunks: list[Chunk], spans: Spans) -> list[list[tuple[int, int, int]]]:
-    """Per chunk, the (sentence number, start, end) of the sentence parts to pool from it (abstract offsets).
+def _sentence_parts(chunks: list[Chunk], spans: Spans) -> list[list[tuple[int, int, int, bool]]]:
+    """Per chunk, the (sentence number, start, end, whole) of the sentence parts to pool from it (abstract offsets).
 
-    A sentence inside a chunk is pooled from the first chunk holding it whole; one longer than a chunk (split by the
-    chunker) from its parts in every chunk it overlaps.
+    A sentence inside chunks is pooled from the one that kept most of its tokens (the model truncates long chunks), the
+    first on a tie; one longer than a chunk (split by the chunker) from its parts in every chunk it overlaps.
     """
-    parts: list[list[tuple[int, int, int]]] = [[] for _ in chunks]
+    parts: list[list[tuple[int, int, int, bool]]] = [[] for _ in chunks]
     for number, (start, end) in enumerate(spans):
-        whole = next((i for i, c in enumerate(chunks) if c.start <= start and end <= c.end), None)
-        if whole is not None:
-            parts[whole].append((number, start, end))
+        holding = [i for i, c in enumerate(chunks) if c.start <= start and end <= c.end]
+        for i in holding:
+            parts[i].append((number, start, end, True))
+        if holding:
             continue
         for i, chunk in enumerate(chunks):
             if chunk.start < end and start < chunk.end:
-                parts[i].append((number, max(start, chunk.start), min(end, chunk.end)))
+                parts[i].append((number, max(start, chunk.start), min(end, chunk.end), False))
     return parts
 
 

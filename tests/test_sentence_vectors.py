@@ -60,12 +60,12 @@ def test_span_sums_add_the_tokens_that_start_inside_each_span():
     assert sums[2].tolist() == [0.0, 0.0]
 
 
-def test_a_sentence_is_pooled_from_the_first_chunk_holding_it_whole_and_a_split_one_from_every_part():
+def test_a_sentence_is_offered_from_every_chunk_holding_it_whole_and_a_split_one_from_every_part():
     chunks = [Chunk(paper_id="p", title="T", index=0, start=0, end=50, text="x" * 50, token_count=1),
               Chunk(paper_id="p", title="T", index=1, start=30, end=90, text="x" * 60, token_count=1),
               Chunk(paper_id="p", title="T", index=2, start=90, end=120, text="x" * 30, token_count=1)]
     parts = _sentence_parts(chunks, [(0, 29), (30, 50), (51, 110)])
-    assert parts == [[(0, 0, 29), (1, 30, 50)], [(2, 51, 90)], [(2, 90, 110)]]
+    assert parts == [[(0, 0, 29, True), (1, 30, 50, True)], [(1, 30, 50, True), (2, 51, 90, False)], [(2, 90, 110, False)]]
 
 
 def test_late_chunked_vectors_are_the_chunk_pass_tokens_of_each_sentence():
