@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     embedding_model_dir: Path | None = Field(None, description="A directory with model.onnx + tokenizer.json to use instead of the bundled model.")
     openai_embedding_model: str = Field("text-embedding-3-small", description="Embedding model when embedding_backend=openai.")
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch (per request to an embedding server).")
+    sentence_vectors: Literal["late-chunked", "separate"] = Field("late-chunked", description="How the sentence vectors quoted from are made at ingest: pooled from the chunk pass (late-chunked, no extra model run) or each sentence embedded alone (separate; always so with an embedding server). A change takes effect at the next ingest.")
     embedding_base_url: str | None = Field(None, description="An OpenAI-compatible embedding server of its own (vLLM, text-embeddings-inference, Ollama), separate from the chat LLM; setting it selects remote embeddings.")
     embedding_api_key: SecretStr | None = Field(None, description="Key for ASSISTANT_EMBEDDING_BASE_URL (none needed by most local servers); never printed.")
     embedding_concurrency: int = Field(4, ge=1, le=64, description="Requests to the embedding server in flight at once during an ingest.")

@@ -55,14 +55,16 @@ def digest(title: str, abstract: str) -> str:
     return hashlib.blake2b(f"{title}\x1f{abstract}".encode("utf-8"), digest_size=8).hexdigest()
 
 
-def method_of(embedder: Embedder) -> str:
-    return "late-chunked" if hasattr(embedder, "embed_spans") else "separate"
+def method_of(embedder: Embedder, wanted: str = "late-chunked") -> str:
+    """How sentence vectors are made: late-chunked when wanted and the embedder gives token states, else separate."""
+    return "late-chunked" if wanted == "late-chunked" and hasattr(embedder, "embed_spans") else "separate"
 
 
-def embed_papers(embedder: Embedder, papers: list[tuple[Paper, list[Chunk]]]) -> tuple[np.ndarray, list[PaperSentences]]:
+def embed_papers(embedder: Embedder, papers: list[tuple[Paper, list[Chunk]]],
+                 wanted: str = "late-chunked") -> tuple[np.ndarray, list[PaperSentences]]:
     """The chunk vectors of these papers (all chunks, in order) and each paper's sentence vectors, in one pass."""
     spans = [sentence_spans(paper.abstract) for paper, _ in papers]
-    if not hasattr(embedder, "embed_spans"):
+    if method_of(embedder, wanted) == "separate":
         chunk_texts = [c.embed_text for _, chunks in papers for c in chunks]
         sentence_texts = [paper.abstract[s:e] for (paper, _), paper_spans in zip(papers, spans) for s, e in paper_spans]
         vectors = embedder.embed(chunk_texts + sentence_texts)
@@ -196,7 +198,8 @@ def sentences_dir(settings: Settings) -> Path:
 
 def load_sentences(settings: Settings, embedder: Embedder, version: str) -> SentenceVectors | None:
     """The stored sentence vectors of this index version, or None when none were made for it."""
-    found = SentenceVectors.load(sentences_dir(settings) / folder_name(version), embedder.identity, method_of(embedder))
+    found = SentenceVectors.load(sentences_dir(settings) / folder_name(version), embedder.identity,
+                                 method_of(embedder, settings.sentence_vectors))
     return found if found is not None and found.version == version else None
 
 
@@ -206,7 +209,7 @@ def _latest(settings: Settings, embedder: Embedder) -> SentenceVectors | None:
     if not directory.is_dir():
         return None
     for folder in directory.iterdir():
-        if not folder.name.startswith(".") and (found := SentenceVectors.load(folder, embedder.identity, method_of(embedder))):
+        if not folder.name.startswith(".") and (found := SentenceVectors.load(folder, embedder.identity, method_of(embedder, settings.sentence_vectors))):
             return found
     return None
 
@@ -225,7 +228,7 @@ def compute(settings: Settings, embedder: Embedder, papers: Iterable[Paper], bat
     result: dict[str, PaperSentences] = {}
     for first in range(0, len(papers), batch):
         group = [(paper, chunker(paper)) for paper in papers[first : first + batch]]
-        for (paper, _), sentences in zip(group, embed_papers(embedder, group)[1]):
+        for (paper, _), sentences in zip(group, embed_papers(embedder, group, settings.sentence_vectors)[1]):
             result[paper.paper_id] = sentences
     return result
 
@@ -256,7 +259,7 @@ def store_sentences(store: PaperStore, snapshot: Snapshot, fresh: dict[str, Pape
         if notes is not None:
             notes.append(f"the sentence vectors of {len(missing)} paper(s) already in the index were made and stored "
                          f"(an index from before they were stored, or an ingest stopped midway)")
-    method = method_of(embedder)
+    method = method_of(embedder, settings.sentence_vectors)
 
     def write(folder: Path) -> None:
         SentenceVectors.save(folder, snapshot.version, embedder.identity, method, papers)

@@ -195,3 +195,22 @@ def test_saved_vectors_round_trip(tmp_path):
     got = loaded.get("gadgets", PAPERS[1].title, PAPERS[1].abstract)
     assert got is not None and got.spans == sentences.spans and np.array_equal(got.vectors, sentences.vectors.astype(np.float32))
     assert SentenceVectors.load(tmp_path, "another-embedder", "separate") is None
+
+
+def test_separate_sentence_vectors_when_asked_and_a_changed_setting_never_uses_the_other_kind(tmp_path):
+    late = Settings(_env_file=None, data_dir=tmp_path / "data")
+    ingest_papers(PAPERS, late)
+    separate = Settings(_env_file=None, data_dir=tmp_path / "data", sentence_vectors="separate")
+    embedder = get_embedder(separate)
+    version = PaperStore(separate).version()
+    assert version is not None and load_sentences(separate, embedder, version) is None  # the stored ones are late-chunked
+
+    report = ingest_papers(PAPERS, separate)  # nothing changed in the papers: the sentences are made anew, separately
+    assert report.chunks_written == 0 and "sentence vectors of 2 paper(s)" in report.summary()
+    stored = load_sentences(separate, embedder, version)
+    assert stored is not None
+    got = stored.get("widgets", PAPERS[0].title, PAPERS[0].abstract)
+    assert got is not None
+    alone = embedder.embed([PAPERS[0].abstract[s:e] for s, e in got.spans])
+    assert np.allclose(got.vectors, alone, atol=2e-3)
+    assert load_sentences(late, embedder, version) is None

@@ -23,8 +23,9 @@ _Planned = tuple[str, Paper, str, Chunk]  # (chunk id, paper, its index hash, ch
 class ChunkWriter:
     """Embeds and stores chunks, then publishes their papers in one step; what an ingest does to the collections."""
 
-    def __init__(self, embedder: Callable[[], Embedder]):
+    def __init__(self, embedder: Callable[[], Embedder], sentence_vectors: str = "late-chunked"):
         self._embedder = embedder
+        self._sentence_vectors = sentence_vectors  # how sentence vectors are made (Settings.sentence_vectors)
 
     @property
     def embedder(self) -> Embedder:
@@ -70,7 +71,7 @@ class ChunkWriter:
         in_papers = {paper.paper_id for paper, _ in papers}
         rest = [item for item in batch if item[1].paper_id not in in_papers]
         try:
-            chunk_vectors, sentences = embed_papers(self.embedder, papers) if papers else (np.zeros((0, 0)), [])
+            chunk_vectors, sentences = embed_papers(self.embedder, papers, self._sentence_vectors) if papers else (np.zeros((0, 0)), [])
             rest_vectors = self.embedder.embed([c.embed_text for *_, c in rest]) if rest else np.zeros((0, 0))
         except AssistantError:
             raise
