@@ -29,12 +29,18 @@ _PIECE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of text, trimmed of surrounding white space, in order and covering all words.
 
-    Linear in the length of text: long texts are segmented in bounded pieces (PIECE_CHARS).
+    Linear in the length of text: long texts are segmented in bounded pieces (PIECE_CHARS). Recent texts are
+    remembered: an ingest asks for the same abstract's sentences to chunk it and to pool their vectors.
     """
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=2048)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     for start, end in _pieces(text):
         spans.extend((start + s, start + e) for s, e in _segment(text[start:end]))
-    return spans
+    return tuple(spans)
 
 
 def _pieces(text: str) -> list[tuple[int, int]]:

@@ -37,7 +37,13 @@ class Settings(BaseSettings):
     embedding_backend: Literal["local", "openai"] = Field("local", description="local = bundled all-MiniLM-L6-v2 (ONNX); openai = text-embedding-3-small.")
     embedding_model_dir: Path | None = Field(None, description="A directory with model.onnx + tokenizer.json to use instead of the bundled model.")
     openai_embedding_model: str = Field("text-embedding-3-small", description="Embedding model when embedding_backend=openai.")
-    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch (per request to an embedding server).")
+    sentence_vectors: Literal["late-chunked", "separate"] = Field("late-chunked", description="How the sentence vectors quoted from are made at ingest: pooled from the chunk pass (late-chunked, no extra model run) or each sentence embedded alone (separate; always so with an embedding server). A change takes effect at the next ingest.")
+    embedding_base_url: str | None = Field(None, description="An OpenAI-compatible embedding server of its own (vLLM, text-embeddings-inference, Ollama), separate from the chat LLM; setting it selects remote embeddings.")
+    embedding_api_key: SecretStr | None = Field(None, description="Key for ASSISTANT_EMBEDDING_BASE_URL (none needed by most local servers); never printed.")
+    embedding_concurrency: int = Field(4, ge=1, le=64, description="Requests to the embedding server in flight at once during an ingest.")
+    embedding_timeout: float = Field(60.0, gt=0, description="Seconds to wait for each answer of the embedding server.")
+    embedding_max_retries: int = Field(3, ge=0, le=10, description="Retries per embedding request on 429/5xx/timeouts/dropped connections, with backoff.")
 
     top_k: int = Field(5, ge=1, le=50, description="Papers retrieved per question.")
 
@@ -69,6 +75,11 @@ class Settings(BaseSettings):
                 f"ASSISTANT_CHUNK_TOKENS ({self.chunk_tokens})."
             )
         return self
+
+    @property
+    def remote_embeddings(self) -> bool:
+        """True when texts are embedded by an OpenAI-compatible server (OpenAI's, or ASSISTANT_EMBEDDING_BASE_URL)."""
+        return self.embedding_backend == "openai" or bool(self.embedding_base_url)
 
     @property
     def llm_enabled(self) -> bool:

@@ -67,17 +67,19 @@ class LocalEmbedder:
         self._input_names = {i.name for i in self._session.get_inputs()}
         self.dimension = int(self.embed(["dimension probe"]).shape[1])
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def _hidden(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """The model's last hidden states for a batch, its attention mask, and the tokenizer's encodings."""
         encodings = self._tokenizer.encode_batch(texts)
         input_ids = np.array([e.ids for e in encodings], dtype=np.int64)
         attention = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": input_ids, "attention_mask": attention}
         if "token_type_ids" in self._input_names:
             feed["token_type_ids"] = np.zeros_like(input_ids)
-        hidden = self._session.run(None, feed)[0]
-        mask = attention[:, :, None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return self._session.run(None, feed)[0], attention, encodings
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        hidden, attention, _ = self._hidden(texts)
+        return _mean_pooled(hidden, attention)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, in order; batched by similar length so little padding is computed."""
@@ -94,9 +96,51 @@ class LocalEmbedder:
         assert result is not None
         return result
 
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Vectors for texts and, from the same forward pass, the token states inside character spans of each text.
+
+        For text i: spans[i] is a list of (start, end); returned are the sum of the hidden states of the tokens that
+        start inside each span (len(spans[i]) x dimension) and how many there were (0 where truncation cut the span off).
+        """
+        sums: list[np.ndarray] = [np.zeros((0, 0), dtype=np.float32)] * len(texts)
+        counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(texts)
+        if not texts:
+            return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32), sums, counts
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result: np.ndarray | None = None
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            hidden, attention, encodings = self._hidden([texts[i] or " " for i in batch])
+            if result is None:
+                result = np.zeros((len(texts), hidden.shape[2]), dtype=np.float32)
+            result[batch] = _mean_pooled(hidden, attention)
+            for row, i in enumerate(batch):
+                sums[i], counts[i] = _span_sums(hidden[row], encodings[row].offsets, spans[i])
+        assert result is not None
+        return result, sums, counts
+
+
+def _mean_pooled(hidden: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """Mean of the attended token states, L2-normalised."""
+    mask = attention[:, :, None].astype(np.float32)
+    pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+    return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def _span_sums(hidden: np.ndarray, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and count of the token states whose first character lies in each span (special and padding tokens skipped)."""
+    bounds = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    real = np.flatnonzero(bounds[:, 1] > bounds[:, 0])  # special and padding tokens have empty offsets
+    starts = bounds[real, 0]  # non-decreasing: tokens follow the text
+    cumulative = np.vstack([np.zeros((1, hidden.shape[1]), dtype=np.float64), np.cumsum(hidden[real], axis=0, dtype=np.float64)])
+    wanted = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    low = np.searchsorted(starts, wanted[:, 0], side="left")
+    high = np.searchsorted(starts, wanted[:, 1], side="left")
+    return (cumulative[high] - cumulative[low]).astype(np.float32), (high - low).astype(np.int64)
+
 
 class OpenAIEmbedder:
-    """OpenAI's (or a compatible server's) embeddings endpoint."""
+    """An OpenAI-compatible embeddings endpoint (OpenAI's, or a server of its own): batched, several requests at once."""
 
     def __init__(self, settings: Settings):
         from assistant.llm import embedding_client  # openai stays inside the llm package
@@ -104,14 +148,22 @@ class OpenAIEmbedder:
         self._client = embedding_client(settings)
         self._model = settings.openai_embedding_model
         self.batch_size = settings.embedding_batch_size
+        self.concurrency = settings.embedding_concurrency
         self.identity = f"openai:{self._model}"
         self.dimension = int(self.embed(["dimension probe"]).shape[1])
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        vectors: list[list[float]] = []
-        for first in range(0, len(texts), self.batch_size):
-            vectors.extend(self._client(self._model, [t or " " for t in texts[first : first + self.batch_size]]))
-        array = np.array(vectors, dtype=np.float32)
+        batches = [[t or " " for t in texts[first : first + self.batch_size]] for first in range(0, len(texts), self.batch_size)]
+        if len(batches) <= 1 or self.concurrency == 1:
+            results = [self._client(self._model, batch) for batch in batches]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(batches))) as pool:
+                results = list(pool.map(lambda batch: self._client(self._model, batch), batches))
+        array = np.array([vector for result in results for vector in result], dtype=np.float32)
+        if not len(array):
+            return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
         return array / np.clip(np.linalg.norm(array, axis=1, keepdims=True), 1e-12, None)
 
 
@@ -123,13 +175,15 @@ _embedders_lock = threading.Lock()
 
 def get_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for, created once per process."""
-    key: tuple[Any, ...] = (settings.embedding_backend, settings.embedding_model_dir, settings.embedding_batch_size)
-    if settings.embedding_backend == "openai":  # another server or key is another embedder
+    key: tuple[Any, ...] = (settings.remote_embeddings, settings.embedding_model_dir, settings.embedding_batch_size)
+    if settings.remote_embeddings:  # another server or key is another embedder
         secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-        key += (settings.openai_embedding_model, settings.openai_base_url, hash(secret))
+        own = settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else ""
+        key += (settings.openai_embedding_model, settings.openai_base_url, hash(secret), settings.embedding_base_url, hash(own),
+                settings.embedding_concurrency, settings.embedding_timeout, settings.embedding_max_retries)
     with _embedders_lock:
         if key not in _embedders:
-            if settings.embedding_backend == "openai":
+            if settings.remote_embeddings:
                 _embedders[key] = OpenAIEmbedder(settings)
             else:
                 _embedders[key] = LocalEmbedder(settings.embedding_model_dir, settings.embedding_batch_size)

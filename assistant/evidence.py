@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -24,11 +25,16 @@ class Sentence:
     vector: np.ndarray
 
 
-class SentenceBank:
-    """Abstract sentences and their vectors, computed once per abstract text."""
+# Sentence spans and vectors of some hits' abstracts, by paper id (those it has); e.g. made at ingest and stored.
+StoredSentences = Callable[[list[Hit]], dict[str, tuple[list[tuple[int, int]], np.ndarray]]]
 
-    def __init__(self, embedder: Embedder, capacity: int = 5000):
+
+class SentenceBank:
+    """Abstract sentences and their vectors, computed once per abstract text (or taken from stored ones)."""
+
+    def __init__(self, embedder: Embedder, capacity: int = 5000, stored: StoredSentences | None = None):
         self.embedder = embedder
+        self._stored = stored
         self._cache: dict[tuple[str, int], list[Sentence]] = {}
         self._capacity = capacity
         self._lock = threading.Lock()
@@ -44,6 +50,15 @@ class SentenceBank:
                     missing.append(hit)
                 else:
                     result[hit.paper_id] = cached
+        if missing and self._stored is not None:  # the vectors made at ingest (or made now the same way)
+            found = self._stored(missing)
+            with self._lock:
+                for hit in missing:
+                    if hit.paper_id in found:
+                        spans_, vectors_ = found[hit.paper_id]
+                        sentences_ = [Sentence(hit.paper_id, hit.abstract[s:e], s, e, v) for (s, e), v in zip(spans_, vectors_)]
+                        self._cache[(hit.paper_id, hash(hit.abstract))] = result[hit.paper_id] = sentences_
+            missing = [hit for hit in missing if hit.paper_id not in found]
         if missing:
             spans = [sentence_spans(hit.abstract) for hit in missing]
             texts = [hit.abstract[s:e] for hit, hit_spans in zip(missing, spans) for s, e in hit_spans]

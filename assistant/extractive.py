@@ -114,13 +114,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     notes = []
     if missing and not is_list:
         reason = f"None of the closest papers mentions {_quoted(missing)}."
-        return _abstain(reason, ranked)
+        return _abstain(reason, hits)
     if evidence_score < params.min_evidence_score and not named_match and not restricted:
         reason = "The closest abstracts do not address the question closely enough."
-        return _abstain(reason, ranked)
+        return _abstain(reason, hits)
     if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
         reason = f"The closest paper, *{escape_markdown(top.title)}*, reports no figure that answers it."
-        return _abstain(reason, ranked)
+        return _abstain(reason, hits)
     if missing:
         notes.append(f"No retrieved paper mentions {_quoted(missing)}; the answer covers the rest of the question.")
 
@@ -143,6 +143,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
 
 
 def _abstain(reason: str, closest: list[Hit]) -> Draft:
+    """An abstention naming the closest papers in retrieval order (the order the sources are shown in)."""
     return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(closest)}", abstained=True)
 
 

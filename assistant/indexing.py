@@ -9,8 +9,10 @@ from assistant.chunking import chunk_paper
 from assistant.config import Settings
 from assistant.corpus import ReadReport, read_papers
 from assistant.errors import AssistantError, StoreError
+from assistant.dense import load_dense
 from assistant.lexical import load_lexical
 from assistant.models import Paper
+from assistant.sentence_vectors import store_sentences
 from assistant.store import UNFINISHED, DamagedIndexError, IngestReport, PaperStore
 from assistant.store.lock import writer_lock
 
@@ -98,5 +100,9 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
         else:
             report = store.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,
                                   guard=lock.ensure_held)
-    load_lexical(store)  # built now for the new version, so the first question does not wait for it
+    snapshot = store.snapshot()
+    load_lexical(store, snapshot)  # built now for the new version, so the first question does not wait for it
+    load_dense(store, snapshot)
+    store_sentences(store, snapshot, report.sentences, report.notes)  # likewise the sentence vectors (unchanged papers' carried over)
+    report.sentences = {}
     return report

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 import threading
-import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -19,14 +17,13 @@ import Stemmer
 
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
+from assistant.version_files import derived_dir, folder_name, remove_others
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
 
 log = logging.getLogger(__name__)
 _stem_lock = threading.Lock()
-# A writer's unfinished folder is left alone this long (another process may still be writing it), then removed.
-_STALE_TMP_SECONDS = 3600
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +68,7 @@ class LexicalIndex:
         saving at the same time can never mix their files; older versions are removed afterwards.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        final = directory / _folder_name(self.version)
+        final = directory / folder_name(self.version)
         if not (final / "chunks.json").exists():
             tmp = directory / f".{final.name}.tmp-{uuid.uuid4().hex}"
             try:
@@ -85,12 +82,12 @@ class LexicalIndex:
                         raise
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
-        _remove_others(directory, keep=final.name)
+        remove_others(directory, keep=final.name)
 
     @classmethod
     def load(cls, directory: Path, version: str) -> "LexicalIndex | None":
         """The saved index if one was built for this version, else None."""
-        folder = directory / _folder_name(version)
+        folder = directory / folder_name(version)
         try:
             meta = json.loads((folder / "chunks.json").read_text())
             if meta.get("version") != version:
@@ -106,8 +103,7 @@ class LexicalIndex:
 
 def lexical_dir(settings: Settings) -> Path:
     """Where the BM25 index of the settings' collection is kept."""
-    where = f"{settings.chroma_host}_{settings.chroma_port}" if settings.chroma_host else "local"
-    return Path(settings.data_dir) / "bm25" / f"{where}_{settings.collection}"
+    return derived_dir(settings, "bm25")
 
 
 def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> LexicalIndex:
@@ -125,27 +121,3 @@ def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> Lexical
     except OSError as error:  # a read-only or full data dir still answers; the index is rebuilt in memory next time
         log.warning("Could not save the BM25 index to %s (%s); it is kept in memory only.", directory, error)
     return index
-
-
-def _folder_name(version: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "_", version) or "_"
-
-
-def _remove_others(directory: Path, keep: str) -> None:
-    """Remove the saved versions other than keep (and unfinished folders of writers that died)."""
-    for item in directory.iterdir():
-        if item.name == keep:
-            continue
-        if ".tmp-" in item.name and time.time() - _mtime(item) < _STALE_TMP_SECONDS:
-            continue
-        if item.is_dir():
-            shutil.rmtree(item, ignore_errors=True)
-        else:
-            item.unlink(missing_ok=True)
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0

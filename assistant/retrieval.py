@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from assistant.dense import DenseIndex, load_dense
 from assistant.errors import QuestionError
 from assistant.config import Settings, get_settings
 from assistant.lexical import LexicalIndex, load_lexical, tokenize
@@ -24,6 +25,7 @@ Method = Literal["fused", "dense", "lexical"]
 class _State:
     snapshot: Snapshot
     lexical: LexicalIndex
+    dense: DenseIndex | None = None  # loaded at the first dense search of this version
 
 
 @dataclass
@@ -61,23 +63,36 @@ class Retriever:
         return vector
 
     def state(self) -> _State:
-        """The catalog and BM25 index for the store's current version (reloaded when an ingest has published)."""
+        """The catalog, BM25 and dense indexes for the store's current version (reloaded when an ingest has published)."""
         version = self.store.version()
         state = self._state
         if state is not None and state.snapshot.version == version:
             return state
         with self._lock:
             if self._state is None or self._state.snapshot.version != version:
-                snapshot = self.store.snapshot()  # read once: the BM25 index is built for exactly this catalog
+                snapshot = self.store.snapshot()  # read once: the BM25 and dense indexes are built for exactly this catalog
                 self._state = _State(snapshot, load_lexical(self.store, snapshot))
             return self._state
+
+    def loaded_version(self) -> str:
+        """The version the last retrieval used (no round-trip to the store: for what follows a retrieval)."""
+        state = self._state or self.state()
+        return state.snapshot.version
+
+    def _dense_index(self, state: _State) -> DenseIndex:
+        """The state's dense index, loaded once."""
+        if state.dense is None:
+            with self._lock:
+                if state.dense is None:
+                    state.dense = load_dense(self.store, state.snapshot)
+        return state.dense
 
     def _dense(self, question: str, state: _State, n_papers: int, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
         started = time.perf_counter()
         vector = self.embed_query(question)
         timings.embed_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        records = self.store.query_chunks(vector, n_papers * self.params.dense_candidates_per_hit, paper_ids)
+        records = self._dense_index(state).search(vector, n_papers * self.params.dense_candidates_per_hit, paper_ids)
         timings.dense_ms = (time.perf_counter() - started) * 1000
         return _by_paper(r for r in records if _is_live(r, state.snapshot))
 

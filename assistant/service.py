@@ -22,6 +22,7 @@ from assistant.models import Answer, Hit, Paper
 from assistant.params import DEFAULT_EXTRACTIVE, DEFAULT_RETRIEVAL, ExtractiveParams, RetrievalParams
 from assistant.question import clean_question
 from assistant.retrieval import Retriever
+from assistant.sentence_vectors import SentenceSource
 from assistant.store import UNFINISHED, IngestReport, PaperStore
 
 Progress = Callable[[int, int], None]  # progress(chunks embedded so far, chunks to embed)
@@ -50,7 +51,8 @@ class Assistant:
     @cached_property
     def bank(self) -> SentenceBank:
         """The sentences of retrieved abstracts, embedded once (the embedder loads on first use, not here)."""
-        return SentenceBank(self.store.embedder)
+        source = SentenceSource(self.settings, lambda: self.store.embedder, self.retriever.loaded_version)
+        return SentenceBank(self.store.embedder, stored=source)
 
     def with_chat(self, chat: ChatModel | None) -> Assistant:
         """The same collection (sharing store, retriever and sentence bank) answering with chat; None: offline."""

@@ -213,6 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw
+        self.body = body  # for call() handlers: the request's parsed body
         with fake._lock:
             fake.requests.append(Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
         behaviour = fake._next()

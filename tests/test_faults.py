@@ -27,6 +27,7 @@ from assistant.corpus import load_papers
 from assistant.errors import StoreError
 from assistant.indexing import ingest_papers
 from assistant.lexical import LexicalIndex, lexical_dir
+from assistant.sentence_vectors import load_sentences
 from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import DamagedIndexError, PaperStore
@@ -120,6 +121,7 @@ def die(*_):
 def progress(count):
     batches.append(count)
     if when == "writing" and len(batches) == 2:
+        print(sum(batches), flush=True)  # chunks stored (batches hold whole papers: about _WRITE_BATCH chunks each)
         die()
 
 if when == "publishing":
@@ -154,9 +156,10 @@ def test_an_ingest_killed_midway_converges_to_a_clean_ingest(settings, papers, f
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     store = PaperStore(settings)
     catalog = {pid: record.abstract for pid, record in store.snapshot().papers.items()}
+    stored = int(killed.stdout.split()[-1]) if when == "writing" else 0
     if when == "writing":  # new chunks stored, but invisible: readers still see exactly the old index
         assert catalog == old_catalog
-        assert len(state(store)[2]) == 13 + 8
+        assert 8 <= stored < len(clean[1]) and len(state(store)[2]) == 13 + stored
         hits = Retriever(settings, store).retrieve("quokkas", k=5)
         assert all(hit.abstract == old_catalog[hit.paper_id] for hit in hits)
     else:  # published, stale chunks not yet removed
@@ -168,7 +171,9 @@ def test_an_ingest_killed_midway_converges_to_a_clean_ingest(settings, papers, f
     assert state(store)[1:] == clean
     assert store.count_chunks() == len(clean[1]) == len({chunk[0] for chunk in clean[1]})
     planned = sum(record[2] for pid, record in clean[0].items() if pid not in {papers[2].paper_id, papers[3].paper_id})
-    assert report.chunks_written == (planned - 8 if when == "writing" else 0)  # what the killed run stored is kept
+    assert report.chunks_written == (planned - stored if when == "writing" else 0)  # what the killed run stored is kept
+    sentences = load_sentences(settings, store.embedder, store.version())  # papers the killed run stored in part included
+    assert sentences is not None and len(sentences) == len(final_set)
 
 
 # -- a damaged index --------------------------------------------------------------------------------

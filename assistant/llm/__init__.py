@@ -12,7 +12,7 @@ import openai
 from assistant.errors import LLMError
 from assistant.llm.chat import ChatModel, ChatReply, Message
 from assistant.llm.openai_chat import OpenAIChatModel
-from assistant.llm.server import OPENAI_BASE_URL, PLACEHOLDER_KEY, Server
+from assistant.llm.server import OPENAI_BASE_URL, PLACEHOLDER_KEY, Server, display_url
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -42,12 +42,22 @@ def chat_model_from(settings: Settings) -> ChatModel | None:
 
 
 def embedding_client(settings: Settings) -> Callable[[str, list[str]], list[list[float]]]:
-    """embed(model, texts) -> vectors through the configured OpenAI(-compatible) server, errors as LLMError."""
-    if not settings.llm_enabled:
-        raise LLMError("ASSISTANT_EMBEDDING_BACKEND=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL); set it, or use the local embedder.")
-    server = Server(settings.openai_base_url or OPENAI_BASE_URL, settings.openai_embedding_model, settings.llm_timeout,
-                    settings.llm_max_retries, model_setting="ASSISTANT_OPENAI_EMBEDDING_MODEL")
-    client = server.client(_api_key(settings))
+    """embed(model, texts) -> vectors through the embedding server (ASSISTANT_EMBEDDING_BASE_URL, else the LLM's server),
+    retried with backoff by the client, errors as LLMError naming the settings to check."""
+    if settings.embedding_base_url:
+        server = Server(settings.embedding_base_url, settings.openai_embedding_model, settings.embedding_timeout,
+                        settings.embedding_max_retries, model_setting="ASSISTANT_OPENAI_EMBEDDING_MODEL",
+                        role="embedding server", url_setting="ASSISTANT_EMBEDDING_BASE_URL",
+                        key_setting="ASSISTANT_EMBEDDING_API_KEY", timeout_setting="ASSISTANT_EMBEDDING_TIMEOUT")
+        key = settings.embedding_api_key.get_secret_value() if settings.embedding_api_key is not None else None
+    else:
+        if not settings.llm_enabled:
+            raise LLMError("ASSISTANT_EMBEDDING_BACKEND=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL, or an embedding server "
+                           "of its own: ASSISTANT_EMBEDDING_BASE_URL); set one, or use the local embedder.")
+        server = Server(settings.openai_base_url or OPENAI_BASE_URL, settings.openai_embedding_model, settings.llm_timeout,
+                        settings.llm_max_retries, model_setting="ASSISTANT_OPENAI_EMBEDDING_MODEL")
+        key = _api_key(settings)
+    client = server.client(key or None)
 
     def embed(model: str, texts: list[str]) -> list[list[float]]:
         try:
@@ -55,7 +65,11 @@ def embedding_client(settings: Settings) -> Callable[[str, list[str]], list[list
         except openai.OpenAIError as exc:
             error = server.error(exc)
         else:
-            return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+            vectors = [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+            if len(vectors) != len(texts):
+                raise LLMError(f"The {server.role} at {display_url(server.base_url)} returned {len(vectors)} vectors for "
+                               f"{len(texts)} texts. Check {server.url_setting} and the server's log.")
+            return vectors
         raise error
 
     return embed

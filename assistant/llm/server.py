@@ -26,6 +26,10 @@ class Server:
     timeout: float = 30.0
     max_retries: int = 2
     model_setting: str = "ASSISTANT_LLM_MODEL"
+    role: str = "LLM server"  # how messages name it
+    url_setting: str = "OPENAI_BASE_URL"
+    key_setting: str = "OPENAI_API_KEY"
+    timeout_setting: str = "ASSISTANT_LLM_IDLE_TIMEOUT (and ASSISTANT_LLM_TIMEOUT)"
 
     def client(self, api_key: str | None, http_client: httpx2.Client | None = None, *, own_retries: bool = True) -> openai.OpenAI:
         """An openai client for this server; everything passed explicitly, so it reads no OPENAI_* variable behind the
@@ -35,22 +39,22 @@ class Server:
 
     def error(self, exc: openai.OpenAIError) -> LLMError:
         """The user-facing LLMError for a failed request; never quotes the server's reply."""
-        server = f"The LLM server at {display_url(self.base_url)}"
+        server = f"The {self.role} at {display_url(self.base_url)}"
         retried = f" after {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}" if self.max_retries else ""
         if isinstance(exc, openai.APITimeoutError):
             message = (f"{server} did not answer within {self.timeout:g} s{retried}. "
-                       "Try again, or raise ASSISTANT_LLM_IDLE_TIMEOUT (and ASSISTANT_LLM_TIMEOUT) for a slow server.")
+                       f"Try again, or raise {self.timeout_setting} for a slow server.")
         elif isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, httpx2.ConnectError):
-            message = (f"Could not reach the LLM server at {display_url(self.base_url)}{retried}. "
-                       "Check that the server is running and that OPENAI_BASE_URL is right.")
+            message = (f"Could not reach the {self.role} at {display_url(self.base_url)}{retried}. "
+                       f"Check that the server is running and that {self.url_setting} is right.")
         elif isinstance(exc, openai.APIConnectionError):
-            message = (f"The connection to the LLM server at {display_url(self.base_url)} broke off{retried}. "
+            message = (f"The connection to the {self.role} at {display_url(self.base_url)} broke off{retried}. "
                        "Try again, or check the server's log.")
         elif isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-            message = f"The LLM server rejected the API key (HTTP {exc.status_code}). Check OPENAI_API_KEY."
+            message = f"The {self.role} rejected the API key (HTTP {exc.status_code}). Check {self.key_setting}."
         elif isinstance(exc, openai.NotFoundError):
             message = (f"{server} has no model '{self.model}' (HTTP 404). "
-                       f"Check {self.model_setting}, and that OPENAI_BASE_URL is right (local servers usually end in /v1).")
+                       f"Check {self.model_setting}, and that {self.url_setting} is right (local servers usually end in /v1).")
         elif isinstance(exc, openai.RateLimitError) and exc.code == "insufficient_quota":
             message = "The OpenAI account has no quota left (HTTP 429). Check the plan and billing of OPENAI_API_KEY."
         elif isinstance(exc, openai.RateLimitError):
@@ -64,24 +68,24 @@ class Server:
             message = (f"{server} refused the request (HTTP {exc.status_code}{code}). "
                        f"Check {self.model_setting} ({self.model}) and the server's log.")
         else:
-            message = f"The request to the LLM server at {display_url(self.base_url)} failed ({type(exc).__name__})."
+            message = f"The request to the {self.role} at {display_url(self.base_url)} failed ({type(exc).__name__})."
         return LLMError(message)
 
 
     def too_slow(self, timeout: float, when: str) -> LLMError:
         """The answer's deadline passed."""
-        return LLMError(f"The LLM server at {display_url(self.base_url)} did not finish the answer within "
+        return LLMError(f"The {self.role} at {display_url(self.base_url)} did not finish the answer within "
                         f"{timeout:g} s ({when}). Try again, or raise ASSISTANT_LLM_TIMEOUT for a slow server.")
 
     def not_openai(self) -> LLMError:
         """A reply that is not an OpenAI-compatible one."""
         return LLMError(f"The server at {display_url(self.base_url)} did not answer like an OpenAI-compatible server. "
-                        "Check OPENAI_BASE_URL (local servers usually end in /v1).")
+                        f"Check {self.url_setting} (local servers usually end in /v1).")
 
     def not_json(self) -> LLMError:
         """A body announced as JSON that is not."""
-        return LLMError(f"The LLM server at {display_url(self.base_url)} sent a reply that is not valid JSON. Try again; if it "
-                        "keeps happening, check the server's log and that OPENAI_BASE_URL points to an OpenAI-compatible API.")
+        return LLMError(f"The {self.role} at {display_url(self.base_url)} sent a reply that is not valid JSON. Try again; if it "
+                        f"keeps happening, check the server's log and that {self.url_setting} points to an OpenAI-compatible API.")
 
     def empty(self, finish_reason: str | None, max_tokens: int) -> LLMError:
         """A reply with no answer in it."""

@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 
 from assistant.embedding import Embedder
-from assistant.store.connection import Connection, gone, paged
+from assistant.store.connection import Connection, gone, listing, paged
 from assistant.store.records import UNFINISHED, ChunkRecord, PaperRecord, Snapshot, chunk_record, paper_record
 
 T = TypeVar("T")
@@ -39,8 +39,23 @@ class Catalog:
         return self._connection.call(what, action)
 
     def version(self) -> str | None:
-        """The version the last completed ingest wrote, or None when there is no index."""
-        version = self._read("read the index", None, lambda chunks, papers: _version(papers))
+        """The version the last completed ingest wrote, or None when there is no index.
+
+        Asked before every question: read from the listing of collections alone (one call to Chroma), the
+        collections themselves opened only when the listing does not show the live catalog.
+        """
+        def from_listing(client: Any) -> str | None | bool:
+            collections = listing(client)
+            live = self._connection.live(collections)
+            if live is None:
+                return None
+            meta = collections.get(live.names.papers)
+            return False if meta is None else str(meta.get("version", UNFINISHED))
+
+        version = self._connection.call("read the index", from_listing)
+        if version is False:
+            version = self._read("read the index", None, lambda chunks, papers: _version(papers))
+        assert version is not True
         self._connection.follow(version)
         return version
 
@@ -87,6 +102,27 @@ class Catalog:
                     for cid, doc, m in zip(ids, documents, metadatas)]
 
         return self._read("read the chunks", [], read)
+
+    def chunk_vectors(self, page: int = 5000) -> tuple[list[ChunkRecord], np.ndarray]:
+        """Every stored chunk (without its document) and its vector, row i for chunk i."""
+        def read(chunks: Any, papers: Any) -> tuple[list[ChunkRecord], np.ndarray]:
+            records: list[ChunkRecord] = []
+            blocks: list[np.ndarray] = []
+            offset = 0
+            while True:
+                got = chunks.get(include=["metadatas", "embeddings"], limit=page, offset=offset)
+                ids = got["ids"]
+                if not ids:
+                    break
+                records.extend(chunk_record(cid, "", m) for cid, m in zip(ids, got["metadatas"]))
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+                if len(ids) < page:
+                    break
+                offset += page
+            return records, (np.vstack(blocks) if blocks else np.zeros((0, 0), dtype=np.float32))
+
+        empty: tuple[list[ChunkRecord], np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32))
+        return self._read("read the chunk vectors", empty, read)
 
     def related(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
         """Papers nearest to paper_id in the index, with cosine similarity."""

@@ -10,19 +10,22 @@ import numpy as np
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError, StoreError
 from assistant.models import Chunk, Paper
+from assistant.sentence_vectors import embed_papers
 from assistant.store.connection import paged
 from assistant.store.errors import describe
 from assistant.store.records import IngestReport, chunk_id, paper_metadata
 
 _WRITE_BATCH = 256
 Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
+_Planned = tuple[str, Paper, str, Chunk]  # (chunk id, paper, its index hash, chunk) of a chunk to write
 
 
 class ChunkWriter:
     """Embeds and stores chunks, then publishes their papers in one step; what an ingest does to the collections."""
 
-    def __init__(self, embedder: Callable[[], Embedder]):
+    def __init__(self, embedder: Callable[[], Embedder], sentence_vectors: str = "late-chunked"):
         self._embedder = embedder
+        self._sentence_vectors = sentence_vectors  # how sentence vectors are made (Settings.sentence_vectors)
 
     @property
     def embedder(self) -> Embedder:
@@ -41,9 +44,9 @@ class ChunkWriter:
         todo = [item for item in planned if item[0] not in vectors]
         if on_plan:
             on_plan(len(todo))
-        for first in range(0, len(todo), _WRITE_BATCH):
-            batch = todo[first : first + _WRITE_BATCH]
-            embedded = self._embed([c.embed_text for _, _, _, c in batch])
+        chunk_counts = {paper.paper_id: len(chunks) for paper, _, chunks in pending}
+        for batch in _whole_papers(todo):
+            embedded = self._embed_batch(batch, chunk_counts, report)
             chunks_col.upsert(
                 ids=[cid for cid, _, _, _ in batch],
                 embeddings=[v.tolist() for v in embedded],
@@ -58,14 +61,28 @@ class ChunkWriter:
                 progress(len(batch))
         return vectors
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def _embed_batch(self, batch: list[_Planned], chunk_counts: dict[str, int], report: IngestReport) -> np.ndarray:
+        """The batch's chunk vectors; the sentence vectors of its papers that it holds whole come from the same pass
+        (into report.sentences). A paper a killed run stored in part gets its sentences made after the ingest."""
+        whole: dict[str, list[_Planned]] = {}
+        for item in batch:
+            whole.setdefault(item[1].paper_id, []).append(item)
+        papers = [(items[0][1], [c for *_, c in items]) for items in whole.values() if len(items) == chunk_counts[items[0][1].paper_id]]
+        in_papers = {paper.paper_id for paper, _ in papers}
+        rest = [item for item in batch if item[1].paper_id not in in_papers]
         try:
-            return self.embedder.embed(texts)
+            chunk_vectors, sentences = embed_papers(self.embedder, papers, self._sentence_vectors) if papers else (np.zeros((0, 0)), [])
+            rest_vectors = self.embedder.embed([c.embed_text for *_, c in rest]) if rest else np.zeros((0, 0))
         except AssistantError:
             raise
         except Exception as error:  # not the index's fault: say so, rather than suggest a rebuild
             raise StoreError(f"Cannot embed the chunks: the embedder '{self.embedder.identity}' failed ({describe(error)}). "
                              f"The index still holds what it held before; run the ingest again.") from error
+        for (paper, _), paper_sentences in zip(papers, sentences):
+            report.sentences[paper.paper_id] = paper_sentences
+        by_id = dict(zip([cid for paper, _ in papers for cid, *_ in whole[paper.paper_id]], chunk_vectors))
+        by_id.update(zip([cid for cid, *_ in rest], rest_vectors))
+        return np.array([by_id[cid] for cid, *_ in batch], dtype=np.float32)
 
     def publish(self, papers_col: Any, pending: Pending, vectors: dict[str, np.ndarray], removed: list[str]) -> str:
         """Make the new papers visible and the removed ones invisible, then mark a new version (returned)."""
@@ -98,3 +115,15 @@ class ChunkWriter:
                  if live.get(m["paper_id"]) != m["hash"]]
         for first in range(0, len(stale), 2000):
             chunks_col.delete(ids=stale[first : first + 2000])
+
+
+def _whole_papers(todo: list[_Planned]) -> list[list[_Planned]]:
+    """The chunks to write in batches of about _WRITE_BATCH, a paper's chunks never split between two batches."""
+    batches: list[list[_Planned]] = [[]]
+    for position, item in enumerate(todo):
+        starts_paper = position == 0 or todo[position - 1][1].paper_id != item[1].paper_id
+        if starts_paper and len(batches[-1]) >= _WRITE_BATCH:
+            batches.append([])
+        batches[-1].append(item)
+    return [batch for batch in batches if batch]
+

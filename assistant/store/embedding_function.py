@@ -28,7 +28,8 @@ class PaperAssistantEmbeddingFunction(EmbeddingFunction[Documents]):
     @classmethod
     def from_settings(cls, settings: Settings) -> "PaperAssistantEmbeddingFunction":
         model_dir = str(settings.embedding_model_dir) if settings.embedding_model_dir else None
-        return cls(settings.embedding_backend, model_dir, settings.openai_embedding_model, settings.embedding_batch_size)
+        backend = "openai" if settings.remote_embeddings else "local"  # an embedding server of its own speaks OpenAI's API
+        return cls(backend, model_dir, settings.openai_embedding_model, settings.embedding_batch_size)
 
     @property
     def embedder(self) -> Embedder:

@@ -97,6 +97,10 @@ class PaperStore:
         """Every stored chunk (the lexical index is built from these)."""
         return self.catalog.all_chunks()
 
+    def chunk_vectors(self) -> tuple[list[ChunkRecord], np.ndarray]:
+        """Every stored chunk (without its document) and its vector, row i for chunk i."""
+        return self.catalog.chunk_vectors()
+
     def related(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
         """Papers nearest to paper_id in the index, with cosine similarity."""
         return self.catalog.related(paper_id, k)

@@ -67,6 +67,8 @@ class IngestReport:
     chunks_total: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # paper id -> sentence vectors made in this ingest's chunk pass (assistant.sentence_vectors.PaperSentences)
+    sentences: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         repaired = f"{len(self.repaired)} repaired, " if self.repaired else ""

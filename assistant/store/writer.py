@@ -27,7 +27,7 @@ class Writer:
     def __init__(self, connection: Connection, embedder: Callable[[], Embedder]):
         self._connection = connection
         self._embedder = embedder
-        self._chunks = ChunkWriter(embedder)
+        self._chunks = ChunkWriter(embedder, connection.settings.sentence_vectors)
 
     @property
     def embedder(self) -> Embedder:

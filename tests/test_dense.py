@@ -1,0 +1,65 @@
+"""Dense search over the per-version chunk-vector matrix (the read path), against Chroma's own query."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.dense import DenseIndex, dense_dir, load_dense
+from assistant.indexing import ingest_papers
+from assistant.models import Paper
+from assistant.retrieval import Retriever
+from assistant.store import PaperStore
+
+PAPERS = [
+    Paper(paper_id="widgets", title="Robust Widgets", abstract="Widgets break under stress. We propose a robust widget made of steel."),
+    Paper(paper_id="gadgets", title="Plain Gadgets", abstract="Gadgets are plain and cheap. Our gadget costs one dollar."),
+    Paper(paper_id="gizmos", title="Tiny Gizmos", abstract="Gizmos are small. We shrink a gizmo to a millimetre with lasers."),
+]
+
+
+def _index(tmp_path) -> tuple[Settings, PaperStore]:
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    ingest_papers(PAPERS, settings)
+    return settings, PaperStore(settings)
+
+
+def test_the_matrix_search_ranks_chunks_as_chroma_does(tmp_path):
+    _, store = _index(tmp_path)
+    dense = load_dense(store, store.snapshot())
+    for question in ("cheap gadget", "steel widgets", "laser shrinking"):
+        vector = store.embedder.embed([question])[0]
+        ours = dense.search(vector, 3)
+        chroma = store.query_chunks(vector, 3)
+        assert [c.chunk_id for c in ours] == [c.chunk_id for c in chroma]
+        assert np.allclose([c.score for c in ours], [c.score for c in chroma], atol=1e-4)
+
+
+def test_the_search_keeps_to_the_papers_asked_for(tmp_path):
+    _, store = _index(tmp_path)
+    dense = load_dense(store, store.snapshot())
+    vector = store.embedder.embed(["cheap gadget"])[0]
+    assert {c.paper_id for c in dense.search(vector, 5, ["widgets", "gizmos"])} == {"widgets", "gizmos"}
+    assert dense.search(vector, 5, ["nobody"]) == []
+
+
+def test_a_new_version_is_searched_with_its_own_chunks_only(tmp_path):
+    settings, store = _index(tmp_path)
+    retriever = Retriever(settings, store)
+    assert retriever.retrieve("gizmo lasers", k=1, method="dense")[0].paper_id == "gizmos"
+    ingest_papers(PAPERS[:2], settings, sync=True)  # gizmos removed: a new version
+    hits = retriever.retrieve("gizmo lasers", k=3, method="dense")
+    assert "gizmos" not in {h.paper_id for h in hits}
+    [folder] = list(dense_dir(store).iterdir())  # the old version's files are gone
+    assert DenseIndex.load(dense_dir(store), store.version()) is not None and folder.is_dir()
+
+
+def test_a_damaged_matrix_is_read_again_from_the_store(tmp_path):
+    _, store = _index(tmp_path)
+    snapshot = store.snapshot()
+    [folder] = list(dense_dir(store).iterdir())
+    np.save(folder / "vectors.npy", np.zeros((1, 384), dtype=np.float32))  # wrong row count
+    assert DenseIndex.load(dense_dir(store), snapshot.version) is None
+    dense = load_dense(store, snapshot)
+    assert len(dense.chunks) == store.count_chunks() and dense.vectors.shape == (store.count_chunks(), 384)
+    assert DenseIndex.load(dense_dir(store), snapshot.version) is not None  # and saved again, whole
