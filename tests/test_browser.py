@@ -227,6 +227,7 @@ def test_a_long_answer_fits_about_one_screen_before_a_card_is_opened(app_url: st
     assert len(card_titles(page, 1)) >= 4
     box = reply.bounding_box()
     page.screenshot(path=tmp_path / "long-answer.png", full_page=True)
+    reply.screenshot(path=tmp_path / "reply.png")
     assert box is not None and box["height"] <= 1.5 * page.viewport_size["height"], box  # 1,268 px at 900 when written
     reply.get_by_text("Whole abstract").first.click()  # the whole abstract, with the quote highlighted, one click away
     opened = reply.get_by_test_id("stExpanderDetails").first

@@ -156,7 +156,10 @@ def test_an_abstention_lists_the_closest_papers_once_with_their_abstracts_folded
     assert all(hit.abstract in inside for hit in listed)
 
 
-def test_a_source_card_shows_the_quote_in_context_and_the_whole_abstract_folded(app: AppTest) -> None:
+def test_a_source_card_shows_the_quote_in_context_and_the_whole_abstract_folded(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeChatModel("WebRL lifts Llama-3.1-8B on WebArena-Lite [1].")  # the answer does not quote: the card does
+    monkeypatch.setattr("assistant.service.chat_model_from", lambda settings: fake)
     ask(app, "What success rate does WebRL get with Llama-3.1-8B on WebArena-Lite?")
 
     assert_clean(app)
@@ -167,6 +170,20 @@ def test_a_source_card_shows_the_quote_in_context_and_the_whole_abstract_folded(
     assert len(unescape(card)) < len(abstract)  # a little context, not the whole abstract
     whole = [e for e in app.chat_message[1].expander if e.label == "Whole abstract"]
     assert whole and citation.quote in unescape(whole[0].markdown[0].value)
+
+
+def test_a_quote_the_offline_answer_already_shows_is_not_repeated_in_its_card(app: AppTest) -> None:
+    ask(app, "What success rate does WebRL get with Llama-3.1-8B on WebArena-Lite?")
+
+    assert_clean(app)
+    answer = last_answer(app)
+    citation = answer.citations[0]
+    assert citation.quote in answer.text
+    reply = app.chat_message[1]
+    whole = [e for e in reply.expander if e.label == "Whole abstract"]
+    assert whole and citation.quote in unescape(whole[0].markdown[0].value)  # one click from its context
+    showing = [md.value for md in reply.markdown if citation.quote[:40] in unescape(md.value)]
+    assert showing == [reply.markdown[0].value, whole[0].markdown[0].value]  # the answer and the folded abstract only
 
 
 def test_an_excerpt_cuts_at_words_and_marks_the_cuts() -> None:

@@ -31,9 +31,16 @@ CHAT_OPTIONS = ("top_k", "restrict")  # session keys of the chat's sidebar widge
 # and a marker link scrolls its card to just below the page header.
 # Inside a card, tighter gaps: a four-paper answer should fit about one screen before any card is opened.
 CARD_STYLE = ("<style>h3[id^='source-'] { font-size: 1.05rem; padding: 0; scroll-margin-top: 6rem; }"
+              # Streamlit pulls a heading's next element up by the padding removed above: undo that pull
+              " [data-testid='stChatMessage'] [data-testid='stHeading'] [data-testid='stMarkdownContainer']"
+              " { margin-bottom: 0; }"
               " [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] [data-testid='stVerticalBlock']"
-              " { gap: 0.3rem; } [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] > div { padding: 0.6rem 0.9rem; }"
-              " [data-testid='stChatMessage'] [data-testid='stExpander'] summary"
+              " { gap: 0.25rem; } [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] > [data-testid='stVerticalBlock']"
+              " { padding: 0.5rem 0.9rem; }"
+              # inside a source card, "Whole abstract" is a small unboxed toggle, not a full-width box
+              " [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] [data-testid='stExpander'] details"
+              " { border: none; } [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] [data-testid='stExpander']"
+              " summary { padding: 0; height: auto; min-height: 0; font-size: 0.85rem; } [data-testid='stChatMessage'] [data-testid='stExpander'] summary"
               " { padding-top: 0.15rem; padding-bottom: 0.15rem; font-size: 0.85rem; }</style>")
 EXCERPT_CONTEXT = 40  # characters of the abstract shown on each side of a quote
 
@@ -241,14 +248,17 @@ def show_answer(index: int, answer: Answer) -> None:
         show_closest(answer.text, answer.sources)
         return
     abstracts = {hit.paper_id: hit.abstract for hit in answer.sources}
+    shown = " ".join(answer.text.split())
     for citation in answer.citations:
-        show_citation(index, citation, abstracts.get(citation.paper_id, ""))
+        quoted_above = " ".join(citation.quote.split()) in shown
+        show_citation(index, citation, abstracts.get(citation.paper_id, ""), quoted_above)
     bibtex_actions(answer)
 
 
-def show_citation(index: int, citation: Citation, abstract: str) -> None:
+def show_citation(index: int, citation: Citation, abstract: str, quoted_above: bool = False) -> None:
     """One source card: number and title (the target of the marker link), links, the quote in a little context, and
-    the whole abstract (quote highlighted) one click away."""
+    the whole abstract (quote highlighted) one click away. A quote the answer already shows word for word is not
+    repeated: the card keeps its title, links and the whole abstract with the quote highlighted."""
     with st.container(border=True):
         st.subheader(f"\\[{citation.number}\\] {escape_markdown(citation.title)}",
                      anchor=source_anchor(index, citation.number))
@@ -256,8 +266,12 @@ def show_citation(index: int, citation: Citation, abstract: str) -> None:
         if not abstract:
             st.markdown(highlight(citation.quote, [(0, len(citation.quote))]) + links)
             return
-        st.markdown(excerpt(abstract, citation.spans, EXCERPT_CONTEXT) + links)
-        if not is_whole(abstract, citation.spans, EXCERPT_CONTEXT):
+        if quoted_above:
+            if links:
+                st.markdown(links.strip())
+        else:
+            st.markdown(excerpt(abstract, citation.spans, EXCERPT_CONTEXT) + links)
+        if quoted_above or not is_whole(abstract, citation.spans, EXCERPT_CONTEXT):
             with st.expander("Whole abstract"):
                 st.markdown(highlight(abstract, citation.spans))
 
