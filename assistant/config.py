@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
 
     top_k: int = Field(5, ge=1, le=50, description="Papers retrieved per question.")
+    min_confidence: float | None = Field(None, ge=0.0, le=1.0, description="Below this confidence (P(the collection answers the question), from the fitted answerability model) the answer abstains, and the LLM is not called; unset: the threshold fitted with the model. Trade-off curve: docs/ANSWERABILITY.md.")
+    max_list_papers: int = Field(8, ge=1, le=50, description="Most papers a \"which papers ...\" answer lists; the rest are counted (\"and N more\") and carried in Answer.more.")
 
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"), description="Key for an OpenAI(-compatible) server; enables LLM answers.")
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"), description="OpenAI-compatible server (Ollama, vLLM, llama.cpp); enables LLM answers.")

@@ -64,6 +64,12 @@ class LexicalIndex:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    def document_frequencies(self, words: list[str]) -> dict[str, int]:
+        """In how many chunks each (stemmed) word occurs; words the collection lacks are left out."""
+        vocab = self._retriever.vocab_dict if self.chunks else {}
+        indptr = self._retriever.scores["indptr"] if self.chunks else None
+        return {w: int(indptr[vocab[w] + 1] - indptr[vocab[w]]) for w in set(words) if w in vocab}
+
     def save(self, directory: Path) -> None:
         """Write the index to directory/<version>; a finished version folder is never changed, only removed.
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Callable, Iterator
 
 from assistant.answer import History, answer_stream
+from assistant.answerability import AnswerabilityModel
 from assistant.config import Settings, get_settings
 from assistant.evidence import SentenceBank
 from assistant.llm import ChatModel, chat_model_from
@@ -48,6 +49,11 @@ class Assistant:
         self._ready = threading.Event()  # set once the index was found non-empty (shared with with_chat copies)
 
     @cached_property
+    def answerability(self) -> AnswerabilityModel:
+        """The fitted answerability model shipped in the package (read once)."""
+        return AnswerabilityModel.load()
+
+    @cached_property
     def bank(self) -> SentenceBank:
         """The sentences of retrieved abstracts, embedded once (the embedder loads on first use, not here)."""
         return SentenceBank(self.store.embedder)
@@ -55,6 +61,7 @@ class Assistant:
     def with_chat(self, chat: ChatModel | None) -> Assistant:
         """The same collection (sharing store, retriever and sentence bank) answering with chat; None: offline."""
         self.bank  # noqa: B018 - made first, so that the copy shares it (and its cache of embedded sentences)
+        self.answerability  # noqa: B018 - and the model, read once
         other = copy.copy(self)
         other._chat, other._offline = chat, chat is None
         return other

@@ -11,7 +11,8 @@ from assistant.evaluation.run import RETRIEVERS
 
 _ANSWER_ROWS = (("answered", "answered (answerable)"), ("abstained", "abstained (unanswerable)"),
                 ("gold_cited", "gold paper cited"), ("keywords_present", "answer keywords present"),
-                ("invalid_citations", "invalid citations"))
+                ("invalid_citations", "invalid citations"), ("confidence_auc", "confidence AUC (answerable vs not)"),
+                ("calibration_error", "confidence calibration error"))
 
 
 def _cell(value) -> str:
@@ -36,11 +37,17 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     current = report["index"]["min_evidence_score"]
     curve_rows = [[f"{p['threshold']:.2f}" + (" (current)" if p["threshold"] == current else ""), _cell(p["answered"]), _cell(p["abstained"])]
                   for p in report["abstention_curve"]]
+    floor = report["index"].get("min_confidence")
+    confidence_rows = [[f"{p['threshold']:.2f}" + (" (current)" if p["threshold"] == floor else ""), _cell(p["answered"]), _cell(p["abstained"])]
+                       for p in report.get("confidence_curve", [])]
     latency_rows = [[stage, f"{v['p50']:.1f}", f"{v['p95']:.1f}"] for stage, v in report["latency_ms"].items()]
     return [
         (f"Retrieval: answerable questions, {report['k']} papers per question", ["type", "n", "retriever"] + list(METRICS), retrieval_rows),
         (f"Answers: {report['index']['top_k']} papers retrieved per question", ["metric"] + modes, answer_rows),
-        ("Abstention trade-off: offline answerer, evidence threshold moved", ["threshold", "answered (answerable)", "abstained (unanswerable)"], curve_rows),
+        ("Abstention trade-off: offline answerer, confidence threshold moved (the answerability model; ASSISTANT_MIN_CONFIDENCE)",
+         ["confidence", "answered (answerable)", "abstained (unanswerable)"], confidence_rows),
+        ("Abstention trade-off: the old hand thresholds, evidence threshold moved (no confidence gate)",
+         ["threshold", "answered (answerable)", "abstained (unanswerable)"], curve_rows),
         ("Latency per stage (ms)", ["stage", "p50", "p95"], latency_rows),
     ]
 
@@ -81,7 +88,7 @@ def render_markdown(report: dict, command: str, benchmarks: str | None = None) -
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         if title.startswith("Retrieval"):
             lines += ["", "![Retrieval metrics per retriever and question type](retrieval.png)"]
-        if title.startswith("Abstention"):
+        if title.startswith("Abstention trade-off: the old"):
             lines += ["", "![Abstention trade-off](abstention.png)"]
     if benchmarks:
         lines += ["", "## Benchmarks", "", "Measured by the scripts in `bench/`, not by `make eval`; kept in "
