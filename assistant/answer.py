@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from assistant.answerability import confidence
+from assistant.answerability import confidence, list_members
 from assistant.extractive import extractive_answer, is_list_question
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
@@ -60,7 +60,9 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     floor = assistant.answerability.threshold if settings.min_confidence is None else settings.min_confidence
     draft = extractive_answer(standalone, hits, assistant.bank, restricted=bool(paper_ids), question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
-                              list_limit=settings.max_list_papers if listing else None)
+                              list_limit=settings.max_list_papers if listing else None,
+                              members=list_members(standalone, hits, assistant.bank, vector, assistant.retriever.state().lexical,
+                                                   assistant.list_membership) if listing else None)
     answer: Answer | None = None
     if chat is not None and hits and confident < floor and not paper_ids:
         # Too unlikely to be answered from these papers: the offline answer abstained already, and the LLM call is saved.

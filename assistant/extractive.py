@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -106,7 +107,8 @@ def closest_papers_text(hits: list[Hit], limit: int = 3) -> str:
 
 def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, restricted: bool = False,
                       question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
-                      confidence: float | None = None, min_confidence: float = 0.0, list_limit: int | None = None) -> Draft:
+                      confidence: float | None = None, min_confidence: float = 0.0, list_limit: int | None = None,
+                      members: set[str] | None = None) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
     restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
@@ -114,6 +116,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     replaces the hand threshold on the best sentence's score (params.min_evidence_score).
     list_limit: a "which papers ..." answer lists every paper that bears on it, up to this many (then "and N more",
     the others in Draft.more); None: at most params.max_papers, as for any other question.
+    members: for a list question, the papers the list-membership model lets in (assistant/answerability.py); None: the
+    old hand rule (a share of the best paper's score, or every name or topic word of the question).
     """
     if not hits:
         return Draft(text=NO_ANSWER, abstained=True, notes=["No paper in the index matched the question."])
@@ -167,6 +171,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
 
     topic = terms(question) - _GENERIC_TERMS
     limit = list_limit if is_list and list_limit else params.max_papers
+    if is_list and members is not None:
+        chosen = [hit for hit in ranked if hit.paper_id in members]
+        if not chosen:
+            return _abstain("No paper in the collection bears on it closely enough.", ranked)
+        draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:])
+        draft.notes.extend(notes)
+        return draft
     chosen = [top]
     for hit in ranked[1:]:
         if len(chosen) >= limit and not (is_list and list_limit):
@@ -197,7 +208,7 @@ def _citation(number: int, hit: Hit, quoted: list[Sentence]) -> Citation:
                     quote=" ".join(s.text for s in quoted), spans=[(s.start, s.end) for s in quoted])
 
 
-def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: list[Hit] = ()) -> Draft:
+def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = ()) -> Draft:
     """The answer citing the chosen papers; papers past the list limit are counted in the text and carried in Draft.more."""
     citations = []
     for number, hit in enumerate(chosen, start=1):

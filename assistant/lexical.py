@@ -66,8 +66,10 @@ class LexicalIndex:
 
     def document_frequencies(self, words: list[str]) -> dict[str, int]:
         """In how many chunks each (stemmed) word occurs; words the collection lacks are left out."""
-        vocab = self._retriever.vocab_dict if self.chunks else {}
-        indptr = self._retriever.scores["indptr"] if self.chunks else None
+        if not self.chunks:
+            return {}
+        vocab = self._retriever.vocab_dict
+        indptr = self._retriever.scores["indptr"]  # the sparse matrix's column pointers: one column per word, one row per chunk
         return {w: int(indptr[vocab[w] + 1] - indptr[vocab[w]]) for w in set(words) if w in vocab}
 
     def save(self, directory: Path) -> None:
