@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from assistant.collection import IndexStats, build_index, index_is_empty, index_stats, list_papers, related_papers
     from assistant.config import Settings, get_settings
     from assistant.errors import AssistantError
-    from assistant.models import Answer, Citation, Hit, Paper
+    from assistant.models import Answer, Citation, Hit, Paper, PaperRef
     from assistant.named_collections import CollectionInfo, delete_collection, list_collections
     from assistant.service import Assistant, ask, ask_stream, collection_assistant, default_assistant, retrieve
 
@@ -22,14 +22,14 @@ _HOMES = {
     "list_papers": "collection", "related_papers": "collection",
     "Settings": "config", "get_settings": "config",
     "AssistantError": "errors",
-    "Answer": "models", "Citation": "models", "Hit": "models", "Paper": "models",
+    "Answer": "models", "Citation": "models", "Hit": "models", "Paper": "models", "PaperRef": "models",
     "CollectionInfo": "named_collections", "delete_collection": "named_collections", "list_collections": "named_collections",
     "Assistant": "service", "ask": "service", "ask_stream": "service", "collection_assistant": "service",
     "default_assistant": "service", "retrieve": "service",
 }
 
 __all__ = [
-    "Answer", "Assistant", "AssistantError", "Citation", "CollectionInfo", "Hit", "IndexStats", "Paper", "Settings", "ask",
+    "Answer", "Assistant", "AssistantError", "Citation", "CollectionInfo", "Hit", "IndexStats", "Paper", "PaperRef", "Settings", "ask",
     "ask_stream", "build_index", "collection_assistant", "default_assistant", "delete_collection", "get_settings",
     "index_is_empty", "index_stats", "list_collections", "list_papers", "related_papers", "retrieve",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from assistant.extractive import extractive_answer
+from assistant.answerability import confidence, list_members
+from assistant.extractive import extractive_answer, is_list_question
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
@@ -44,20 +45,37 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
             total_ms=round((time.perf_counter() - started) * 1000, 1)))
         return
     standalone = follow.searched
+    wanted = k or settings.top_k
+    # A list answer names every paper that bears on the question, so it looks further than the top few.
+    listing = is_list_question(standalone) and not paper_ids
     t0 = time.perf_counter()
-    hits = assistant.retriever.retrieve(standalone, k=k or settings.top_k, paper_ids=paper_ids)
+    hits = assistant.retriever.retrieve(standalone, k=max(wanted, 2 * settings.max_list_papers) if listing else wanted, paper_ids=paper_ids)
     retrieve_ms = (time.perf_counter() - t0) * 1000
 
     t0 = time.perf_counter()
-    draft = extractive_answer(standalone, hits, assistant.bank, restricted=bool(paper_ids),
-                              question_vector=assistant.retriever.embed_query(standalone), params=assistant.extractive_params)
+    vector = assistant.retriever.embed_query(standalone)
+    # The model was fitted on the top_k hits a question gets: judged on the same, however many a list looks at.
+    confident = confidence(standalone, hits[:settings.top_k], assistant.bank, vector, assistant.retriever.state().lexical,
+                           assistant.answerability)
+    floor = assistant.answerability.floor if settings.min_confidence is None else settings.min_confidence
+    draft = extractive_answer(standalone, hits, assistant.bank, restricted=bool(paper_ids), question_vector=vector,
+                              params=assistant.extractive_params, confidence=confident, min_confidence=floor,
+                              sure_confidence=max(floor, assistant.answerability.threshold),
+                              list_limit=settings.max_list_papers if listing else None,
+                              members=list_members(standalone, hits, assistant.bank, vector, assistant.retriever.state().lexical,
+                                                   assistant.list_membership) if listing else None)
     answer: Answer | None = None
-    if chat is not None and hits:
+    if chat is not None and hits and confident < floor and not paper_ids:
+        # Too unlikely to be answered from these papers: the offline answer abstained already, and the LLM call is saved.
+        notes.append(f"The LLM was not asked: the collection is unlikely to answer this (confidence {confident:.2f}, "
+                     f"below ASSISTANT_MIN_CONFIDENCE {floor:.2f}).")
+    elif chat is not None and hits:
         answer = yield from llm_answer(standalone, hits, chat, assistant.bank, settings, notes, stream, assistant.extractive_params)
     if answer is None:
         yield draft.text
         answer = _from_draft(draft, hits, notes)
     answer.question = question
+    answer.confidence = round(confident, 3)
     answer.standalone_question = standalone if standalone != question else None
     answer.timings = Timings(retrieve_ms=round(retrieve_ms, 1), generate_ms=round((time.perf_counter() - t0) * 1000, 1),
                              total_ms=round((time.perf_counter() - started) * 1000, 1))
@@ -65,5 +83,5 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
 
 
 def _from_draft(draft: Draft, hits: list[Hit], notes: list[str]) -> Answer:
-    return Answer(question="", text=draft.text, citations=draft.citations, abstained=draft.abstained,
+    return Answer(question="", text=draft.text, citations=draft.citations, abstained=draft.abstained, more=draft.more,
                   mode="extractive", notes=notes + draft.notes, sources=hits)

@@ -156,11 +156,15 @@ def render_answer(answer, include_text: bool = True) -> str:
                 lines.append(f"      {terminal_safe(url)}")
             lines.append(f'      "{terminal_safe(citation.quote)}"')
         lines.append("")
+    if answer.more:
+        lines.append(f"And {len(answer.more)} more:")
+        lines.extend(f"  - {terminal_safe(paper.title)}" for paper in answer.more)
+        lines.append("")
     for note in answer.notes:
         lines.append(f"Note: {terminal_safe(note)}")
     mode = f"LLM ({answer.model})" if answer.mode == "llm" else "offline: extractive"
     tokens = f", {answer.usage.prompt_tokens}+{answer.usage.completion_tokens} tokens" if answer.mode == "llm" else ""
-    lines.append(f"[{mode}, {answer.timings.total_ms / 1000:.1f} s{tokens}]")
+    lines.append(f"[{mode}, confidence {answer.confidence:.2f}, {answer.timings.total_ms / 1000:.1f} s{tokens}]")
     return "\n".join(lines)
 
 

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     embedding_max_retries: int = Field(3, ge=0, le=10, description="Retries per embedding request on 429/5xx/timeouts/dropped connections, with backoff.")
 
     top_k: int = Field(5, ge=1, le=50, description="Papers retrieved per question.")
+    min_confidence: float | None = Field(None, ge=0.0, le=1.0, description="Below this confidence (P(the collection answers the question), from the fitted answerability model) the answer abstains, and the LLM is not called; unset: the floor fitted with the model. Trade-off curve: docs/ANSWERABILITY.md.")
+    max_list_papers: int = Field(5, ge=1, le=50, description="Most papers a \"which papers ...\" answer lists; the rest are counted (\"and N more\") and carried in Answer.more (folded under the answer in the chat). 5 keeps a list answer on about one screen.")
 
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"), description="Key for an OpenAI(-compatible) server; enables LLM answers.")
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"), description="OpenAI-compatible server (Ollama, vLLM, llama.cpp); enables LLM answers.")

@@ -24,6 +24,7 @@ def llm_answer(question: str, hits: list[Hit], chat: ChatModel, bank: SentenceBa
     """Yield the LLM's text as it comes, then return its checked Answer; None (after a note) when the offline answer
     must stand in."""
     used = fit_sources(hits, settings)
+    shown = hits[:len(used)]  # the papers the LLM was given, with their whole abstracts: the answer's sources
     messages = [
         {"role": "system", "content": render("answer_system", no_answer=NO_ANSWER)},
         {"role": "user", "content": render("answer_user", sources=format_sources([(n, h.title, h.abstract) for n, h in enumerate(used, 1)]),
@@ -62,15 +63,15 @@ def llm_answer(question: str, hits: list[Hit], chat: ChatModel, bank: SentenceBa
     notes.extend(checked.notes)
     usage = reply.usage
     if checked.abstained:
-        text = NO_ANSWER + closest_papers_text(hits)
-        return Answer(question=question, text=text, abstained=True, mode="llm", model=reply.model, usage=usage, notes=notes, sources=hits)
+        text = NO_ANSWER + closest_papers_text(shown)
+        return Answer(question=question, text=text, abstained=True, mode="llm", model=reply.model, usage=usage, notes=notes, sources=shown)
     if not checked.citations:
         notes.append("The LLM's answer cited none of the sources, so the offline answer is shown instead.")
         if streamed:
             yield FALLBACK_DIVIDER
         return None
     return Answer(question=question, text=checked.text, citations=checked.citations, mode="llm", model=reply.model,
-                  usage=usage, notes=notes, sources=hits)
+                  usage=usage, notes=notes, sources=shown)
 
 
 def fit_sources(hits: list[Hit], settings: Settings) -> list[Hit]:

@@ -61,6 +61,14 @@ class LexicalIndex:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    def document_frequencies(self, words: list[str]) -> dict[str, int]:
+        """In how many chunks each (stemmed) word occurs; words the collection lacks are left out."""
+        if not self.chunks:
+            return {}
+        vocab = self._retriever.vocab_dict
+        indptr = self._retriever.scores["indptr"]  # the sparse matrix's column pointers: one column per word, one row per chunk
+        return {w: int(indptr[vocab[w] + 1] - indptr[vocab[w]]) for w in set(words) if w in vocab}
+
     def save(self, directory: Path) -> None:
         """Write the index to directory/<version>; a finished version folder is never changed, only removed.
 

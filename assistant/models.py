@@ -75,6 +75,8 @@ class Hit(BaseModel):
     date: str | None = None
     doi: str | None = None
     bibtex: str | None = Field(None, description="The original BibTeX entry, for a paper read from a .bib file.")
+    dense_score: float | None = Field(None, description="Cosine of the paper's best chunk to the question, when the dense ranking found it.")
+    lexical_score: float | None = Field(None, description="Raw BM25 score of the paper's best chunk, when the lexical ranking found it.")
 
 
 class Citation(BaseModel):
@@ -88,6 +90,16 @@ class Citation(BaseModel):
     spans: list[tuple[int, int]] = Field(default_factory=list, description="Character spans of the quote in the abstract.")
 
 
+class PaperRef(BaseModel):
+    """A paper an answer found but did not list (past the list limit), with its best sentence."""
+
+    paper_id: str
+    title: str
+    urls: list[str] = Field(default_factory=list)
+    quote: str = ""
+    spans: list[tuple[int, int]] = Field(default_factory=list)
+
+
 class Draft(BaseModel):
     """An answer's body before ask() adds mode, timings and sources: from the offline answerer or a checked LLM reply."""
 
@@ -95,6 +107,7 @@ class Draft(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
     notes: list[str] = Field(default_factory=list)
+    more: list[PaperRef] = Field(default_factory=list)
 
 
 class Usage(BaseModel):
@@ -115,6 +128,10 @@ class Answer(BaseModel):
     text: str = Field(description="Markdown with inline markers [1], [2] ... matching `citations`.")
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
+    confidence: float = Field(0.0, ge=0.0, le=1.0, description="P(the collection answers the question), from the fitted "
+                              "answerability model (assistant/answerability.py); 0 when nothing was retrieved.")
+    more: list[PaperRef] = Field(default_factory=list, description="Papers of a list answer past ASSISTANT_MAX_LIST_PAPERS "
+                                 "(the text says \"and N more\"), best evidence first.")
     mode: Literal["llm", "extractive"] = "extractive"
     model: str | None = None
     usage: Usage = Field(default_factory=Usage)

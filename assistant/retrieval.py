@@ -138,7 +138,9 @@ class Retriever:
                 matches[chunk.index] = ChunkMatch(index=chunk.index, start=chunk.start, end=chunk.end,
                                                   text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))
         return Hit(paper_id=paper_id, title=paper.title, score=round(score, 4), urls=paper.urls, abstract=paper.abstract,
-                   chunks=list(matches.values()), authors=paper.authors, date=paper.date, doi=paper.doi, bibtex=paper.bibtex)
+                   chunks=list(matches.values()), authors=paper.authors, date=paper.date, doi=paper.doi, bibtex=paper.bibtex,
+                   dense_score=round(dense[0].score, 4) if dense else None,
+                   lexical_score=round(lexical[0].score, 4) if lexical else None)
 
 
 def check_paper_ids(paper_ids: list[str], snapshot: Snapshot) -> None:

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Callable, Iterator
 
 from assistant.answer import History, answer_stream
+from assistant.answerability import LIST_MODEL_PATH, AnswerabilityModel
 from assistant.config import Settings, get_settings
 from assistant.evidence import SentenceBank
 from assistant.llm import ChatModel, chat_model_from
@@ -49,6 +50,16 @@ class Assistant:
         self._ready = threading.Event()  # set once the index was found non-empty (shared with with_chat copies)
 
     @cached_property
+    def answerability(self) -> AnswerabilityModel:
+        """The fitted answerability model shipped in the package (read once)."""
+        return AnswerabilityModel.load()
+
+    @cached_property
+    def list_membership(self) -> AnswerabilityModel:
+        """The fitted model of which retrieved papers belong in a "which papers ..." list (read once)."""
+        return AnswerabilityModel.load(LIST_MODEL_PATH)
+
+    @cached_property
     def bank(self) -> SentenceBank:
         """The sentences of retrieved abstracts, embedded once (the embedder loads on first use, not here)."""
         source = SentenceSource(self.settings, lambda: self.store.embedder, self.retriever.loaded_version)
@@ -57,6 +68,8 @@ class Assistant:
     def with_chat(self, chat: ChatModel | None) -> Assistant:
         """The same collection (sharing store, retriever and sentence bank) answering with chat; None: offline."""
         self.bank  # noqa: B018 - made first, so that the copy shares it (and its cache of embedded sentences)
+        self.answerability  # noqa: B018 - and the models, read once
+        self.list_membership  # noqa: B018
         other = copy.copy(self)
         other._chat, other._offline = chat, chat is None
         return other

@@ -94,10 +94,10 @@ def test_llm_prompt_holds_numbered_sources_and_the_question(seeded_settings):
 
 
 def test_invented_markers_are_stripped_and_reported(seeded_settings):
-    llm = FakeChatModel("WebPilot plans with MCTS [1]. A paper that does not exist says so too [9].")
+    llm = FakeChatModel("WebPilot plans with MCTS [1]. A paper that does not exist says so too [99].")
     answer = ask(MCTS, settings=seeded_settings, llm=llm)
-    assert "[9]" not in answer.text
-    assert any("[9]" in note for note in answer.notes)
+    assert "[99]" not in answer.text
+    assert any("[99]" in note for note in answer.notes)
     assert [c.number for c in answer.citations] == [1]
     assert set(re.findall(r"\[(\d+)\]", answer.text)) == {"1"}
 
@@ -125,7 +125,7 @@ def test_an_abstaining_llm_reply_becomes_abstained(seeded_settings):
 
 
 def test_a_reply_with_no_valid_citation_falls_back_to_the_offline_answer(seeded_settings):
-    answer = ask(MCTS, settings=seeded_settings, llm=FakeChatModel("Many papers use MCTS [7]. Trust me."))
+    answer = ask(MCTS, settings=seeded_settings, llm=FakeChatModel("Many papers use MCTS [99]. Trust me."))
     assert answer.mode == "extractive"
     assert any("cited none of the sources" in note for note in answer.notes)
     assert answer.citations
@@ -241,7 +241,7 @@ def test_default_assistants_are_kept_per_full_settings(seeded_settings):
 
 
 def test_uncited_sentences_of_an_llm_answer_are_removed_with_a_note(seeded_settings):
-    llm = FakeChatModel("WebPilot uses MCTS for web tasks [1]. Also, the moon is made of cheese. A made-up paper agrees [9].")
+    llm = FakeChatModel("WebPilot uses MCTS for web tasks [1]. Also, the moon is made of cheese. A made-up paper agrees [99].")
     answer = ask(MCTS, settings=seeded_settings, llm=llm)
     assert answer.mode == "llm"
     assert "cheese" not in answer.text and "made-up" not in answer.text

@@ -15,6 +15,7 @@ from assistant.errors import AssistantError
 from assistant.cli import eval_command
 from assistant.evaluation import (METRICS, RETRIEVERS, Question, answer_metrics, curve_point, gold_paper_ids,
                                   load_questions, percentiles, retrieval_metrics)
+from assistant.evaluation.metrics import auc, calibration_error
 from assistant.models import Answer, Citation, Hit
 from tests.fakes import FakeChatModel
 
@@ -96,6 +97,16 @@ def test_answer_metrics_match_hand_computed_values():
     assert metrics["by_type"]["unanswerable"]["abstained"] == 0.5
 
 
+def test_auc_and_calibration_error_match_hand_computed_values():
+    assert auc([0.9, 0.8, 0.3, 0.1], [True, True, False, False]) == 1.0
+    assert auc([0.5, 0.5], [True, False]) == 0.5  # a tie counts half
+    assert auc([0.2, 0.9, 0.4], [True, False, False]) == 0.0
+    assert auc([0.2, 0.9], [True, True]) is None
+    # Two bins: 0.9 (both true: |0.9 - 1| = 0.1) and 0.2 (one of two true: |0.2 - 0.5| = 0.3), equal weights.
+    assert calibration_error([0.9, 0.9, 0.2, 0.2], [True, True, True, False]) == pytest.approx(0.2)
+    assert calibration_error([], []) is None
+
+
 def test_curve_point_and_percentiles():
     questions = [Question("a", "?", "known_item", ("T",)), Question("b", "?", "paraphrase", ("T",)), Question("u", "?", "unanswerable")]
     assert curve_point(0.5, questions, {"a": False, "b": True, "u": True}) == {"threshold": 0.5, "answered": 0.5, "abstained": 1.0}
@@ -159,9 +170,12 @@ def test_eval_command_json_schema_report_and_plots(seeded_env, tmp_path: Path):
     assert [p["threshold"] for p in curve] == sorted(p["threshold"] for p in curve)
     answered = [p["answered"] for p in curve]
     assert answered == sorted(answered, reverse=True)  # a higher threshold never answers more
-    # At the current threshold the curve replays exactly what ask() decided.
-    current = next(p for p in curve if p["threshold"] == report["index"]["min_evidence_score"])
+    # At the current confidence threshold the confidence curve replays exactly what ask() decided.
+    confidence_curve = report["confidence_curve"]
+    assert [p["answered"] for p in confidence_curve] == sorted((p["answered"] for p in confidence_curve), reverse=True)
+    current = next(p for p in confidence_curve if p["threshold"] == report["index"]["min_confidence"])
     assert (current["answered"], current["abstained"]) == (offline["answered"], offline["abstained"])
+    assert 0.0 <= offline["confidence_auc"] <= 1.0 and 0.0 <= offline["calibration_error"] <= 1.0
 
     assert {"embed", "dense", "lexical", "fusion", "generate"} <= set(report["latency_ms"])
     assert all(0 <= v["p50"] <= v["p95"] for v in report["latency_ms"].values())

@@ -186,6 +186,19 @@ def test_a_quote_the_offline_answer_already_shows_is_not_repeated_in_its_card(ap
     assert showing == [reply.markdown[0].value, whole[0].markdown[0].value]  # the answer and the folded abstract only
 
 
+def test_a_list_longer_than_its_limit_folds_the_rest_under_n_more(app: AppTest) -> None:
+    ask(app, "which papers use reinforcement learning?")
+
+    assert_clean(app)
+    answer = last_answer(app)
+    assert answer.more and f"and {len(answer.more)} more" in answer.text
+    [folded] = [e for e in app.chat_message[1].expander if e.label == f"{len(answer.more)} more papers that bear on this"]
+    shown = [unescape(md.value) for md in folded.markdown]
+    assert len(shown) == len(answer.more)
+    assert all(paper.title in text for paper, text in zip(answer.more, shown))
+    assert not {paper.paper_id for paper in answer.more} & {c.paper_id for c in answer.citations}
+
+
 def test_an_excerpt_cuts_at_words_and_marks_the_cuts() -> None:
     abstract = " ".join(f"word{i}" for i in range(200))
     start = abstract.index("word100")

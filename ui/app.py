@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import streamlit as st
 
-from assistant import (Answer, AssistantError, Citation, Hit, Paper, Settings, ask_stream, default_assistant,
+from assistant import (Answer, AssistantError, Citation, Hit, Paper, PaperRef, Settings, ask_stream, default_assistant,
                        get_settings, index_stats, list_papers, related_papers, retrieve)
 from library import bibtex_actions, chosen_settings, library_panel
 from render import (answer_markdown, chat_history, conversation_markdown, defuse_markdown, escape_markdown, excerpt,
@@ -252,7 +252,18 @@ def show_answer(index: int, answer: Answer) -> None:
     for citation in answer.citations:
         quoted_above = " ".join(citation.quote.split()) in shown
         show_citation(index, citation, abstracts.get(citation.paper_id, ""), quoted_above)
+    if answer.more:
+        show_more(answer.more)
     bibtex_actions(answer)
+
+
+def show_more(more: list[PaperRef]) -> None:
+    """The papers of a list answer past its limit ("and N more"), folded: title, links and best sentence each."""
+    with st.expander(f"{len(more)} more papers that bear on this", icon=":material/format_list_bulleted:"):
+        for paper in more:
+            links = f"  \n{links_markdown(paper.urls)}" if paper.urls else ""
+            quote = f"  \n{escape_markdown(paper.quote)}" if paper.quote else ""
+            st.markdown(f"**{escape_markdown(paper.title)}**{quote}{links}")
 
 
 def show_citation(index: int, citation: Citation, abstract: str, quoted_above: bool = False) -> None:

@@ -160,13 +160,14 @@ def links_markdown(urls: Iterable[str]) -> str:
 
 
 def status_line(answer: Answer) -> str:
-    """Mode, time taken and, for an LLM answer, tokens: one short line."""
+    """Mode, confidence, time taken and, for an LLM answer, tokens: one short line."""
     seconds = answer.timings.total_ms / 1000
     if answer.mode == "llm":
         parts = [f"LLM: {answer.model or 'unknown model'}", f"{seconds:.1f} s",
                  f"{answer.usage.prompt_tokens} prompt + {answer.usage.completion_tokens} completion tokens"]
     else:
         parts = ["offline: extractive", f"{seconds:.1f} s"]
+    parts.insert(1, f"confidence {answer.confidence:.0%} ({'high' if answer.confidence >= 0.8 else 'medium' if answer.confidence >= 0.5 else 'low'})")
     return " · ".join(parts)
 
 

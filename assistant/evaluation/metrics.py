@@ -47,7 +47,8 @@ def _scored(ranking: list[str]) -> dict[str, float]:
 
 
 def answer_metrics(questions: list[Question], answers: Mapping[str, Answer], gold: Mapping[str, list[str]]) -> dict:
-    """Answer quality: answered / abstained rates, gold paper cited, keywords present, invalid citations."""
+    """Answer quality: answered / abstained rates, gold paper cited, keywords present, invalid citations, and how well the
+    answers' confidence separates answerable from unanswerable questions (AUC, calibration error)."""
     def summary(group: list[Question]) -> dict:
         answerable = [q for q in group if q.answerable]
         unanswerable = [q for q in group if not q.answerable]
@@ -61,6 +62,8 @@ def answer_metrics(questions: list[Question], answers: Mapping[str, Answer], gol
             "gold_cited": _share(bool({c.paper_id for c in answers[q.id].citations} & set(gold.get(q.id, []))) for q in answerable),
             "keywords_present": round(found / len(keywords), 4) if keywords else None,
             "invalid_citations": sum(invalid_citations(answers[q.id]) for q in group),
+            "confidence_auc": auc((answers[q.id].confidence for q in group), (q.answerable for q in group)),
+            "calibration_error": calibration_error((answers[q.id].confidence for q in group), (q.answerable for q in group)),
         }
 
     result = summary(questions)
@@ -89,6 +92,29 @@ def curve_point(threshold: float, questions: list[Question], abstained: Mapping[
     return {"threshold": threshold,
             "answered": _share(not abstained[q.id] for q in questions if q.answerable),
             "abstained": _share(abstained[q.id] for q in questions if not q.answerable)}
+
+
+def auc(scores: Iterable[float], labels: Iterable[bool]) -> float | None:
+    """Area under the ROC curve of scores for labels (ties count half); None without both kinds of label."""
+    pairs = list(zip(scores, labels))
+    positive = np.array([s for s, y in pairs if y], dtype=float)
+    negative = np.array([s for s, y in pairs if not y], dtype=float)
+    if not len(positive) or not len(negative):
+        return None
+    p, n = positive[:, None], negative[None, :]
+    return round(float(((p > n).sum() + 0.5 * (p == n).sum()) / (len(positive) * len(negative))), 4)
+
+
+def calibration_error(probabilities: Iterable[float], labels: Iterable[bool], bins: int = 10) -> float | None:
+    """Expected calibration error: |mean confidence - share of true labels| per confidence bin, weighted by the bin's size."""
+    pairs = list(zip(probabilities, labels))
+    if not pairs:
+        return None
+    p = np.array([x for x, _ in pairs], dtype=float)
+    y = np.array([bool(v) for _, v in pairs], dtype=float)
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    error = sum(abs(p[which == b].mean() - y[which == b].mean()) * (which == b).sum() for b in range(bins) if (which == b).any())
+    return round(float(error / len(p)), 4)
 
 
 def percentiles(samples: Mapping[str, list[float]]) -> dict[str, dict[str, float]]:

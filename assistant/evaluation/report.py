@@ -11,7 +11,8 @@ from assistant.evaluation.run import RETRIEVERS
 
 _ANSWER_ROWS = (("answered", "answered (answerable)"), ("abstained", "abstained (unanswerable)"),
                 ("gold_cited", "gold paper cited"), ("keywords_present", "answer keywords present"),
-                ("invalid_citations", "invalid citations"))
+                ("invalid_citations", "invalid citations"), ("confidence_auc", "confidence AUC (answerable vs not)"),
+                ("calibration_error", "confidence calibration error"))
 
 
 def _cell(value) -> str:
@@ -36,11 +37,17 @@ def _sections(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     current = report["index"]["min_evidence_score"]
     curve_rows = [[f"{p['threshold']:.2f}" + (" (current)" if p["threshold"] == current else ""), _cell(p["answered"]), _cell(p["abstained"])]
                   for p in report["abstention_curve"]]
+    floor = report["index"].get("min_confidence")
+    confidence_rows = [[f"{p['threshold']:.2f}" + (" (current)" if p["threshold"] == floor else ""), _cell(p["answered"]), _cell(p["abstained"])]
+                       for p in report.get("confidence_curve", [])]
     latency_rows = [[stage, f"{v['p50']:.1f}", f"{v['p95']:.1f}"] for stage, v in report["latency_ms"].items()]
     return [
         (f"Retrieval: answerable questions, {report['k']} papers per question", ["type", "n", "retriever"] + list(METRICS), retrieval_rows),
         (f"Answers: {report['index']['top_k']} papers retrieved per question", ["metric"] + modes, answer_rows),
-        ("Abstention trade-off: offline answerer, evidence threshold moved", ["threshold", "answered (answerable)", "abstained (unanswerable)"], curve_rows),
+        ("Abstention trade-off: offline answerer, confidence threshold moved (the answerability model; ASSISTANT_MIN_CONFIDENCE)",
+         ["confidence", "answered (answerable)", "abstained (unanswerable)"], confidence_rows),
+        ("Abstention trade-off: the old hand thresholds, evidence threshold moved (no confidence gate)",
+         ["threshold", "answered (answerable)", "abstained (unanswerable)"], curve_rows),
         ("Latency per stage (ms)", ["stage", "p50", "p95"], latency_rows),
     ]
 
@@ -63,7 +70,7 @@ def render_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(report: dict, command: str, benchmarks: str | None = None) -> str:
+def render_markdown(report: dict, command: str, benchmarks: str | None = None, answerability: str | None = None) -> str:
     """The report as Markdown: how it was made, the tables, the plots, and the benchmark figures when given."""
     lines = [
         "# Evaluation report", "",
@@ -81,8 +88,12 @@ def render_markdown(report: dict, command: str, benchmarks: str | None = None) -
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         if title.startswith("Retrieval"):
             lines += ["", "![Retrieval metrics per retriever and question type](retrieval.png)"]
-        if title.startswith("Abstention"):
+        if title.startswith("Abstention trade-off: the old"):
             lines += ["", "![Abstention trade-off](abstention.png)"]
+    if answerability:
+        title = answerability.strip().splitlines()[0].lstrip("# ").strip()
+        lines += ["", f"## {title}", "", "Measured by `bench/answerability.py` and `bench/fit_answerability.py`, not by "
+                  "`make eval`; kept in [ANSWERABILITY.md](ANSWERABILITY.md) and copied here.", "", _nested(answerability)]
     if benchmarks:
         lines += ["", "## Benchmarks", "", "Measured by the scripts in `bench/`, not by `make eval`; kept in "
                   "[BENCH.md](BENCH.md) and copied here.", "", _nested(benchmarks)]
@@ -103,11 +114,12 @@ def _nested(markdown: str) -> str:
 
 
 def write_report(report: dict, directory: Path, command: str) -> list[Path]:
-    """DIR/EVAL.md plus the plots; DIR/BENCH.md, when present, becomes the report's benchmark section."""
+    """DIR/EVAL.md plus the plots; DIR/ANSWERABILITY.md and DIR/BENCH.md, when present, become sections of it."""
     directory.mkdir(parents=True, exist_ok=True)
-    bench = directory / "BENCH.md"
+    bench, answerability = directory / "BENCH.md", directory / "ANSWERABILITY.md"
     benchmarks = bench.read_text(encoding="utf-8") if bench.is_file() else None
+    fitted = answerability.read_text(encoding="utf-8") if answerability.is_file() else None
     written = write_plots(report, directory)
     markdown = directory / "EVAL.md"
-    markdown.write_text(render_markdown(report, command, benchmarks), encoding="utf-8")
+    markdown.write_text(render_markdown(report, command, benchmarks, fitted), encoding="utf-8")
     return [markdown] + written

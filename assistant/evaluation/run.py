@@ -21,6 +21,8 @@ RETRIEVERS: tuple[Method, ...] = ("fused", "dense", "lexical")
 STAGES = ("embed", "dense", "lexical", "fusion", "generate")
 # Evidence thresholds of the abstention trade-off curve (the current min_evidence_score is added).
 THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(13))
+# Confidence thresholds of the answerability model's trade-off curve (the fitted or configured one is added).
+CONFIDENCE_LEVELS = tuple(round(0.1 * i, 1) for i in range(1, 10))
 _UNSET = object()
 
 
@@ -84,17 +86,27 @@ def evaluate(questions: list[Question], settings: Settings, k: int = 10, *, llm=
         step(1)
     levels = sorted(set(thresholds) | {assistant.extractive_params.min_evidence_score})
     abstains = {q.id: _abstains_at(cleaned[q.id], hits[q.id], assistant.bank, levels, assistant.extractive_params) for q in questions}
+    # The confidence curve: answered when the answer's content passes (confidence taken as met) and its confidence is high enough.
+    from assistant.extractive import extractive_answer
+
+    floor = assistant.answerability.floor if settings.min_confidence is None else settings.min_confidence
+    confidence = {q.id: answers["extractive"][q.id].confidence for q in questions}
+    content_fails = {q.id: extractive_answer(cleaned[q.id], hits[q.id], assistant.bank, params=assistant.extractive_params,
+                                             confidence=1.0).abstained for q in questions}
+    confidence_levels = sorted(set(CONFIDENCE_LEVELS) | {floor})
     types = {q.id: q.type for q in questions}
     return {
         "questions_file": questions_file,
         "k": k,
         "questions": {"total": len(questions), "by_type": {kind: sum(q.type == kind for q in questions) for kind in question_types(questions)}},
         "index": {"papers": len(snapshot.papers), "chunks": assistant.store.count_chunks(), "embedder": assistant.store.embedder.identity,
-                  "top_k": settings.top_k, "min_evidence_score": assistant.extractive_params.min_evidence_score,
+                  "top_k": settings.top_k, "min_evidence_score": assistant.extractive_params.min_evidence_score, "min_confidence": floor,
                   "llm_model": getattr(chat, "model", None)},
         "retrieval": {method: retrieval_metrics(rankings[method], gold, types) for method in RETRIEVERS},
         "answers": {mode: answer_metrics(questions, answers[mode], gold) for mode in modes},
         "abstention_curve": [curve_point(level, questions, {qid: flags[level] for qid, flags in abstains.items()}) for level in levels],
+        "confidence_curve": [curve_point(level, questions, {q.id: content_fails[q.id] or confidence[q.id] < level for q in questions})
+                             for level in confidence_levels],
         "latency_ms": percentiles(samples),
         "per_question": [_question_detail(q, gold.get(q.id, []), rankings, {m: answers[m][q.id] for m in modes}) for q in questions],
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,0 +1,199 @@
+"""Answerability: generic features of a question and its retrieved evidence, and a fitted logistic model giving P(answerable).
+
+The features are pure functions of values the answer path already has (the hits with their dense and BM25
+scores, the sentences of their abstracts, the question's vector, the collection's term statistics). The model
+is a small versioned JSON file (assistant/data/answerability.json) fitted by bench/fit_answerability.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from assistant.evidence import Sentence, SentenceBank, terms
+from assistant.extractive import has_quantity, is_list_question, is_quantity_question
+from assistant.lexical import LexicalIndex, tokenize
+from assistant.models import Hit
+from assistant.names import mentions, specific_terms
+
+MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
+LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
+# Whether one retrieved paper belongs in a "which papers ..." list: its IDF-weighted share of the question's content terms,
+# its best sentence's cosine, its fused retrieval score and that score's share of the best paper's.
+PAPER_FEATURES = ("coverage", "cosine", "fused_share", "fused")
+FEATURES = ("dense_top", "dense_margin", "bm25_top", "bm25_margin", "agree", "sentence_top",
+            "coverage_paper", "coverage_sentence", "unknown_terms", "names_missing", "figure_missing", "kind_list",
+            "kind_quantity", "kind_yes_no")
+# Words that frame a question without naming its topic (stemmed, as terms() gives them).
+_FRAME_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
+                     "propose proposes research article articles collection here there any which what list name find show "
+                     "true is it that does do how")
+_YES_NO_QUESTION = re.compile(r"^\W*(is|are|was|were|does|do|did|can|could|has|have|will|would|should)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """How many documents (chunks) the collection has and in how many each term occurs."""
+
+    documents: int
+    frequency: Mapping[str, int] = field(default_factory=dict)
+
+    def idf(self, term: str) -> float:
+        """BM25's idf (Lucene form); a term absent from the collection gets the largest value."""
+        df = self.frequency.get(term, 0)
+        return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
+
+
+def content_terms(question: str) -> set[str]:
+    """The question's stemmed content words, without the words that only frame it ("which papers", "is it true")."""
+    return terms(question) - _FRAME_TERMS
+
+
+def weighted_share(question_terms: set[str], text_terms: set[str], stats: TermStats) -> float:
+    """IDF-weighted share of the question's terms that the text contains (0 when the question has none)."""
+    total = sum(stats.idf(t) for t in question_terms)
+    if total <= 0:
+        return 0.0
+    return sum(stats.idf(t) for t in question_terms & text_terms) / total
+
+
+def bm25_ceiling(question: str, stats: TermStats) -> float:
+    """What normalises a BM25 score: the summed idf of the question's words (unknown words count, at the largest idf)."""
+    return sum(stats.idf(t) for t in set(tokenize([question])[0])) or 1.0
+
+
+def _top_two(values: Sequence[float]) -> tuple[float, float]:
+    ordered = sorted(values, reverse=True)
+    if not ordered:
+        return 0.0, 0.0
+    return ordered[0], ordered[1] if len(ordered) > 1 else 0.0
+
+
+def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequence[Sentence]], question_vector: np.ndarray,
+             stats: TermStats) -> dict[str, float]:
+    """The answerability features of a question and its hits (best first), by name (see FEATURES)."""
+    dense = {h.paper_id: h.dense_score for h in hits if h.dense_score is not None}
+    lexical = {h.paper_id: h.lexical_score for h in hits if h.lexical_score is not None}
+    dense_top, dense_next = _top_two(list(dense.values()))
+    ceiling = bm25_ceiling(question, stats)
+    bm25_top, bm25_next = _top_two([v / ceiling for v in lexical.values()])
+    agree = float(bool(dense) and bool(lexical) and max(dense, key=lambda p: dense[p]) == max(lexical, key=lambda p: lexical[p]))
+
+    best_sentence: Sentence | None = None
+    best_cosine = 0.0
+    top_paper = hits[0].paper_id if hits else None
+    top_sentence: Sentence | None = None
+    top_sentence_cosine = -1.0
+    for hit in hits:
+        for sentence in sentences.get(hit.paper_id, ()):
+            cosine = float(np.dot(question_vector, sentence.vector))
+            if best_sentence is None or cosine > best_cosine:
+                best_sentence, best_cosine = sentence, cosine
+            if hit.paper_id == top_paper and cosine > top_sentence_cosine:
+                top_sentence, top_sentence_cosine = sentence, cosine
+
+    named = specific_terms(question)
+    named_texts = [f"{hit.title} {hit.abstract}" for hit in hits[:3]]
+    names_missing = sum(1 for name in named if not any(mentions(text, name) for text in named_texts)) / len(named) if named else 0.0
+    quantity = is_quantity_question(question)
+    top_cosines = sorted(((float(np.dot(question_vector, s.vector)), s.text) for s in sentences.get(top_paper, ())), reverse=True)[:3] if top_paper else []
+    figure_missing = float(quantity and bool(hits) and not any(has_quantity(text) for _, text in top_cosines))
+    asked = content_terms(question)
+    paper_terms = terms(f"{hits[0].title} {hits[0].abstract}") if hits else set()
+    sentence_terms = terms(top_sentence.text) if top_sentence is not None else set()
+    unknown = sum(1 for t in asked if stats.frequency.get(t, 0) == 0) / len(asked) if asked else 0.0
+    return {
+        "dense_top": dense_top,
+        "dense_margin": dense_top - dense_next,
+        "bm25_top": bm25_top,
+        "bm25_margin": bm25_top - bm25_next,
+        "agree": agree,
+        "sentence_top": best_cosine if best_sentence is not None else 0.0,
+        "coverage_paper": weighted_share(asked, paper_terms, stats),
+        "coverage_sentence": weighted_share(asked, sentence_terms, stats),
+        "unknown_terms": unknown,
+        "names_missing": names_missing,
+        "figure_missing": figure_missing,
+        "kind_list": float(is_list_question(question)),
+        "kind_quantity": float(quantity),
+        "kind_yes_no": float(bool(_YES_NO_QUESTION.search(question))),
+    }
+
+
+def paper_features(question: str, hit: Hit, sentences: Sequence[Sentence], question_vector: np.ndarray, stats: TermStats,
+                   top_fused: float) -> dict[str, float]:
+    """The list-membership features of one retrieved paper (see PAPER_FEATURES)."""
+    cosine = max((float(np.dot(question_vector, s.vector)) for s in sentences), default=0.0)
+    return {"coverage": weighted_share(content_terms(question), terms(f"{hit.title} {hit.abstract}"), stats), "cosine": cosine,
+            "fused_share": hit.score / top_fused if top_fused > 0 else 0.0, "fused": hit.score}
+
+
+def list_members(question: str, hits: Sequence[Hit], bank: SentenceBank, question_vector: np.ndarray, lexical: LexicalIndex,
+                 model: AnswerabilityModel) -> set[str]:
+    """The hits that belong in a list answer: P(member) at or above the model's threshold."""
+    if not hits:
+        return set()
+    stats = TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
+    sentences = bank.sentences(list(hits))
+    top = max(hit.score for hit in hits)
+    return {hit.paper_id for hit in hits
+            if model.probability(paper_features(question, hit, sentences.get(hit.paper_id, []), question_vector, stats, top)) >= model.threshold}
+
+
+def confidence(question: str, hits: Sequence[Hit], bank: SentenceBank, question_vector: np.ndarray, lexical: LexicalIndex,
+               model: AnswerabilityModel) -> float:
+    """P(answerable) of the question over its hits (0 without hits): the features, read by the model."""
+    if not hits:
+        return 0.0
+    stats = TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
+    return model.probability(features(question, hits, bank.sentences(list(hits)), question_vector, stats))
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """A logistic model over standardised features: P(answerable) = sigmoid(intercept + sum w_i (x_i - mean_i) / scale_i)."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    version: str = "0"
+    fitted_on: str = ""
+    threshold: float = 0.5  # at or above: answered whatever the hand evidence rules say
+    floor: float = 0.0  # below: abstained (and no LLM call); in between, the evidence rules decide
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        """P(answerable) for the features by name; a missing feature counts at its mean (contributes nothing)."""
+        z = self.intercept
+        for name, mean, scale, weight in zip(self.features, self.mean, self.scale, self.weights):
+            x = values.get(name, mean)
+            z += weight * (float(x) - mean) / (scale or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_json(self) -> str:
+        return json.dumps({"version": self.version, "fitted_on": self.fitted_on, "threshold": self.threshold,
+                           "floor": self.floor, "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+                           "weights": list(self.weights), "intercept": self.intercept}, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> AnswerabilityModel:
+        data = json.loads(text)
+        n = len(data["features"])
+        if not all(len(data[key]) == n for key in ("mean", "scale", "weights")):
+            raise ValueError("answerability model: features, mean, scale and weights must have the same length")
+        return cls(features=tuple(data["features"]), mean=tuple(map(float, data["mean"])), scale=tuple(map(float, data["scale"])),
+                   weights=tuple(map(float, data["weights"])), intercept=float(data["intercept"]), version=str(data.get("version", "0")),
+                   fitted_on=str(data.get("fitted_on", "")), threshold=float(data.get("threshold", 0.5)),
+                   floor=float(data.get("floor", 0.0)))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> AnswerabilityModel:
+        """The model in path (default: the one shipped in the package)."""
+        return cls.from_json(path.read_text(encoding="utf-8"))

@@ -1,0 +1,149 @@
+"""Answerability features and the logistic model: pure functions over hand-made hits, sentences and term statistics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from assistant.answerability import (FEATURES, MODEL_PATH, AnswerabilityModel, TermStats, content_terms, features,
+                                     weighted_share)
+from assistant.evidence import Sentence, terms
+from assistant.lexical import LexicalIndex
+from assistant.models import Hit
+from assistant.store import ChunkRecord
+
+STATS = TermStats(documents=100, frequency={"transform": 50, "graph": 5, "protein": 2, "fold": 10})
+
+
+def _hit(pid: str, abstract: str, dense: float | None, lexical: float | None) -> Hit:
+    return Hit(paper_id=pid, title=pid, score=dense or 0.0, abstract=abstract, dense_score=dense, lexical_score=lexical)
+
+
+def _sentence(pid: str, text: str, vector: list[float]) -> Sentence:
+    v = np.asarray(vector, dtype=float)
+    return Sentence(pid, text, 0, len(text), v / np.linalg.norm(v))
+
+
+def test_idf_is_largest_for_a_term_the_collection_lacks():
+    assert STATS.idf("absent") > STATS.idf("protein") > STATS.idf("transform") > 0
+
+
+def test_content_terms_drop_the_words_that_frame_the_question():
+    assert content_terms("Is it true that proteins fold?") == terms("proteins fold")
+    assert content_terms("Which papers use graph transformers?") == terms("graph transformers")
+
+
+def test_weighted_share_counts_rare_terms_more():
+    asked = terms("protein transform")
+    rare_found = weighted_share(asked, terms("protein"), STATS)
+    common_found = weighted_share(asked, terms("transform"), STATS)
+    assert rare_found > 0.5 > common_found
+    assert rare_found + common_found == pytest.approx(1.0)
+    assert weighted_share(set(), terms("protein"), STATS) == 0.0
+
+
+def test_features_of_a_clear_winner():
+    q = np.array([1.0, 0.0])
+    hits = [_hit("a", "Proteins fold fast. Other things.", 0.8, 6.0), _hit("b", "Graphs.", 0.5, 2.0)]
+    sentences = {"a": [_sentence("a", "Proteins fold fast.", [1, 0.1]), _sentence("a", "Other things.", [0, 1])],
+                 "b": [_sentence("b", "Graphs.", [0.2, 1])]}
+    values = features("Is it true that proteins fold?", hits, sentences, q, STATS)
+    assert set(values) == set(FEATURES)
+    assert values["dense_top"] == pytest.approx(0.8)
+    assert values["dense_margin"] == pytest.approx(0.3)
+    assert values["agree"] == 1.0
+    assert values["bm25_top"] > values["bm25_margin"] > 0
+    assert values["sentence_top"] == pytest.approx(1 / math.sqrt(1.01))
+    assert values["coverage_paper"] == values["coverage_sentence"] == pytest.approx(1.0)
+    assert values["unknown_terms"] == 0.0
+    assert values["kind_list"] == values["kind_quantity"] == 0.0
+    assert values["kind_yes_no"] == 1.0
+
+
+def test_features_of_a_question_the_collection_does_not_cover():
+    q = np.array([1.0, 0.0])
+    hits = [_hit("a", "Graphs grow.", 0.4, None), _hit("b", "Proteins.", None, 3.0)]
+    sentences = {"a": [_sentence("a", "Graphs grow.", [0.3, 1])], "b": [_sentence("b", "Proteins.", [0.5, 1])]}
+    values = features("Which papers study watermarking proteins?", hits, sentences, q, STATS)
+    assert values["agree"] == 0.0  # dense prefers a, BM25 b
+    assert values["dense_margin"] == pytest.approx(0.4)  # no second dense paper: the margin is over 0
+    assert values["unknown_terms"] == pytest.approx(0.5)  # "watermark" is nowhere, "protein" is
+    assert values["coverage_paper"] == 0.0
+    assert values["kind_list"] == 1.0
+
+
+def test_features_without_hits_are_all_zero_but_the_kind():
+    values = features("How many proteins fold?", [], {}, np.array([1.0, 0.0]), STATS)
+    assert values["kind_quantity"] == 1.0
+    assert all(values[name] == 0.0 for name in FEATURES if name not in ("kind_quantity", "unknown_terms"))
+    assert features("Is it true?", [], {}, np.array([1.0, 0.0]), STATS)["kind_yes_no"] == 1.0
+
+
+def test_document_frequencies_come_from_the_bm25_index():
+    chunks = [ChunkRecord(f"c{i}", f"p{i}", "h", 0, 0, 10, text) for i, text in
+              enumerate(["proteins fold", "protein folding kinetics", "graph neural networks"])]
+    index = LexicalIndex(chunks, "v1")
+    assert index.document_frequencies(["protein", "graph", "absent"]) == {"protein": 2, "graph": 1}
+
+
+def _model(**changes) -> AnswerabilityModel:
+    values = dict(features=("x", "y"), mean=(1.0, 0.0), scale=(2.0, 1.0), weights=(2.0, -1.0), intercept=0.5)
+    values.update(changes)
+    return AnswerabilityModel(**values)
+
+
+def test_model_is_a_logistic_over_standardised_features():
+    model = _model()
+    assert model.probability({"x": 3.0, "y": 1.0}) == pytest.approx(1 / (1 + math.exp(-(0.5 + 2.0 * 1.0 - 1.0))))
+    assert model.probability({}) == pytest.approx(1 / (1 + math.exp(-0.5)))  # features at their means
+    assert 0.0 < model.probability({"x": -1e9}) < 1e-6
+    assert model.probability({"x": 1e9}) == pytest.approx(1.0)
+
+
+def test_model_round_trips_through_json_and_rejects_ragged_files():
+    model = _model(version="3", fitted_on="test", threshold=0.4)
+    assert AnswerabilityModel.from_json(model.to_json()) == model
+    ragged = model.to_json().replace('"weights": [\n    2.0,\n    -1.0\n  ]', '"weights": [2.0]')
+    with pytest.raises(ValueError, match="same length"):
+        AnswerabilityModel.from_json(ragged)
+
+
+
+def test_every_answer_carries_a_confidence_and_an_answerable_question_gets_more(seeded_settings):
+    from assistant.service import Assistant
+
+    assistant = Assistant(seeded_settings, offline=True)
+    known = assistant.ask("where is the code for DAFormer?")
+    absent = assistant.ask("Which papers study watermarking of LLM-generated text?")
+    assert 0.0 <= absent.confidence < known.confidence <= 1.0
+    assert not known.abstained
+
+
+def test_the_offline_answer_abstains_below_the_minimum_confidence(seeded_settings):
+    from assistant.service import Assistant
+
+    strict = Assistant(seeded_settings.model_copy(update={"min_confidence": 1.0}), offline=True)
+    answer = strict.ask("where is the code for DAFormer?")
+    assert answer.abstained and "confidence" in answer.text
+    assert not answer.citations
+
+
+def test_shipped_model_uses_the_known_features():
+    model = AnswerabilityModel.load(MODEL_PATH)
+    assert set(model.features) <= set(FEATURES)
+    assert model.version and model.fitted_on
+    assert 0.0 < model.threshold < 1.0
+
+
+def test_names_no_close_paper_mentions_and_a_figure_no_best_sentence_holds_are_features():
+    q = np.array([1.0, 0.0])
+    hits = [_hit("a", "DAFormer adapts segmentation. It uses a Transformer.", 0.7, 5.0)]
+    sentences = {"a": [_sentence("a", "DAFormer adapts segmentation.", [1, 0.2]), _sentence("a", "It uses a Transformer.", [1, 0.5])]}
+    values = features("How many layers do DAFormer and SegFormer have?", hits, sentences, q, STATS)
+    assert values["names_missing"] == pytest.approx(0.5)  # SegFormer is nowhere, DAFormer is
+    assert values["figure_missing"] == 1.0
+    numbered = {"a": [_sentence("a", "DAFormer has 12 layers.", [1, 0.2])]}
+    assert features("How many layers does DAFormer have?", hits, numbered, q, STATS)["figure_missing"] == 0.0
+    assert features("What does DAFormer adapt?", hits, sentences, q, STATS)["figure_missing"] == 0.0
