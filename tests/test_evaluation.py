@@ -213,7 +213,8 @@ def test_llm_mode_is_evaluated_when_a_chat_model_is_given(seeded_settings, tmp_p
     chat = FakeChatModel(f"It proposes {titles[0]} [1].", f"It proposes {titles[1]} [1].",
                          f"Both are covered: {titles[0]} and {titles[2]} [1][2].", NO_ANSWER)
 
-    report = evaluate(load_questions(path), seeded_settings, k=5, llm=chat)
+    every_question_to_the_llm = seeded_settings.model_copy(update={"min_confidence": 0.0})  # no confidence floor
+    report = evaluate(load_questions(path), every_question_to_the_llm, k=5, llm=chat)
 
     assert len(chat.history) == 4
     llm = report["answers"]["llm"]

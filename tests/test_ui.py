@@ -180,8 +180,9 @@ def test_a_quote_the_offline_answer_already_shows_is_not_repeated_in_its_card(ap
     citation = answer.citations[0]
     assert citation.quote in answer.text
     reply = app.chat_message[1]
+    abstract = next(p.abstract for p in list_papers() if p.paper_id == citation.paper_id)
     whole = [e for e in reply.expander if e.label == "Whole abstract"]
-    assert whole and citation.quote in unescape(whole[0].markdown[0].value)  # one click from its context
+    assert whole and all(abstract[start:end] in unescape(whole[0].markdown[0].value) for start, end in citation.spans)
     showing = [md.value for md in reply.markdown if citation.quote[:40] in unescape(md.value)]
     assert showing == [reply.markdown[0].value, whole[0].markdown[0].value]  # the answer and the folded abstract only
 
@@ -300,7 +301,7 @@ def test_the_top_k_slider_sets_how_many_papers_are_retrieved(app: AppTest, monke
     real = assistant.ask_stream
     monkeypatch.setattr(assistant, "ask_stream", lambda q, **kw: calls.append(kw) or real(q, **kw))
     app.sidebar.slider[0].set_value(2).run()
-    ask(app, SELF_CORRECTION)
+    ask(app, "how does WebRL train web agents?")  # a "which papers ..." list looks further, up to its own limit
 
     assert_clean(app)
     assert calls[0]["k"] == 2
@@ -453,7 +454,7 @@ def test_links_are_http_only_and_percent_encoded() -> None:
 
 def test_the_markdown_export_lists_references_after_each_answer() -> None:
     citation = Citation(number=1, paper_id="p", title="A Paper", urls=["https://x.org"], quote="It works.", spans=[(0, 9)])
-    answer = Answer(question="Does it work?", text="It works [1].", citations=[citation], mode="llm", model="m",
+    answer = Answer(question="Does it work?", text="It works [1].", citations=[citation], mode="llm", model="m", confidence=0.9,
                     usage=Usage(prompt_tokens=5, completion_tokens=3), timings=Timings(total_ms=1200),
                     notes=["A note."])
     abstained = Answer(question="Q2", text="No paper.", abstained=True, sources=[Hit(paper_id="h", title="Near", score=0.3)])
@@ -465,7 +466,7 @@ def test_the_markdown_export_lists_references_after_each_answer() -> None:
 
     assert document.index("Does it work?") < document.index("It works [1].") < document.index("#### References")
     assert "1. A Paper — https://x.org\n   > It works." in document
-    assert "LLM: m · 1.2 s · 5 prompt + 3 completion tokens" in document
+    assert "LLM: m · confidence 90% (high) · 1.2 s · 5 prompt + 3 completion tokens" in document
     assert "> Note: A note." in document
     assert "#### Closest papers\n\n- Near" in document
     assert "**Error:** Boom: do X." in document

@@ -31,6 +31,7 @@ CHAT_OPTIONS = ("top_k", "restrict")  # session keys of the chat's sidebar widge
 # and a marker link scrolls its card to just below the page header.
 # Inside a card, tighter gaps: a four-paper answer should fit about one screen before any card is opened.
 CARD_STYLE = ("<style>h3[id^='source-'] { font-size: 1.05rem; padding: 0; scroll-margin-top: 6rem; }"
+              " [data-testid='stChatMessage'] [data-testid='stVerticalBlock'] { gap: 0.6rem; }"
               # Streamlit pulls a heading's next element up by the padding removed above: undo that pull
               " [data-testid='stChatMessage'] [data-testid='stHeading'] [data-testid='stMarkdownContainer']"
               " { margin-bottom: 0; }"
@@ -105,7 +106,9 @@ def sidebar(settings: Settings, papers: list[Paper]) -> tuple[str, int, list[str
         chosen = st.session_state.get("restrict")
         if view == "Chat":
             st.subheader("Search")
-            k = st.slider("Papers retrieved per question (top-k)", 1, 20, min(settings.top_k, 20), key="top_k")
+            k = st.slider("Papers retrieved per question (top-k)", 1, 20, min(settings.top_k, 20), key="top_k",
+                          help="A \"which papers ...\" question looks at least twice as far as its list limit "
+                               f"({settings.max_list_papers} listed, the rest under \"N more\").")
             titles = {paper.paper_id: paper.title for paper in papers}
             chosen = st.multiselect("Search only these papers", list(titles), format_func=titles.__getitem__,
                                     key="restrict", placeholder="All papers")
