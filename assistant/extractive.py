@@ -177,6 +177,9 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     limit = list_limit if is_list and list_limit else params.max_papers
     if is_list and members is not None:
         chosen = [hit for hit in ranked if hit.paper_id in members]
+        if named and chosen and not any(mentions(text_of[hit.paper_id], term) for hit in chosen for term in named):
+            # "which papers evaluate on ARC-AGI?": no listed paper names what the question names, so none answers it
+            return _abstain(f"None of the closest papers mentions {_quoted(named)}.", hits)
         if not chosen:
             return _abstain("No paper in the collection bears on it closely enough.", hits)
         draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:])

@@ -296,3 +296,9 @@ def test_follow_up_detection():
 def test_unknown_paper_ids_are_named_in_a_clear_error(seeded_settings):
     with pytest.raises(QuestionError, match="No paper with the id 'no-such-paper'.*assistant papers"):
         ask("What does it propose?", paper_ids=["no-such-paper"], settings=seeded_settings, llm=None)
+
+
+def test_a_list_of_papers_none_of_which_names_the_benchmark_asked_for_is_an_abstention(seeded_settings):
+    answer = ask("Is there a paper evaluating on the ARC-AGI benchmark?", settings=seeded_settings, llm=None)
+    assert answer.abstained and not answer.citations
+    assert "ARC-AGI" in answer.text
