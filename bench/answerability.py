@@ -32,7 +32,7 @@ EXTRA_QUESTIONS = PROJECT_ROOT / "bench" / "data" / "extra_questions.jsonl"
 K = Settings.model_fields["top_k"].default  # what ask() retrieves by default: the features are computed on the same hits
 
 OUT = PROJECT_ROOT / "bench" / "results" / "answerability"
-CACHE = PROJECT_ROOT.parent / "cache-10"  # the indexes: built once, reused by every later run
+CACHE = PROJECT_ROOT / "bench" / "results" / "indexes"  # built once, reused by every later run (git-ignored)
 
 
 def build_scifact_index(cache: Path) -> Settings:
