@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -62,21 +64,16 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory, seeded_settings):
-    """The app served on a free port, offline, on a copy of the session's seed index (tests/test_ui.py covers the first
-    run that builds it); one server for the module's tests (each test opens its own browser, so its own Streamlit
-    session); stopped by its pid afterwards."""
-    tmp_path = tmp_path_factory.mktemp("served")
-    shutil.copytree(seeded_settings.data_dir, tmp_path / "data")
+@contextlib.contextmanager
+def served_app(directory: Path, env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run ui/app.py` on a free port with env, run in directory (so no developer .env is read), logged to
+    directory/streamlit.log; yields its URL once healthy, stops it afterwards."""
     port = free_port()
-    log = tmp_path / "streamlit.log"
+    log = directory / "streamlit.log"
     command = [str(Path(sys.executable).parent / "streamlit"), "run", str(APP), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with log.open("w") as output:
-        # cwd is the test's own directory, so no developer .env is read.
-        process = subprocess.Popen(command, cwd=tmp_path, env=server_env(tmp_path / "data"),
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=directory, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_healthy(url, process, log)
@@ -90,8 +87,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, seeded_settings):
                 process.wait(timeout=10)
 
 
-@pytest.fixture
-def page():
+@contextlib.contextmanager
+def chromium_page() -> Iterator:
+    """A page of a headless Chromium (1280 x 900), closed afterwards."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
@@ -100,6 +98,23 @@ def page():
             yield browser.new_page(viewport={"width": 1280, "height": 900})
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, seeded_settings):
+    """The app served on a free port, offline, on a copy of the session's seed index (tests/test_ui.py covers the first
+    run that builds it); one server for the module's tests (each test opens its own browser, so its own Streamlit
+    session); stopped by its pid afterwards."""
+    tmp_path = tmp_path_factory.mktemp("served")
+    shutil.copytree(seeded_settings.data_dir, tmp_path / "data")
+    with served_app(tmp_path, server_env(tmp_path / "data")) as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with chromium_page() as new_page:
+        yield new_page
 
 
 # The chat scrolls smoothly (and sticks to its bottom while it grows): wait until an element stays put for 1 s.

@@ -2,60 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from test_browser import APP, CHROMIUM, FIRST_ANSWER_MS, free_port, server_env, wait_until_healthy
+from test_browser import FIRST_ANSWER_MS, chromium_page, served_app, server_env
+from one_paper_seeds import one_paper_seeds
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api", reason="the Python playwright package is not installed")
 
 BIB = Path(__file__).resolve().parent / "data" / "library.bib"
-SEED = {"title": "Lunar Regolith Simulants for Rover Wheel Tests",
-        "abstract": "Rover wheels are tested on lunar regolith simulants. We compare three simulants by the wheel slip they "
-                    "cause and find that the cheapest one matches the Apollo soil measurements within 5%."}
 
 
 @pytest.fixture
 def small_app_url(tmp_path: Path):
     """The app on a free port, offline, whose default collection is built from one seed paper (quick)."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "seed.jsonl").write_text(json.dumps(SEED) + "\n", encoding="utf-8")
+    seeds = one_paper_seeds(tmp_path)
     env = server_env(tmp_path / "data") | {"ASSISTANT_SEEDS_DIR": str(seeds)}
-    port = free_port()
-    log = tmp_path / "streamlit.log"
-    command = [str(Path(sys.executable).parent / "streamlit"), "run", str(APP), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_healthy(url, process, log)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with served_app(tmp_path, env) as url:
+        yield url
 
 
 @pytest.fixture
 def tab():
     """A page of a headless Chromium, as test_browser.py launches it."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def add_papers(page, file: Path, collection: str) -> None:
