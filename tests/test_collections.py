@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import bibtexparser
@@ -15,20 +14,16 @@ from assistant.errors import CollectionError
 from assistant.lexical import lexical_dir
 from assistant.named_collections import with_collection
 from assistant.store import PaperStore
+from one_paper_seeds import SEED, one_paper_seeds
 
 DATA = Path(__file__).resolve().parent / "data"
 BIB = DATA / "library.bib"
-SEED = {"title": "Lunar Regolith Simulants for Rover Wheel Tests",
-        "abstract": "Rover wheels are tested on lunar regolith simulants. We compare three simulants by the wheel slip they "
-                    "cause and find that the cheapest one matches the Apollo soil measurements within 5%."}
 
 
 @pytest.fixture(autouse=True)
 def small_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A one-paper seeds folder, so that building the default collection stays quick."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "seed.jsonl").write_text(json.dumps(SEED) + "\n", encoding="utf-8")
+    seeds = one_paper_seeds(tmp_path)
     monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(seeds))
     get_settings.cache_clear()
 

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant import collection_assistant, delete_collection, get_settings
+from one_paper_seeds import one_paper_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
 BIB = ROOT / "tests" / "data" / "library.bib"
-SEED = {"title": "Lunar Regolith Simulants for Rover Wheel Tests",
-        "abstract": "Rover wheels are tested on lunar regolith simulants. We compare three simulants by the wheel slip they "
-                    "cause and find that the cheapest one matches the Apollo soil measurements within 5%."}
 
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The app on an index whose default collection holds one seed paper, and a collection 'thesis' from library.bib."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "seed.jsonl").write_text(json.dumps(SEED) + "\n", encoding="utf-8")
+    seeds = one_paper_seeds(tmp_path)
     monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(seeds))
     get_settings.cache_clear()
     collection_assistant(collection="thesis").ingest([BIB])
