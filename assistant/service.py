@@ -54,6 +54,11 @@ class Assistant:
         """The fitted answerability model shipped in the package (read once)."""
         return AnswerabilityModel.load()
 
+    @property
+    def confidence_floor(self) -> float:
+        """Below this confidence an answer abstains and no LLM is asked: ASSISTANT_MIN_CONFIDENCE, else the model's floor."""
+        return self.answerability.floor if self.settings.min_confidence is None else self.settings.min_confidence
+
     @cached_property
     def list_membership(self) -> AnswerabilityModel:
         """The fitted model of which retrieved papers belong in a "which papers ..." list (read once)."""

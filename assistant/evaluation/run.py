@@ -89,7 +89,7 @@ def evaluate(questions: list[Question], settings: Settings, k: int = 10, *, llm=
     # The confidence curve: answered when the answer's content passes (confidence taken as met) and its confidence is high enough.
     from assistant.extractive import extractive_answer
 
-    floor = assistant.answerability.floor if settings.min_confidence is None else settings.min_confidence
+    floor = assistant.confidence_floor
     confidence = {q.id: answers["extractive"][q.id].confidence for q in questions}
     content_fails = {q.id: extractive_answer(cleaned[q.id], hits[q.id], assistant.bank, params=assistant.extractive_params,
                                              confidence=1.0).abstained for q in questions}
