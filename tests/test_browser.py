@@ -172,13 +172,16 @@ def test_a_question_in_the_browser_gets_an_answer_with_source_cards(app_url: str
 
 
 def ask_in_browser(page, question: str, reply_index: int):
-    """Type a question into the chat; wait until the answer at chat message reply_index is complete (its status line)."""
+    """Type a question into the chat; wait until the answer at chat message reply_index is complete: its status line,
+    then what an answer draws last (the BibTeX of its sources, or an abstention's folded closest papers), since the
+    source cards are drawn after the status line."""
     box = page.get_by_test_id("stChatInputTextArea")
     box.wait_for(timeout=FIRST_ANSWER_MS)
     box.fill(question)
     box.press("Enter")
     reply = page.get_by_test_id("stChatMessage").nth(reply_index)
     reply.get_by_text("offline: extractive").wait_for(timeout=FIRST_ANSWER_MS)
+    reply.get_by_text(re.compile(r"^(Copy BibTeX of the cited papers|Abstracts of the closest papers)")).wait_for(timeout=FIRST_ANSWER_MS)
     return reply
 
 
