@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from assistant.answerability import confidence, list_members
+from assistant.answerability import confidence
+from assistant.list_membership import list_members
 from assistant.extractive import extractive_answer, is_list_question
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
@@ -62,7 +63,7 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
-                              members=list_members(standalone, hits, assistant.bank, vector, assistant.retriever.state().lexical,
+                              members=list_members(standalone, hits, assistant.retriever.state().lexical,
                                                    assistant.list_membership) if listing else None)
     answer: Answer | None = None
     if chat is not None and hits and confident < floor and not paper_ids:

@@ -23,10 +23,6 @@ from assistant.models import Hit
 from assistant.names import mentions, specific_terms
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
-LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
-# Whether one retrieved paper belongs in a "which papers ..." list: its IDF-weighted share of the question's content terms,
-# its best sentence's cosine, its fused retrieval score and that score's share of the best paper's.
-PAPER_FEATURES = ("coverage", "cosine", "fused_share", "fused")
 FEATURES = ("dense_top", "dense_margin", "bm25_top", "bm25_margin", "agree", "sentence_top",
             "coverage_paper", "coverage_sentence", "unknown_terms", "names_missing", "figure_missing", "kind_list",
             "kind_quantity", "kind_yes_no")
@@ -124,26 +120,6 @@ def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequenc
         "kind_quantity": float(quantity),
         "kind_yes_no": float(bool(_YES_NO_QUESTION.search(question))),
     }
-
-
-def paper_features(question: str, hit: Hit, sentences: Sequence[Sentence], question_vector: np.ndarray, stats: TermStats,
-                   top_fused: float) -> dict[str, float]:
-    """The list-membership features of one retrieved paper (see PAPER_FEATURES)."""
-    cosine = max((float(np.dot(question_vector, s.vector)) for s in sentences), default=0.0)
-    return {"coverage": weighted_share(content_terms(question), terms(f"{hit.title} {hit.abstract}"), stats), "cosine": cosine,
-            "fused_share": hit.score / top_fused if top_fused > 0 else 0.0, "fused": hit.score}
-
-
-def list_members(question: str, hits: Sequence[Hit], bank: SentenceBank, question_vector: np.ndarray, lexical: LexicalIndex,
-                 model: AnswerabilityModel) -> set[str]:
-    """The hits that belong in a list answer: P(member) at or above the model's threshold."""
-    if not hits:
-        return set()
-    stats = TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
-    sentences = bank.sentences(list(hits))
-    top = max(hit.score for hit in hits)
-    return {hit.paper_id for hit in hits
-            if model.probability(paper_features(question, hit, sentences.get(hit.paper_id, []), question_vector, stats, top)) >= model.threshold}
 
 
 def confidence(question: str, hits: Sequence[Hit], bank: SentenceBank, question_vector: np.ndarray, lexical: LexicalIndex,

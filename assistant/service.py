@@ -15,7 +15,8 @@ from functools import cached_property
 from typing import Callable, Iterator
 
 from assistant.answer import History, answer_stream
-from assistant.answerability import LIST_MODEL_PATH, AnswerabilityModel
+from assistant.answerability import AnswerabilityModel
+from assistant.list_membership import LIST_MODEL_PATH
 from assistant.config import Settings, get_settings
 from assistant.evidence import SentenceBank
 from assistant.llm import ChatModel, chat_model_from

@@ -1,0 +1,50 @@
+"""List membership: its features over hand-made hits and term statistics, and the shipped model's file."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answerability import AnswerabilityModel, TermStats
+from assistant.evidence import terms
+from assistant.list_membership import LIST_MODEL_PATH, PAPER_FEATURES, found_terms, paper_features, same_word
+from assistant.models import Hit
+
+STATS = TermStats(documents=100, frequency={"agent": 60, "homeostasi": 1, "homeostat": 2, "memori": 10, "general": 30,
+                                            "generat": 30})
+
+
+def _hit(pid: str, abstract: str, score: float) -> Hit:
+    return Hit(paper_id=pid, title=pid, score=score, abstract=abstract)
+
+
+def test_two_stems_of_one_word_match_and_two_words_sharing_a_beginning_do_not():
+    assert same_word("homeostasi", "homeostat")  # homeostasis, homeostatic
+    assert same_word("memori", "memori")
+    assert not same_word("generat", "general")  # generate, general
+    assert not same_word("agent", "agenda")
+
+
+def test_found_terms_finds_the_question_terms_in_any_form():
+    asked = terms("inspiration from homeostasis")
+    assert found_terms(asked, terms("A homeostatic visual adapter.")) == terms("homeostasis")
+    assert found_terms(asked, terms("Nothing of the kind.")) == set()
+
+
+def test_coverage_weighs_the_rare_terms_and_the_score_share_compares_with_the_best_paper():
+    question = "Which papers equip agents with a homeostatic memory?"
+    on_topic = paper_features(question, _hit("a", "We equip agents with a homeostatic memory.", 0.8), top_fused=0.8, stats=STATS)
+    near_miss = paper_features(question, _hit("b", "Agents, agents everywhere.", 0.4), top_fused=0.8, stats=STATS)
+    assert set(on_topic) == set(PAPER_FEATURES)
+    assert on_topic["coverage"] == pytest.approx(1.0)
+    assert 0 < near_miss["coverage"] < 0.2  # only the common word
+    assert on_topic["fused_share"] == pytest.approx(1.0) and near_miss["fused_share"] == pytest.approx(0.5)
+    assert near_miss["fused"] == pytest.approx(0.4)
+
+
+def test_the_shipped_model_reads_exactly_the_paper_features_and_prefers_the_paper_on_topic():
+    model = AnswerabilityModel.load(LIST_MODEL_PATH)
+    assert model.features == PAPER_FEATURES and 0 < model.threshold < 1
+    question = "Which papers equip agents with a homeostatic memory?"
+    on_topic = paper_features(question, _hit("a", "We equip agents with a homeostatic memory.", 0.8), top_fused=0.8, stats=STATS)
+    near_miss = paper_features(question, _hit("b", "Agents, agents everywhere.", 0.4), top_fused=0.8, stats=STATS)
+    assert model.probability(on_topic) >= model.threshold > model.probability(near_miss)
