@@ -133,6 +133,30 @@ def test_a_reader_whose_generation_was_removed_resolves_the_pointer_again(settin
     assert store.count_chunks() == expected and stale == []
 
 
+def test_a_version_read_just_before_this_process_published_does_not_reopen_the_folder(settings, papers_file, papers):
+    """The race behind a rare "Could not connect to tenant" under load: a reader takes the old version from the listing,
+    this process's rebuild publishes the new one and ends, and the reader, seeing a version other than the one known,
+    took it for another process's change and reopened the folder under the live system."""
+    from assistant.store import connection as store_connection
+
+    ingest_paths([papers_file], settings)
+    store = PaperStore(settings)
+    old = store.version()
+    reading = store.catalog._connection
+    before = reading.publishes()
+    ingest_paths([papers_file], settings, rebuild=True)  # this process publishes a new version
+    new = store.version()
+    assert new != old
+    reopened = dict(store_connection._local.generations)
+
+    reading.follow(old, before)  # the stale read finishes after the publish
+
+    assert store_connection._local.generations == reopened
+    assert store.version() == new and store.count_chunks() > 0
+    reading.follow("another process's version", reading.publishes())  # a change this process did not make still reopens
+    assert store_connection._local.generations != reopened
+
+
 # -- killed rebuilds ------------------------------------------------------------------------------
 
 

@@ -52,11 +52,12 @@ class Catalog:
             meta = collections.get(live.names.papers)
             return False if meta is None else str(meta.get("version", UNFINISHED))
 
+        publishes_before = self._connection.publishes()
         version = self._connection.call("read the index", from_listing)
         if version is False:
             version = self._read("read the index", None, lambda chunks, papers: _version(papers))
         assert version is not True
-        self._connection.follow(version)
+        self._connection.follow(version, publishes_before)
         return version
 
     def snapshot(self) -> Snapshot:

@@ -45,6 +45,7 @@ class _LocalFolders:
         self.versions: dict[tuple[str, str], str | None] = {}  # (folder, index name) -> version its current system holds
         self.generations: dict[str, int] = {}  # folder -> bumped when its system must be reopened
         self.writers: dict[str, int] = {}  # folder -> ingests running in this process
+        self.publishes: dict[tuple[str, str], int] = {}  # (folder, index name) -> versions this process has published
 
 
 _local = _LocalFolders()
@@ -242,14 +243,26 @@ class Connection:
         else:
             client.create_collection(pointer, metadata={GENERATION_KEY: number}, embedding_function=None)
 
-    def follow(self, version: str | None) -> None:
-        """Reopen the local folder when another process changed the index, so that its new vectors are searched."""
+    def publishes(self) -> int:
+        """How many versions this process has published to the index: taken before reading the version, for follow()."""
+        with _local.lock:
+            return _local.publishes.get(self._version_key, 0)
+
+    def follow(self, version: str | None, publishes_before: int | None = None) -> None:
+        """Reopen the local folder when another process changed the index, so that its new vectors are searched.
+
+        publishes_before: publishes() taken before `version` was read. When this process published since, the version
+        read may be the one its own ingest just replaced: that is no change by another process, and reopening the
+        folder under this process's own system would leave two systems on one folder.
+        """
         if self.settings.chroma_host:
             return
         folder = str(self.chroma_path)
         with _local.lock:
             known = _local.versions.setdefault(self._version_key, version)
             if known == version or _local.writers.get(folder):
+                return
+            if publishes_before is not None and _local.publishes.get(self._version_key, 0) != publishes_before:
                 return
             _local.versions[self._version_key] = version
             _local.generations[folder] = _local.generations.get(folder, 0) + 1
@@ -271,6 +284,7 @@ class Connection:
         """This process's system holds the vectors of the version it just published."""
         with _local.lock:
             _local.versions[self._version_key] = version
+            _local.publishes[self._version_key] = _local.publishes.get(self._version_key, 0) + 1
 
     def set_aside(self) -> Path:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
