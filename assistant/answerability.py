@@ -132,6 +132,19 @@ def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequenc
     }
 
 
+@dataclass(frozen=True)
+class _PaperEvidence:
+    """What one hit holds of the question: its terms, their IDF-weighted share, the share of the question's adjacent
+    word pairs and of its rarest terms, the best share one sentence holds, and each sentence's cosine."""
+
+    terms: set[str]
+    coverage: float
+    phrases: float
+    rare: float
+    best_sentence: float
+    cosines: list[float]
+
+
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
     """Adjacent word pairs (stop words already dropped): a phrase the question shares, not only its words."""
     return set(zip(tokens, tokens[1:]))
@@ -164,29 +177,28 @@ def _relative_features(question: str, hits: Sequence[Hit], sentences: Mapping[st
         own = list(sentences.get(hit.paper_id, ()))
         tokens = tokenize([f"{hit.title} {hit.abstract}", *(s.text for s in own)])
         paper_terms = set(tokens[0])
-        per_paper.append({
-            "coverage": weighted_share(asked, paper_terms, stats),
-            "bigram": len(pairs & _pairs(tokens[0])) / len(pairs) if pairs else 0.0,
-            "rare": weighted_share(rare, paper_terms, stats),
-            "best_sentence": max((weighted_share(asked, set(t), stats) for t in tokens[1:]), default=0.0),
-            "cosines": [float(np.dot(question_vector, s.vector)) for s in own],
-            "terms": paper_terms,
-        })
+        per_paper.append(_PaperEvidence(
+            terms=paper_terms,
+            coverage=weighted_share(asked, paper_terms, stats),
+            phrases=len(pairs & _pairs(tokens[0])) / len(pairs) if pairs else 0.0,
+            rare=weighted_share(rare, paper_terms, stats),
+            best_sentence=max((weighted_share(asked, set(t), stats) for t in tokens[1:]), default=0.0),
+            cosines=[float(np.dot(question_vector, s.vector)) for s in own]))
     top = per_paper[0]
     ceiling = bm25_ceiling(question, stats)
     return {
         "dense_gap": _mean_others([h.dense_score for h in hits if h.dense_score is not None]),
         "bm25_gap": _mean_others([h.lexical_score / ceiling for h in hits if h.lexical_score is not None]),
-        "coverage_margin": top["coverage"] - max((p["coverage"] for p in per_paper[1:]), default=0.0),
-        "sentence_margin": max(top["cosines"]) - float(np.mean(top["cosines"])) if top["cosines"] else 0.0,
-        "bigram_paper": top["bigram"],
-        "rare_terms_paper": top["rare"],
-        "coverage_best_sentence": top["best_sentence"],
-        "coverage_top3": weighted_share(asked, set().union(*(p["terms"] for p in per_paper[:3])), stats),
-        "coverage_any_paper": max(p["coverage"] for p in per_paper),
-        "bigram_any_paper": max(p["bigram"] for p in per_paper),
-        "rare_terms_any_paper": max(p["rare"] for p in per_paper),
-        "coverage_any_sentence": max(p["best_sentence"] for p in per_paper),
+        "coverage_margin": top.coverage - max((p.coverage for p in per_paper[1:]), default=0.0),
+        "sentence_margin": max(top.cosines) - float(np.mean(top.cosines)) if top.cosines else 0.0,
+        "bigram_paper": top.phrases,
+        "rare_terms_paper": top.rare,
+        "coverage_best_sentence": top.best_sentence,
+        "coverage_top3": weighted_share(asked, set().union(*(p.terms for p in per_paper[:3])), stats),
+        "coverage_any_paper": max(p.coverage for p in per_paper),
+        "bigram_any_paper": max(p.phrases for p in per_paper),
+        "rare_terms_any_paper": max(p.rare for p in per_paper),
+        "coverage_any_sentence": max(p.best_sentence for p in per_paper),
     }
 
 

@@ -74,10 +74,40 @@ def test_features_of_a_question_the_collection_does_not_cover():
     assert values["kind_list"] == 1.0
 
 
-def test_features_without_hits_are_all_zero_but_the_kind():
+def test_features_without_hits_are_all_zero_but_those_of_the_question_alone():
     values = features("How many proteins fold?", [], {}, np.array([1.0, 0.0]), STATS)
     assert values["kind_quantity"] == 1.0
-    assert all(values[name] == 0.0 for name in FEATURES if name not in ("kind_quantity", "unknown_terms"))
+    assert values["question_terms"] == pytest.approx(math.log(1 + len(content_terms("How many proteins fold?"))))
+    assert 0.0 < values["mean_idf"] < 1.0
+    question_only = ("kind_quantity", "unknown_terms", "question_terms", "mean_idf")
+    assert all(values[name] == 0.0 for name in FEATURES if name not in question_only)
+
+
+def test_relative_features_compare_the_best_paper_with_the_other_hits():
+    q = np.array([1.0, 0.0])
+    hits = [_hit("a", "Protein folding is fast. Graphs are not.", 0.8, 6.0), _hit("b", "Graph folding.", 0.5, 3.0),
+            _hit("c", "Nothing here.", 0.2, 1.0)]
+    sentences = {"a": [_sentence("a", "Protein folding is fast.", [1, 0]), _sentence("a", "Graphs are not.", [0, 1])],
+                 "b": [_sentence("b", "Graph folding.", [1, 1])], "c": [_sentence("c", "Nothing here.", [0, 1])]}
+    values = features("Is it true that protein folding is fast?", hits, sentences, q, STATS)
+    assert values["dense_gap"] == pytest.approx(0.8 - (0.5 + 0.2) / 2)
+    assert values["bigram_paper"] == pytest.approx(1.0)  # "protein fold", "fold fast" both adjacent in a's text
+    assert values["rare_terms_paper"] == values["coverage_paper"] == pytest.approx(1.0)
+    assert values["coverage_margin"] == pytest.approx(1.0 - weighted_share(terms("protein fold fast"), terms("Graph folding"), STATS))
+    assert values["coverage_best_sentence"] == pytest.approx(1.0)
+    assert values["sentence_margin"] == pytest.approx(0.5)  # best cosine 1, mean of (1, 0)
+
+
+def test_the_best_over_every_hit_finds_the_paper_retrieval_ranked_second():
+    q = np.array([1.0, 0.0])
+    hits = [_hit("a", "Graphs grow.", 0.6, 4.0), _hit("b", "Proteins fold.", 0.5, 3.0)]
+    sentences = {"a": [_sentence("a", "Graphs grow.", [1, 1])], "b": [_sentence("b", "Proteins fold.", [1, 0.5])]}
+    values = features("Do proteins fold?", hits, sentences, q, STATS)
+    assert values["coverage_paper"] == values["bigram_paper"] == 0.0
+    assert values["coverage_any_paper"] == values["bigram_any_paper"] == values["rare_terms_any_paper"] == pytest.approx(1.0)
+    assert values["coverage_any_sentence"] == pytest.approx(1.0)
+    assert values["coverage_top3"] == pytest.approx(1.0)
+    assert values["coverage_margin"] == pytest.approx(-1.0)
     assert features("Is it true?", [], {}, np.array([1.0, 0.0]), STATS)["kind_yes_no"] == 1.0
 
 
