@@ -41,6 +41,9 @@ _FRAME_TERMS = terms("paper papers work works study studies use uses used using 
                      "propose proposes research article articles collection here there any which what list name find show "
                      "true is it that does do how")
 _YES_NO_QUESTION = re.compile(r"^\W*(is|are|was|were|does|do|did|can|could|has|have|will|would|should)\b", re.IGNORECASE)
+# "Is it true that <claim>?", "True or false: <claim>": a statement to check, worded as the evidence would word it.
+_CLAIM_QUESTION = re.compile(r"^\W*(is it (really )?(true|the case|correct) that|true or false\b|is the (claim|statement) that)\b",
+                             re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,12 @@ class TermStats:
         """BM25's idf (Lucene form); a term absent from the collection gets the largest value."""
         df = self.frequency.get(term, 0)
         return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
+
+
+def is_claim_question(question: str) -> bool:
+    """A statement to check ("Is it true that ...?"): it shares its words with the evidence, unlike a question in a
+    reader's own words, so the same confidence means less and it gets its own floor (AnswerabilityModel.claim_floor)."""
+    return bool(_CLAIM_QUESTION.search(question))
 
 
 def content_terms(question: str) -> set[str]:
@@ -244,6 +253,11 @@ class AnswerabilityModel:
     fitted_on: str = ""
     threshold: float = 0.5  # at or above: answered whatever the hand evidence rules say
     floor: float = 0.0  # below: abstained (and no LLM call); in between, the evidence rules decide
+    claim_floor: float | None = None  # the floor of a claim to check (is_claim_question); None: the floor
+
+    def floor_for(self, question: str) -> float:
+        """The floor that applies to this question: claim_floor for a claim to check, else floor."""
+        return self.claim_floor if self.claim_floor is not None and is_claim_question(question) else self.floor
 
     def probability(self, values: Mapping[str, float]) -> float:
         """P(answerable) for the features by name; a missing feature counts at its mean (contributes nothing)."""
@@ -255,7 +269,8 @@ class AnswerabilityModel:
 
     def to_json(self) -> str:
         return json.dumps({"version": self.version, "fitted_on": self.fitted_on, "threshold": self.threshold,
-                           "floor": self.floor, "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+                           "floor": self.floor, **({"claim_floor": self.claim_floor} if self.claim_floor is not None else {}),
+                           "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
                            "weights": list(self.weights), "intercept": self.intercept}, indent=2) + "\n"
 
     @classmethod
@@ -267,7 +282,8 @@ class AnswerabilityModel:
         return cls(features=tuple(data["features"]), mean=tuple(map(float, data["mean"])), scale=tuple(map(float, data["scale"])),
                    weights=tuple(map(float, data["weights"])), intercept=float(data["intercept"]), version=str(data.get("version", "0")),
                    fitted_on=str(data.get("fitted_on", "")), threshold=float(data.get("threshold", 0.5)),
-                   floor=float(data.get("floor", 0.0)))
+                   floor=float(data.get("floor", 0.0)),
+                   claim_floor=None if data.get("claim_floor") is None else float(data["claim_floor"]))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AnswerabilityModel:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.answerability import (FEATURES, MODEL_PATH, AnswerabilityModel, TermStats, content_terms, features,
-                                     weighted_share)
+                                     is_claim_question, weighted_share)
 from assistant.evidence import Sentence, terms
 from assistant.lexical import LexicalIndex
 from assistant.models import Hit
@@ -132,6 +132,25 @@ def test_model_is_a_logistic_over_standardised_features():
     assert model.probability({"x": 1e9}) == pytest.approx(1.0)
 
 
+def test_a_claim_to_check_gets_its_own_floor():
+    assert is_claim_question("Is it true that proteins fold fast?")
+    assert is_claim_question("true or false: proteins fold fast")
+    assert not is_claim_question("Is there a paper on protein folding?")
+    assert not is_claim_question("How true is it that proteins fold?")
+    model = _model(floor=0.05, claim_floor=0.5)
+    assert model.floor_for("Is it true that proteins fold fast?") == 0.5
+    assert model.floor_for("Which papers study protein folding?") == 0.05
+    assert _model(floor=0.05).floor_for("Is it true that proteins fold fast?") == 0.05  # no claim floor: the floor
+
+
+def test_a_model_file_without_a_claim_floor_still_reads():
+    model = _model(floor=0.1, claim_floor=0.4)
+    assert AnswerabilityModel.from_json(model.to_json()) == model
+    older = _model(floor=0.1)
+    assert "claim_floor" not in older.to_json()
+    assert AnswerabilityModel.from_json(older.to_json()).claim_floor is None
+
+
 def test_model_round_trips_through_json_and_rejects_ragged_files():
     model = _model(version="3", fitted_on="test", threshold=0.4)
     assert AnswerabilityModel.from_json(model.to_json()) == model
@@ -177,3 +196,18 @@ def test_names_no_close_paper_mentions_and_a_figure_no_best_sentence_holds_are_f
     numbered = {"a": [_sentence("a", "DAFormer has 12 layers.", [1, 0.2])]}
     assert features("How many layers does DAFormer have?", hits, numbered, q, STATS)["figure_missing"] == 0.0
     assert features("What does DAFormer adapt?", hits, sentences, q, STATS)["figure_missing"] == 0.0
+
+
+def test_ask_applies_the_claim_floor_to_a_claim_and_the_setting_overrides_both(seeded_settings):
+    from dataclasses import replace
+
+    from assistant.service import Assistant
+
+    assistant = Assistant(seeded_settings, offline=True)
+    assistant.answerability = replace(assistant.answerability, floor=0.0, claim_floor=1.0)  # every claim under its floor
+    claim = assistant.ask("Is it true that DAFormer improves domain-adaptive semantic segmentation?")
+    assert claim.abstained and "confidence" in claim.text
+    assert not assistant.ask("Does DAFormer improve domain-adaptive semantic segmentation?").abstained
+    fixed = Assistant(seeded_settings.model_copy(update={"min_confidence": 0.0}), offline=True)
+    fixed.answerability = replace(fixed.answerability, claim_floor=1.0)
+    assert fixed.confidence_floor_for("Is it true that DAFormer adapts?") == 0.0
