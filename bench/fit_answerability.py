@@ -4,7 +4,8 @@
 
 Fits a logistic regression (scikit-learn; the runtime reads the result with plain numpy) over the features of
 assistant/answerability.py, on the SciFact FIT claims and the FIT half of the seed questions; its regularisation is
-chosen by cross-validation within the FIT rows (folds by question, a leave-gold-out row with its question). Reports, per data set and
+chosen by cross-validation within the FIT rows (folds by question, a leave-gold-out row with its question); with
+--calibrate its log-odds are rescaled on the out-of-fold probabilities (Platt scaling). Reports, per data set and
 split: AUC of the model and of every single feature, calibration error, and what the offline answerer does when it
 abstains below the confidence threshold (answered, gold cited, abstained, quote holds a rationale sentence), next to
 the old hand thresholds. --write stores the model in assistant/data/answerability.json, the report in
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Callable
@@ -88,6 +90,25 @@ def choose_c(rows: list[dict], grid: tuple[float, ...] = C_GRID) -> tuple[float,
     """The c of the grid with the best mean cross-validated AUC over the two data sets (fit rows only), and every c's AUCs."""
     scores = {c: cross_validated_auc(rows, c) for c in grid}
     return max(grid, key=lambda c: sum(scores[c].values())), scores
+
+
+def recalibrate(model: AnswerabilityModel, rows: list[dict], unseen: dict[str, float]) -> tuple[AnswerabilityModel, dict[str, float]]:
+    """Platt scaling on the out-of-fold probabilities of the fit rows (each data set weighted alike): a regularised model
+    is too timid, so its log-odds are scaled by a and shifted by b, which keeps it a logistic over the same features.
+    Returns the rescaled model and the out-of-fold probabilities rescaled alike."""
+    from sklearn.linear_model import LogisticRegression
+
+    def log_odds(p: float) -> float:
+        p = min(max(p, 1e-9), 1 - 1e-9)
+        return math.log(p / (1 - p))
+
+    z = np.array([[log_odds(unseen[str(r["id"])])] for r in rows])
+    sets = [row["set"] for row in rows]
+    weight = np.array([len(rows) / (2 * sets.count(s)) for s in sets])
+    platt = LogisticRegression(C=1e6).fit(z, np.array([r["label"] for r in rows]), sample_weight=weight)
+    a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    scaled = AnswerabilityModel(**{**model.__dict__, "weights": tuple(a * w for w in model.weights), "intercept": a * model.intercept + b})
+    return scaled, {key: 1.0 / (1.0 + math.exp(-(a * log_odds(p) + b))) for key, p in unseen.items()}
 
 
 def auc(scores: list[float], labels: list[int]) -> float:
@@ -250,6 +271,8 @@ def main() -> None:
     parser.add_argument("--rows", type=Path, default=ROWS)
     parser.add_argument("--c", type=float, default=None,
                         help="Inverse regularisation strength of the logistic regression (default: chosen by cross-validation on the fit rows).")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="Rescale the model's log-odds on the out-of-fold probabilities (Platt scaling) before choosing the decision.")
     parser.add_argument("--write", action="store_true", help="Store the model, the report and the curve.")
     args = parser.parse_args()
     rows = load_rows(args.rows)
@@ -262,6 +285,8 @@ def main() -> None:
     # The decision is chosen on out-of-fold probabilities of the fit rows: a fitted model is surer of the rows it was
     # fitted on than of a new question, and the floor must keep answering the new questions a reader asks.
     unseen = out_of_fold(fit_rows, c)
+    if args.calibrate:
+        model, unseen = recalibrate(model, fit_rows, unseen)
     probability = lambda row: unseen[str(row["id"])]  # noqa: E731
     threshold = choose_threshold(fit_rows, probability)
     # A claim to check ("Is it true that ...?") shares its words with the evidence, a question in a reader's own words does
