@@ -90,57 +90,6 @@ def _top_two(values: Sequence[float]) -> tuple[float, float]:
     return ordered[0], ordered[1] if len(ordered) > 1 else 0.0
 
 
-def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequence[Sentence]], question_vector: np.ndarray,
-             stats: TermStats) -> dict[str, float]:
-    """The answerability features of a question and its hits (best first), by name (see FEATURES)."""
-    dense = {h.paper_id: h.dense_score for h in hits if h.dense_score is not None}
-    lexical = {h.paper_id: h.lexical_score for h in hits if h.lexical_score is not None}
-    dense_top, dense_next = _top_two(list(dense.values()))
-    ceiling = bm25_ceiling(question, stats)
-    bm25_top, bm25_next = _top_two([v / ceiling for v in lexical.values()])
-    agree = float(bool(dense) and bool(lexical) and max(dense, key=lambda p: dense[p]) == max(lexical, key=lambda p: lexical[p]))
-
-    best_sentence: Sentence | None = None
-    best_cosine = 0.0
-    top_paper = hits[0].paper_id if hits else None
-    top_sentence: Sentence | None = None
-    top_sentence_cosine = -1.0
-    for hit in hits:
-        for sentence in sentences.get(hit.paper_id, ()):
-            cosine = float(np.dot(question_vector, sentence.vector))
-            if best_sentence is None or cosine > best_cosine:
-                best_sentence, best_cosine = sentence, cosine
-            if hit.paper_id == top_paper and cosine > top_sentence_cosine:
-                top_sentence, top_sentence_cosine = sentence, cosine
-
-    named = specific_terms(question)
-    named_texts = [f"{hit.title} {hit.abstract}" for hit in hits[:3]]
-    names_missing = sum(1 for name in named if not any(mentions(text, name) for text in named_texts)) / len(named) if named else 0.0
-    quantity = is_quantity_question(question)
-    top_cosines = sorted(((float(np.dot(question_vector, s.vector)), s.text) for s in sentences.get(top_paper, ())), reverse=True)[:3] if top_paper else []
-    figure_missing = float(quantity and bool(hits) and not any(has_quantity(text) for _, text in top_cosines))
-    asked = content_terms(question)
-    paper_terms = terms(f"{hits[0].title} {hits[0].abstract}") if hits else set()
-    sentence_terms = terms(top_sentence.text) if top_sentence is not None else set()
-    unknown = sum(1 for t in asked if stats.frequency.get(t, 0) == 0) / len(asked) if asked else 0.0
-    return {**_question_features(asked, stats), **_relative_features(question, hits, sentences, question_vector, stats, asked),
-        "dense_top": dense_top,
-        "dense_margin": dense_top - dense_next,
-        "bm25_top": bm25_top,
-        "bm25_margin": bm25_top - bm25_next,
-        "agree": agree,
-        "sentence_top": best_cosine if best_sentence is not None else 0.0,
-        "coverage_paper": weighted_share(asked, paper_terms, stats),
-        "coverage_sentence": weighted_share(asked, sentence_terms, stats),
-        "unknown_terms": unknown,
-        "names_missing": names_missing,
-        "figure_missing": figure_missing,
-        "kind_list": float(is_list_question(question)),
-        "kind_quantity": float(quantity),
-        "kind_yes_no": float(bool(_YES_NO_QUESTION.search(question))),
-    }
-
-
 @dataclass(frozen=True)
 class _PaperEvidence:
     """What one hit holds of the question: its terms, their IDF-weighted share, the share of the question's adjacent
@@ -208,6 +157,57 @@ def _relative_features(question: str, hits: Sequence[Hit], sentences: Mapping[st
         "bigram_any_paper": max(p.phrases for p in per_paper),
         "rare_terms_any_paper": max(p.rare for p in per_paper),
         "coverage_any_sentence": max(p.best_sentence for p in per_paper),
+    }
+
+
+def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequence[Sentence]], question_vector: np.ndarray,
+             stats: TermStats) -> dict[str, float]:
+    """The answerability features of a question and its hits (best first), by name (see FEATURES)."""
+    dense = {h.paper_id: h.dense_score for h in hits if h.dense_score is not None}
+    lexical = {h.paper_id: h.lexical_score for h in hits if h.lexical_score is not None}
+    dense_top, dense_next = _top_two(list(dense.values()))
+    ceiling = bm25_ceiling(question, stats)
+    bm25_top, bm25_next = _top_two([v / ceiling for v in lexical.values()])
+    agree = float(bool(dense) and bool(lexical) and max(dense, key=lambda p: dense[p]) == max(lexical, key=lambda p: lexical[p]))
+
+    best_sentence: Sentence | None = None
+    best_cosine = 0.0
+    top_paper = hits[0].paper_id if hits else None
+    top_sentence: Sentence | None = None
+    top_sentence_cosine = -1.0
+    for hit in hits:
+        for sentence in sentences.get(hit.paper_id, ()):
+            cosine = float(np.dot(question_vector, sentence.vector))
+            if best_sentence is None or cosine > best_cosine:
+                best_sentence, best_cosine = sentence, cosine
+            if hit.paper_id == top_paper and cosine > top_sentence_cosine:
+                top_sentence, top_sentence_cosine = sentence, cosine
+
+    named = specific_terms(question)
+    named_texts = [f"{hit.title} {hit.abstract}" for hit in hits[:3]]
+    names_missing = sum(1 for name in named if not any(mentions(text, name) for text in named_texts)) / len(named) if named else 0.0
+    quantity = is_quantity_question(question)
+    top_cosines = sorted(((float(np.dot(question_vector, s.vector)), s.text) for s in sentences.get(top_paper, ())), reverse=True)[:3] if top_paper else []
+    figure_missing = float(quantity and bool(hits) and not any(has_quantity(text) for _, text in top_cosines))
+    asked = content_terms(question)
+    paper_terms = terms(f"{hits[0].title} {hits[0].abstract}") if hits else set()
+    sentence_terms = terms(top_sentence.text) if top_sentence is not None else set()
+    unknown = sum(1 for t in asked if stats.frequency.get(t, 0) == 0) / len(asked) if asked else 0.0
+    return {**_question_features(asked, stats), **_relative_features(question, hits, sentences, question_vector, stats, asked),
+        "dense_top": dense_top,
+        "dense_margin": dense_top - dense_next,
+        "bm25_top": bm25_top,
+        "bm25_margin": bm25_top - bm25_next,
+        "agree": agree,
+        "sentence_top": best_cosine if best_sentence is not None else 0.0,
+        "coverage_paper": weighted_share(asked, paper_terms, stats),
+        "coverage_sentence": weighted_share(asked, sentence_terms, stats),
+        "unknown_terms": unknown,
+        "names_missing": names_missing,
+        "figure_missing": figure_missing,
+        "kind_list": float(is_list_question(question)),
+        "kind_quantity": float(quantity),
+        "kind_yes_no": float(bool(_YES_NO_QUESTION.search(question))),
     }
 
 
