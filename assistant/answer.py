@@ -58,7 +58,7 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     # The model was fitted on the top_k hits a question gets: judged on the same, however many a list looks at.
     confident = confidence(standalone, hits[:settings.top_k], assistant.bank, vector, assistant.retriever.state().lexical,
                            assistant.answerability)
-    floor = assistant.confidence_floor
+    floor = assistant.confidence_floor_for(standalone)
     draft = extractive_answer(standalone, hits, assistant.bank, restricted=bool(paper_ids), question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),

@@ -25,12 +25,21 @@ from assistant.names import mentions, specific_terms
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 FEATURES = ("dense_top", "dense_margin", "bm25_top", "bm25_margin", "agree", "sentence_top",
             "coverage_paper", "coverage_sentence", "unknown_terms", "names_missing", "figure_missing", "kind_list",
-            "kind_quantity", "kind_yes_no")
+            "kind_quantity", "kind_yes_no",
+            # Relative to the other hits and to the question itself, so that they read alike whatever the question's style:
+            "dense_gap", "bm25_gap", "coverage_margin", "sentence_margin", "bigram_paper", "rare_terms_paper",
+            "coverage_best_sentence", "coverage_top3", "question_terms", "mean_idf",
+            # The best value over every hit, not only the retrieval's first (the answer may quote another paper):
+            "coverage_any_paper", "bigram_any_paper", "rare_terms_any_paper", "coverage_any_sentence")
+RARE_TERMS = 3  # rare_terms_*: the question's this many rarest content terms
 # Words that frame a question without naming its topic (stemmed, as terms() gives them).
 _FRAME_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
                      "propose proposes research article articles collection here there any which what list name find show "
                      "true is it that does do how")
 _YES_NO_QUESTION = re.compile(r"^\W*(is|are|was|were|does|do|did|can|could|has|have|will|would|should)\b", re.IGNORECASE)
+# "Is it true that <claim>?", "True or false: <claim>": a statement to check, worded as the evidence would word it.
+_CLAIM_QUESTION = re.compile(r"^\W*(is it (really )?(true|the case|correct) that|true or false\b|is the (claim|statement) that)\b",
+                             re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,12 @@ class TermStats:
         """BM25's idf (Lucene form); a term absent from the collection gets the largest value."""
         df = self.frequency.get(term, 0)
         return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
+
+
+def is_claim_question(question: str) -> bool:
+    """A statement to check ("Is it true that ...?"): it shares its words with the evidence, unlike a question in a
+    reader's own words, so the same confidence means less and it gets its own floor (AnswerabilityModel.claim_floor)."""
+    return bool(_CLAIM_QUESTION.search(question))
 
 
 def content_terms(question: str) -> set[str]:
@@ -69,6 +84,76 @@ def _top_two(values: Sequence[float]) -> tuple[float, float]:
     if not ordered:
         return 0.0, 0.0
     return ordered[0], ordered[1] if len(ordered) > 1 else 0.0
+
+
+@dataclass(frozen=True)
+class _PaperEvidence:
+    """What one hit holds of the question: its terms, their IDF-weighted share, the share of the question's adjacent
+    word pairs and of its rarest terms, the best share one sentence holds, and each sentence's cosine."""
+
+    terms: set[str]
+    coverage: float
+    phrases: float
+    rare: float
+    best_sentence: float
+    cosines: list[float]
+
+
+def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    """Adjacent word pairs (stop words already dropped): a phrase the question shares, not only its words."""
+    return set(zip(tokens, tokens[1:]))
+
+
+def _mean_others(values: Sequence[float]) -> float:
+    """The top value minus the mean of the others (0 with fewer than two)."""
+    ordered = sorted(values, reverse=True)
+    return ordered[0] - float(np.mean(ordered[1:])) if len(ordered) > 1 else 0.0
+
+
+def _question_features(asked: set[str], stats: TermStats) -> dict[str, float]:
+    """How many content terms the question has, and how specific they are (mean idf over the largest possible)."""
+    mean_idf = sum(stats.idf(t) for t in asked) / len(asked) / math.log(2 + stats.documents) if asked else 0.0
+    return {"question_terms": math.log(1 + len(asked)), "mean_idf": mean_idf}
+
+
+def _relative_features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequence[Sentence]],
+                       question_vector: np.ndarray, stats: TermStats, asked: set[str]) -> dict[str, float]:
+    """Features of the hits relative to each other and per paper at its best (see FEATURES); zeros without hits."""
+    names = ("dense_gap", "bm25_gap", "coverage_margin", "sentence_margin", "bigram_paper", "rare_terms_paper",
+             "coverage_best_sentence", "coverage_top3", "coverage_any_paper", "bigram_any_paper", "rare_terms_any_paper",
+             "coverage_any_sentence")
+    if not hits:
+        return dict.fromkeys(names, 0.0)
+    pairs = _pairs([t for t in tokenize([question])[0] if t not in _FRAME_TERMS])
+    rare = set(sorted(asked, key=lambda t: (-stats.idf(t), t))[:RARE_TERMS])
+    per_paper = []
+    for hit in hits:
+        own = list(sentences.get(hit.paper_id, ()))
+        tokens = tokenize([f"{hit.title} {hit.abstract}", *(s.text for s in own)])
+        paper_terms = set(tokens[0])
+        per_paper.append(_PaperEvidence(
+            terms=paper_terms,
+            coverage=weighted_share(asked, paper_terms, stats),
+            phrases=len(pairs & _pairs(tokens[0])) / len(pairs) if pairs else 0.0,
+            rare=weighted_share(rare, paper_terms, stats),
+            best_sentence=max((weighted_share(asked, set(t), stats) for t in tokens[1:]), default=0.0),
+            cosines=[float(np.dot(question_vector, s.vector)) for s in own]))
+    top = per_paper[0]
+    ceiling = bm25_ceiling(question, stats)
+    return {
+        "dense_gap": _mean_others([h.dense_score for h in hits if h.dense_score is not None]),
+        "bm25_gap": _mean_others([h.lexical_score / ceiling for h in hits if h.lexical_score is not None]),
+        "coverage_margin": top.coverage - max((p.coverage for p in per_paper[1:]), default=0.0),
+        "sentence_margin": max(top.cosines) - float(np.mean(top.cosines)) if top.cosines else 0.0,
+        "bigram_paper": top.phrases,
+        "rare_terms_paper": top.rare,
+        "coverage_best_sentence": top.best_sentence,
+        "coverage_top3": weighted_share(asked, set().union(*(p.terms for p in per_paper[:3])), stats),
+        "coverage_any_paper": max(p.coverage for p in per_paper),
+        "bigram_any_paper": max(p.phrases for p in per_paper),
+        "rare_terms_any_paper": max(p.rare for p in per_paper),
+        "coverage_any_sentence": max(p.best_sentence for p in per_paper),
+    }
 
 
 def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequence[Sentence]], question_vector: np.ndarray,
@@ -104,7 +189,7 @@ def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequenc
     paper_terms = terms(f"{hits[0].title} {hits[0].abstract}") if hits else set()
     sentence_terms = terms(top_sentence.text) if top_sentence is not None else set()
     unknown = sum(1 for t in asked if stats.frequency.get(t, 0) == 0) / len(asked) if asked else 0.0
-    return {
+    return {**_question_features(asked, stats), **_relative_features(question, hits, sentences, question_vector, stats, asked),
         "dense_top": dense_top,
         "dense_margin": dense_top - dense_next,
         "bm25_top": bm25_top,
@@ -144,6 +229,11 @@ class AnswerabilityModel:
     fitted_on: str = ""
     threshold: float = 0.5  # at or above: answered whatever the hand evidence rules say
     floor: float = 0.0  # below: abstained (and no LLM call); in between, the evidence rules decide
+    claim_floor: float | None = None  # the floor of a claim to check (is_claim_question); None: the floor
+
+    def floor_for(self, question: str) -> float:
+        """The floor that applies to this question: claim_floor for a claim to check, else floor."""
+        return self.claim_floor if self.claim_floor is not None and is_claim_question(question) else self.floor
 
     def probability(self, values: Mapping[str, float]) -> float:
         """P(answerable) for the features by name; a missing feature counts at its mean (contributes nothing)."""
@@ -155,7 +245,8 @@ class AnswerabilityModel:
 
     def to_json(self) -> str:
         return json.dumps({"version": self.version, "fitted_on": self.fitted_on, "threshold": self.threshold,
-                           "floor": self.floor, "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+                           "floor": self.floor, **({"claim_floor": self.claim_floor} if self.claim_floor is not None else {}),
+                           "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
                            "weights": list(self.weights), "intercept": self.intercept}, indent=2) + "\n"
 
     @classmethod
@@ -167,7 +258,8 @@ class AnswerabilityModel:
         return cls(features=tuple(data["features"]), mean=tuple(map(float, data["mean"])), scale=tuple(map(float, data["scale"])),
                    weights=tuple(map(float, data["weights"])), intercept=float(data["intercept"]), version=str(data.get("version", "0")),
                    fitted_on=str(data.get("fitted_on", "")), threshold=float(data.get("threshold", 0.5)),
-                   floor=float(data.get("floor", 0.0)))
+                   floor=float(data.get("floor", 0.0)),
+                   claim_floor=None if data.get("claim_floor") is None else float(data["claim_floor"]))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AnswerabilityModel:

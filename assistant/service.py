@@ -60,6 +60,10 @@ class Assistant:
         """Below this confidence an answer abstains and no LLM is asked: ASSISTANT_MIN_CONFIDENCE, else the model's floor."""
         return self.answerability.floor if self.settings.min_confidence is None else self.settings.min_confidence
 
+    def confidence_floor_for(self, question: str) -> float:
+        """The floor for this question: ASSISTANT_MIN_CONFIDENCE, else the model's floor for its kind (a claim to check has its own)."""
+        return self.answerability.floor_for(question) if self.settings.min_confidence is None else self.settings.min_confidence
+
     @cached_property
     def list_membership(self) -> AnswerabilityModel:
         """The fitted model of which retrieved papers belong in a "which papers ..." list (read once)."""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.answerability import (FEATURES, MODEL_PATH, AnswerabilityModel, TermStats, content_terms, features,
-                                     weighted_share)
+                                     is_claim_question, weighted_share)
 from assistant.evidence import Sentence, terms
 from assistant.lexical import LexicalIndex
 from assistant.models import Hit
@@ -74,10 +74,40 @@ def test_features_of_a_question_the_collection_does_not_cover():
     assert values["kind_list"] == 1.0
 
 
-def test_features_without_hits_are_all_zero_but_the_kind():
+def test_features_without_hits_are_all_zero_but_those_of_the_question_alone():
     values = features("How many proteins fold?", [], {}, np.array([1.0, 0.0]), STATS)
     assert values["kind_quantity"] == 1.0
-    assert all(values[name] == 0.0 for name in FEATURES if name not in ("kind_quantity", "unknown_terms"))
+    assert values["question_terms"] == pytest.approx(math.log(1 + len(content_terms("How many proteins fold?"))))
+    assert 0.0 < values["mean_idf"] < 1.0
+    question_only = ("kind_quantity", "unknown_terms", "question_terms", "mean_idf")
+    assert all(values[name] == 0.0 for name in FEATURES if name not in question_only)
+
+
+def test_relative_features_compare_the_best_paper_with_the_other_hits():
+    q = np.array([1.0, 0.0])
+    hits = [_hit("a", "Protein folding is fast. Graphs are not.", 0.8, 6.0), _hit("b", "Graph folding.", 0.5, 3.0),
+            _hit("c", "Nothing here.", 0.2, 1.0)]
+    sentences = {"a": [_sentence("a", "Protein folding is fast.", [1, 0]), _sentence("a", "Graphs are not.", [0, 1])],
+                 "b": [_sentence("b", "Graph folding.", [1, 1])], "c": [_sentence("c", "Nothing here.", [0, 1])]}
+    values = features("Is it true that protein folding is fast?", hits, sentences, q, STATS)
+    assert values["dense_gap"] == pytest.approx(0.8 - (0.5 + 0.2) / 2)
+    assert values["bigram_paper"] == pytest.approx(1.0)  # "protein fold", "fold fast" both adjacent in a's text
+    assert values["rare_terms_paper"] == values["coverage_paper"] == pytest.approx(1.0)
+    assert values["coverage_margin"] == pytest.approx(1.0 - weighted_share(terms("protein fold fast"), terms("Graph folding"), STATS))
+    assert values["coverage_best_sentence"] == pytest.approx(1.0)
+    assert values["sentence_margin"] == pytest.approx(0.5)  # best cosine 1, mean of (1, 0)
+
+
+def test_the_best_over_every_hit_finds_the_paper_retrieval_ranked_second():
+    q = np.array([1.0, 0.0])
+    hits = [_hit("a", "Graphs grow.", 0.6, 4.0), _hit("b", "Proteins fold.", 0.5, 3.0)]
+    sentences = {"a": [_sentence("a", "Graphs grow.", [1, 1])], "b": [_sentence("b", "Proteins fold.", [1, 0.5])]}
+    values = features("Do proteins fold?", hits, sentences, q, STATS)
+    assert values["coverage_paper"] == values["bigram_paper"] == 0.0
+    assert values["coverage_any_paper"] == values["bigram_any_paper"] == values["rare_terms_any_paper"] == pytest.approx(1.0)
+    assert values["coverage_any_sentence"] == pytest.approx(1.0)
+    assert values["coverage_top3"] == pytest.approx(1.0)
+    assert values["coverage_margin"] == pytest.approx(-1.0)
     assert features("Is it true?", [], {}, np.array([1.0, 0.0]), STATS)["kind_yes_no"] == 1.0
 
 
@@ -100,6 +130,25 @@ def test_model_is_a_logistic_over_standardised_features():
     assert model.probability({}) == pytest.approx(1 / (1 + math.exp(-0.5)))  # features at their means
     assert 0.0 < model.probability({"x": -1e9}) < 1e-6
     assert model.probability({"x": 1e9}) == pytest.approx(1.0)
+
+
+def test_a_claim_to_check_gets_its_own_floor():
+    assert is_claim_question("Is it true that proteins fold fast?")
+    assert is_claim_question("true or false: proteins fold fast")
+    assert not is_claim_question("Is there a paper on protein folding?")
+    assert not is_claim_question("How true is it that proteins fold?")
+    model = _model(floor=0.05, claim_floor=0.5)
+    assert model.floor_for("Is it true that proteins fold fast?") == 0.5
+    assert model.floor_for("Which papers study protein folding?") == 0.05
+    assert _model(floor=0.05).floor_for("Is it true that proteins fold fast?") == 0.05  # no claim floor: the floor
+
+
+def test_a_model_file_without_a_claim_floor_still_reads():
+    model = _model(floor=0.1, claim_floor=0.4)
+    assert AnswerabilityModel.from_json(model.to_json()) == model
+    older = _model(floor=0.1)
+    assert "claim_floor" not in older.to_json()
+    assert AnswerabilityModel.from_json(older.to_json()).claim_floor is None
 
 
 def test_model_round_trips_through_json_and_rejects_ragged_files():
@@ -147,3 +196,18 @@ def test_names_no_close_paper_mentions_and_a_figure_no_best_sentence_holds_are_f
     numbered = {"a": [_sentence("a", "DAFormer has 12 layers.", [1, 0.2])]}
     assert features("How many layers does DAFormer have?", hits, numbered, q, STATS)["figure_missing"] == 0.0
     assert features("What does DAFormer adapt?", hits, sentences, q, STATS)["figure_missing"] == 0.0
+
+
+def test_ask_applies_the_claim_floor_to_a_claim_and_the_setting_overrides_both(seeded_settings):
+    from dataclasses import replace
+
+    from assistant.service import Assistant
+
+    assistant = Assistant(seeded_settings, offline=True)
+    assistant.answerability = replace(assistant.answerability, floor=0.0, claim_floor=1.0)  # every claim under its floor
+    claim = assistant.ask("Is it true that DAFormer improves domain-adaptive semantic segmentation?")
+    assert claim.abstained and "confidence" in claim.text
+    assert not assistant.ask("Does DAFormer improve domain-adaptive semantic segmentation?").abstained
+    fixed = Assistant(seeded_settings.model_copy(update={"min_confidence": 0.0}), offline=True)
+    fixed.answerability = replace(fixed.answerability, claim_floor=1.0)
+    assert fixed.confidence_floor_for("Is it true that DAFormer adapts?") == 0.0
