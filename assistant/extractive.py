@@ -26,6 +26,9 @@ _LIST_QUESTION = re.compile(
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
     r"accuracy|score|win rate|success rate|rate)|in what percentage)\b", re.IGNORECASE)
+# "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
+_COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
+_NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
 # Words of "which papers use/study/propose ..." that say nothing about the topic (stemmed, as terms() gives them).
 _GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
                        "propose proposes research article articles collection here there any which what list name find show "
@@ -158,6 +161,12 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
         return _abstain(reason, hits)
     judged = confidence is None or confidence < sure_confidence
+    uncounted = [noun for noun in _COUNTED.findall(question)
+                 if noun.lower() not in _NOT_COUNTED and not mentions(text_of[top.paper_id], noun)]
+    if uncounted and not is_list and judged:
+        # "How many GPUs ...?" over a paper that never mentions GPUs: none of its figures counts them.
+        reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(uncounted)}."
+        return _abstain(reason, hits)
     if missing and not is_list and judged:
         reason = f"None of the closest papers mentions {_quoted(missing)}."
         return _abstain(reason, hits)

@@ -8,7 +8,8 @@ from bm25s.stopwords import STOPWORDS_EN
 
 _WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
 # Acronyms so common in this field that their absence says nothing.
-_GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms"}
+_GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms", "api", "apis", "gpu", "gpus",
+                  "cpu", "cpus", "url", "urls", "sota"}
 
 # Capitalised at the start of a question without being a name.
 _FUNCTION_WORDS = set(STOPWORDS_EN) | {

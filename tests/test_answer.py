@@ -302,3 +302,19 @@ def test_a_list_of_papers_none_of_which_names_the_benchmark_asked_for_is_an_abst
     answer = ask("Is there a paper evaluating on the ARC-AGI benchmark?", settings=seeded_settings, llm=None)
     assert answer.abstained and not answer.citations
     assert "ARC-AGI" in answer.text
+
+
+def test_how_many_of_something_the_paper_never_mentions_is_an_abstention(seeded_settings):
+    answer = ask("How many GPUs and how many hours did it take to train WebRL?", settings=seeded_settings, llm=None)
+    assert answer.abstained and not answer.citations
+    assert "“GPUs”" in answer.text and "WebRL" in answer.text
+    counted = ask("How many parameters did the biggest network evolved with a plain genetic algorithm for deep RL have?",
+                  settings=seeded_settings, llm=None)
+    assert not counted.abstained and "parameters" in counted.citations[0].quote
+
+
+def test_plural_acronyms_are_common_nouns_not_names():
+    from assistant.names import specific_terms
+
+    assert specific_terms("which tools document their APIs for LLMs on GPUs?") == []
+    assert specific_terms("Which papers evaluate on ARC-AGI with DPO?") == ["ARC-AGI", "DPO"]
