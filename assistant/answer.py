@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from assistant.answerability import confidence
 from assistant.list_membership import list_members
-from assistant.extractive import extractive_answer, is_list_question
+from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
@@ -48,7 +48,7 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     standalone = follow.searched
     wanted = k or settings.top_k
     # A list answer names every paper that bears on the question, so it looks further than the top few.
-    listing = is_list_question(standalone) and not paper_ids
+    listing = asks_for_every_paper(standalone) and not paper_ids
     t0 = time.perf_counter()
     hits = assistant.retriever.retrieve(standalone, k=max(wanted, 2 * settings.max_list_papers) if listing else wanted, paper_ids=paper_ids)
     retrieve_ms = (time.perf_counter() - t0) * 1000

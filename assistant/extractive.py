@@ -22,6 +22,10 @@ _CODE_QUESTION = re.compile(
 _LIST_QUESTION = re.compile(
     r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
     re.IGNORECASE)
+# "Is there a method ...", "any work on ...": asks whether one exists (the best evidence answers), not for every paper.
+_ONE_ASKED_FOR = re.compile(
+    r"\b(is there|any)\s+(a\s+|an\s+|one\s+|some\s+)?([\w-]+\s+)?(paper|work|study|article|method|approach|way|technique|"
+    r"framework|system|model|research)\b", re.IGNORECASE)
 # "How many ...", "what percentage ...", "by how much ...": the answer must be a figure.
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
@@ -49,6 +53,11 @@ class _Scored:
 def is_list_question(question: str) -> bool:
     """ "Which papers ...", "is there a method ...", "any work on ...": answered by a list of papers."""
     return bool(_LIST_QUESTION.search(question))
+
+
+def asks_for_every_paper(question: str) -> bool:
+    """ "Which papers ...", "are there papers ...": a list of every paper that bears on it, not "is there a method ..."."""
+    return is_list_question(question) and not _ONE_ASKED_FOR.search(question)
 
 
 def _quoted(terms_: list[str]) -> str:
@@ -149,7 +158,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     evidence_score = max(s.base for s in best_by_paper[top.paper_id])
 
     missing = [term for term in named if not any(mentions(text_of[hit.paper_id], term) for hit in ranked[:3])]
-    is_list = is_list_question(question)
+    is_list = asks_for_every_paper(question)
     # A paper that names what the question names is strong evidence even when the wording differs.
     present = [term for term in named if term not in missing]
     named_match = bool(present) and all(mentions(text_of[top.paper_id], term) for term in present)

@@ -318,3 +318,14 @@ def test_plural_acronyms_are_common_nouns_not_names():
 
     assert specific_terms("which tools document their APIs for LLMs on GPUs?") == []
     assert specific_terms("Which papers evaluate on ARC-AGI with DPO?") == ["ARC-AGI", "DPO"]
+
+
+def test_is_there_a_method_asks_for_the_best_evidence_and_which_papers_for_every_paper():
+    from assistant.extractive import asks_for_every_paper
+
+    assert asks_for_every_paper("Which papers use Monte Carlo Tree Search?")
+    assert asks_for_every_paper("Are there papers applying reinforcement learning to trading? list them")
+    assert asks_for_every_paper("any papers on watermarking LLM-generated text?")
+    assert not asks_for_every_paper("Is there a method where an LLM rewrites tool documentation from its own trials?")
+    assert not asks_for_every_paper("Any work that models rapid adaptation as trying every behaviour?")
+    assert not asks_for_every_paper("What does DAFormer propose?")
