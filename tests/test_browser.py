@@ -265,7 +265,7 @@ def test_a_long_answer_fits_about_one_screen_before_a_card_is_opened(app_url: st
     assert len(card_titles(page, 1)) >= 4
     box = reply.bounding_box()
     page.screenshot(path=tmp_path / "long-answer.png", full_page=True)
-    assert box is not None and box["height"] <= 1.25 * page.viewport_size["height"], box  # about one screen: 1,096 px at 900 with 5 quotes
+    assert box is not None and box["height"] <= 1.25 * page.viewport_size["height"], box  # about one screen: 1,057 px at 900 with 5 quotes
     more = reply.get_by_text(re.compile(r"^\d+ more papers that bear on this$"))  # the list is longer than it shows
     count = int(more.inner_text().split()[0])
     assert f"and {count} more" in reply.inner_text()

@@ -30,14 +30,14 @@ CHAT_OPTIONS = ("top_k", "restrict")  # session keys of the chat's sidebar widge
 # A constant, trusted style (never built from data): source-card titles at card size rather than section size,
 # and a marker link scrolls its card to just below the page header.
 # Inside a card, tighter gaps: a four-paper answer should fit about one screen before any card is opened.
-CARD_STYLE = ("<style>h3[id^='source-'] { font-size: 1.05rem; padding: 0; scroll-margin-top: 6rem; }"
-              " [data-testid='stChatMessage'] [data-testid='stVerticalBlock'] { gap: 0.6rem; }"
+CARD_STYLE = ("<style>h3[id^='source-'] { font-size: 1rem; line-height: 1.35; padding: 0; scroll-margin-top: 6rem; }"
+              " [data-testid='stChatMessage'] [data-testid='stVerticalBlock'] { gap: 0.5rem; }"
               # Streamlit pulls a heading's next element up by the padding removed above: undo that pull
               " [data-testid='stChatMessage'] [data-testid='stHeading'] [data-testid='stMarkdownContainer']"
               " { margin-bottom: 0; }"
               " [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] [data-testid='stVerticalBlock']"
-              " { gap: 0.25rem; } [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] > [data-testid='stVerticalBlock']"
-              " { padding: 0.5rem 0.9rem; }"
+              " { gap: 0.1rem; } [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] > [data-testid='stVerticalBlock']"
+              " { padding: 0.35rem 0.8rem; }"
               # inside a source card, "Whole abstract" is a small unboxed toggle, not a full-width box
               " [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] [data-testid='stExpander'] details"
               " { border: none; } [data-testid='stChatMessage'] [data-testid='stLayoutWrapper'] [data-testid='stExpander']"
