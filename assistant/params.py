@@ -25,8 +25,14 @@ class RetrievalParams:
     name_weight: float = 0.2
     # Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
     dense_candidates_per_hit: int = 8
-    # BM25 chunks kept per question (the best ones; a full ranking of every matching chunk costs more than it adds).
+    # BM25 chunks kept per question (the best ones; a full ranking of every matching chunk costs more than it adds),
+    # and as many papers from the paper-level BM25.
     lexical_candidates: int = 200
+    # A paper's lexical score: (1 - paper_lexical_share) x its best chunk's BM25 + paper_lexical_share x the BM25 of
+    # its title + abstract, each relative to the question's best. Whole papers see all of a claim's words at once.
+    paper_lexical_share: float = 0.0
+    # A paper's dense score: its best chunk's cosine + second_chunk_share x its second best chunk's.
+    second_chunk_share: float = 0.0
 
 
 @dataclass(frozen=True)
