@@ -72,6 +72,7 @@ class LexicalIndex:
             paper_retriever = _bm25([paper_texts[p] for p in paper_ids])
         self.paper_ids: list[str] = paper_ids or []
         self._paper_retriever = paper_retriever
+        self._paper_positions = {paper_id: position for position, paper_id in enumerate(self.paper_ids)}
 
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per chunk, in self.chunks order (all zeros when no query word is known)."""
@@ -80,6 +81,17 @@ class LexicalIndex:
     def paper_scores(self, query: str) -> np.ndarray:
         """One BM25 score per paper over its title + abstract, in self.paper_ids order."""
         return _scores(self._paper_retriever, len(self.paper_ids), query)
+
+    def held_share(self, query: str, paper_id: str) -> float:
+        """The share of the query's distinct words that the paper's title + abstract holds (0 for an unknown paper)."""
+        words = set(tokenize([query])[0])
+        position = self._paper_positions.get(paper_id)
+        if not words or position is None:
+            return 0.0
+        vocab = self._paper_retriever.vocab_dict
+        indptr, papers = self._paper_retriever.scores["indptr"], self._paper_retriever.scores["indices"]  # a column of papers per word
+        held = sum(1 for w in words if w in vocab and bool(np.any(papers[indptr[vocab[w]]:indptr[vocab[w] + 1]] == position)))
+        return held / len(words)
 
     def document_frequencies(self, words: list[str]) -> dict[str, int]:
         """In how many chunks each (stemmed) word occurs; words the collection lacks are left out."""

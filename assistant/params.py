@@ -13,14 +13,12 @@ from dataclasses import dataclass
 class RetrievalParams:
     """How dense and BM25 rankings are fused (tuned on the dev set, docs/EVAL.md)."""
 
-    # How much the lexical ranking counts against the dense one. Short, keyword-like questions ("which papers
-    # use DPO?") are where BM25 beats the embedder (acronyms, exact names); long paraphrases are where the
-    # embedder wins. So the weight is lexical_weight_per_term / (number of distinct query terms), kept within
-    # [min_lexical_weight, max_lexical_weight]. Fused beats plain dense and plain BM25 on every headline figure.
-    # 2.0 (was 1.5) with paper_lexical_share 0.6: fitted on half of SciFact train's claims and the dev set (docs/BENCH.md).
-    lexical_weight_per_term: float = 2.0
-    min_lexical_weight: float = 0.1
-    max_lexical_weight: float = 0.5
+    # How much the lexical ranking counts against the dense one: lexical_weight x the share of the question's words
+    # (distinct, stemmed) that the best BM25 paper holds. Keyword questions in the collection's own words ("which papers
+    # use DPO?", a SciFact claim) are where BM25 beats the embedder; a paraphrase whose words the papers lack is where
+    # the embedder wins. Fitted on half of SciFact train's claims and the dev set (docs/BENCH.md); it replaced
+    # "1.5 / number of query terms, within [0.1, 0.5]", which gave long claims too little BM25.
+    lexical_weight: float = 0.5
     # Added (times the share of the question's mixed-case names it mentions) to a candidate paper that names them
     # exactly: BM25 lower-cases, so "How does SCoRe work?" would otherwise find the many papers that say "score".
     # 0.1 (was 0.2): the dev rankings are the same at 0.1 and 0.2, SciFact train's fused nDCG@10 is higher at 0.1.

@@ -12,7 +12,7 @@ import numpy as np
 from assistant.dense import DenseIndex, load_dense
 from assistant.errors import QuestionError
 from assistant.config import Settings, get_settings
-from assistant.lexical import LexicalIndex, load_lexical, tokenize
+from assistant.lexical import LexicalIndex, load_lexical
 from assistant.models import ChunkMatch, Hit
 from assistant.names import has_inner_capitals, mentions, specific_terms
 from assistant.params import DEFAULT_RETRIEVAL, RetrievalParams
@@ -128,7 +128,9 @@ class Retriever:
         dense = self._dense(question, state, k, paper_ids, timings) if method in ("fused", "dense") else {}
         lexical, lexical_papers = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else ({}, {})
         started = time.perf_counter()
-        scores = _fuse(dense, lexical, lexical_papers, method, lexical_weight(question, self.params), self.params)
+        best_lexical = max(lexical_papers, key=lexical_papers.__getitem__, default=None)
+        weight = lexical_weight(question, state.lexical, best_lexical, self.params)
+        scores = _fuse(dense, lexical, lexical_papers, method, weight, self.params)
         if method == "fused":
             _boost_named(scores, question, state.snapshot, self.params.name_weight)
         ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
@@ -190,10 +192,10 @@ def _by_paper(records) -> dict[str, list[ChunkRecord]]:
     return grouped
 
 
-def lexical_weight(question: str, params: RetrievalParams = DEFAULT_RETRIEVAL) -> float:
-    """Weight of BM25 in the fusion: larger for short keyword questions, smaller for long paraphrases."""
-    terms = len(set(tokenize([question])[0])) or 1
-    return min(params.max_lexical_weight, max(params.min_lexical_weight, params.lexical_weight_per_term / terms))
+def lexical_weight(question: str, index: LexicalIndex, best_lexical: str | None, params: RetrievalParams = DEFAULT_RETRIEVAL) -> float:
+    """Weight of BM25 in the fusion: params.lexical_weight x the share of the question's words that the best BM25 paper
+    holds. A question in the collection's own words leans on BM25; a paraphrase, whose words it lacks, on the embedder."""
+    return params.lexical_weight * index.held_share(question, best_lexical) if best_lexical else 0.0
 
 
 def _fuse(dense: dict[str, list[ChunkRecord]], lexical: dict[str, list[ChunkRecord]], lexical_papers: dict[str, float],

@@ -1,4 +1,4 @@
-"""How chunk scores become paper scores: the second chunk's share (dense) and the paper-level share (BM25)."""
+"""How chunk scores become paper scores: the second chunk's share (dense), the paper-level share (BM25), the BM25 weight."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from assistant.lexical import LexicalIndex
 from assistant.params import DEFAULT_RETRIEVAL
-from assistant.retrieval import _fuse
+from assistant.retrieval import _fuse, lexical_weight
 from assistant.store import ChunkRecord
 
 
@@ -49,3 +50,15 @@ def test_a_paper_only_bm25_found_is_fused_at_the_weakest_dense_score():
 
     assert fused["unseen"] == pytest.approx(0.3 + 0.4)
     assert fused["seen"] == 0.5
+
+
+def test_the_lexical_weight_is_the_share_of_the_question_words_the_best_bm25_paper_holds():
+    params = replace(DEFAULT_RETRIEVAL, lexical_weight=0.5)
+    index = LexicalIndex([], "v1", paper_texts={"ice": "Glacier retreat\nMoss colonises the slopes retreating glaciers leave.",
+                                                "fire": "Volcanoes\nLava flows."})
+
+    assert lexical_weight("glacier moss", index, "ice", params) == pytest.approx(0.5)
+    assert lexical_weight("glacier volcano", index, "ice", params) == pytest.approx(0.25)  # a paraphrase's words are missing
+    assert lexical_weight("glacier volcano", index, "fire", params) == pytest.approx(0.25)
+    assert lexical_weight("glacier moss", index, None, params) == 0.0  # BM25 found nothing
+    assert lexical_weight("the of and", index, "ice", params) == 0.0  # no word BM25 reads
