@@ -24,8 +24,8 @@ class RetrievalParams:
     # 0.1 (was 0.2): the dev rankings are the same at 0.1 and 0.2, SciFact train's fused nDCG@10 is higher at 0.1.
     name_weight: float = 0.1
     # Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
-    # 16 (was 8): SciFact train's recall@100 0.9563 -> 0.9588, nDCG@10 and the dev rankings unchanged.
-    dense_candidates_per_hit: int = 16
+    # 16 raises SciFact train's recall@100 (k=100) 0.9563 -> 0.9588 but costs ~1 ms per retrieve at k=10 (docs/BENCH.md).
+    dense_candidates_per_hit: int = 8
     # BM25 chunks kept per question (the best ones; a full ranking of every matching chunk costs more than it adds),
     # and as many papers from the paper-level BM25.
     lexical_candidates: int = 200
