@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    """How dense and BM25 rankings are fused (tuned on the dev set, docs/EVAL.md)."""
+    """How dense and BM25 rankings are fused (tuned on the dev set and half of SciFact train, docs/EVAL.md, docs/BENCH.md)."""
 
     # How much the lexical ranking counts against the dense one: lexical_weight x the share of the question's words
     # (distinct, stemmed) that the best BM25 paper holds. Keyword questions in the collection's own words ("which papers
