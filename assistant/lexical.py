@@ -1,4 +1,5 @@
-"""BM25 over the stored chunks (bm25s only here): loaded from next to the Chroma data, or built from the store's chunks."""
+"""BM25 over the stored chunks and over whole papers (bm25s only here): loaded from next to the Chroma data, or built
+from the store's chunks and catalog."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _stem_lock = threading.Lock()
 
+# What a saved index holds, part of its folder's name: a folder of another format (an older release's) is not loaded;
+# the index is rebuilt from the store and the old folder removed. 2: a BM25 over each paper's title + abstract too.
+FORMAT = 2
+_PAPERS_FOLDER = "papers"
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
@@ -38,28 +44,54 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return [list(t) for t in tokens]
 
 
-class LexicalIndex:
-    """BM25 scores of every chunk for a query."""
+def _bm25(texts: list[str]) -> bm25s.BM25:
+    retriever = bm25s.BM25()
+    if texts:
+        retriever.index(tokenize(texts), show_progress=False)
+    return retriever
 
-    def __init__(self, chunks: list[ChunkRecord], version: str, retriever: bm25s.BM25 | None = None):
+
+def paper_text(title: str, abstract: str) -> str:
+    """What the paper-level BM25 indexes for a paper."""
+    return f"{title}\n{abstract}"
+
+
+class LexicalIndex:
+    """BM25 scores of every chunk, and of every paper (title + abstract), for a query."""
+
+    def __init__(self, chunks: list[ChunkRecord], version: str, retriever: bm25s.BM25 | None = None,
+                 paper_texts: dict[str, str] | None = None, paper_retriever: bm25s.BM25 | None = None,
+                 paper_ids: list[str] | None = None):
+        """Built from the chunks' documents and paper_texts (paper id -> paper_text), or given the loaded retrievers."""
         self.chunks = chunks
         self.version = version
-        if retriever is None:
-            retriever = bm25s.BM25()
-            if chunks:
-                retriever.index(tokenize([c.document for c in chunks]), show_progress=False)
-        self._retriever = retriever
+        self._retriever = retriever if retriever is not None else _bm25([c.document for c in chunks])
+        if paper_retriever is None:
+            paper_texts = paper_texts or {}
+            paper_ids = list(paper_texts)
+            paper_retriever = _bm25([paper_texts[p] for p in paper_ids])
+        self.paper_ids: list[str] = paper_ids or []
+        self._paper_retriever = paper_retriever
+        self._paper_positions = {paper_id: position for position, paper_id in enumerate(self.paper_ids)}
 
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per chunk, in self.chunks order (all zeros when no query word is known)."""
-        if not self.chunks:
-            return np.zeros(0, dtype=np.float32)
-        words = tokenize([query])[0]
-        vocab = self._retriever.vocab_dict
-        known = [w for w in words if w in vocab]
-        if not known:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+        return _scores(self._retriever, len(self.chunks), query)
+
+    def paper_scores(self, query: str) -> np.ndarray:
+        """One BM25 score per paper over its title + abstract, in self.paper_ids order."""
+        return _scores(self._paper_retriever, len(self.paper_ids), query)
+
+    def held_share(self, query: str, paper_id: str) -> float:
+        """The share of the query's distinct words that the paper's title + abstract holds (0 for an unknown paper)."""
+        words = set(tokenize([query])[0])
+        position = self._paper_positions.get(paper_id)
+        if not words or position is None:
+            return 0.0
+        vocab = self._paper_retriever.vocab_dict
+        indptr, papers = self._paper_retriever.scores["indptr"], self._paper_retriever.scores["indices"]  # a column of papers per word
+        held = sum(1 for w in words if w in vocab and bool(np.any(papers[indptr[vocab[w]]:indptr[vocab[w] + 1]] == position)))
+        return held / len(words)
 
     def document_frequencies(self, words: list[str]) -> dict[str, int]:
         """In how many chunks each (stemmed) word occurs; words the collection lacks are left out."""
@@ -76,12 +108,15 @@ class LexicalIndex:
         saving at the same time can never mix their files; older versions are removed afterwards.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        final = directory / folder_name(self.version)
+        final = _folder(directory, self.version)
         if not (final / "chunks.json").exists():
             tmp = directory / f".{final.name}.tmp-{uuid.uuid4().hex}"
             try:
                 self._retriever.save(str(tmp)) if self.chunks else tmp.mkdir()
-                meta = {"version": self.version, "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
+                if self.paper_ids:
+                    self._paper_retriever.save(str(tmp / _PAPERS_FOLDER))
+                meta = {"version": self.version, "format": FORMAT, "papers": self.paper_ids,
+                        "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
                 (tmp / "chunks.json").write_text(json.dumps(meta))
                 try:
                     tmp.rename(final)
@@ -94,19 +129,42 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path, version: str) -> "LexicalIndex | None":
-        """The saved index if one was built for this version, else None."""
-        folder = directory / folder_name(version)
+        """The saved index if one was built for this version in this FORMAT, else None."""
+        folder = _folder(directory, version)
         try:
             meta = json.loads((folder / "chunks.json").read_text())
-            if meta.get("version") != version:
-                return None
+            if meta.get("version") != version or meta.get("format") != FORMAT:
+                return None  # another version, or written by an older release: rebuilt from the store
             chunks = [ChunkRecord(cid, pid, h, i, s, e, "") for cid, pid, h, i, s, e in meta["chunks"]]
-            retriever = bm25s.BM25.load(str(folder)) if chunks else None
-            if retriever is not None and getattr(retriever, "scores", {}).get("num_docs", len(chunks)) != len(chunks):
+            paper_ids = list(meta["papers"])
+            retriever = bm25s.BM25.load(str(folder)) if chunks else bm25s.BM25()
+            paper_retriever = bm25s.BM25.load(str(folder / _PAPERS_FOLDER)) if paper_ids else bm25s.BM25()
+            if not (_holds(retriever, len(chunks)) and _holds(paper_retriever, len(paper_ids))):
                 return None
-            return cls(chunks, version, retriever)
+            return cls(chunks, version, retriever, paper_retriever=paper_retriever, paper_ids=paper_ids)
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, damaged or removed while read: the caller rebuilds it from the store
+
+
+def _folder(directory: Path, version: str) -> Path:
+    """Where the index of this version is saved in this FORMAT."""
+    return directory / f"{folder_name(version)}-f{FORMAT}"
+
+
+def _scores(retriever: bm25s.BM25, size: int, query: str) -> np.ndarray:
+    """One BM25 score per document of retriever (size of them); all zeros when no query word is known."""
+    if not size:
+        return np.zeros(0, dtype=np.float32)
+    vocab = retriever.vocab_dict
+    known = [w for w in tokenize([query])[0] if w in vocab]
+    if not known:
+        return np.zeros(size, dtype=np.float32)
+    return np.asarray(retriever.get_scores(known), dtype=np.float32)
+
+
+def _holds(retriever: bm25s.BM25, size: int) -> bool:
+    """Whether a loaded retriever was built over size documents (an empty one is not saved)."""
+    return not size or getattr(retriever, "scores", {}).get("num_docs", size) == size
 
 
 def lexical_dir(settings: Settings) -> Path:
@@ -116,14 +174,16 @@ def lexical_dir(settings: Settings) -> Path:
 
 def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> LexicalIndex:
     """The BM25 index for the snapshot's version (default: the store's current one): loaded from disk, or built from
-    the store's chunks that the snapshot names and kept on disk as a cache (the Chroma index is never written)."""
+    the store's chunks and the papers that the snapshot names and kept on disk as a cache (the Chroma index is never
+    written)."""
     snapshot = snapshot or store.snapshot()
     directory = lexical_dir(store.settings)
     index = LexicalIndex.load(directory, snapshot.version)
     if index is not None:
         return index
     live = [c for c in store.all_chunks() if (p := snapshot.papers.get(c.paper_id)) and p.index_hash == c.index_hash]
-    index = LexicalIndex(live, snapshot.version)
+    texts = {pid: paper_text(p.title, p.abstract) for pid, p in sorted(snapshot.papers.items())}
+    index = LexicalIndex(live, snapshot.version, paper_texts=texts)
     try:
         index.save(directory)
     except OSError as error:  # a read-only or full data dir still answers; the index is rebuilt in memory next time

@@ -1,4 +1,4 @@
-"""Find the papers that answer a question: dense (Chroma) and lexical (BM25) rankings fused, one Hit per paper."""
+"""Find the papers that answer a question: dense and lexical (BM25 over chunks and over papers) rankings fused, one Hit per paper."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 from assistant.dense import DenseIndex, load_dense
 from assistant.errors import QuestionError
 from assistant.config import Settings, get_settings
-from assistant.lexical import LexicalIndex, load_lexical, tokenize
+from assistant.lexical import LexicalIndex, load_lexical
 from assistant.models import ChunkMatch, Hit
 from assistant.names import has_inner_capitals, mentions, specific_terms
 from assistant.params import DEFAULT_RETRIEVAL, RetrievalParams
@@ -96,20 +96,27 @@ class Retriever:
         timings.dense_ms = (time.perf_counter() - started) * 1000
         return _by_paper(r for r in records if _is_live(r, state.snapshot))
 
-    def _lexical(self, question: str, state: _State, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
+    def _lexical(self, question: str, state: _State, paper_ids: list[str] | None,
+                 timings: StageTimings) -> tuple[dict[str, list[ChunkRecord]], dict[str, float]]:
+        """The best BM25 chunks grouped per paper, and the best papers' BM25 over their title + abstract."""
         started = time.perf_counter()
-        scores = state.lexical.scores(question)
+        index = state.lexical
+        scores = index.scores(question)
+        paper_scores = index.paper_scores(question)
         if paper_ids:
             allowed = set(paper_ids)
-            scores = np.where([chunk.paper_id in allowed for chunk in state.lexical.chunks], scores, 0.0)
+            scores = np.where([chunk.paper_id in allowed for chunk in index.chunks], scores, 0.0)
+            paper_scores = np.where([pid in allowed for pid in index.paper_ids], paper_scores, 0.0)
         records = []
         for position in _top(scores, self.params.lexical_candidates):
-            chunk = state.lexical.chunks[position]
+            chunk = index.chunks[position]
             if _is_live(chunk, state.snapshot):
                 records.append(ChunkRecord(chunk.chunk_id, chunk.paper_id, chunk.index_hash, chunk.index, chunk.start, chunk.end, "",
                                            float(scores[position])))
+        papers = {index.paper_ids[position]: float(paper_scores[position])
+                  for position in _top(paper_scores, self.params.lexical_candidates) if index.paper_ids[position] in state.snapshot.papers}
         timings.lexical_ms = (time.perf_counter() - started) * 1000
-        return _by_paper(records)
+        return _by_paper(records), papers
 
     def retrieve(self, question: str, *, k: int = 10, paper_ids: list[str] | None = None, method: Method = "fused",
                  timings: StageTimings | None = None) -> list[Hit]:
@@ -119,9 +126,11 @@ class Retriever:
         if paper_ids:
             check_paper_ids(paper_ids, state.snapshot)
         dense = self._dense(question, state, k, paper_ids, timings) if method in ("fused", "dense") else {}
-        lexical = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else {}
+        lexical, lexical_papers = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else ({}, {})
         started = time.perf_counter()
-        scores = _fuse(dense, lexical, method, lexical_weight(question, self.params))
+        best_lexical = max(lexical_papers, key=lexical_papers.__getitem__, default=None)
+        weight = lexical_weight(question, state.lexical, best_lexical, self.params)
+        scores = _fuse(dense, lexical, lexical_papers, method, weight, self.params)
         if method == "fused":
             _boost_named(scores, question, state.snapshot, self.params.name_weight)
         ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
@@ -183,21 +192,40 @@ def _by_paper(records) -> dict[str, list[ChunkRecord]]:
     return grouped
 
 
-def lexical_weight(question: str, params: RetrievalParams = DEFAULT_RETRIEVAL) -> float:
-    """Weight of BM25 in the fusion: larger for short keyword questions, smaller for long paraphrases."""
-    terms = len(set(tokenize([question])[0])) or 1
-    return min(params.max_lexical_weight, max(params.min_lexical_weight, params.lexical_weight_per_term / terms))
+def lexical_weight(question: str, index: LexicalIndex, best_lexical: str | None, params: RetrievalParams = DEFAULT_RETRIEVAL) -> float:
+    """Weight of BM25 in the fusion: params.lexical_weight x the share of the question's words that the best BM25 paper
+    holds. A question in the collection's own words leans on BM25; a paraphrase, whose words it lacks, on the embedder."""
+    return params.lexical_weight * index.held_share(question, best_lexical) if best_lexical else 0.0
 
 
-def _fuse(dense: dict[str, list[ChunkRecord]], lexical: dict[str, list[ChunkRecord]], method: Method, weight: float) -> dict[str, float]:
-    """Paper scores: the best chunk's cosine, plus weight x the best chunk's BM25 relative to the question's top BM25."""
-    dense_scores = {pid: chunks[0].score for pid, chunks in dense.items()}
+def _fuse(dense: dict[str, list[ChunkRecord]], lexical: dict[str, list[ChunkRecord]], lexical_papers: dict[str, float],
+          method: Method, weight: float, params: RetrievalParams = DEFAULT_RETRIEVAL) -> dict[str, float]:
+    """Paper scores: the dense score, plus weight x the lexical one.
+
+    A paper's dense score is its best chunk's cosine plus second_chunk_share x its second best's; its lexical score
+    mixes its best chunk's BM25 and its own (title + abstract) BM25, each relative to the question's top one.
+    """
+    share = params.second_chunk_share
+    dense_scores = {pid: chunks[0].score + (share * chunks[1].score if share and len(chunks) > 1 else 0.0)
+                    for pid, chunks in dense.items()}
     if method == "dense":
         return dense_scores
-    top = max((chunks[0].score for chunks in lexical.values()), default=0.0)
-    lexical_scores = {pid: chunks[0].score / top for pid, chunks in lexical.items()} if top > 0 else {}
+    lexical_scores = _mix(_relative({pid: chunks[0].score for pid, chunks in lexical.items()}), _relative(lexical_papers),
+                          params.paper_lexical_share)
     if method == "lexical":
-        return {pid: chunks[0].score for pid, chunks in lexical.items()}
+        return lexical_scores
     floor = min(dense_scores.values(), default=0.0)  # a paper only BM25 found is scored as the weakest dense candidate
     return {pid: dense_scores.get(pid, floor) + weight * lexical_scores.get(pid, 0.0)
             for pid in set(dense_scores) | set(lexical_scores)}
+
+
+def _relative(scores: dict[str, float]) -> dict[str, float]:
+    """Scores divided by the best one (empty when none is positive)."""
+    top = max(scores.values(), default=0.0)
+    return {pid: score / top for pid, score in scores.items()} if top > 0 else {}
+
+
+def _mix(chunk_level: dict[str, float], paper_level: dict[str, float], paper_share: float) -> dict[str, float]:
+    """(1 - paper_share) x the chunk-level score + paper_share x the paper-level one, per paper either found."""
+    return {pid: (1 - paper_share) * chunk_level.get(pid, 0.0) + paper_share * paper_level.get(pid, 0.0)
+            for pid in set(chunk_level) | set(paper_level)}
