@@ -212,13 +212,13 @@ def groups(rows: list[dict]) -> dict[str, list[dict]]:
 
 
 def choose_threshold(rows: list[dict], probability: Callable[[dict], float]) -> float:
-    """The threshold with the best balanced accuracy of the gated answerer on the fit rows (each data set weighted alike)."""
+    """The threshold with which the gated answerer best meets the targets on the fit rows (balanced_score)."""
     return max(THRESHOLDS, key=lambda t: balanced_score(rows, probability, lambda part, p: gated(part, p, t)))
 
 
 def choose_floor(rows: list[dict], probability: Callable[[dict], float], threshold: float, dev_answered: float = DEV_ANSWERED) -> float:
-    """The floor (at most the threshold) under which the product abstains whatever the evidence rules say: the best
-    balanced accuracy on the fit rows among the floors that still answer dev_answered of the fit half's answerable dev
+    """The floor (at most the threshold) under which the product abstains whatever the evidence rules say: the one that
+    best meets the targets on the fit rows (balanced_score) among the floors that still answer dev_answered of the fit half's answerable dev
     questions (questions in a reader's own words, which the model alone under-answers) when the rows hold any; the lowest
     floor if none does."""
     floors = [0.0] + [t for t in THRESHOLDS if t <= threshold]
@@ -234,13 +234,22 @@ def choose_floor(rows: list[dict], probability: Callable[[dict], float], thresho
     return max(allowed, key=lambda f: balanced_score(rows, probability, lambda part, p: combined(part, p, threshold, f)))
 
 
+# What the product must reach on each data set (issue 10): SciFact answered, gold cited, abstained; the seeds' questions
+# answered and the unanswerable ones (leave-gold-out included) abstained.
+TARGETS = {"scifact": {"answered": 0.85, "gold_cited": 0.8, "abstained": 0.8}, "seeds": {"answered": 0.95, "abstained": 0.8}}
+
+
 def balanced_score(rows: list[dict], probability: Callable[[dict], float], decide) -> float:
-    """Gold cited + abstained, summed over the two data sets (each weighted alike whatever its size)."""
+    """How well a decision meets the targets, summed over the data sets (each weighted alike whatever its size): per data
+    set, the worst of its figures as a share of its target (1.0: every target just met)."""
     values = []
-    for data in ("scifact", "seeds"):
+    for data, targets in TARGETS.items():
         part = [r for r in rows if r["set"] == data]
+        if not part:
+            continue
         result = outcome(part, decide(part, [probability(r) for r in part]), [r["ungated"] for r in part])
-        values.append((result["gold_cited"] or 0) + (result["abstained"] or 0))
+        shares = [(result[name] or 0) / target for name, target in targets.items() if result[name] is not None]
+        values.append(min(shares) if shares else 0.0)
     # Rounded as the shares are, so that equal scores tie exactly and max() keeps the first: the lowest floor or threshold,
     # the one that answers more.
     return round(sum(values), 3)
@@ -350,7 +359,8 @@ def document(model: AnswerabilityModel, results: dict[str, dict], table: list[st
         f"true that ...?\", `is_claim_question`) shares its words with the evidence, so its floor is {model.claim_floor}; any other",
         f"question, often in a reader's own words, has the floor {model.floor}. Threshold and floors are chosen on the fit rows'",
         "out-of-fold probabilities (what a question nobody fitted on gets): the threshold and the claim floor as the best",
-        "gold cited + abstained (each data set weighted alike), the other floor likewise among those that keep answering",
+        "fit to the targets (per data set, the worst of answered, gold cited and abstained as a share of its target; the data",
+        "sets weighted alike), the other floor likewise among those that keep answering",
         f"{DEV_ANSWERED} of the fit half's answerable dev questions; on a tie, the lower one.", "",
         f"On SciFact held claims the model's AUC is {held.get('auc')} against {best_auc} for the best single feature",
         f"({best_name}), +{round(held.get('auc', 0) - best_auc, 3)}; its calibration error is {held.get('calibration_error')}.",
