@@ -16,7 +16,7 @@ from assistant.config import Settings, get_settings
 from assistant.corpus import load_papers
 from assistant.errors import StoreError
 from assistant.indexing import ingest_papers
-from assistant.lexical import lexical_dir
+from assistant.lexical import FORMAT as LEXICAL_FORMAT, lexical_dir
 from assistant.models import Answer, Paper
 from assistant.retrieval import Retriever
 from assistant.store import PaperStore
@@ -90,7 +90,7 @@ def test_bm25_is_built_from_the_servers_documents(indexed, tmp_path):
         assert any("DAFormer" in chunk.text for chunk in hits[0].chunks)
         cached = lexical_dir(settings)
         assert cached.name == f"{HOST}_{settings.chroma_port}_papers"
-        assert [folder.name for folder in cached.iterdir()] == [PaperStore(settings).version()]
+        assert [folder.name for folder in cached.iterdir()] == [f"{PaperStore(settings).version()}-f{LEXICAL_FORMAT}"]
 
 
 def test_a_server_that_is_down_at_start_is_a_clear_error(tmp_path):
