@@ -55,15 +55,16 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
 
     t0 = time.perf_counter()
     vector = assistant.retriever.embed_query(standalone)
+    lexical = assistant.retriever.loaded_state().lexical  # the BM25 statistics of the version the hits came from
     # The model was fitted on the top_k hits a question gets: judged on the same, however many a list looks at.
-    confident = confidence(standalone, hits[:settings.top_k], assistant.bank, vector, assistant.retriever.state().lexical,
+    confident = confidence(standalone, hits[:settings.top_k], assistant.bank, vector, lexical,
                            assistant.answerability)
     floor = assistant.confidence_floor_for(standalone)
     draft = extractive_answer(standalone, hits, assistant.bank, restricted=bool(paper_ids), question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
-                              members=list_members(standalone, hits, assistant.retriever.state().lexical,
+                              members=list_members(standalone, hits, lexical,
                                                    assistant.list_membership) if listing else None)
     answer: Answer | None = None
     if chat is not None and hits and confident < floor and not paper_ids:

@@ -8,6 +8,7 @@ import logging
 import shutil
 import threading
 import uuid
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,11 +38,32 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+# The word lists of recent short texts (questions, abstracts' sentences): answering one question analyses the same
+# sentences several times (quote choice, answerability, list membership), and each bm25s call costs ~0.3 ms however short.
+_RECENT: OrderedDict[str, list[str]] = OrderedDict()
+RECENT_TEXTS = 20_000
+CACHED_BATCH = 1_000  # larger batches (building an index) are analysed without keeping their word lists
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed word lists."""
-    with _stem_lock:  # PyStemmer objects are not thread-safe
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
-    return [list(t) for t in tokens]
+    keep = len(texts) <= CACHED_BATCH
+    with _stem_lock:  # PyStemmer objects are not thread-safe; the cache is guarded by the same lock
+        new = [text for text in dict.fromkeys(texts) if not keep or text not in _RECENT]
+        found = {}
+        if new:
+            tokens = bm25s.tokenize(new, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+            found = {text: list(words) for text, words in zip(new, tokens)}
+        if keep:
+            for text in texts:
+                if text in found:
+                    _RECENT[text] = found[text]
+                else:
+                    _RECENT.move_to_end(text)
+            while len(_RECENT) > RECENT_TEXTS:
+                _RECENT.popitem(last=False)
+            return [list(_RECENT[text]) for text in texts]
+    return [list(found[text]) for text in texts]
 
 
 def _bm25(texts: list[str]) -> bm25s.BM25:

@@ -57,6 +57,9 @@ def mentions(text: str, term: str) -> bool:
     """Whether text mentions term: a plural s and hyphen/space variants allowed; a name with capitals
     (SCoRe, DAFormer) is not matched by a plain lower-case word (score), though other capitalisations are."""
     stem = re.sub(r"s$", "", term) if len(term) > 3 else term
+    lowered = text.lower()
+    if not all(piece in lowered for piece in re.split(r"[\s\-]+", stem.lower()) if piece):
+        return False  # a piece of the name is nowhere in the text: the pattern below cannot match (and costs far more)
     pattern = re.escape(stem).replace(r"\-", r"[\s\-]?").replace(r"\ ", r"[\s\-]?")
     has_capitals = any(c.isupper() for c in term)
     for match in re.finditer(rf"(?<![A-Za-z0-9]){pattern}s?(?![A-Za-z0-9])", text, re.IGNORECASE):

@@ -74,10 +74,14 @@ class Retriever:
                 self._state = _State(snapshot, load_lexical(self.store, snapshot))
             return self._state
 
+    def loaded_state(self) -> _State:
+        """The catalog and indexes the last retrieval used (no round-trip to the store: for what follows a retrieval,
+        which must read the same version as its hits)."""
+        return self._state or self.state()
+
     def loaded_version(self) -> str:
         """The version the last retrieval used (no round-trip to the store: for what follows a retrieval)."""
-        state = self._state or self.state()
-        return state.snapshot.version
+        return self.loaded_state().snapshot.version
 
     def _dense_index(self, state: _State) -> DenseIndex:
         """The state's dense index, loaded once."""

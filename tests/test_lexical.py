@@ -87,3 +87,16 @@ def test_the_paper_level_bm25_keeps_to_the_papers_asked_about(small_index):
 
     assert [hit.paper_id for hit in hits] == [papers[1].paper_id]
     assert retriever.retrieve(papers[0].title, k=1, method="lexical")[0].paper_id == papers[0].paper_id
+
+
+def test_tokenize_gives_the_same_words_from_its_cache_as_from_bm25s():
+    import bm25s
+
+    from assistant.lexical import _stemmer, tokenize
+
+    texts = ["Monte Carlo Tree Search (MCTS) helps agents.", "", "the of and", "Monte Carlo Tree Search (MCTS) helps agents."]
+    expected = [list(t) for t in bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)]
+    first, again = tokenize(texts), tokenize(texts)  # the second call reads the cache
+    assert first == again == expected
+    again[0].append("changed")  # callers get their own lists
+    assert tokenize(texts[:1]) == expected[:1]
