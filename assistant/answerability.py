@@ -55,6 +55,11 @@ class TermStats:
         return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
 
 
+def term_stats(question: str, lexical: LexicalIndex) -> TermStats:
+    """The collection's statistics of the question's terms: how many chunks it has, and how many hold each term."""
+    return TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
+
+
 def is_claim_question(question: str) -> bool:
     """A statement to check ("Is it true that ...?"): it shares its words with the evidence, unlike a question in a
     reader's own words, so the same confidence means less and it gets its own floor (AnswerabilityModel.claim_floor)."""
@@ -212,7 +217,7 @@ def confidence(question: str, hits: Sequence[Hit], bank: SentenceBank, question_
     """P(answerable) of the question over its hits (0 without hits): the features, read by the model."""
     if not hits:
         return 0.0
-    stats = TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
+    stats = term_stats(question, lexical)
     return model.probability(features(question, hits, bank.sentences(list(hits)), question_vector, stats))
 
 

@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from assistant.answerability import AnswerabilityModel, TermStats, content_terms
+from assistant.answerability import AnswerabilityModel, TermStats, content_terms, term_stats, weighted_share
 from assistant.evidence import terms
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import LexicalIndex
 from assistant.models import Hit
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
@@ -43,22 +43,12 @@ def found_terms(question_terms: set[str], text_terms: set[str]) -> set[str]:
             if t in text_terms or any(same_word(t, u) for u in by_beginning.get(t[:SHARED_PREFIX], ()))}
 
 
-def _share(question_terms: set[str], found: set[str], stats: TermStats) -> float:
-    total = sum(stats.idf(t) for t in question_terms)
-    return sum(stats.idf(t) for t in found) / total if total > 0 else 0.0
-
-
 def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats) -> dict[str, float]:
     """The list-membership features of one retrieved paper (see PAPER_FEATURES); top_fused: the best hit's fused score."""
     asked = content_terms(question)
     found = found_terms(asked, terms(f"{hit.title} {hit.abstract}"))
-    return {"coverage": _share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
+    return {"coverage": weighted_share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
             "fused": hit.score}
-
-
-def term_stats(question: str, lexical: LexicalIndex) -> TermStats:
-    """The collection's document frequencies of the question's terms."""
-    return TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
 
 
 def list_members(question: str, hits: Sequence[Hit], lexical: LexicalIndex, model: AnswerabilityModel) -> set[str]:

@@ -73,17 +73,16 @@ class Asker:
         self.retriever = self.assistant.retriever
 
     def row(self, question: str, drop: set[str] = frozenset(), k: int = K, gold: list[str] = ()) -> dict:
-        from assistant.answerability import TermStats, content_terms, features, weighted_share
+        from assistant.answerability import content_terms, features, term_stats, weighted_share
         from assistant.evidence import terms
         from assistant.extractive import extractive_answer
-        from assistant.lexical import tokenize
 
         state = self.retriever.state()
         hits = [h for h in self.retriever.retrieve(question, k=k + len(drop)) if h.paper_id not in drop][:k]
         vector = self.retriever.embed_query(question)
         bank = self.assistant.bank
         sentences = bank.sentences(hits)
-        stats = TermStats(len(state.lexical.chunks), state.lexical.document_frequencies(tokenize([question])[0]))
+        stats = term_stats(question, state.lexical)
         row: dict = {"question": question, "features": features(question, hits, sentences, vector, stats),
                      "hits": [h.paper_id for h in hits], "paper_features": {}}
         asked = content_terms(question)

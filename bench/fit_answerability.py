@@ -212,26 +212,26 @@ def groups(rows: list[dict]) -> dict[str, list[dict]]:
 
 
 def choose_threshold(rows: list[dict], probability: Callable[[dict], float]) -> float:
-    """The threshold with which the gated answerer best meets the targets on the fit rows (balanced_score)."""
-    return max(THRESHOLDS, key=lambda t: balanced_score(rows, probability, lambda part, p: gated(part, p, t)))
+    """The threshold with which the gated answerer best meets the targets on the fit rows (target_score)."""
+    return max(THRESHOLDS, key=lambda t: target_score(rows, probability, lambda part, p: gated(part, p, t)))
 
 
 def choose_floor(rows: list[dict], probability: Callable[[dict], float], threshold: float, dev_answered: float = DEV_ANSWERED) -> float:
     """The floor (at most the threshold) under which the product abstains whatever the evidence rules say: the one that
-    best meets the targets on the fit rows (balanced_score) among the floors that still answer dev_answered of the fit half's answerable dev
+    best meets the targets on the fit rows (target_score) among the floors that still answer dev_answered of the fit half's answerable dev
     questions (questions in a reader's own words, which the model alone under-answers) when the rows hold any; the lowest
     floor if none does."""
     floors = [0.0] + [t for t in THRESHOLDS if t <= threshold]
     dev = [r for r in rows if r["set"] == "seeds" and r.get("source") == "dev" and not r.get("leave_gold_out")]
     if not dev:
-        return max(floors, key=lambda f: balanced_score(rows, probability, lambda part, p: combined(part, p, threshold, f)))
+        return max(floors, key=lambda f: target_score(rows, probability, lambda part, p: combined(part, p, threshold, f)))
 
     def dev_share(floor: float) -> float:
         result = outcome(dev, combined(dev, [probability(r) for r in dev], threshold, floor), [r["ungated"] for r in dev])
         return result["answered"] or 0.0
 
     allowed = [f for f in floors if dev_share(f) >= dev_answered] or [floors[0]]
-    return max(allowed, key=lambda f: balanced_score(rows, probability, lambda part, p: combined(part, p, threshold, f)))
+    return max(allowed, key=lambda f: target_score(rows, probability, lambda part, p: combined(part, p, threshold, f)))
 
 
 # What the product must reach on each data set (issue 10): SciFact answered, gold cited, abstained; the seeds' questions
@@ -239,7 +239,7 @@ def choose_floor(rows: list[dict], probability: Callable[[dict], float], thresho
 TARGETS = {"scifact": {"answered": 0.85, "gold_cited": 0.8, "abstained": 0.8}, "seeds": {"answered": 0.95, "abstained": 0.8}}
 
 
-def balanced_score(rows: list[dict], probability: Callable[[dict], float], decide) -> float:
+def target_score(rows: list[dict], probability: Callable[[dict], float], decide) -> float:
     """How well a decision meets the targets, summed over the data sets (each weighted alike whatever its size): per data
     set, the worst of its figures as a share of its target (1.0: every target just met)."""
     values = []

@@ -27,7 +27,8 @@ LISTS = PROJECT_ROOT / "bench" / "data" / "lists.jsonl"
 
 def paper_rows(assistant, questions, gold: dict[str, list[str]]) -> list[dict]:
     """One row per (list question, retrieved paper): its membership features and whether it is gold."""
-    from assistant.list_membership import paper_features, term_stats
+    from assistant.answerability import term_stats
+    from assistant.list_membership import paper_features
 
     lexical = assistant.retriever.state().lexical
     rows = []

@@ -65,14 +65,7 @@ def hidden_states(embedder: LocalEmbedder, texts: list[str]) -> list[tuple[np.nd
     """Per text: its last hidden states (tokens x 384) and each token's character offsets (special tokens (0, 0))."""
     out = []
     for first in range(0, len(texts), embedder.batch_size):
-        batch = texts[first : first + embedder.batch_size]
-        encodings = embedder._tokenizer.encode_batch(batch)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in embedder._input_names:
-            feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = embedder._session.run(None, feed)[0]
+        hidden, mask, encodings = embedder._hidden(texts[first : first + embedder.batch_size])
         for row, encoding in enumerate(encodings):
             length = int(mask[row].sum())
             out.append((hidden[row, :length], list(encoding.offsets[:length])))
