@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from assistant.answerability import confidence
-from assistant.list_membership import list_members
+from assistant.list_membership import list_candidates, list_members
 from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
@@ -50,7 +50,7 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     # A list answer names every paper that bears on the question, so it looks further than the top few.
     listing = asks_for_every_paper(standalone) and not paper_ids
     t0 = time.perf_counter()
-    hits = assistant.retriever.retrieve(standalone, k=max(wanted, 2 * settings.max_list_papers) if listing else wanted, paper_ids=paper_ids)
+    hits = assistant.retriever.retrieve(standalone, k=max(wanted, list_candidates(settings.max_list_papers)) if listing else wanted, paper_ids=paper_ids)
     retrieve_ms = (time.perf_counter() - t0) * 1000
 
     t0 = time.perf_counter()

@@ -1,21 +1,24 @@
 """List membership: whether one retrieved paper belongs in the answer to a "which papers ..." question.
 
 A small logistic model (assistant/data/list_membership.json, fitted by bench/lists.py --fit) reads generic features of
-the question and one paper: how much of the question's content the paper's text holds (IDF-weighted, any form of a
-word), and its fused retrieval score, alone and as a share of the best paper's. Richer features (the share held by one
-sentence, the question's rarest term, its names, the best sentence's cosine) did no better on questions held out
-(bench/lists.py, docs/EVAL.md).
+the question and one paper: how much of the question's topic the paper's text holds (IDF-weighted, any form of a word,
+compounds kept whole), and its fused retrieval score, alone and as a share of the best paper's. Richer features (the share
+held by one sentence, the question's rarest term, its names, the best sentence's cosine, the proximity of its words) did no
+better on questions held out (bench/lists.py, docs/BENCH.md).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Sequence
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 from assistant.answerability import AnswerabilityModel, TermStats, content_terms, term_stats, weighted_share
 from assistant.evidence import terms
-from assistant.lexical import LexicalIndex
+from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Hit
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
@@ -24,6 +27,13 @@ PAPER_FEATURES = ("coverage", "fused_share", "fused")
 # and "homeostatic" stem to homeostasi and homeostat; "general" and "generate" (genera-) stay apart.
 SHARED_PREFIX = 7
 SHARED_SHARE = 0.8
+# What a list question asks about is its topic: the fuller stop-word list drops the words that only carry the sentence
+# ("from", "can", "so", "here"), which BM25's short list keeps.
+_NOT_TOPIC = terms(" ".join(STOPWORDS_EN_PLUS))
+# A list looks this many times its limit deep for papers on its topic. Deeper (3x) found more of the dev lists' papers but
+# listed more strays on questions held out (bench/lists.py).
+LIST_DEPTH = 2
+_COMPOUND = re.compile(r"\b(\w+)-(\w+)\b")
 
 
 def same_word(stem: str, other: str) -> bool:
@@ -43,10 +53,42 @@ def found_terms(question_terms: set[str], text_terms: set[str]) -> set[str]:
             if t in text_terms or any(same_word(t, u) for u in by_beginning.get(t[:SHARED_PREFIX], ()))}
 
 
+def list_candidates(limit: int) -> int:
+    """How many hits a list question retrieves for its membership gate, for a list of at most limit papers."""
+    return LIST_DEPTH * limit
+
+
+def topic_terms(question: str) -> set[str]:
+    """The stemmed words of a list question's topic: its content words less common function words."""
+    return content_terms(question) - _NOT_TOPIC
+
+
+def compounds(question: str) -> list[tuple[str, str]]:
+    """The question's hyphenated compounds ("self-play", "test-time") as stem pairs: one idea, not two words."""
+    pairs = []
+    for first, second in _COMPOUND.findall(question):
+        stems = tokenize([first, second])
+        if stems[0] and stems[1]:
+            pairs.append((stems[0][-1], stems[1][0]))
+    return pairs
+
+
+def topic_found(question: str, text: str) -> set[str]:
+    """The question's topic terms that the text holds in any form of the word; a compound's words count only where the
+    text has them side by side ("self-play" is not found in "self-reflection ... play")."""
+    words = tokenize([text])[0]
+    found = found_terms(topic_terms(question), set(words))
+    adjacent = set(zip(words, words[1:]))
+    for first, second in compounds(question):
+        if not any(same_word(first, a) and same_word(second, b) for a, b in adjacent):
+            found -= {first, second}
+    return found
+
+
 def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats) -> dict[str, float]:
     """The list-membership features of one retrieved paper (see PAPER_FEATURES); top_fused: the best hit's fused score."""
-    asked = content_terms(question)
-    found = found_terms(asked, terms(f"{hit.title} {hit.abstract}"))
+    asked = topic_terms(question)
+    found = topic_found(question, f"{hit.title} {hit.abstract}")
     return {"coverage": weighted_share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
             "fused": hit.score}
 

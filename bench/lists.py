@@ -4,7 +4,8 @@
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/lists.py --fit     # refit assistant/data/list_membership.json first
 
 Questions: the dev set's multi-paper questions (../shared/eval/questions.jsonl) and the lists labelled from the seed
-abstracts in bench/data/lists.jsonl (every seed abstract that mentions the topic; two absent topics that must list none).
+abstracts in bench/data/lists.jsonl (every seed abstract that mentions the topic; absent topics that must list none), both
+fitted on; and bench/data/lists_heldout.jsonl, labelled the same way later and never fitted on.
 A paper counts as listed when the answer cites it or carries it in Answer.more. Per question: recall@all (share of the
 gold papers listed), precision (share of the listed papers that are gold); means over the questions that have gold, and
 the share of absent topics that list nothing.
@@ -23,21 +24,22 @@ from answerability import CACHE, DEV_QUESTIONS, build_seeds_index  # noqa: E402
 from assistant.config import PROJECT_ROOT  # noqa: E402
 
 LISTS = PROJECT_ROOT / "bench" / "data" / "lists.jsonl"
+HELD_OUT_LISTS = PROJECT_ROOT / "bench" / "data" / "lists_heldout.jsonl"  # labelled the same way, never fitted on
 
 
 def paper_rows(assistant, questions, gold: dict[str, list[str]]) -> list[dict]:
     """One row per (list question, retrieved paper): its membership features and whether it is gold."""
     from assistant.answerability import term_stats
-    from assistant.list_membership import paper_features
+    from assistant.list_membership import list_candidates, paper_features
 
     lexical = assistant.retriever.state().lexical
     rows = []
     for question in questions:
-        hits = assistant.retriever.retrieve(question.question, k=2 * assistant.settings.max_list_papers)
+        hits = assistant.retriever.retrieve(question.question, k=list_candidates(assistant.settings.max_list_papers))
         stats = term_stats(question.question, lexical)
         top = max((hit.score for hit in hits), default=0.0)
         for hit in hits:
-            rows.append({"question": question.id, "gold": hit.paper_id in gold.get(question.id, []),
+            rows.append({"question": question.id, "gold": hit.paper_id in gold.get(question.id, []), "gold_total": len(gold.get(question.id, [])),
                          "features": paper_features(question.question, hit, top, stats)})
     return rows
 
@@ -70,14 +72,14 @@ def fit_membership(rows: list[dict]):
 
 def list_scores(rows: list[dict], listed) -> tuple[float, float, int]:
     """Mean recall@all and precision over questions with gold (listed(row): whether the row's paper is listed), and how
-    many questions without gold list a paper."""
+    many questions without gold list a paper. Recall counts the gold papers retrieval did not bring as missed."""
     recalls, precisions, absent = [], [], 0
     for question in dict.fromkeys(row["question"] for row in rows):
         part = [row for row in rows if row["question"] == question]
         chosen = [row for row in part if listed(row)]
         gold = [row for row in part if row["gold"]]
         if gold:
-            recalls.append(sum(row["gold"] for row in chosen) / len(gold))
+            recalls.append(sum(row["gold"] for row in chosen) / part[0]["gold_total"])
             precisions.append(sum(row["gold"] for row in chosen) / len(chosen) if chosen else 1.0)
         else:
             absent += bool(chosen)
@@ -132,12 +134,16 @@ def main() -> None:
     titles = {pid: p.title for pid, p in assistant.retriever.state().snapshot.papers.items()}
     dev = [q for q in load_questions(DEV_QUESTIONS) if q.type == "multi"]
     ours = load_questions(LISTS)
+    held_out_lists = load_questions(HELD_OUT_LISTS)
     if args.fit:
         fit(assistant, dev, [q for q in ours if q.answerable] + [q for q in ours if not q.answerable], titles)
         assistant = Assistant(settings, offline=True)  # reads the new model
     results = []
-    for source, questions in (("dev multi", dev), ("seed lists", ours)):
+    for source, questions in (("dev multi", dev), ("seed lists", ours), ("held-out lists", held_out_lists)):
         gold = gold_paper_ids(questions, titles)
+        unknown = [t for q in questions for t in q.gold_titles if t not in titles.values()]
+        if unknown:
+            raise SystemExit(f"{source}: gold titles not in the seeds: {unknown}")
         for question in questions:
             answer = assistant.ask(question.question)
             listed = [c.paper_id for c in answer.citations] + [p.paper_id for p in answer.more]
@@ -154,7 +160,7 @@ def main() -> None:
     for r in results:
         fmt = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
         print(f"| {r['source']} | {r['id']} | {r['gold']} | {r['listed']} ({r['shown']}) | {fmt(r['recall'])} | {fmt(r['precision'])} | {r['confidence']:.2f} |")
-    for source in ("dev multi", "seed lists", None):
+    for source in ("dev multi", "seed lists", "held-out lists", None):
         part = [r for r in results if source is None or r["source"] == source]
         with_gold = [r for r in part if r["recall"] is not None]
         precise = [r["precision"] for r in with_gold if r["precision"] is not None]

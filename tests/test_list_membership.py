@@ -6,7 +6,8 @@ import pytest
 
 from assistant.answerability import AnswerabilityModel, TermStats
 from assistant.evidence import terms
-from assistant.list_membership import LIST_MODEL_PATH, PAPER_FEATURES, found_terms, paper_features, same_word
+from assistant.list_membership import (LIST_MODEL_PATH, PAPER_FEATURES, compounds, found_terms, paper_features, same_word,
+                                       topic_found, topic_terms)
 from assistant.models import Hit
 
 STATS = TermStats(documents=100, frequency={"agent": 60, "homeostasi": 1, "homeostat": 2, "memori": 10, "general": 30,
@@ -28,6 +29,19 @@ def test_found_terms_finds_the_question_terms_in_any_form():
     asked = terms("inspiration from homeostasis")
     assert found_terms(asked, terms("A homeostatic visual adapter.")) == terms("homeostasis")
     assert found_terms(asked, terms("Nothing of the kind.")) == set()
+
+
+def test_the_topic_leaves_out_the_words_that_only_carry_the_question():
+    assert topic_terms("Which papers take inspiration from homeostasis?") == terms("take inspiration homeostasis")
+    assert topic_terms("Which papers can do it so well here?") == terms("well")
+
+
+def test_a_hyphenated_compound_is_found_only_where_its_words_stand_together():
+    question = "What papers use self-play?"
+    assert compounds(question) == [("self", "play")]
+    assert topic_found(question, "Agents improve by self-play against copies.") == terms("self play")
+    assert topic_found(question, "Self-reflection lets agents play better.") == set()
+    assert topic_found("Which papers do test-time adaptation?", "Adapting at test time.") == terms("test time adaptation")
 
 
 def test_coverage_weighs_the_rare_terms_and_the_score_share_compares_with_the_best_paper():
