@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from assistant.answerability import confidence
-from assistant.list_membership import list_candidates, list_members
+from assistant.answerability import confidence, term_stats
+from assistant.list_membership import list_candidates, list_members, unheard_topic
 from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
@@ -65,7 +65,8 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
                               members=list_members(standalone, hits, lexical,
-                                                   assistant.list_membership) if listing else None)
+                                                   assistant.list_membership) if listing else None,
+                              unheard=unheard_topic(standalone, term_stats(standalone, lexical)) if listing else ())
     answer: Answer | None = None
     if chat is not None and hits and confident < floor and not paper_ids:
         # Too unlikely to be answered from these papers: the offline answer abstained already, and the LLM call is saved.

@@ -121,7 +121,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                       question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
                       confidence: float | None = None, min_confidence: float = 0.0, sure_confidence: float = 1.0,
                       list_limit: int | None = None,
-                      members: set[str] | None = None) -> Draft:
+                      members: set[str] | None = None, unheard: Sequence[str] = ()) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
     restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
@@ -132,6 +132,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     the others in Draft.more); None: at most params.max_papers, as for any other question.
     members: for a list question, the papers the list-membership model lets in (assistant/answerability.py); None: the
     old hand rule (a share of the best paper's score, or every name or topic word of the question).
+    unheard: for a list question, the words of its topic that no paper in the collection uses, when they are most of it
+    (list_membership.unheard_topic): unless the confidence is sure, no paper is about it.
     """
     if not hits:
         return Draft(text=NO_ANSWER, abstained=True, notes=["No paper in the index matched the question."])
@@ -194,6 +196,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     topic = terms(question) - _GENERIC_TERMS
     limit = list_limit if is_list and list_limit else params.max_papers
     if is_list and members is not None:
+        if unheard and judged and not restricted:
+            return _abstain(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
         chosen = [hit for hit in ranked if hit.paper_id in members]
         if named and chosen and not any(mentions(text_of[hit.paper_id], term) for hit in chosen for term in named):
             # "which papers evaluate on ARC-AGI?": no listed paper names what the question names, so none answers it

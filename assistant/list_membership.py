@@ -20,6 +20,7 @@ from assistant.answerability import AnswerabilityModel, TermStats, content_terms
 from assistant.evidence import terms
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Hit
+from assistant.names import specific_terms
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
 PAPER_FEATURES = ("coverage", "fused_share", "fused")
@@ -30,6 +31,8 @@ SHARED_SHARE = 0.8
 # What a list question asks about is its topic: the fuller stop-word list drops the words that only carry the sentence
 # ("from", "can", "so", "here"), which BM25's short list keeps.
 _NOT_TOPIC = terms(" ".join(STOPWORDS_EN_PLUS))
+# A list question whose topic is mostly words the collection never uses (over this share of its IDF weight) lists none.
+UNHEARD_SHARE = 0.5
 # A list looks this many times its limit deep for papers on its topic. Deeper (3x) found more of the dev lists' papers but
 # listed more strays on questions held out (bench/lists.py).
 LIST_DEPTH = 2
@@ -91,6 +94,19 @@ def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats) 
     found = topic_found(question, f"{hit.title} {hit.abstract}")
     return {"coverage": weighted_share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
             "fused": hit.score}
+
+
+def unheard_topic(question: str, stats: TermStats) -> list[str]:
+    """The question's words that no text in the collection uses, as the question writes them, when they carry most of its
+    topic's weight, names aside ("federated" in "Which papers study federated learning?"); otherwise none. Names
+    ("Anthropic's Claude") are left to the name rules, which accept a list where some of the names are found."""
+    named = set().union(*(terms(name) for name in specific_terms(question)))
+    topic = topic_terms(question) - named
+    unheard = {term for term in topic if not stats.frequency.get(term)}
+    total = sum(stats.idf(term) for term in topic)
+    if not unheard or total <= 0 or sum(stats.idf(term) for term in unheard) / total <= UNHEARD_SHARE:
+        return []
+    return list(dict.fromkeys(word for word in re.findall(r"[\w-]+", question) if set(tokenize([word])[0]) & unheard))
 
 
 def list_members(question: str, hits: Sequence[Hit], lexical: LexicalIndex, model: AnswerabilityModel) -> set[str]:

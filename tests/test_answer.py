@@ -329,3 +329,12 @@ def test_is_there_a_method_asks_for_the_best_evidence_and_which_papers_for_every
     assert not asks_for_every_paper("Is there a method where an LLM rewrites tool documentation from its own trials?")
     assert not asks_for_every_paper("Any work that models rapid adaptation as trying every behaviour?")
     assert not asks_for_every_paper("What does DAFormer propose?")
+
+
+def test_a_list_whose_topic_the_collection_never_mentions_lists_no_paper(seeded_settings):
+    answer = ask("any papers on watermarking LLM-generated text?", settings=seeded_settings, llm=None)
+    assert answer.abstained and not answer.citations and not answer.more
+    assert "“watermarking”" in answer.text
+    # A name the collection lacks ("Anthropic") is not enough when another name of the question is found.
+    claude = ask("Which papers run experiments with Anthropic's Claude models?", settings=seeded_settings, llm=None)
+    assert not claude.abstained and all("Claude" in c.quote for c in claude.citations)

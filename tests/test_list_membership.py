@@ -62,3 +62,15 @@ def test_the_shipped_model_reads_exactly_the_paper_features_and_prefers_the_pape
     on_topic = paper_features(question, _hit("a", "We equip agents with a homeostatic memory.", 0.8), top_fused=0.8, stats=STATS)
     near_miss = paper_features(question, _hit("b", "Agents, agents everywhere.", 0.4), top_fused=0.8, stats=STATS)
     assert model.probability(on_topic) >= model.threshold > model.probability(near_miss)
+
+
+def test_unheard_topic_names_the_words_no_paper_uses_when_they_are_most_of_the_topic():
+    from assistant.list_membership import unheard_topic
+
+    stats = TermStats(documents=100, frequency={"learn": 80, "agent": 60, "long": 20, "term": 20, "memori": 10, "model": 70,
+                                                "claud": 2, "run": 30, "experi": 30})
+    assert unheard_topic("Which papers study federated learning?", stats) == ["federated"]
+    # A rare word the collection lacks among words it has: not most of the topic.
+    assert unheard_topic("Which papers give agents a long-term memory?", stats) == []
+    # Names are left to the name rules.
+    assert unheard_topic("Which papers use Anthropic's models?", stats) == []  # with the name counted: 0.94 of the topic
