@@ -60,13 +60,13 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     confident = confidence(standalone, hits[:settings.top_k], assistant.bank, vector, lexical,
                            assistant.answerability)
     floor = assistant.confidence_floor_for(standalone)
+    list_stats = term_stats(standalone, lexical) if listing else None  # read by both list checks below
     draft = extractive_answer(standalone, hits, assistant.bank, restricted=bool(paper_ids), question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
-                              members=list_members(standalone, hits, lexical,
-                                                   assistant.list_membership) if listing else None,
-                              unheard=unheard_topic(standalone, term_stats(standalone, lexical)) if listing else ())
+                              members=list_members(standalone, hits, list_stats, assistant.list_membership) if list_stats is not None else None,
+                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else ())
     answer: Answer | None = None
     if chat is not None and hits and confident < floor and not paper_ids:
         # Too unlikely to be answered from these papers: the offline answer abstained already, and the LLM call is saved.

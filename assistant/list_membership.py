@@ -16,9 +16,9 @@ from typing import Sequence
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from assistant.answerability import AnswerabilityModel, TermStats, content_terms, term_stats, weighted_share
+from assistant.answerability import AnswerabilityModel, TermStats, content_terms, weighted_share
 from assistant.evidence import terms
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import tokenize
 from assistant.models import Hit
 from assistant.names import specific_terms
 
@@ -109,10 +109,10 @@ def unheard_topic(question: str, stats: TermStats) -> list[str]:
     return list(dict.fromkeys(word for word in re.findall(r"[\w-]+", question) if set(tokenize([word])[0]) & unheard))
 
 
-def list_members(question: str, hits: Sequence[Hit], lexical: LexicalIndex, model: AnswerabilityModel) -> set[str]:
-    """The hits that belong in a list answer: P(member) at or above the model's threshold."""
+def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: AnswerabilityModel) -> set[str]:
+    """The hits that belong in a list answer: P(member) at or above the model's threshold (stats: the collection's
+    statistics of the question's terms, term_stats)."""
     if not hits:
         return set()
-    stats = term_stats(question, lexical)
     top = max(hit.score for hit in hits)
     return {hit.paper_id for hit in hits if model.probability(paper_features(question, hit, top, stats)) >= model.threshold}

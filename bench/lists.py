@@ -77,8 +77,7 @@ def list_scores(rows: list[dict], listed) -> tuple[float, float, int]:
     for question in dict.fromkeys(row["question"] for row in rows):
         part = [row for row in rows if row["question"] == question]
         chosen = [row for row in part if listed(row)]
-        gold = [row for row in part if row["gold"]]
-        if gold:
+        if part[0]["gold_total"]:
             recalls.append(sum(row["gold"] for row in chosen) / part[0]["gold_total"])
             precisions.append(sum(row["gold"] for row in chosen) / len(chosen) if chosen else 1.0)
         else:
