@@ -30,6 +30,8 @@ _LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "
 _MAX_SLUG = 60
 # Escape sequences (CSI, OSC, two-character ones) and control characters: paper text is shown in terminals too.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+# Bidi controls (embeddings, overrides, isolates, marks): U+202E shows "gnp.exe" as "exe.png", in every interface.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
 @dataclass
@@ -97,9 +99,9 @@ def _normal(title: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """text without escape sequences or control characters (tabs and newlines kept)."""
+    """text without escape sequences, control characters (tabs and newlines kept) or bidi controls."""
     text = _ESCAPES.sub("", text)
-    return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) != "Cc")
+    return "".join(ch for ch in text if ch in "\t\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS))
 
 
 def _cut(text: str, limit: int, what: str, where: str, notes: list[str]) -> str:
@@ -132,11 +134,11 @@ def _fields(record: dict, where: str, notes: list[str]) -> dict:
         "title": title,
         "abstract": abstract,
         "urls": list(dict.fromkeys(urls)),
-        "authors": authors_of(record.get("authors"), where),
+        "authors": [name for name in (squash(_clean(name)) for name in authors_of(record.get("authors"), where)) if name],
         "date": optional(record.get("update_date" if arxiv else "date"), "date", where),
         "doi": normal_doi(optional(record.get("doi"), "doi", where)),
         # The original entry of a .bib file, given back as it was when an answer's sources are exported.
-        "bibtex": None if record.get("bibtex") is None else string(record["bibtex"], "bibtex", where),
+        "bibtex": None if record.get("bibtex") is None else _clean(string(record["bibtex"], "bibtex", where)),
     }
 
 
