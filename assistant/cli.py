@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import math
+import os
 import re
+import shutil
 import sys
 import unicodedata
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -122,12 +127,19 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
     settings = _settings(collection)
     options = {"llm": None} if offline else {}
     answer: Answer | None = None
-    streaming = not as_json and not bib and sys.stdout.isatty() and settings.llm_enabled and not offline
-    for item in ask_stream(question, k=k, paper_ids=list(paper_ids) or None, settings=settings, **options):
-        if isinstance(item, Answer):
-            answer = item
-        elif streaming:
-            click.echo(terminal_safe(item, keep_newlines=True), nl=False)
+    # The LLM's words are shown as they come only where they can be taken back: the checked answer replaces them.
+    streaming = (not as_json and not bib and settings.llm_enabled and not offline and sys.stdout.isatty()
+                 and os.environ.get("TERM", "") not in ("", "dumb"))
+    draft = Redraw(sys.stdout) if streaming else None
+    try:
+        for item in ask_stream(question, k=k, paper_ids=list(paper_ids) or None, settings=settings, **options):
+            if isinstance(item, Answer):
+                answer = item
+            elif draft is not None:
+                draft.write(item)
+    finally:  # an error or Ctrl-C leaves no unchecked text behind either
+        if draft is not None:
+            draft.erase()
     assert answer is not None
     if as_json:
         click.echo(answer.model_dump_json(indent=2))
@@ -138,14 +150,87 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
             click.echo("The answer cites no paper, so there is no BibTeX to print.", err=True)
         click.echo(entries, nl=False)
         return
-    if streaming:
-        click.echo("\n")
-    click.echo(render_answer(answer, include_text=not streaming))
+    click.echo(render_answer(answer))
 
 
-def render_answer(answer, include_text: bool = True) -> str:
+class Redraw:
+    """Text streamed to a terminal that erase() takes back, so that only the checked answer stays on screen.
+
+    It never shows more than fits on the screen, since rows scrolled out of it cannot be erased.
+    """
+
+    def __init__(self, out: TextIO, size: os.terminal_size | None = None):
+        self.out = out
+        self.columns, lines = size or _terminal_size(out)
+        self.room = max(lines - 2, 1)
+        self.shown = ""
+        self.ended_rows = 0  # rows of the lines shown that a newline ended
+        self.width = 0  # cells of the line the cursor is on
+        self.full = False
+
+    @property
+    def rows(self) -> int:
+        """The rows what is shown takes, from its first row to the cursor's."""
+        return self.ended_rows + _line_rows(self.width, self.columns)
+
+    def write(self, text: str) -> None:
+        """Show text after what is shown, unless it would not fit on the screen (then nothing more is shown)."""
+        text = terminal_safe(text, keep_newlines=True)
+        if self.full or not text:
+            return
+        *ended, last = text.split("\n")
+        ended_rows, width = self.ended_rows, self.width
+        for line in ended:
+            ended_rows += _line_rows(width + _width(line), self.columns)
+            width = 0
+        width += _width(last)
+        if ended_rows + _line_rows(width, self.columns) > self.room:
+            self.full = True
+            return
+        self.out.write(text)
+        self.out.flush()
+        self.shown += text
+        self.ended_rows, self.width = ended_rows, width
+
+    def erase(self) -> None:
+        """Take back everything shown: back to its first row, then clear to the end of the screen."""
+        if self.shown:
+            up = self.rows - 1
+            self.out.write("\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J")
+            self.out.flush()
+            self.shown, self.ended_rows, self.width = "", 0, 0
+
+
+def screen_rows(text: str, columns: int) -> int:
+    """The rows of a terminal columns wide that text (no control characters but newlines) takes from its first row."""
+    return sum(_line_rows(_width(line), columns) for line in text.split("\n"))
+
+
+def _terminal_size(out: TextIO) -> os.terminal_size:
+    try:  # the terminal's own size first: COLUMNS and LINES may be stale
+        return os.get_terminal_size(out.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return shutil.get_terminal_size()
+
+
+def _line_rows(width: int, columns: int) -> int:
+    return max(1, math.ceil(width / max(columns, 1)))
+
+
+def _width(text: str) -> int:
+    return sum(map(_cells, text))
+
+
+def _cells(ch: str) -> int:
+    """Terminal cells a character takes: 2 for wide East Asian characters, 0 for combining marks, else 1."""
+    if ch != "\u00ad" and (unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf")):  # a soft hyphen shows
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def render_answer(answer) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
-    lines = [terminal_safe(answer.text, keep_newlines=True), ""] if include_text else []
+    lines = [terminal_safe(answer.text, keep_newlines=True), ""]
     if answer.standalone_question:
         lines += [f"Searched: {terminal_safe(answer.standalone_question)}", ""]
     if answer.citations:
