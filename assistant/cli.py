@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -9,9 +10,11 @@ import os
 import re
 import shutil
 import sys
+import threading
+import time
 import unicodedata
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 import click
 
@@ -74,6 +77,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
     BibTeX .bib, RIS .ris, CSL-JSON .json (Zotero, JabRef, Mendeley, EndNote exports)."""
     from tqdm import tqdm
 
+    from assistant.corpus import check_file_sizes
     from assistant.indexing import ingest_paths, ingest_paths_if_missing
     from assistant.store import UNFINISHED, PaperStore
 
@@ -87,23 +91,97 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
         return
     sources = list(paths) or [settings.seeds_dir]
-    bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=None, leave=False)
+    check_file_sizes(sources, settings.max_file_mb)  # before anything is read
+    # On a terminal a progress bar; elsewhere (a log, CI) a line every PROGRESS_EVERY seconds and nothing more.
+    bar = tqdm(total=0, unit="chunk", desc="Reading", disable=None, leave=False)
+    lines = None if not bar.disable else ProgressLines(lambda line: click.echo(line, err=True))
 
     def on_plan(count: int) -> None:
+        bar.set_description("Embedding", refresh=False)
         bar.reset(total=count)
+        if lines:
+            lines.plan(count)
+
+    def progress(count: int) -> None:
+        bar.update(count)
+        if lines:
+            lines.advance(count)
 
     def on_wait(message: str) -> None:
         click.echo(message, err=True)
 
     write = ingest_paths_if_missing if if_missing else ingest_paths
-    report = write(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan,
-                   on_wait=on_wait)
-    bar.close()
+    try:
+        with lines or contextlib.nullcontext():
+            report = write(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=progress, on_plan=on_plan,
+                           on_wait=on_wait)
+    finally:
+        bar.close()
     if report is None:  # another process built it meanwhile
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
         return
     into = store.location if collection is None else f"the collection {settings.collection!r} at {store.location}"
     click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {into}: {terminal_safe(report.summary())}")
+
+
+PROGRESS_EVERY = 10.0  # seconds between two progress lines of an ingest that is not on a terminal
+
+
+class ProgressLines:
+    """An ingest's progress as a line every `every` seconds (for logs, where a bar would be noise); used as a context
+    manager, a thread also writes lines while no chunk is embedded (reading the files, writing the index)."""
+
+    def __init__(self, echo: Callable[[str], None], every: float | None = None, clock: Callable[[], float] = time.monotonic):
+        self.echo, self.every, self.clock = echo, PROGRESS_EVERY if every is None else every, clock
+        self.started = self.last = clock()
+        self.done = 0
+        self.total: int | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def plan(self, total: int) -> None:
+        with self._lock:
+            self.done, self.total = 0, total
+        self.tick()
+
+    def advance(self, count: int) -> None:
+        with self._lock:
+            self.done += count
+        self.tick()
+
+    def tick(self) -> None:
+        """Write a line if `every` seconds have passed since the last one (or since the start)."""
+        with self._lock:
+            now = self.clock()
+            if now - self.last < self.every:
+                return
+            self.last = now
+            line = self.line(now)
+        self.echo(line)
+
+    def line(self, now: float) -> str:
+        elapsed = f"{now - self.started:.0f} s"
+        if self.total is None:
+            return f"Reading the paper files... ({elapsed})"
+        if self.done < self.total:
+            share = f" ({self.done / self.total:.0%})" if self.total else ""
+            return f"Embedding: {self.done:,} of {self.total:,} chunks{share}, {elapsed}"
+        return f"Embedded {self.total:,} chunks; writing the index... ({elapsed})"
+
+    def __enter__(self) -> ProgressLines:
+        def run() -> None:
+            while not self._stop.wait(min(self.every, 1.0) or 1.0):
+                self.tick()
+
+        self._thread = threading.Thread(target=run, name="progress-lines", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 @main.command()

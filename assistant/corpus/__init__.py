@@ -12,6 +12,7 @@ note in the read report; no real abstract comes close, and the cost of a paper s
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -77,6 +78,16 @@ def read_papers(paths: Iterable[str | Path]) -> ReadReport:
             by_id[paper_id] = where
             report.papers.append(Paper(paper_id=paper_id, source=where, **fields))
     return report
+
+
+def check_file_sizes(paths: Iterable[str | Path], max_mb: int) -> None:
+    """A CorpusError naming every paper file over max_mb MB (its size, the limit, how to raise it), before any is read."""
+    over = [(file, file.stat().st_size) for file in files_of(paths) if file.stat().st_size > max_mb * 1024 * 1024]
+    if over:
+        sizes = "; ".join(f"{file} is {size / 1024 / 1024:.1f} MB" for file, size in over)
+        needed = math.ceil(max(size for _, size in over) / 1024 / 1024)
+        raise CorpusError(f"{sizes}, more than the {max_mb} MB a paper file may have. Split it, or raise the limit: "
+                          f"ASSISTANT_MAX_FILE_MB={needed} (in the environment or .env).")
 
 
 def derived_id(title: str) -> str:
