@@ -128,8 +128,10 @@ PROGRESS_EVERY = 10.0  # seconds between two progress lines of an ingest that is
 
 
 class ProgressLines:
-    """An ingest's progress as a line every `every` seconds (for logs, where a bar would be noise); used as a context
-    manager, a thread also writes lines while no chunk is embedded (reading the files, writing the index)."""
+    """An ingest's progress as a line every `every` seconds (for logs, where a bar would be noise), from the moment the
+    chunks to embed are known; used as a context manager, a thread also writes lines while no chunk is embedded
+    (a slow batch, writing the index). Nothing comes before the plan, so an ingest that fails while it reads, checks
+    or waits for the lock still ends in its one error line."""
 
     def __init__(self, echo: Callable[[str], None], every: float | None = None, clock: Callable[[], float] = time.monotonic):
         self.echo, self.every, self.clock = echo, PROGRESS_EVERY if every is None else every, clock
@@ -154,7 +156,7 @@ class ProgressLines:
         """Write a line if `every` seconds have passed since the last one (or since the start)."""
         with self._lock:
             now = self.clock()
-            if now - self.last < self.every:
+            if self.total is None or now - self.last < self.every:
                 return
             self.last = now
             line = self.line(now)
@@ -162,12 +164,10 @@ class ProgressLines:
 
     def line(self, now: float) -> str:
         elapsed = f"{now - self.started:.0f} s"
-        if self.total is None:
-            return f"Reading the paper files... ({elapsed})"
-        if self.done < self.total:
+        if self.total is not None and self.done < self.total:
             share = f" ({self.done / self.total:.0%})" if self.total else ""
             return f"Embedding: {self.done:,} of {self.total:,} chunks{share}, {elapsed}"
-        return f"Embedded {self.total:,} chunks; writing the index... ({elapsed})"
+        return f"Embedded {self.total or 0:,} chunks; writing the index... ({elapsed})"
 
     def __enter__(self) -> ProgressLines:
         def run() -> None:

@@ -62,14 +62,14 @@ def test_progress_lines_come_every_n_seconds_and_say_what_is_happening():
     now = [100.0]
     written: list[str] = []
     lines = ProgressLines(written.append, every=10, clock=lambda: now[0])
-    for at in (5, 11):  # reading the files
+    for at in (5, 11, 21):  # reading the files, loading the model: quiet, so that a failure there is one error line
         now[0] = 100 + at
         lines.tick()
     lines.plan(1000)
-    for at, count in ((12, 100), (19, 100), (25, 300), (29, 500)):
+    for at, count in ((22, 100), (29, 100), (35, 300), (39, 500)):
         now[0] = 100 + at
         lines.advance(count)
-    now[0] = 140
+    now[0] = 150
     lines.tick()
-    assert written == ["Reading the paper files... (11 s)", "Embedding: 500 of 1,000 chunks (50%), 25 s",
-                       "Embedded 1,000 chunks; writing the index... (40 s)"]
+    assert written == ["Embedding: 0 of 1,000 chunks (0%), 21 s", "Embedding: 500 of 1,000 chunks (50%), 35 s",
+                       "Embedded 1,000 chunks; writing the index... (50 s)"]
