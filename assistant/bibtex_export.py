@@ -31,13 +31,24 @@ def answer_bibtex(answer: Answer) -> str:
 
 
 def bibtex_of(hits: Iterable[Hit]) -> str:
-    """One BibTeX entry per paper (each paper once), separated by blank lines."""
-    entries = {hit.paper_id: bibtex_entry(hit) for hit in hits}
-    return "\n\n".join(entries.values()) + "\n" if entries else ""
+    """One BibTeX entry per paper (each paper once), separated by blank lines, after the @string macros they use."""
+    from assistant.corpus.bibtex import split_macros
+
+    macros: dict[tuple[str, str], str] = {}  # each definition once, however many entries use it
+    entries: dict[str, str] = {}
+    for hit in hits:
+        if hit.paper_id in entries:
+            continue
+        used, entries[hit.paper_id] = split_macros(hit.bibtex) if hit.bibtex else ([], bibtex_entry(hit))
+        for name, block in used:
+            macros.setdefault((name, " ".join(block.split())), block)
+    blocks = [*macros.values(), *entries.values()]
+    return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
 def bibtex_entry(hit: Hit) -> str:
-    """The paper's original BibTeX entry when it came from a .bib file, else one generated from what the index holds."""
+    """The paper's original BibTeX entry (after the @string macros it uses) when it came from a .bib file, else one
+    generated from what the index holds."""
     if hit.bibtex:
         return hit.bibtex.strip()
     fields = [("title", latex_escape(hit.title))]

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import math
+import os
 import re
+import shutil
 import sys
+import threading
+import time
 import unicodedata
 from pathlib import Path
+from typing import Callable, TextIO
 
 import click
 
@@ -69,6 +77,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
     BibTeX .bib, RIS .ris, CSL-JSON .json (Zotero, JabRef, Mendeley, EndNote exports)."""
     from tqdm import tqdm
 
+    from assistant.corpus import check_file_sizes
     from assistant.indexing import ingest_paths, ingest_paths_if_missing
     from assistant.store import UNFINISHED, PaperStore
 
@@ -82,23 +91,97 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
         return
     sources = list(paths) or [settings.seeds_dir]
-    bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=None, leave=False)
+    check_file_sizes(sources, settings.max_file_mb)  # before anything is read
+    # On a terminal a progress bar; elsewhere (a log, CI) a line every PROGRESS_EVERY seconds and nothing more.
+    bar = tqdm(total=0, unit="chunk", desc="Reading", disable=None, leave=False)
+    lines = None if not bar.disable else ProgressLines(lambda line: click.echo(line, err=True))
 
     def on_plan(count: int) -> None:
+        bar.set_description("Embedding", refresh=False)
         bar.reset(total=count)
+        if lines:
+            lines.plan(count)
+
+    def progress(count: int) -> None:
+        bar.update(count)
+        if lines:
+            lines.advance(count)
 
     def on_wait(message: str) -> None:
         click.echo(message, err=True)
 
     write = ingest_paths_if_missing if if_missing else ingest_paths
-    report = write(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan,
-                   on_wait=on_wait)
-    bar.close()
+    try:
+        with lines or contextlib.nullcontext():
+            report = write(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=progress, on_plan=on_plan,
+                           on_wait=on_wait)
+    finally:
+        bar.close()
     if report is None:  # another process built it meanwhile
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
         return
     into = store.location if collection is None else f"the collection {settings.collection!r} at {store.location}"
     click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {into}: {terminal_safe(report.summary())}")
+
+
+PROGRESS_EVERY = 10.0  # seconds between two progress lines of an ingest that is not on a terminal
+
+
+class ProgressLines:
+    """An ingest's progress as a line every `every` seconds (for logs, where a bar would be noise), from the moment the
+    chunks to embed are known; used as a context manager, a thread also writes lines while no chunk is embedded
+    (a slow batch, writing the index). Nothing comes before the plan, so an ingest that fails while it reads, checks
+    or waits for the lock still ends in its one error line."""
+
+    def __init__(self, echo: Callable[[str], None], every: float | None = None, clock: Callable[[], float] = time.monotonic):
+        self.echo, self.every, self.clock = echo, PROGRESS_EVERY if every is None else every, clock
+        self.started = self.last = clock()
+        self.done = 0
+        self.total: int | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def plan(self, total: int) -> None:
+        with self._lock:
+            self.done, self.total = 0, total
+        self.tick()
+
+    def advance(self, count: int) -> None:
+        with self._lock:
+            self.done += count
+        self.tick()
+
+    def tick(self) -> None:
+        """Write a line if `every` seconds have passed since the last one (or since the start)."""
+        with self._lock:
+            now = self.clock()
+            if self.total is None or now - self.last < self.every:
+                return
+            self.last = now
+            line = self.line(now)
+        self.echo(line)
+
+    def line(self, now: float) -> str:
+        elapsed = f"{now - self.started:.0f} s"
+        if self.total is not None and self.done < self.total:
+            share = f" ({self.done / self.total:.0%})" if self.total else ""
+            return f"Embedding: {self.done:,} of {self.total:,} chunks{share}, {elapsed}"
+        return f"Embedded {self.total or 0:,} chunks; writing the index... ({elapsed})"
+
+    def __enter__(self) -> ProgressLines:
+        def run() -> None:
+            while not self._stop.wait(min(self.every, 1.0) or 1.0):
+                self.tick()
+
+        self._thread = threading.Thread(target=run, name="progress-lines", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 @main.command()
@@ -122,12 +205,19 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
     settings = _settings(collection)
     options = {"llm": None} if offline else {}
     answer: Answer | None = None
-    streaming = not as_json and not bib and sys.stdout.isatty() and settings.llm_enabled and not offline
-    for item in ask_stream(question, k=k, paper_ids=list(paper_ids) or None, settings=settings, **options):
-        if isinstance(item, Answer):
-            answer = item
-        elif streaming:
-            click.echo(terminal_safe(item, keep_newlines=True), nl=False)
+    # The LLM's words are shown as they come only where they can be taken back: the checked answer replaces them.
+    streaming = (not as_json and not bib and settings.llm_enabled and not offline and sys.stdout.isatty()
+                 and os.environ.get("TERM", "") not in ("", "dumb"))
+    draft = Redraw(sys.stdout) if streaming else None
+    try:
+        for item in ask_stream(question, k=k, paper_ids=list(paper_ids) or None, settings=settings, **options):
+            if isinstance(item, Answer):
+                answer = item
+            elif draft is not None:
+                draft.write(item)
+    finally:  # an error or Ctrl-C leaves no unchecked text behind either
+        if draft is not None:
+            draft.erase()
     assert answer is not None
     if as_json:
         click.echo(answer.model_dump_json(indent=2))
@@ -138,14 +228,87 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
             click.echo("The answer cites no paper, so there is no BibTeX to print.", err=True)
         click.echo(entries, nl=False)
         return
-    if streaming:
-        click.echo("\n")
-    click.echo(render_answer(answer, include_text=not streaming))
+    click.echo(render_answer(answer))
 
 
-def render_answer(answer, include_text: bool = True) -> str:
+class Redraw:
+    """Text streamed to a terminal that erase() takes back, so that only the checked answer stays on screen.
+
+    It never shows more than fits on the screen, since rows scrolled out of it cannot be erased.
+    """
+
+    def __init__(self, out: TextIO, size: os.terminal_size | None = None):
+        self.out = out
+        self.columns, lines = size or _terminal_size(out)
+        self.room = max(lines - 2, 1)
+        self.shown = ""
+        self.ended_rows = 0  # rows of the lines shown that a newline ended
+        self.width = 0  # cells of the line the cursor is on
+        self.full = False
+
+    @property
+    def rows(self) -> int:
+        """The rows what is shown takes, from its first row to the cursor's."""
+        return self.ended_rows + _line_rows(self.width, self.columns)
+
+    def write(self, text: str) -> None:
+        """Show text after what is shown, unless it would not fit on the screen (then nothing more is shown)."""
+        text = terminal_safe(text, keep_newlines=True)
+        if self.full or not text:
+            return
+        *ended, last = text.split("\n")
+        ended_rows, width = self.ended_rows, self.width
+        for line in ended:
+            ended_rows += _line_rows(width + _width(line), self.columns)
+            width = 0
+        width += _width(last)
+        if ended_rows + _line_rows(width, self.columns) > self.room:
+            self.full = True
+            return
+        self.out.write(text)
+        self.out.flush()
+        self.shown += text
+        self.ended_rows, self.width = ended_rows, width
+
+    def erase(self) -> None:
+        """Take back everything shown: back to its first row, then clear to the end of the screen."""
+        if self.shown:
+            up = self.rows - 1
+            self.out.write("\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J")
+            self.out.flush()
+            self.shown, self.ended_rows, self.width = "", 0, 0
+
+
+def screen_rows(text: str, columns: int) -> int:
+    """The rows of a terminal columns wide that text (no control characters but newlines) takes from its first row."""
+    return sum(_line_rows(_width(line), columns) for line in text.split("\n"))
+
+
+def _terminal_size(out: TextIO) -> os.terminal_size:
+    try:  # the terminal's own size first: COLUMNS and LINES may be stale
+        return os.get_terminal_size(out.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return shutil.get_terminal_size()
+
+
+def _line_rows(width: int, columns: int) -> int:
+    return max(1, math.ceil(width / max(columns, 1)))
+
+
+def _width(text: str) -> int:
+    return sum(map(_cells, text))
+
+
+def _cells(ch: str) -> int:
+    """Terminal cells a character takes: 2 for wide East Asian characters, 0 for combining marks, else 1."""
+    if ch != "\u00ad" and (unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf")):  # a soft hyphen shows
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def render_answer(answer) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
-    lines = [terminal_safe(answer.text, keep_newlines=True), ""] if include_text else []
+    lines = [terminal_safe(answer.text, keep_newlines=True), ""]
     if answer.standalone_question:
         lines += [f"Searched: {terminal_safe(answer.standalone_question)}", ""]
     if answer.citations:

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest of the same index to finish before giving up.")
     lock_stale_seconds: float = Field(60.0, gt=0, description="On a Chroma server: a writer lock whose heartbeat is older than this is taken over (its writer died).")
 
+    max_file_mb: int = Field(20, ge=1, description="Largest paper file, in MB, that `assistant ingest` reads and the browser uploads (a library of thousands of abstracts is a few MB).")
+
     @model_validator(mode="after")
     def _check_overlap(self) -> "Settings":
         if self.chunk_overlap >= self.chunk_tokens:

@@ -11,7 +11,7 @@ from assistant.config import Settings
 from assistant.errors import CorpusError
 from assistant.store import IngestReport
 
-MAX_UPLOAD_MB = 20  # a library of thousands of abstracts is a few MB
+MAX_UPLOAD_MB = Settings.model_fields["max_file_mb"].default  # the default of ASSISTANT_MAX_FILE_MB, as for `assistant ingest`
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def ingest_uploads(uploads: list[Upload], settings: Settings, *, progress=None) 
         raise CorpusError("No file chosen; choose one or more paper files to add.")
     with tempfile.TemporaryDirectory(prefix="paper-uploads-") as folder:
         where = re.compile(re.escape(folder) + r"/\d+/")  # file paths in messages and sources read as the uploaded names
-        paths = [_write(upload, Path(folder), position) for position, upload in enumerate(uploads)]
+        paths = [_write(upload, Path(folder), position, settings.max_file_mb) for position, upload in enumerate(uploads)]
         try:
             read = read_papers(paths)
         except CorpusError as error:
@@ -53,7 +53,7 @@ def ingest_uploads(uploads: list[Upload], settings: Settings, *, progress=None) 
     return ingest_read(read, settings, store=assistant.store, **progress_callbacks(progress))
 
 
-def _write(upload: Upload, folder: Path, position: int) -> Path:
+def _write(upload: Upload, folder: Path, position: int, max_mb: int = MAX_UPLOAD_MB) -> Path:
     """The upload saved under a plain file name of its own (no path from the browser is ever used as one)."""
     from assistant.corpus.formats import FORMATS
 
@@ -61,9 +61,9 @@ def _write(upload: Upload, folder: Path, position: int) -> Path:
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
         raise CorpusError(f"{upload.name}: unknown file type {suffix or '(none)'!r}; accepted: {', '.join(FORMATS)}.")
-    if len(upload.data) > MAX_UPLOAD_MB * 1024 * 1024:
-        raise CorpusError(f"{upload.name}: {len(upload.data) / 1024 / 1024:.1f} MB is more than the {MAX_UPLOAD_MB} MB an "
-                          f"upload may have; split the library, or ingest it with `assistant ingest FILE`.")
+    if len(upload.data) > max_mb * 1024 * 1024:
+        raise CorpusError(f"{upload.name}: {len(upload.data) / 1024 / 1024:.1f} MB is more than the {max_mb} MB a paper "
+                          f"file may have; split the library, or raise ASSISTANT_MAX_FILE_MB.")
     folder = folder / str(position)  # two uploads of the same name stay two files
     folder.mkdir()
     path = folder / name

@@ -306,3 +306,29 @@ def test_arbitrary_text_loads_or_raises_corpus_error(tmp_path, text):
         assert papers and all(paper.title.strip() and paper.abstract.strip() for paper in papers)
         assert len({paper.paper_id for paper in papers}) == len(papers)
         assert all(paper.source.startswith(f"{path}:") for paper in papers)
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_never_reach_the_store(tmp_path):
+    from assistant.collection import list_papers
+    from assistant.config import Settings
+    from assistant.indexing import ingest_paths
+
+    jsonl = write(tmp_path / "papers.jsonl", json.dumps({
+        "title": "Widget \u202egnp.exe\u202c planning", "authors": ["Ada \u2067Lovelace\u2069", "\u200f"],
+        "abstract": f"Widgets{BIDI} plan with trees. They are robust."}) + "\n")
+    bib = write(tmp_path / "refs.bib", "@article{rtl2024,\n  title = {Gadget \u202egnp.exe\u202c search},\n"
+                                        "  author = {Grace \u202eHopper},\n  abstract = {Gadgets search\u200e graphs.},\n}\n")
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", seed_when_empty=False)
+    ingest_paths([jsonl, bib], settings)
+
+    stored = {paper.title: paper for paper in list_papers(settings)}
+    assert set(stored) == {"Widget gnp.exe planning", "Gadget gnp.exe search"}
+    assert stored["Widget gnp.exe planning"].authors == ["Ada Lovelace"]
+    assert stored["Gadget gnp.exe search"].authors == ["Grace Hopper"]
+    for paper in stored.values():
+        text = paper.model_dump_json() + (paper.bibtex or "")
+        assert not any(ch in text for ch in BIDI) and "\\u202" not in text, repr(text)
+    assert "Gadget gnp.exe search" in (stored["Gadget gnp.exe search"].bibtex or "")

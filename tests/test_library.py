@@ -162,6 +162,29 @@ def test_round_trip_ingest_bib_ask_export_reads_back_the_same_keys(tmp_path: Pat
     assert library.entries[0].raw.strip() in BIB.read_text(encoding="utf-8")  # the entry as the .bib had it
 
 
+def test_exported_entries_bring_the_string_macros_they_use(tmp_path: Path):
+    bib = write(tmp_path / "macros.bib", """@string{jnl = "Journal of Tests"}
+@STRING{series = jnl # " (Series B)"}
+@string{unused = {Never Used}}
+
+@article{one2024, title = {One}, journal = jnl, month = jan, abstract = {Widgets plan.}}
+@article{two2024, title = {Two}, journal = series, abstract = {Gadgets search.}}
+@article{three2024, title = {Three}, journal = {Plain}, abstract = {Nothing to expand.}}
+""")
+    papers = {paper.paper_id: paper for paper in read_papers([bib]).papers}
+    hits = [Hit(paper_id=pid, title=p.title, score=1, bibtex=p.bibtex) for pid, p in papers.items()]
+
+    exported = bibtex_of(hits)
+    library = bibtexparser.parse_string(exported)
+    assert not library.failed_blocks, exported
+    journals = {entry.key: entry.fields_dict["journal"].value for entry in library.entries}
+    assert journals["one2024"] == "Journal of Tests" and journals["three2024"] == "Plain"
+    assert sorted(block.key.lower() for block in library.strings) == ["jnl", "series"]  # each once, unused left out
+    assert bibtex_of(hits[2:]) == papers["three2024"].bibtex.strip() + "\n"
+    alone = bibtexparser.parse_string(bibtex_entry(hits[0]))  # one paper on its own is complete too
+    assert not library.failed_blocks and alone.entries[0].fields_dict["journal"].value == "Journal of Tests"
+
+
 # Uploads
 
 

@@ -217,9 +217,11 @@ def stream_answer(question: str, history: list[dict[str, str]], settings: Settin
     with st.spinner("Searching the papers…"):
         first = next(items)
     placeholder = st.empty()
-    with placeholder:
-        st.write_stream(deltas(chain([first], items)))
-    placeholder.empty()  # the final text can differ from the stream (fallbacks, stripped markers)
+    try:
+        with placeholder:
+            st.write_stream(deltas(chain([first], items)))
+    finally:  # the streamed text is unchecked: only the final Answer, or the error that took its place, stays shown
+        placeholder.empty()
     if not final:
         raise RuntimeError("ask_stream ended without an Answer")
     return final[0]

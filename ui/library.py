@@ -9,7 +9,7 @@ import streamlit as st
 from assistant import Answer, AssistantError, Settings, list_collections
 from assistant.markdown import inert_markdown as escape_markdown
 from assistant.named_collections import check_name, with_collection
-from assistant.uploads import MAX_UPLOAD_MB, Upload, ingest_uploads, upload_types
+from assistant.uploads import Upload, ingest_uploads, upload_types
 
 PICKED = "collection"  # the picker's session key
 _SWITCH = "collection_switch"  # a collection to pick at the start of the next run (after papers were added to it)
@@ -57,7 +57,7 @@ def library_panel(settings: Settings) -> None:
 
 def _add_papers(settings: Settings) -> None:
     files = st.file_uploader("Paper files", type=upload_types(), accept_multiple_files=True, key="uploads",
-                             max_upload_size=MAX_UPLOAD_MB,
+                             max_upload_size=settings.max_file_mb,
                              help="BibTeX, RIS or CSL-JSON from Zotero, Mendeley, EndNote or JabRef; JSON Lines, "
                                   "CSV/TSV, or text. Entries without an abstract are skipped.")
     target = st.text_input("Into the collection", value=settings.collection, key="upload_target",

@@ -12,6 +12,7 @@ note in the read report; no real abstract comes close, and the cost of a paper s
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ _LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "
 _MAX_SLUG = 60
 # Escape sequences (CSI, OSC, two-character ones) and control characters: paper text is shown in terminals too.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+# Bidi controls (embeddings, overrides, isolates, marks): U+202E shows "gnp.exe" as "exe.png", in every interface.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
 @dataclass
@@ -77,6 +80,16 @@ def read_papers(paths: Iterable[str | Path]) -> ReadReport:
     return report
 
 
+def check_file_sizes(paths: Iterable[str | Path], max_mb: int) -> None:
+    """A CorpusError naming every paper file over max_mb MB (its size, the limit, how to raise it), before any is read."""
+    over = [(file, file.stat().st_size) for file in files_of(paths) if file.stat().st_size > max_mb * 1024 * 1024]
+    if over:
+        sizes = "; ".join(f"{file} is {size / 1024 / 1024:.1f} MB" for file, size in over)
+        needed = math.ceil(max(size for _, size in over) / 1024 / 1024)
+        raise CorpusError(f"{sizes}, more than the {max_mb} MB a paper file may have. Split it, or raise the limit: "
+                          f"ASSISTANT_MAX_FILE_MB={needed} (in the environment or .env).")
+
+
 def derived_id(title: str) -> str:
     """The id of a paper given without one: its title's slug and a short hash of the whole normalised title."""
     return f"{slugify(title)}-{hashlib.sha256(_normal(title).encode()).hexdigest()[:6]}"
@@ -97,9 +110,9 @@ def _normal(title: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """text without escape sequences or control characters (tabs and newlines kept)."""
+    """text without escape sequences, control characters (tabs and newlines kept) or bidi controls."""
     text = _ESCAPES.sub("", text)
-    return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) != "Cc")
+    return "".join(ch for ch in text if ch in "\t\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS))
 
 
 def _cut(text: str, limit: int, what: str, where: str, notes: list[str]) -> str:
@@ -132,11 +145,11 @@ def _fields(record: dict, where: str, notes: list[str]) -> dict:
         "title": title,
         "abstract": abstract,
         "urls": list(dict.fromkeys(urls)),
-        "authors": authors_of(record.get("authors"), where),
+        "authors": [name for name in (squash(_clean(name)) for name in authors_of(record.get("authors"), where)) if name],
         "date": optional(record.get("update_date" if arxiv else "date"), "date", where),
         "doi": normal_doi(optional(record.get("doi"), "doi", where)),
         # The original entry of a .bib file, given back as it was when an answer's sources are exported.
-        "bibtex": None if record.get("bibtex") is None else string(record["bibtex"], "bibtex", where),
+        "bibtex": None if record.get("bibtex") is None else _clean(string(record["bibtex"], "bibtex", where)),
     }
 
 

@@ -1,19 +1,24 @@
 """BibTeX files (.bib, as Zotero, JabRef or Mendeley export them) read into records, with bibtexparser 2.
 
-Each entry keeps its citation key as the paper id and its original text, so an answer can give it back unchanged.
+Each entry keeps its citation key as the paper id and its original text, so an answer can give it back unchanged; the
+`@string` macros the entry uses are kept before it (`journal = jnl` needs `@string{jnl = ...}` to mean anything).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, String
 
 from assistant.corpus.latex import latex_to_text
 from assistant.corpus.library import LibraryRecords, doi_link, normal_doi
 from assistant.errors import CorpusError
+
+# A bare name after `=` or `#`: a macro reference (quoted and braced values start with `"` or `{`).
+_REFERENCE = re.compile(r"[=#]\s*([^\s\"#%'(),={}0-9][^\s\"#%'(),={}]*)")
 
 
 def bibtex_records(text: str, file: Path) -> LibraryRecords:
@@ -22,6 +27,7 @@ def bibtex_records(text: str, file: Path) -> LibraryRecords:
     if library.failed_blocks:
         raise _failure(min(library.failed_blocks, key=lambda block: block.start_line or 0), file)
     result = LibraryRecords()
+    strings = {block.key.lower(): block for block in library.strings}
     for entry in library.entries:
         line = (entry.start_line or 0) + 1  # bibtexparser counts from 0
         where = f"{file}:{line}"
@@ -29,8 +35,36 @@ def bibtex_records(text: str, file: Path) -> LibraryRecords:
         if not str(fields.get("abstract") or "").strip():
             result.skipped.append(entry.key)
             continue
-        result.records.append((line, _record(entry, fields, where)))
+        record = _record(entry, fields, where)
+        if record["bibtex"]:
+            record["bibtex"] = "\n".join([*((block.raw or "").strip() for block in _macros(record["bibtex"], strings)), record["bibtex"]])
+        result.records.append((line, record))
     return result
+
+
+def _macros(raw: str, strings: dict[str, String]) -> list[String]:
+    """The @string blocks raw uses, and those they use in turn, in the order of the file."""
+    used: dict[str, String] = {}
+    pending = [raw]
+    while pending:
+        text = pending.pop()
+        for name in _REFERENCE.findall(text):
+            block = strings.get(name.lower())
+            if block is not None and name.lower() not in used:
+                used[name.lower()] = block
+                pending.append((block.raw or "").split("=", 1)[-1])
+    return sorted(used.values(), key=lambda block: block.start_line or 0)
+
+
+def split_macros(bibtex: str) -> tuple[list[tuple[str, str]], str]:
+    """A kept entry's leading @string blocks as (lower-case name, block text), and the entry itself."""
+    if not bibtex.lstrip().lower().startswith("@string"):
+        return [], bibtex.strip()
+    library = bibtexparser.parse_string(bibtex)
+    if library.failed_blocks or len(library.entries) != 1:
+        return [], bibtex.strip()
+    return ([(block.key.lower(), (block.raw or "").strip()) for block in library.strings],
+            (library.entries[0].raw or "").strip())
 
 
 def _record(entry: Entry, fields: dict, where: str) -> dict:
