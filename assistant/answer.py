@@ -3,25 +3,46 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator, Protocol
 
-from assistant.answerability import confidence, term_stats
+from assistant.answerability import AnswerabilityModel, confidence, term_stats
+from assistant.config import Settings
+from assistant.evidence import SentenceBank
 from assistant.list_membership import list_candidates, list_members, unheard_topic
 from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
+from assistant.params import ExtractiveParams
 from assistant.followup import Turn
 from assistant.question import clean_question, standalone_question
-from assistant.retrieval import check_paper_ids
-
-if TYPE_CHECKING:
-    from assistant.service import Assistant
+from assistant.retrieval import Retriever, check_paper_ids
 
 History = Iterable[Turn] | None
 
 
-def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None, history: History = None, k: int | None = None,
+class Answerer(Protocol):
+    """What an answer is made with: one collection's retriever, sentence bank and fitted models (service.Assistant)."""
+
+    settings: Settings
+    retriever: Retriever
+    extractive_params: ExtractiveParams
+
+    @property
+    def bank(self) -> SentenceBank: ...
+
+    @property
+    def answerability(self) -> AnswerabilityModel: ...
+
+    @property
+    def list_membership(self) -> AnswerabilityModel: ...
+
+    def confidence_floor_for(self, question: str) -> float: ...
+
+    def ensure_ready(self) -> None: ...
+
+
+def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None, history: History = None, k: int | None = None,
                   paper_ids: list[str] | None = None, stream: bool = True) -> Iterator[str | Answer]:
     """Yield the answer's text as it is written (the LLM's, or the offline answer at once), then the final Answer."""
     started = time.perf_counter()
