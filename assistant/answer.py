@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Protocol
 
 from assistant.answerability import AnswerabilityModel, confidence, term_stats
 from assistant.config import Settings
-from assistant.evidence import SentenceBank
+from assistant.evidence import SentenceBank, read
 from assistant.list_membership import list_candidates, list_members, unheard_topic
 from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
@@ -17,7 +17,8 @@ from assistant.models import Answer, Draft, Hit, Timings
 from assistant.params import ExtractiveParams
 from assistant.followup import Turn
 from assistant.question import clean_question, standalone_question
-from assistant.retrieval import Retriever, check_paper_ids
+from assistant.reader import Reader
+from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, rerank
 
 History = Iterable[Turn] | None
 
@@ -37,6 +38,9 @@ class Answerer(Protocol):
 
     @property
     def list_membership(self) -> AnswerabilityModel: ...
+
+    @property
+    def reader(self) -> Reader | None: ...
 
     def confidence_floor_for(self, question: str) -> float: ...
 
@@ -88,7 +92,8 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
         notes.append(f"The LLM was not asked: the collection is unlikely to answer this (confidence {confident:.2f}, "
                      f"below ASSISTANT_MIN_CONFIDENCE {floor:.2f}).")
     elif chat is not None and hits and not offline.widened:
-        answer = yield from llm_answer(standalone, hits, chat, assistant.bank, settings, notes, stream, assistant.extractive_params)
+        answer = yield from llm_answer(standalone, hits, chat, assistant.bank, settings, notes, stream, assistant.extractive_params,
+                                       assistant.reader)
     if answer is None:
         yield draft.text
         answer = _from_draft(draft, hits, notes)
@@ -119,21 +124,27 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
     # A list answer names every paper that bears on the question, so it looks further than the top few.
     listing = asks_for_every_paper(standalone) and not restricted
     t0 = time.perf_counter()
-    hits = assistant.retriever.retrieve(standalone, k=max(wanted, list_candidates(settings.max_list_papers)) if listing else wanted,
-                                        paper_ids=paper_ids)
+    reader = assistant.reader
+    # A list looks at every candidate; any other question at the fused top RERANK_DEPTH, reordered by the reader.
+    fetch = max(wanted, list_candidates(settings.max_list_papers)) if listing else max(wanted, RERANK_DEPTH) if reader else wanted
+    fused = assistant.retriever.retrieve(standalone, k=fetch, paper_ids=paper_ids)
     retrieve_ms = (time.perf_counter() - t0) * 1000
     vector = assistant.retriever.embed_query(standalone)
     lexical = assistant.retriever.loaded_state().lexical  # the BM25 statistics of the version the hits came from
-    # The model was fitted on the top_k hits a question gets: judged on the same, however many a list looks at.
-    confident = confidence(standalone, hits[:settings.top_k], assistant.bank, vector, lexical, assistant.answerability)
+    # The model was fitted on the top_k fused hits a question gets: judged on the same, however many are read or listed.
+    confident = confidence(standalone, fused[:settings.top_k], assistant.bank, vector, lexical, assistant.answerability)
     floor = assistant.confidence_floor_for(standalone)
+    reading = read(reader, standalone, fused, assistant.bank.sentences(fused), vector,
+                   threshold=reader.config.threshold) if reader is not None and fused else None
+    hits = fused if listing else rerank(fused, reading, wanted) if reading is not None else fused[:wanted]
     list_stats = term_stats(standalone, lexical) if listing else None  # read by both list checks below
     draft = extractive_answer(standalone, hits, assistant.bank, restricted=restricted, question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
-                              members=list_members(standalone, hits, list_stats, assistant.list_membership) if list_stats is not None else None,
-                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else ())
+                              members=list_members(standalone, hits, list_stats, assistant.list_membership, reading)
+                              if list_stats is not None else None,
+                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else (), reading=reading)
     return _Offline(hits, confident, floor, draft, retrieve_ms)
 
 
