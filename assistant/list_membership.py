@@ -23,7 +23,10 @@ from assistant.models import Hit
 from assistant.names import specific_terms
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
-PAPER_FEATURES = ("coverage", "fused_share", "fused", "reader")
+PAPER_FEATURES = ("coverage", "fused_share", "fused")
+# With the reader on (ASSISTANT_USE_READER), a paper's best sentence's logit is one more feature (bench/lists.py fits it
+# when its rows were read); the shipped model does not use it yet.
+READER_FEATURE = "reader"
 # Two stems name the same word when they share this long a beginning, and it is most of the shorter one: "homeostasis"
 # and "homeostatic" stem to homeostasi and homeostat; "general" and "generate" (genera-) stay apart.
 SHARED_PREFIX = 7
@@ -96,7 +99,7 @@ def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats, 
     values = {"coverage": weighted_share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
               "fused": hit.score}
     if reading is not None and reading.logits.get(hit.paper_id):
-        values["reader"] = reading.paper(hit.paper_id)
+        values[READER_FEATURE] = reading.paper(hit.paper_id)
     return values
 
 

@@ -48,6 +48,22 @@ def best_logits(reader, embedder, claims, corpus, candidates: int) -> tuple[np.n
     return result[0], result[1]
 
 
+def shared_word_rule(claims, corpus, embedder) -> tuple[float, float]:
+    """The rule before the reader on the same pairs: supported when the cited abstract shares a content word."""
+    from assistant.evidence import terms
+
+    abstracts = sorted({cid for claim in claims for cid in claim.evidence})
+    texts = {cid: f"{corpus[cid]['title']} {' '.join(corpus[cid]['sentences'])}" for cid in abstracts}
+    vectors = embedder.embed([texts[cid] for cid in abstracts])
+    kept = dropped = 0
+    for claim, vector in zip(claims, embedder.embed([claim.text for claim in claims])):
+        gold = next(iter(claim.evidence))
+        other = next(abstracts[i] for i in np.argsort(-(vectors @ vector)) if abstracts[i] not in claim.evidence)
+        kept += bool(terms(claim.text) & terms(texts[gold]))
+        dropped += not (terms(claim.text) & terms(texts[other]))
+    return kept / len(claims), dropped / len(claims)
+
+
 def main() -> None:
     from assistant.config import Settings
     from assistant.embedding import get_embedder
@@ -56,7 +72,15 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=300, help="Claims per split (the first ones, in split order).")
+    parser.add_argument("--before", action="store_true", help="Only the shared-word rule used before the reader (no reader).")
     args = parser.parse_args()
+    if args.before:
+        embedder, corpus = get_embedder(Settings(_env_file=None)), load_corpus()
+        for split in ("fit", "held"):
+            chosen = [c for c in split_claims() if c.split == split][: args.limit]
+            kept, dropped = shared_word_rule(chosen, corpus, embedder)
+            print(f"shared-word rule, {split}: {len(chosen)} claims; supported kept {kept:.3f}, unsupported dropped {dropped:.3f}")
+        return
     reader, embedder = Reader.load(), get_embedder(Settings(_env_file=None))
     corpus = load_corpus()
     claims = split_claims()

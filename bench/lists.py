@@ -59,9 +59,9 @@ def fit_membership(rows: list[dict]):
     from sklearn.linear_model import LogisticRegression
 
     from assistant.answerability import AnswerabilityModel
-    from assistant.list_membership import PAPER_FEATURES
+    from assistant.list_membership import PAPER_FEATURES, READER_FEATURE
 
-    names = tuple(name for name in PAPER_FEATURES if all(name in row["features"] for row in rows))  # "reader": when read
+    names = PAPER_FEATURES + ((READER_FEATURE,) if all(READER_FEATURE in row["features"] for row in rows) else ())
     x = np.array([[row["features"][name] for name in names] for row in rows])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
