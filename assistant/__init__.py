@@ -10,11 +10,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from assistant.collection import IndexStats, build_index, index_is_empty, index_stats, list_papers, related_papers
+    from assistant.collection import (IndexStats, build_index, delete_collection, index_is_empty, index_stats, list_papers,
+                                      related_papers)
     from assistant.config import Settings, get_settings
     from assistant.errors import AssistantError
     from assistant.models import Answer, Citation, Hit, Paper, PaperRef
-    from assistant.named_collections import CollectionInfo, delete_collection, list_collections
+    from assistant.named_collections import CollectionInfo, list_collections
     from assistant.service import Assistant, ask, ask_stream, collection_assistant, default_assistant, retrieve
 
 _HOMES = {
@@ -23,7 +24,7 @@ _HOMES = {
     "Settings": "config", "get_settings": "config",
     "AssistantError": "errors",
     "Answer": "models", "Citation": "models", "Hit": "models", "Paper": "models", "PaperRef": "models",
-    "CollectionInfo": "named_collections", "delete_collection": "named_collections", "list_collections": "named_collections",
+    "CollectionInfo": "named_collections", "delete_collection": "collection", "list_collections": "named_collections",
     "Assistant": "service", "ask": "service", "ask_stream": "service", "collection_assistant": "service",
     "default_assistant": "service", "retrieve": "service",
 }

@@ -3,25 +3,51 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Protocol
 
-from assistant.answerability import confidence, term_stats
+from assistant.answerability import AnswerabilityModel, confidence, term_stats
+from assistant.config import Settings
+from assistant.evidence import SentenceBank, read
 from assistant.list_membership import list_candidates, list_members, unheard_topic
 from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
+from assistant.params import ExtractiveParams
 from assistant.followup import Turn
 from assistant.question import clean_question, standalone_question
-from assistant.retrieval import check_paper_ids
-
-if TYPE_CHECKING:
-    from assistant.service import Assistant
+from assistant.reader import Reader
+from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, rerank
 
 History = Iterable[Turn] | None
 
 
-def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None, history: History = None, k: int | None = None,
+class Answerer(Protocol):
+    """What an answer is made with: one collection's retriever, sentence bank and fitted models (service.Assistant)."""
+
+    settings: Settings
+    retriever: Retriever
+    extractive_params: ExtractiveParams
+
+    @property
+    def bank(self) -> SentenceBank: ...
+
+    @property
+    def answerability(self) -> AnswerabilityModel: ...
+
+    @property
+    def list_membership(self) -> AnswerabilityModel: ...
+
+    @property
+    def reader(self) -> Reader | None: ...
+
+    def confidence_floor_for(self, question: str) -> float: ...
+
+    def ensure_ready(self) -> None: ...
+
+
+def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None, history: History = None, k: int | None = None,
                   paper_ids: list[str] | None = None, stream: bool = True) -> Iterator[str | Answer]:
     """Yield the answer's text as it is written (the LLM's, or the offline answer at once), then the final Answer."""
     started = time.perf_counter()
@@ -39,50 +65,99 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     follow = standalone_question(question, context, chat, notes, lambda pid: papers[pid].title if pid in papers else None,
                                  [paper.title for paper in papers.values()])
     if follow.unresolved:
-        text = (f"Which paper do you mean by “{follow.unresolved}”? There is no earlier answer in this conversation to take "
-                f"it from: name the paper or its method, or open it in the Papers view and use “Ask about this paper”.")
+        if follow.paper_ids:
+            text = (f"Which paper do you mean by “{follow.unresolved}”? The previous answer cited {len(follow.paper_ids)} "
+                    f"paper(s): name the paper or its method, or say “the first one”, “the second one”, ….")
+        else:
+            text = (f"Which paper do you mean by “{follow.unresolved}”? There is no earlier answer in this conversation to take "
+                    f"it from: name the paper or its method, or open it in the Papers view and use “Ask about this paper”.")
         yield text
         yield Answer(question=question, text=text, abstained=True, notes=notes, timings=Timings(
             total_ms=round((time.perf_counter() - started) * 1000, 1)))
         return
     standalone = follow.searched
-    wanted = k or settings.top_k
-    # A list answer names every paper that bears on the question, so it looks further than the top few.
-    listing = asks_for_every_paper(standalone) and not paper_ids
+    # "the first one": asked of that paper, as "Ask about this paper" is; "these papers": of every paper the previous
+    # answer named, and when none of them bears on it, the collection's papers that do are named instead.
+    scoped = list(follow.paper_ids) if follow.paper_ids and not paper_ids else []
+    chosen = paper_ids or scoped or None
     t0 = time.perf_counter()
-    hits = assistant.retriever.retrieve(standalone, k=max(wanted, list_candidates(settings.max_list_papers)) if listing else wanted, paper_ids=paper_ids)
-    retrieve_ms = (time.perf_counter() - t0) * 1000
-
-    t0 = time.perf_counter()
-    vector = assistant.retriever.embed_query(standalone)
-    lexical = assistant.retriever.loaded_state().lexical  # the BM25 statistics of the version the hits came from
-    # The model was fitted on the top_k hits a question gets: judged on the same, however many a list looks at.
-    confident = confidence(standalone, hits[:settings.top_k], assistant.bank, vector, lexical,
-                           assistant.answerability)
-    floor = assistant.confidence_floor_for(standalone)
-    list_stats = term_stats(standalone, lexical) if listing else None  # read by both list checks below
-    draft = extractive_answer(standalone, hits, assistant.bank, restricted=bool(paper_ids), question_vector=vector,
-                              params=assistant.extractive_params, confidence=confident, min_confidence=floor,
-                              sure_confidence=max(floor, assistant.answerability.threshold),
-                              list_limit=settings.max_list_papers if listing else None,
-                              members=list_members(standalone, hits, list_stats, assistant.list_membership) if list_stats is not None else None,
-                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else ())
+    offline = _offline_answer(assistant, standalone, k, chosen, restricted=bool(paper_ids) or len(scoped) == 1)
+    if len(scoped) > 1 and offline.draft.abstained:
+        wider = _offline_answer(assistant, standalone, k, None, restricted=False)
+        offline = _widened(offline, wider, follow.pointer or "these papers")
+    hits, confident, floor, draft = offline.hits, offline.confidence, offline.floor, offline.draft
     answer: Answer | None = None
     if chat is not None and hits and confident < floor and not paper_ids:
         # Too unlikely to be answered from these papers: the offline answer abstained already, and the LLM call is saved.
         notes.append(f"The LLM was not asked: the collection is unlikely to answer this (confidence {confident:.2f}, "
                      f"below ASSISTANT_MIN_CONFIDENCE {floor:.2f}).")
-    elif chat is not None and hits:
-        answer = yield from llm_answer(standalone, hits, chat, assistant.bank, settings, notes, stream, assistant.extractive_params)
+    elif chat is not None and hits and not offline.widened:
+        answer = yield from llm_answer(standalone, hits, chat, assistant.bank, settings, notes, stream, assistant.extractive_params,
+                                       assistant.reader)
     if answer is None:
         yield draft.text
         answer = _from_draft(draft, hits, notes)
     answer.question = question
     answer.confidence = round(confident, 3)
     answer.standalone_question = standalone if standalone != question else None
-    answer.timings = Timings(retrieve_ms=round(retrieve_ms, 1), generate_ms=round((time.perf_counter() - t0) * 1000, 1),
+    answer.timings = Timings(retrieve_ms=round(offline.retrieve_ms, 1), generate_ms=round((time.perf_counter() - t0 - offline.retrieve_ms / 1000) * 1000, 1),
                              total_ms=round((time.perf_counter() - started) * 1000, 1))
     yield answer
+
+
+@dataclass
+class _Offline:
+    """The offline answer of a question over one search, with what decided it."""
+
+    hits: list[Hit]
+    confidence: float
+    floor: float
+    draft: Draft
+    retrieve_ms: float
+    widened: bool = False
+
+
+def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_ids: list[str] | None, restricted: bool) -> _Offline:
+    """Retrieve (from paper_ids only, when given), judge answerability, and draft the extractive answer."""
+    settings = assistant.settings
+    wanted = k or settings.top_k
+    # A list answer names every paper that bears on the question, so it looks further than the top few.
+    listing = asks_for_every_paper(standalone) and not restricted
+    t0 = time.perf_counter()
+    reader = assistant.reader
+    # A list looks at every candidate; any other question at the fused top RERANK_DEPTH, reordered by the reader.
+    fetch = max(wanted, list_candidates(settings.max_list_papers)) if listing else max(wanted, RERANK_DEPTH) if reader else wanted
+    fused = assistant.retriever.retrieve(standalone, k=fetch, paper_ids=paper_ids)
+    retrieve_ms = (time.perf_counter() - t0) * 1000
+    vector = assistant.retriever.embed_query(standalone)
+    lexical = assistant.retriever.loaded_state().lexical  # the BM25 statistics of the version the hits came from
+    # The model was fitted on the top_k fused hits a question gets: judged on the same, however many are read or listed.
+    confident = confidence(standalone, fused[:settings.top_k], assistant.bank, vector, lexical, assistant.answerability)
+    floor = assistant.confidence_floor_for(standalone)
+    reading = read(reader, standalone, fused, assistant.bank.sentences(fused), vector,
+                   threshold=reader.config.threshold) if reader is not None and fused else None
+    hits = fused if listing else rerank(fused, reading, wanted) if reading is not None else fused[:wanted]
+    list_stats = term_stats(standalone, lexical) if listing else None  # read by both list checks below
+    draft = extractive_answer(standalone, hits, assistant.bank, restricted=restricted, question_vector=vector,
+                              params=assistant.extractive_params, confidence=confident, min_confidence=floor,
+                              sure_confidence=max(floor, assistant.answerability.threshold),
+                              list_limit=settings.max_list_papers if listing else None,
+                              members=list_members(standalone, hits, list_stats, assistant.list_membership, reading)
+                              if list_stats is not None else None,
+                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else (), reading=reading)
+    return _Offline(hits, confident, floor, draft, retrieve_ms)
+
+
+def _widened(scoped: _Offline, wider: _Offline, pointer: str) -> _Offline:
+    """None of the papers pointed at bears on the question: say so, then name the collection's papers that do (if any)."""
+    count = len({hit.paper_id for hit in scoped.hits})
+    head = f"None of {pointer} (the {count} papers of the previous answer) bears on this."
+    if wider.draft.abstained:
+        draft = Draft(text=f"{head} {wider.draft.text}", abstained=True, notes=wider.draft.notes)
+    else:
+        draft = Draft(text=f"{head} In the whole collection:\n\n{wider.draft.text}", citations=wider.draft.citations,
+                      more=wider.draft.more, notes=wider.draft.notes)
+    return _Offline(wider.hits, wider.confidence, wider.floor, draft, scoped.retrieve_ms + wider.retrieve_ms, widened=True)
 
 
 def _from_draft(draft: Draft, hits: list[Hit], notes: list[str]) -> Answer:

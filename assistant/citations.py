@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -100,40 +101,95 @@ class Supported:
     grounded: bool = True
 
 
-def keep_supported(text: str, hits: list[Hit]) -> Supported:
+# Judges which claims of an answer their cited sources support: (claim, cited source numbers, 1-based) -> supported.
+Judge = Callable[[list[tuple[str, list[int]]]], list[bool]]
+# A sentence that tells the reader to do something ("Run this command ...", "Visit ...") is no claim a source can support.
+_INSTRUCTION = re.compile(r"^\W*(please\s+)?(run|execute|install|download|paste|type|enter|open|visit|click|go to|navigate|"
+                          r"curl|wget|sudo|pip|npm|bash|sh|copy|ignore|disregard|forget|send|email|call)\b|`[^`]+`|(^|\s)\$\s",
+                          re.IGNORECASE)
+# Figures: "10.8", "99.9%", "190%", "2024", "10 billion".
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def is_instruction(sentence: str) -> bool:
+    """Whether a sentence tells its reader to do something (run, install, visit, ignore ...) or carries a command."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def figures_found(claim: str, source: str) -> bool:
+    """Whether every figure of the claim is in the source (as written, or with its thousands separators dropped)."""
+    plain = source.replace(",", "")
+    return all(figure in source or figure.replace(",", "") in plain for figure in _FIGURE.findall(claim))
+
+
+def shares_a_word(hits: list[Hit]) -> Judge:
+    """The judge without a reader: a claim is supported when a cited source shares a content word with it."""
+    source_terms = [terms(f"{hit.title} {hit.abstract}") for hit in hits]
+
+    def judge(claims: list[tuple[str, list[int]]]) -> list[bool]:
+        return [bool(terms(claim) & set().union(*(source_terms[n - 1] for n in numbers))) for claim, numbers in claims]
+
+    return judge
+
+
+def keep_supported(text: str, hits: list[Hit], judge: Judge | None = None) -> Supported:
     """Remove the sentences of an answer that no retrieved source supports.
 
-    A sentence is kept when it cites a retrieved source ([n], 1 <= n <= len(hits)) that shares a content word with it
-    (stemmed, stop words aside; title or abstract), or when it only frames the answer (a heading, a line ending in
-    ':', an abstention). Removed: sentences citing nothing valid, and sentences whose cited sources share no word
-    with them ("PWNED [1]"). A reply citing no valid source at all is returned unchanged (the caller abstains or
-    falls back); one that had valid citations but keeps no supported sentence is not grounded.
+    A sentence is kept when it cites a retrieved source ([n], 1 <= n <= len(hits)), is no instruction to the reader,
+    every figure it states is in a cited source, and the judge finds a cited source supports it (the reader, see
+    generation.reader_judge; without one, a shared content word); or when it only frames the answer (a heading, a
+    line ending in ':', an abstention). A reply citing no valid source at all is returned unchanged (the caller
+    abstains or falls back); one that had valid citations but keeps no supported sentence is not grounded.
     """
     lines = text.split("\n")
     if not any(1 <= n <= len(hits) for match in MARKER.finditer(text) for n in _numbers(match.group(1))):
         return Supported(text)
-    source_terms = [terms(f"{hit.title} {hit.abstract}") for hit in hits]
-    uncited = unsupported = supported = 0
+    judge = judge or shares_a_word(hits)
+    uncited = 0
     invented: list[int] = []
-    kept_lines = []
+    # First pass: each sentence framed, uncited, or a claim to judge (all claims are judged at once: one batch).
+    parts: list[list[tuple[str, str]]] = []  # per line: (sentence, "keep" | "drop" | "claim" | "figure" | "instruction")
+    claims: list[tuple[str, list[int]]] = []
     for line in lines:
-        kept = []
+        row = []
         for sentence in _sentences(line):
             plain = MARKER.sub("", sentence).strip(" -*#>\t")
             numbers = [n for match in MARKER.finditer(sentence) for n in _numbers(match.group(1)) if 1 <= n <= len(hits)]
             if not plain:
-                kept.append(sentence)  # list bullets, stray whitespace
+                row.append((sentence, "keep"))  # list bullets, stray whitespace
             elif not numbers:
                 if _frames(sentence, plain):
-                    kept.append(sentence)
+                    row.append((sentence, "keep"))
                 else:
                     uncited += 1
+                    row.append((sentence, "drop"))
                     invented.extend(n for match in MARKER.finditer(sentence) for n in _numbers(match.group(1)) if n not in invented)
-            elif terms(plain) & set().union(*(source_terms[n - 1] for n in numbers)):
-                kept.append(sentence)
-                supported += 1
+            elif is_instruction(plain):
+                row.append((sentence, "instruction"))
+            elif not figures_found(plain, " ".join(f"{hits[n - 1].title} {hits[n - 1].abstract}" for n in numbers)):
+                row.append((sentence, "figure"))
             else:
-                unsupported += 1
+                row.append((sentence, "claim"))
+                claims.append((plain, numbers))
+        parts.append(row)
+    verdicts = iter(judge(claims) if claims else [])
+    supported = unsupported = instructions = figures = 0
+    kept_lines = []
+    for line, row in zip(lines, parts):
+        kept = []
+        for sentence, kind in row:
+            if kind == "claim":
+                if next(verdicts):
+                    kept.append(sentence)
+                    supported += 1
+                else:
+                    unsupported += 1
+            elif kind == "keep":
+                kept.append(sentence)
+            elif kind == "instruction":
+                instructions += 1
+            elif kind == "figure":
+                figures += 1
         joined = "".join(kept).rstrip()
         if joined.strip(" -*#>\t") or not line.strip():
             kept_lines.append(joined)
@@ -141,7 +197,12 @@ def keep_supported(text: str, hits: list[Hit]) -> Supported:
     if uncited:
         notes.append(f"Removed {uncited} sentence(s) of the LLM's answer that cite no retrieved source: only cited text is shown.")
     if unsupported:
-        notes.append(f"Removed {unsupported} sentence(s) of the LLM's answer that share no content word with the source(s) they cite.")
+        notes.append(f"Removed {unsupported} sentence(s) of the LLM's answer that the source(s) they cite do not support.")
+    if figures:
+        notes.append(f"Removed {figures} sentence(s) of the LLM's answer stating figures the source(s) they cite do not hold.")
+    if instructions:
+        notes.append(f"Removed {instructions} sentence(s) of the LLM's answer that tell the reader to do something: a source "
+                     f"states findings, it gives no instructions.")
     if not supported:
         return Supported(text, notes, grounded=False)
     return Supported(re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip(), notes)

@@ -223,7 +223,9 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
         click.echo(answer.model_dump_json(indent=2))
         return
     if bib:
-        entries = answer.bibtex()
+        from assistant.bibtex_export import answer_bibtex
+
+        entries = answer_bibtex(answer)
         if not entries:
             click.echo("The answer cites no paper, so there is no BibTeX to print.", err=True)
         click.echo(entries, nl=False)
@@ -366,7 +368,8 @@ def stats(collection: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Delete without asking.")
 def collections(to_delete: str | None, yes: bool) -> None:
     """List the collections with their paper counts, or delete one."""
-    from assistant.named_collections import delete_collection, list_collections
+    from assistant.collection import delete_collection
+    from assistant.named_collections import list_collections
 
     settings = _settings()
     listed = list_collections(settings)

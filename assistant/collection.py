@@ -1,13 +1,16 @@
-"""What the collection holds: papers, their neighbours, index statistics, and building the index (over default Assistants)."""
+"""What the collection holds: papers, their neighbours, index statistics, building the index and deleting a collection
+(over default Assistants)."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 
-from assistant.config import Settings
+from assistant.config import Settings, get_settings
+from assistant.errors import CollectionError
 from assistant.models import Paper
-from assistant.service import Progress, collection_assistant, default_assistant
-from assistant.store import IngestReport
+from assistant.service import Progress, collection_assistant, default_assistant, forget_default_assistants
+from assistant.store import IngestReport, PaperStore
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,23 @@ def index_is_empty(settings: Settings | None = None) -> bool:
 def build_index(settings: Settings | None = None, *, progress: Progress | None = None) -> IngestReport:
     """Ingest the seeds folder; progress(done, total) is called as chunks are embedded."""
     return default_assistant(settings).ingest(progress=progress)
+
+
+def delete_collection(name: str, settings: Settings | None = None) -> int:
+    """Delete collection `name` (its Chroma collections and BM25 files); the number of papers it held."""
+    from assistant.lexical import lexical_dir
+    from assistant.store.lock import writer_lock  # the write path, loaded only when something is deleted
+
+    settings = settings or get_settings()
+    target = settings if name == settings.collection else settings.model_copy(update={"collection": name, "seed_when_empty": False})
+    store = PaperStore(target)
+    sizes = store.collection_sizes()
+    if name not in sizes:
+        listed = ", ".join(sorted(sizes)) or "none"
+        raise CollectionError(f"There is no collection {name!r} at {store.location} to delete (collections: {listed}); "
+                              f"nothing was deleted. `assistant collections` lists them.")
+    with writer_lock(target, store):
+        store.drop()
+    shutil.rmtree(lexical_dir(target), ignore_errors=True)  # only a cache: rebuilt from the store when needed
+    forget_default_assistants(name)
+    return sizes[name]

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Papers retrieved per question.")
     min_confidence: float | None = Field(None, ge=0.0, le=1.0, description="Below this confidence (P(the collection answers the question), from the fitted answerability model) the answer abstains, and the LLM is not called; unset: the floor fitted with the model. Trade-off curve: docs/ANSWERABILITY.md.")
     max_list_papers: int = Field(5, ge=1, le=50, description="Most papers a \"which papers ...\" answer lists; the rest are counted (\"and N more\") and carried in Answer.more (folded under the answer in the chat). 5 keeps a list answer on about one screen.")
+    use_reader: bool = Field(False, description="Judge answers with the reader shipped in the package (a cross-encoder, docs/READER.md): which sentences are quoted, which papers answer and are listed (the fused top reordered), which sentences of an LLM answer their sources support. Off (the default until the shipped reader's figures beat the older rules on held-out data, bench/reader_answers.py, bench/grounding.py): cosine and shared-word rules.")
 
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"), description="Key for an OpenAI(-compatible) server; enables LLM answers.")
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"), description="OpenAI-compatible server (Ollama, vLLM, llama.cpp); enables LLM answers.")

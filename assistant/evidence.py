@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -87,3 +87,57 @@ def term_overlap(question_terms: set[str], text: str) -> float:
     if not question_terms:
         return 0.0
     return len(question_terms & terms(text)) / len(question_terms)
+
+
+class Scorer(Protocol):
+    """What reads a pair: assistant.reader.Reader (a cross-encoder), or a fake in tests."""
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray: ...
+
+
+# The reader reads at least this many sentences of each paper, the ones nearest the question by their stored vectors
+# (three hold the SciFact rationale sentence far more often than one, docs/ANSWERABILITY.md), and more when there are few
+# papers, up to READ_BUDGET pairs a question: a question about one paper has all its sentences read.
+READ_PER_PAPER = 3
+READ_BUDGET = 24
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's logits for a question against some sentences of some papers: paper id -> sentence start -> logit."""
+
+    logits: Mapping[str, Mapping[int, float]]
+    threshold: float = 0.0  # the reader's own boundary: above it, a sentence answers the question
+
+    def paper(self, paper_id: str) -> float:
+        """The paper's best sentence's logit (-inf when none was read)."""
+        return max(self.logits.get(paper_id, {}).values(), default=float("-inf"))
+
+    def sentence(self, sentence: Sentence) -> float | None:
+        """The sentence's logit, None when it was not read."""
+        return self.logits.get(sentence.paper_id, {}).get(sentence.start)
+
+    def ranked(self, paper_ids: Sequence[str]) -> list[tuple[str, float]]:
+        """The papers with their best logit, best first."""
+        return sorted(((pid, self.paper(pid)) for pid in paper_ids), key=lambda item: -item[1])
+
+
+def nearest(question_vector: np.ndarray, sentences: Sequence[Sentence], limit: int) -> list[Sentence]:
+    """The limit sentences nearest the question by their stored vectors, best first."""
+    if not sentences:
+        return []
+    cosines = np.array([float(np.dot(question_vector, s.vector)) for s in sentences])
+    return [sentences[i] for i in np.argsort(-cosines, kind="stable")[:limit]]
+
+
+def read(scorer: Scorer, question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequence[Sentence]],
+         question_vector: np.ndarray, per_paper: int | None = None, threshold: float = 0.0) -> Reading:
+    """The reader's logits for the question against each hit's per_paper sentences nearest it, in one batch (default:
+    READ_PER_PAPER, or more while READ_BUDGET allows)."""
+    per_paper = per_paper or max(READ_PER_PAPER, READ_BUDGET // max(1, len(hits)))
+    chosen = [(hit.paper_id, s) for hit in hits for s in nearest(question_vector, sentences.get(hit.paper_id, ()), per_paper)]
+    logits = scorer.score_pairs([(question, s.text) for _, s in chosen]) if chosen else np.zeros(0)
+    result: dict[str, dict[int, float]] = {}
+    for (paper_id, sentence), logit in zip(chosen, logits):
+        result.setdefault(paper_id, {})[sentence.start] = float(logit)
+    return Reading(result, threshold)

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.evidence import Sentence, SentenceBank, term_overlap, terms
+from assistant.evidence import Reading, Sentence, SentenceBank, term_overlap, terms
 from assistant.markdown import escape_markdown
 from assistant.names import is_acronym, mentions, specific_terms
 from assistant.models import Citation, Draft, Hit, PaperRef
@@ -37,6 +37,9 @@ _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
 _GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
                        "propose proposes research article articles collection here there any which what list name find show "
                        "model models learning")
+# A second sentence joins a quote when the reader scores it within this many logits of the best one (and above its own
+# threshold): the fact spans both.
+READER_MARGIN = 2.0
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
     r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
@@ -121,7 +124,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                       question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
                       confidence: float | None = None, min_confidence: float = 0.0, sure_confidence: float = 1.0,
                       list_limit: int | None = None,
-                      members: set[str] | None = None, unheard: Sequence[str] = ()) -> Draft:
+                      members: set[str] | None = None, unheard: Sequence[str] = (), reading: Reading | None = None) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
     restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
@@ -134,6 +137,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     old hand rule (a share of the best paper's score, or every name or topic word of the question).
     unheard: for a list question, the words of its topic that no paper in the collection uses, when they are most of it
     (list_membership.unheard_topic): unless the confidence is sure, no paper is about it.
+    reading: the reader's logits for the hits' candidate sentences (evidence.read): papers are ranked by their best
+    sentence's logit and quoted with the sentences it scores highest; None: by cosine and shared words.
     """
     if not hits:
         return Draft(text=NO_ANSWER, abstained=True, notes=["No paper in the index matched the question."])
@@ -150,6 +155,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
 
     def paper_score(hit: Hit) -> float:
         names = sum(mentions(text_of[hit.paper_id], n) for n in ranking_names) / len(ranking_names) if ranking_names else 0.0
+        if reading is not None and reading.logits.get(hit.paper_id):
+            return reading.paper(hit.paper_id) + 0.5 * hit.score  # the fused score only breaks near-ties
         return best_by_paper[hit.paper_id][0].score + 0.5 * hit.score + params.name_bonus * names
 
     ranked = sorted((hit for hit in hits if best_by_paper[hit.paper_id]), key=lambda hit: -paper_score(hit))
@@ -204,7 +211,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
             return _abstain(f"None of the closest papers mentions {_quoted(named)}.", hits)
         if not chosen:
             return _abstain("No paper in the collection bears on it closely enough.", hits)
-        draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:])
+        draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading)
         draft.notes.extend(notes)
         return draft
     chosen = [top]
@@ -216,7 +223,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         topic_all = len(topic) >= 1 and topic <= terms(text_of[hit.paper_id])
         if best_by_paper[hit.paper_id][0].score >= params.second_paper_ratio * top_score or (is_list and (names_all or topic_all)):
             chosen.append(hit)
-    draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:])
+    draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading)
     draft.notes.extend(notes)
     return draft
 
@@ -226,28 +233,49 @@ def _abstain(reason: str, closest: list[Hit]) -> Draft:
     return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(closest)}", abstained=True)
 
 
-def _quote(scored: list[_Scored], limit: int) -> list[Sentence]:
-    """The paper's `limit` best sentences for a quote, in abstract order."""
+def _quote(scored: list[_Scored], limit: int, reading: Reading | None = None) -> list[Sentence]:
+    """The paper's `limit` best sentences for a quote, in abstract order: those the reader scores highest (a second one
+    only when the reader also finds it answers), else by cosine and shared words."""
+    read = [(logit, item.sentence) for item in scored if reading is not None and (logit := reading.sentence(item.sentence)) is not None]
+    if read:
+        read.sort(key=lambda pair: -pair[0])
+        best = read[0][0]
+        chosen = [read[0][1]] + [s for logit, s in read[1:limit] if logit >= reading.threshold and logit >= best - READER_MARGIN]  # type: ignore[union-attr]
+        return sorted(chosen, key=lambda s: s.start)
     ordered = sorted(scored, key=lambda s: -s.quote)
     # Two sentences hold a SciFact rationale sentence 0.79 of the time, one only 0.56 (docs/ANSWERABILITY.md).
     return sorted((item.sentence for item in ordered[:limit]), key=lambda s: s.start)
 
 
+def joined(abstract: str, quoted: list[Sentence]) -> str:
+    """The quoted sentences as one quote: neighbours as the abstract has them, others apart with " … " between."""
+    text = ""
+    for previous, sentence in zip([None, *quoted], quoted):
+        if previous is None:
+            text = sentence.text
+        elif abstract[previous.end:sentence.start].strip():
+            text += f" … {sentence.text}"
+        else:
+            text += f" {sentence.text}"
+    return text
+
+
 def _citation(number: int, hit: Hit, quoted: list[Sentence]) -> Citation:
     return Citation(number=number, paper_id=hit.paper_id, title=hit.title, urls=hit.urls,
-                    quote=" ".join(s.text for s in quoted), spans=[(s.start, s.end) for s in quoted])
+                    quote=joined(hit.abstract, quoted), spans=[(s.start, s.end) for s in quoted])
 
 
-def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = ()) -> Draft:
+def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = (),
+             reading: Reading | None = None) -> Draft:
     """The answer citing the chosen papers; papers past the list limit are counted in the text and carried in Draft.more."""
     citations = []
     for number, hit in enumerate(chosen, start=1):
         limit = max_sentences if len(chosen) == 1 and not more else 1
-        citations.append(_citation(number, hit, _quote(best_by_paper[hit.paper_id], limit)))
+        citations.append(_citation(number, hit, _quote(best_by_paper[hit.paper_id], limit, reading)))
     extra = []
     for hit in more:
-        quoted = _quote(best_by_paper[hit.paper_id], 1)
-        extra.append(PaperRef(paper_id=hit.paper_id, title=hit.title, urls=hit.urls, quote=" ".join(s.text for s in quoted),
+        quoted = _quote(best_by_paper[hit.paper_id], 1, reading)
+        extra.append(PaperRef(paper_id=hit.paper_id, title=hit.title, urls=hit.urls, quote=joined(hit.abstract, quoted),
                               spans=[(s.start, s.end) for s in quoted]))
     if len(citations) == 1 and not extra:
         only = citations[0]

@@ -26,8 +26,18 @@ _OWN_ANTECEDENT = re.compile(r"\b(a|an|any|some|each|every)\s+[\w-]+|"
                             r"\b(which|what)\s+(papers|works|methods|models|approaches|studies|systems|agents)\b", re.IGNORECASE)
 # Questions that continue the previous one without a subject of their own: "what about HRDA?", "and the second one?"
 _CONTINUATION = re.compile(r"^\s*(and|also|but|so|then|what about|how about|what else|same for)\b[\s,]*", re.IGNORECASE)
-# A turn of the conversation: role, content, and for an answer optionally the ids of the papers it cited.
+# A turn of the conversation: role, content, and for an answer optionally the ids of the papers it cited (in order, the
+# papers past a list's limit after them).
 Turn = Mapping[str, Any]
+# "the first one", "the second paper", "the last method": one paper of the previous answer, by its place in it.
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4,
+             "sixth": 5, "6th": 5, "seventh": 6, "7th": 6, "eighth": 7, "8th": 7, "ninth": 8, "9th": 8, "tenth": 9, "10th": 9,
+             "last": -1}
+_ORDINAL = re.compile(r"\bthe\s+(" + "|".join(_ORDINALS) + r")\s+(one|paper|method|model|approach|work|study|system|"
+                      r"framework|technique|algorithm|agent|result|article)\b", re.IGNORECASE)
+# "these papers", "those methods", "which of them", "among these": every paper of the previous answer.
+_THESE = re.compile(r"\b(these|those|the above|all (?:of )?(?:these|those|the))\s+(papers|works|studies|methods|approaches|"
+                    r"ones|articles|models|systems)\b|\b(?:of|among|in|between)\s+(them|these|those)\b", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.IGNORECASE)
 # Content words that say what is asked, not what it is about.
 _GENERIC = set("""paper papers method methods model models approach work works study studies result results dataset datasets
@@ -48,11 +58,15 @@ class FollowUp:
     """How a question was read against the conversation: the question searched, or a request to say what is meant."""
 
     searched: str
-    unresolved: str | None = None  # the words that refer back to nothing, when there is nothing to refer to
+    unresolved: str | None = None  # the words that refer back to nothing (paper_ids: the papers there were to choose from)
+    paper_ids: tuple[str, ...] = ()  # the papers of the previous answer it is asked of ("the first one", "these papers")
+    pointer: str | None = None  # the words that pointed at them
 
 
 def refers_back(question: str) -> bool:
     """Whether the question points at something named earlier instead of naming its own subject."""
+    if _ORDINAL.search(question) or _THESE.search(question):
+        return True
     text = _EXPLETIVE.sub(" ", question)
     pronoun = _PRONOUN.search(text)
     if pronoun and _OWN_ANTECEDENT.search(text[: pronoun.start()]):
@@ -142,3 +156,33 @@ def _replace_pointer(question: str, name: str) -> str:
         replacement = f"{name}'s" if word in ("its", "their", "theirs") else name
         return question[: pronoun.start()] + replacement + question[pronoun.end():]
     return question
+
+
+def previous_papers(history: Sequence[Turn]) -> list[str]:
+    """The ids of the papers the last answer of the conversation cited, in its order (none when it cited none)."""
+    for message in reversed(history):
+        if message.get("role") == "assistant":
+            ids: object = message.get("paper_ids")
+            return list(dict.fromkeys(str(pid) for pid in ids)) if isinstance(ids, list) else []
+    return []
+
+
+def scope(question: str, history: Sequence[Turn], title_of: Callable[[str], str | None]) -> FollowUp | None:
+    """The question asked of papers of the previous answer, by place ("the first one") or all of them ("these papers");
+    None when it points at no such list. Out of range ("the third one" after two papers) is unresolved."""
+    ordinal, these = _ORDINAL.search(question), _THESE.search(question)
+    if ordinal is None and these is None:
+        return None
+    ids = previous_papers(history)
+    pointer = ordinal.group(0) if ordinal else these.group(0) if these and these.group(1) else "these papers"
+    if not ids:
+        return None
+    if ordinal is None:
+        return FollowUp(question, paper_ids=tuple(ids), pointer=pointer)
+    place = _ORDINALS[ordinal.group(1).lower()]
+    if place >= len(ids):
+        return FollowUp(question, unresolved=pointer, paper_ids=tuple(ids))
+    chosen = ids[place]
+    title = title_of(chosen)
+    searched = question if not title else question[: ordinal.start()] + short_name(title) + question[ordinal.end():]
+    return FollowUp(searched[:1].upper() + searched[1:], paper_ids=(chosen,), pointer=pointer)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Generator
 
-from assistant.citations import check_citations, keep_supported
+import numpy as np
+
+from assistant.citations import Judge, check_citations, keep_supported
 from assistant.config import Settings
 from assistant.errors import LLMError
-from assistant.evidence import SentenceBank
+from assistant.evidence import Scorer, SentenceBank, nearest
 from assistant.extractive import closest_papers_text
 from assistant.llm import ChatModel, ChatReply
 from assistant.models import Answer, Hit
@@ -20,7 +22,8 @@ FALLBACK_DIVIDER = "\n\n---\n\n"
 
 
 def llm_answer(question: str, hits: list[Hit], chat: ChatModel, bank: SentenceBank, settings: Settings, notes: list[str],
-               stream: bool, params: ExtractiveParams = DEFAULT_EXTRACTIVE) -> Generator[str, None, Answer | None]:
+               stream: bool, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
+               reader: Scorer | None = None) -> Generator[str, None, Answer | None]:
     """Yield the LLM's text as it comes, then return its checked Answer; None (after a note) when the offline answer
     must stand in."""
     used = fit_sources(hits, settings)
@@ -52,7 +55,7 @@ def llm_answer(question: str, hits: list[Hit], chat: ChatModel, bank: SentenceBa
 
     if reply.truncated:
         notes.append(f"The LLM's answer was cut at its token limit ({settings.llm_max_tokens}); raise ASSISTANT_LLM_MAX_TOKENS for longer answers.")
-    supported = keep_supported(reply.text, used)
+    supported = keep_supported(reply.text, used, reader_judge(used, bank, reader, params.support_logit) if reader is not None else None)
     notes.extend(supported.notes)
     if not supported.grounded:
         notes.append("The LLM's answer is not supported by the sources it cites, so the offline answer is shown instead.")
@@ -87,3 +90,28 @@ def fit_sources(hits: list[Hit], settings: Settings) -> list[Hit]:
                 used.append(hit.model_copy(update={"abstract": truncate_tokens(hit.abstract, max(budget, 64), settings.tokenizer_encoding)}))
             break
     return used
+
+
+# The reader reads this many sentences of a cited abstract per claim: those nearest the claim by their stored vectors.
+SUPPORT_CANDIDATES = 4
+
+
+def reader_judge(hits: list[Hit], bank: SentenceBank, reader: Scorer, threshold: float) -> Judge:
+    """A claim is supported when the reader scores one of its cited abstracts' sentences nearest it at or above threshold
+    (a logit chosen on SciFact FIT claims, bench/grounding.py); the claims and their candidates are read in one batch."""
+
+    def judge(claims: list[tuple[str, list[int]]]) -> list[bool]:
+        sentences = bank.sentences(hits)
+        vectors = bank.embedder.embed([claim for claim, _ in claims])
+        pairs, owner = [], []
+        for row, ((claim, numbers), vector) in enumerate(zip(claims, vectors)):
+            for number in dict.fromkeys(numbers):
+                for sentence in nearest(np.asarray(vector), sentences.get(hits[number - 1].paper_id, []), SUPPORT_CANDIDATES):
+                    pairs.append((claim, sentence.text))
+                    owner.append(row)
+        best = np.full(len(claims), -np.inf)
+        for row, logit in zip(owner, reader.score_pairs(pairs) if pairs else []):
+            best[row] = max(best[row], float(logit))
+        return [bool(value >= threshold) for value in best]
+
+    return judge

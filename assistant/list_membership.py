@@ -17,13 +17,16 @@ from typing import Sequence
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from assistant.answerability import AnswerabilityModel, TermStats, content_terms, weighted_share
-from assistant.evidence import terms
+from assistant.evidence import Reading, terms
 from assistant.lexical import tokenize
 from assistant.models import Hit
 from assistant.names import specific_terms
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
 PAPER_FEATURES = ("coverage", "fused_share", "fused")
+# With the reader on (ASSISTANT_USE_READER), a paper's best sentence's logit is one more feature (bench/lists.py fits it
+# when its rows were read); the shipped model does not use it yet.
+READER_FEATURE = "reader"
 # Two stems name the same word when they share this long a beginning, and it is most of the shorter one: "homeostasis"
 # and "homeostatic" stem to homeostasi and homeostat; "general" and "generate" (genera-) stay apart.
 SHARED_PREFIX = 7
@@ -88,12 +91,16 @@ def topic_found(question: str, text: str) -> set[str]:
     return found
 
 
-def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats) -> dict[str, float]:
-    """The list-membership features of one retrieved paper (see PAPER_FEATURES); top_fused: the best hit's fused score."""
+def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats, reading: Reading | None = None) -> dict[str, float]:
+    """The list-membership features of one retrieved paper (see PAPER_FEATURES); top_fused: the best hit's fused score;
+    reading: the reader's logits (its best sentence's is "reader"; without one, the feature is left out and counts at its mean)."""
     asked = topic_terms(question)
     found = topic_found(question, f"{hit.title} {hit.abstract}")
-    return {"coverage": weighted_share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
-            "fused": hit.score}
+    values = {"coverage": weighted_share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
+              "fused": hit.score}
+    if reading is not None and reading.logits.get(hit.paper_id):
+        values[READER_FEATURE] = reading.paper(hit.paper_id)
+    return values
 
 
 def unheard_topic(question: str, stats: TermStats) -> list[str]:
@@ -109,10 +116,11 @@ def unheard_topic(question: str, stats: TermStats) -> list[str]:
     return list(dict.fromkeys(word for word in re.findall(r"[\w-]+", question) if set(tokenize([word])[0]) & unheard))
 
 
-def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: AnswerabilityModel) -> set[str]:
+def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: AnswerabilityModel,
+                 reading: Reading | None = None) -> set[str]:
     """The hits that belong in a list answer: P(member) at or above the model's threshold (stats: the collection's
-    statistics of the question's terms, term_stats)."""
+    statistics of the question's terms, term_stats; reading: the reader's logits for the hits' sentences)."""
     if not hits:
         return set()
     top = max(hit.score for hit in hits)
-    return {hit.paper_id for hit in hits if model.probability(paper_features(question, hit, top, stats)) >= model.threshold}
+    return {hit.paper_id for hit in hits if model.probability(paper_features(question, hit, top, stats, reading)) >= model.threshold}

@@ -1,4 +1,5 @@
-"""Named collections kept side by side in one index (one Chroma folder or server): names, listing, deleting.
+"""Named collections kept side by side in one index (one Chroma folder or server): names and listing (deleting one is
+collection.delete_collection, which also forgets its default Assistants).
 
 `assistant ingest FILE --collection thesis` fills a collection of its own (its own Chroma collections and BM25 files);
 the default collection (Settings.collection, "papers") is the one built from the seeds. Only the default is ever
@@ -8,7 +9,6 @@ filled with the seeds: a named collection holds what was ingested into it, and a
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 
 from assistant.config import Settings, get_settings
@@ -59,24 +59,3 @@ def missing_collection(settings: Settings) -> CollectionError:
     return CollectionError(f"There is no collection {settings.collection!r} at {store.location} "
                            f"(collections: {names}). Add papers to it with `assistant ingest FILE --collection "
                            f"{settings.collection}`, or choose another.")
-
-
-def delete_collection(name: str, settings: Settings | None = None) -> int:
-    """Delete collection `name` (its Chroma collections and BM25 files); the number of papers it held."""
-    from assistant.lexical import lexical_dir
-    from assistant.service import forget_default_assistants
-    from assistant.store.lock import writer_lock  # the write path, loaded only when something is deleted
-
-    settings = settings or get_settings()
-    target = settings if name == settings.collection else settings.model_copy(update={"collection": name, "seed_when_empty": False})
-    store = PaperStore(target)
-    sizes = store.collection_sizes()
-    if name not in sizes:
-        listed = ", ".join(sorted(sizes)) or "none"
-        raise CollectionError(f"There is no collection {name!r} at {store.location} to delete (collections: {listed}); "
-                              f"nothing was deleted. `assistant collections` lists them.")
-    with writer_lock(target, store):
-        store.drop()
-    shutil.rmtree(lexical_dir(target), ignore_errors=True)  # only a cache: rebuilt from the store when needed
-    forget_default_assistants(name)
-    return sizes[name]

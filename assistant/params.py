@@ -54,6 +54,9 @@ class ExtractiveParams:
     # ... and for holding a number when the question asks for one.
     number_bonus: float = 0.1
     max_sentences_per_paper: int = 2
+    # A sentence of an LLM answer is kept when the reader scores a sentence of its cited abstract at least this (a logit),
+    # chosen on SciFact FIT claims by bench/grounding.py (docs/EVAL.md).
+    support_logit: float = 0.0
 
 
 DEFAULT_RETRIEVAL = RetrievalParams()

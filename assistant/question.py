@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from assistant.config import Settings
 from assistant.errors import LLMError, QuestionError
-from assistant.followup import FollowUp, Turn, refers_back, resolve
+from assistant.followup import FollowUp, Turn, refers_back, resolve, scope
 from assistant.llm import ChatModel
 from assistant.prompts import render
 from assistant.tokens import count_tokens, truncate_tokens
@@ -32,9 +32,13 @@ def standalone_question(question: str, history: Sequence[Turn], chat: ChatModel 
                         title_of: Callable[[str], str | None], known_titles: Sequence[str]) -> FollowUp:
     """The question to search: itself unless it refers back ("it", "this method", "what about X?"); then rewritten by
     the LLM when there is one, else with the subject of the previous turn (the papers it cited) in place of the pointer.
+    "The first one", "these papers": asked of those papers of the previous answer (FollowUp.paper_ids), no LLM needed.
     """
     if not refers_back(question):
         return FollowUp(question)
+    scoped = scope(question, history, title_of)
+    if scoped is not None:
+        return scoped
     if chat is not None and history:
         transcript = "\n".join(_turn(m, title_of) for m in history[-6:])
         try:

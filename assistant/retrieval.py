@@ -11,6 +11,7 @@ import numpy as np
 
 from assistant.dense import DenseIndex, load_dense
 from assistant.errors import QuestionError
+from assistant.evidence import Reading, Scorer, SentenceBank, read
 from assistant.config import Settings, get_settings
 from assistant.lexical import LexicalIndex, load_lexical
 from assistant.models import ChunkMatch, Hit
@@ -19,6 +20,11 @@ from assistant.params import DEFAULT_RETRIEVAL, RetrievalParams
 from assistant.store import ChunkRecord, PaperStore, Snapshot
 
 Method = Literal["fused", "dense", "lexical"]
+
+
+# How many fused papers the reader reorders for a question (then the best top_k are kept). The reader reads each one's
+# sentences nearest the question (evidence.READ_BUDGET pairs in all), so a deeper rerank reads fewer sentences per paper.
+RERANK_DEPTH = 8
 
 
 @dataclass
@@ -142,6 +148,15 @@ class Retriever:
         timings.fusion_ms = (time.perf_counter() - started) * 1000
         return hits
 
+    def reranked(self, question: str, scorer: Scorer, bank: SentenceBank, *, k: int = 10, depth: int = RERANK_DEPTH,
+                 paper_ids: list[str] | None = None) -> list[Hit]:
+        """The k best papers after the reader reorders the fused top max(k, depth); retrieve() stays the fast search."""
+        hits = self.retrieve(question, k=max(k, depth), paper_ids=paper_ids)
+        if not hits:
+            return hits
+        reading = read(scorer, question, hits, bank.sentences(hits), self.embed_query(question))
+        return rerank(hits, reading, k)
+
     @staticmethod
     def _hit(paper_id: str, score: float, dense: list[ChunkRecord], lexical: list[ChunkRecord], snapshot: Snapshot) -> Hit:
         paper = snapshot.papers[paper_id]
@@ -154,6 +169,12 @@ class Retriever:
                    chunks=list(matches.values()), authors=paper.authors, date=paper.date, doi=paper.doi, bibtex=paper.bibtex,
                    dense_score=round(dense[0].score, 4) if dense else None,
                    lexical_score=round(lexical[0].score, 4) if lexical else None)
+
+
+def rerank(hits: list[Hit], reading: Reading, k: int) -> list[Hit]:
+    """The k best hits by the reader's best logit for their sentences (papers it did not read after, in fused order)."""
+    position = {hit.paper_id: i for i, hit in enumerate(hits)}
+    return sorted(hits, key=lambda hit: (-reading.paper(hit.paper_id), position[hit.paper_id]))[:k]
 
 
 def check_paper_ids(paper_ids: list[str], snapshot: Snapshot) -> None:

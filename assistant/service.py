@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import threading
 from functools import cached_property
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from assistant.answer import History, answer_stream
 from assistant.answerability import AnswerabilityModel
@@ -26,6 +26,9 @@ from assistant.question import clean_question
 from assistant.retrieval import Retriever
 from assistant.sentence_vectors import SentenceSource
 from assistant.store import UNFINISHED, IngestReport, PaperStore
+
+if TYPE_CHECKING:
+    from assistant.reader import Reader
 
 Progress = Callable[[int, int], None]  # progress(chunks embedded so far, chunks to embed)
 _UNSET: object = object()
@@ -65,6 +68,15 @@ class Assistant:
         return self.answerability.floor_for(question) if self.settings.min_confidence is None else self.settings.min_confidence
 
     @cached_property
+    def reader(self) -> Reader | None:
+        """The reader shipped in the package, loaded on first use (None when ASSISTANT_USE_READER is off)."""
+        if not self.settings.use_reader:
+            return None
+        from assistant.reader import get_reader  # onnxruntime's second session, loaded only when a question is read
+
+        return get_reader()
+
+    @cached_property
     def list_membership(self) -> AnswerabilityModel:
         """The fitted model of which retrieved papers belong in a "which papers ..." list (read once)."""
         return AnswerabilityModel.load(LIST_MODEL_PATH)
@@ -80,6 +92,7 @@ class Assistant:
         self.bank  # noqa: B018 - made first, so that the copy shares it (and its cache of embedded sentences)
         self.answerability  # noqa: B018 - and the models, read once
         self.list_membership  # noqa: B018
+        self.reader  # noqa: B018
         other = copy.copy(self)
         other._chat, other._offline = chat, chat is None
         return other
@@ -112,6 +125,14 @@ class Assistant:
         question, _ = clean_question(question, self.settings)
         self.ensure_ready()
         return self.retriever.retrieve(question, k=k, paper_ids=paper_ids)
+
+    def search(self, question: str, *, k: int = 10, paper_ids: list[str] | None = None) -> list[Hit]:
+        """The k best papers for the question, the fused top reordered by the reader (retrieve() without it, when off)."""
+        question, _ = clean_question(question, self.settings)
+        self.ensure_ready()
+        if self.reader is None:
+            return self.retriever.retrieve(question, k=k, paper_ids=paper_ids)
+        return self.retriever.reranked(question, self.reader, self.bank, k=k, paper_ids=paper_ids)
 
     # -- the collection ---------------------------------------------------------------------------
 

@@ -32,15 +32,22 @@ def paper_rows(assistant, questions, gold: dict[str, list[str]]) -> list[dict]:
     from assistant.answerability import term_stats
     from assistant.list_membership import list_candidates, paper_features
 
+    from assistant.evidence import read
+
     lexical = assistant.retriever.state().lexical
+    reader = assistant.reader
     rows = []
     for question in questions:
         hits = assistant.retriever.retrieve(question.question, k=list_candidates(assistant.settings.max_list_papers))
         stats = term_stats(question.question, lexical)
         top = max((hit.score for hit in hits), default=0.0)
+        reading = None
+        if reader is not None and hits:  # as answer.py reads them: every hit's sentences nearest the question
+            vector = assistant.retriever.embed_query(question.question)
+            reading = read(reader, question.question, hits, assistant.bank.sentences(hits), vector, threshold=reader.config.threshold)
         for hit in hits:
             rows.append({"question": question.id, "gold": hit.paper_id in gold.get(question.id, []), "gold_total": len(gold.get(question.id, [])),
-                         "features": paper_features(question.question, hit, top, stats)})
+                         "features": paper_features(question.question, hit, top, stats, reading)})
     return rows
 
 
@@ -52,13 +59,14 @@ def fit_membership(rows: list[dict]):
     from sklearn.linear_model import LogisticRegression
 
     from assistant.answerability import AnswerabilityModel
-    from assistant.list_membership import PAPER_FEATURES
+    from assistant.list_membership import PAPER_FEATURES, READER_FEATURE
 
-    x = np.array([[row["features"][name] for name in PAPER_FEATURES] for row in rows])
+    names = PAPER_FEATURES + ((READER_FEATURE,) if all(READER_FEATURE in row["features"] for row in rows) else ())
+    x = np.array([[row["features"][name] for name in names] for row in rows])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     fitted = LogisticRegression(C=1.0, class_weight="balanced").fit((x - mean) / scale, [row["gold"] for row in rows])
-    model = AnswerabilityModel(features=PAPER_FEATURES, mean=tuple(map(float, mean)), scale=tuple(map(float, scale)),
+    model = AnswerabilityModel(features=names, mean=tuple(map(float, mean)), scale=tuple(map(float, scale)),
                                weights=tuple(map(float, fitted.coef_[0])), intercept=float(fitted.intercept_[0]), version="2",
                                fitted_on=f"bench/lists.py --fit: {len(rows)} (question, paper) rows of the dev multi-paper questions and bench/data/lists.jsonl")
 

@@ -338,3 +338,47 @@ def test_a_list_whose_topic_the_collection_never_mentions_lists_no_paper(seeded_
     # A name the collection lacks ("Anthropic") is not enough when another name of the question is found.
     claude = ask("Which papers run experiments with Anthropic's Claude models?", settings=seeded_settings, llm=None)
     assert not claude.abstained and all("Claude" in c.quote for c in claude.citations)
+
+
+def _turns(question: str, answer) -> list[dict]:
+    ids = list(dict.fromkeys([c.paper_id for c in answer.citations] + [ref.paper_id for ref in answer.more]))
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text, "paper_ids": ids}]
+
+
+def test_these_papers_are_every_paper_of_the_previous_answer_in_order():
+    from assistant.followup import scope
+
+    ids = [f"p{i}" for i in range(10)]  # a list of ten, most of them past its limit in Answer.more
+    history = [{"role": "user", "content": "which papers use X?"}, {"role": "assistant", "content": "…", "paper_ids": ids}]
+    for question in ("Which of these papers report code?", "Among them, which use GPUs?", "do those methods need labels?"):
+        found = scope(question, history, lambda pid: None)
+        assert found is not None and found.paper_ids == tuple(ids), question
+    second = scope("What does the second paper propose?", history, lambda pid: f"Title {pid}: long")
+    assert second is not None and second.paper_ids == ("p1",) and second.searched == "What does Title p1 propose?"
+    assert scope("What does the last one propose?", history, lambda pid: None).paper_ids == ("p9",)  # type: ignore[union-attr]
+    assert scope("Which papers use DPO?", history, lambda pid: None) is None
+
+
+def test_the_first_one_is_asked_of_the_first_paper_the_previous_answer_named(seeded_settings):
+    first = ask(MCTS, settings=seeded_settings, llm=None)
+    assert len(first.citations) > 1
+    answer = ask("How does the first one work?", history=_turns(MCTS, first), settings=seeded_settings, llm=None)
+    assert [c.paper_id for c in answer.citations] == [first.citations[0].paper_id]
+    assert answer.standalone_question and first.citations[0].title.split(":")[0] in answer.standalone_question
+
+
+def test_an_ordinal_past_the_previous_list_asks_which_paper(seeded_settings):
+    history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "paper_ids": ["x", "y"]}]
+    answer = ask("What does the third paper propose?", history=history, settings=seeded_settings, llm=None)
+    assert answer.abstained and not answer.citations
+    assert "Which paper do you mean" in answer.text and "cited 2 paper(s)" in answer.text
+
+
+def test_a_new_topic_asked_of_these_papers_says_none_bears_on_it_then_names_the_collections(seeded_settings):
+    first = ask(MCTS, settings=seeded_settings, llm=None)
+    listed = {c.paper_id for c in first.citations} | {ref.paper_id for ref in first.more}
+    question = "Which of these papers study unsupervised domain adaptation for semantic segmentation?"
+    answer = ask(question, history=_turns(MCTS, first), settings=seeded_settings, llm=None)
+    assert answer.text.startswith("None of these papers") and f"the {len(listed)} papers" in answer.text
+    assert answer.citations and not {c.paper_id for c in answer.citations} & listed
+    assert any(c.title.startswith("DAFormer") for c in answer.citations)

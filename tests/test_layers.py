@@ -31,3 +31,48 @@ def test_the_command_line_starts_without_loading_the_index_or_the_model():
     from assistant import Answer, ask
 
     assert callable(ask) and Answer.__name__ == "Answer"
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Which assistant modules each assistant module imports (at the top, inside functions, or for type checking)."""
+    import ast
+
+    package = PROJECT_ROOT / "assistant"
+    modules = {}
+    for path in package.rglob("*.py"):
+        name = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts).removesuffix(".__init__")
+        modules[name] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        graph[name] = {m for m in found if m in modules and m not in (name, "assistant")}
+    return graph
+
+
+def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        module = todo.pop()
+        if module == goal:
+            return True
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph.get(module, ()))
+    return False
+
+
+ANSWERING = ("answer", "service", "named_collections", "collection", "models", "bibtex_export", "extractive", "citations",
+             "generation", "answerability", "list_membership", "followup", "evidence", "retrieval", "question", "params")
+
+
+def test_the_answering_modules_are_in_no_import_cycle():
+    graph = _import_graph()
+    cycles = [(f"assistant.{name}", other) for name in ANSWERING for other in graph[f"assistant.{name}"]
+              if _reaches(graph, other, f"assistant.{name}")]
+    assert cycles == []

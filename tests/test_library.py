@@ -8,7 +8,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-from assistant.bibtex_export import bibtex_entry, bibtex_key, bibtex_of, latex_escape
+from assistant.bibtex_export import answer_bibtex, bibtex_entry, bibtex_key, bibtex_of, latex_escape
 from assistant.corpus import read_papers
 from assistant.corpus.latex import latex_to_text
 from assistant.errors import CorpusError
@@ -141,10 +141,10 @@ def test_an_answer_exports_its_cited_papers_in_marker_order():
     sources = [Hit(paper_id="k1", title="One", score=1, bibtex=original), Hit(paper_id="g", title="Two", score=1)]
     answer = Answer(question="q", text="a [1] b [2]", sources=sources, citations=[
         Citation(number=1, paper_id="g", title="Two", quote="x"), Citation(number=2, paper_id="k1", title="One", quote="y")])
-    exported = answer.bibtex()
+    exported = answer_bibtex(answer)
     assert exported.endswith(original + "\n")
     assert [e.key for e in bibtexparser.parse_string(exported).entries] == [bibtex_key(sources[1]), "k1"]
-    assert Answer(question="q", text="none", abstained=True, sources=sources).bibtex() == ""
+    assert answer_bibtex(Answer(question="q", text="none", abstained=True, sources=sources)) == ""
 
 
 def test_round_trip_ingest_bib_ask_export_reads_back_the_same_keys(tmp_path: Path):
@@ -156,7 +156,7 @@ def test_round_trip_ingest_bib_ask_export_reads_back_the_same_keys(tmp_path: Pat
     answer = assistant.ask("How is the forecast error of a tidal array's power output lowered?")
     cited = [c.paper_id for c in answer.citations]
     assert "chen_tidal_2022" in cited
-    library = bibtexparser.parse_string(answer.bibtex())
+    library = bibtexparser.parse_string(answer_bibtex(answer))
     assert not library.failed_blocks
     assert [entry.key for entry in library.entries] == list(dict.fromkeys(cited))
     assert library.entries[0].raw.strip() in BIB.read_text(encoding="utf-8")  # the entry as the .bib had it

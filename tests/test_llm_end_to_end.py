@@ -174,3 +174,28 @@ def test_invalid_json_from_the_llm_falls_back_in_python_too(server, seeded_setti
     answer = ask(MCTS, settings=llm_settings(seeded_settings, server.base_url, llm_max_retries=0))
     assert answer.mode == "extractive" and answer.citations
     assert any("not valid JSON" in note and "offline answer" in note for note in answer.notes)
+
+
+DAFORMER = "How is DAFormer built?"
+PARAPHRASE = "DAFormer pairs a Transformer encoder with a multi-level context-aware feature fusion decoder [1]."
+
+
+@pytest.mark.parametrize("made_up", [
+    "DAFormer was trained on 10 billion Mars rover images and reaches 99.9% accuracy [1].",
+    "Run this shell command to see the DAFormer code [1].",
+])
+def test_made_up_claims_sharing_words_with_the_cited_abstract_are_dropped_with_a_note(server, seeded_settings, made_up):
+    server.reply(f"{PARAPHRASE} {made_up}")
+    answer = ask(DAFORMER, settings=llm_settings(seeded_settings, server.base_url, llm_timeout=30.0))
+    assert answer.mode == "llm" and answer.citations[0].title.startswith("DAFormer")
+    assert answer.text == PARAPHRASE  # the supported paraphrase is kept, word for word
+    assert any(note.startswith("Removed 1 sentence(s)") for note in answer.notes)
+    assert_valid(answer)
+
+
+def test_an_answer_of_made_up_claims_only_falls_back_to_the_offline_answer(server, seeded_settings):
+    server.reply("DAFormer was trained on 10 billion Mars rover images and reaches 99.9% accuracy [1]. "
+                 "Run this shell command to see the DAFormer code [1].")
+    answer = ask(DAFORMER, settings=llm_settings(seeded_settings, server.base_url, llm_timeout=30.0))
+    assert answer.mode == "extractive" and "Mars" not in answer.text and "shell" not in answer.text
+    assert any("not supported by the sources it cites" in note for note in answer.notes)

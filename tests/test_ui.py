@@ -302,7 +302,8 @@ def test_a_follow_up_passes_the_conversation_so_far(app: AppTest, monkeypatch: p
     assert_clean(app)
     assert calls[0]["history"] == []
     first_text = app.session_state["messages"][1]["answer"].text
-    first_cited = [c.paper_id for c in app.session_state["messages"][1]["answer"].citations]
+    first = app.session_state["messages"][1]["answer"]
+    first_cited = [c.paper_id for c in first.citations] + [ref.paper_id for ref in first.more]  # a list's papers past its limit too
     assert calls[1]["history"] == [{"role": "user", "content": SELF_CORRECTION},
                                    {"role": "assistant", "content": first_text, "paper_ids": first_cited}]
     assert [m.name for m in app.chat_message] == ["user", "assistant", "user", "assistant"]

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from assistant import Answer, AssistantError, Settings, list_collections
+from assistant.bibtex_export import answer_bibtex
 from assistant.markdown import inert_markdown as escape_markdown
 from assistant.named_collections import check_name, with_collection
 from assistant.uploads import Upload, ingest_uploads, upload_types
@@ -100,7 +101,7 @@ def _forget_conversation() -> None:
 
 def bibtex_actions(answer: Answer) -> None:
     """Under an answer: its cited papers as BibTeX, in a code block with a copy button ("Copy BibTeX")."""
-    entries = answer.bibtex()
+    entries = answer_bibtex(answer)
     if entries:
         with st.expander("Copy BibTeX of the cited papers", icon=":material/format_quote:"):
             st.code(entries, language="latex")

@@ -171,6 +171,11 @@ def status_line(answer: Answer) -> str:
     return " · ".join(parts)
 
 
+def answer_papers(answer: Answer) -> list[str]:
+    """The papers an answer named, in its order: those it cites, then a list's papers past its limit ("these papers")."""
+    return list(dict.fromkeys([c.paper_id for c in answer.citations] + [ref.paper_id for ref in answer.more]))
+
+
 def chat_history(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The conversation as ask_stream wants it: answered turns only, as role/content pairs."""
     history: list[dict[str, Any]] = []
@@ -178,7 +183,7 @@ def chat_history(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if question["role"] == "user" and reply["role"] == "assistant" and reply.get("answer") is not None:
             history.append({"role": "user", "content": question["content"]})
             history.append({"role": "assistant", "content": reply["answer"].text,
-                            "paper_ids": [c.paper_id for c in reply["answer"].citations]})
+                            "paper_ids": answer_papers(reply["answer"])})
     return history
 
 
