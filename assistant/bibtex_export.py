@@ -9,28 +9,59 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from assistant.models import Hit
 
-if TYPE_CHECKING:
-    from assistant.models import Answer
+class Citable(Protocol):
+    """What an entry is made from: a Hit (assistant.models), or a paper known only by its citation. Typed by shape, so
+    that models (whose Answer.bibtex() calls down here) is not imported back."""
+
+    paper_id: str
+    title: str
+    urls: list[str]
+    authors: list[str]
+    date: str | None
+    doi: str | None
+    bibtex: str | None
+
+
+@dataclass
+class _Cited:
+    """A cited paper missing from the answer's sources: what its citation says of it."""
+
+    paper_id: str
+    title: str
+    urls: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None
+    doi: str | None = None
+    bibtex: str | None = None
+
+
+class _Answer(Protocol):
+    @property
+    def sources(self) -> Sequence[Citable]: ...
+    @property
+    def citations(self) -> Sequence[object]: ...
 
 _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
              "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
 _SMALL_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "from", "by", "at", "is", "are"}
 
 
-def answer_bibtex(answer: Answer) -> str:
+def answer_bibtex(answer: _Answer) -> str:
     """The BibTeX of the papers an answer cites, in the order of their markers ("" when it cites none)."""
     sources = {hit.paper_id: hit for hit in answer.sources}
-    cited = [sources.get(c.paper_id) or Hit(paper_id=c.paper_id, title=c.title, score=0.0, urls=c.urls)
-             for c in answer.citations]
+    cited: list[Citable] = []
+    for citation in answer.citations:
+        paper_id, title, urls = citation.paper_id, citation.title, citation.urls  # type: ignore[attr-defined]
+        cited.append(sources.get(paper_id) or _Cited(paper_id=paper_id, title=title, urls=list(urls)))
     return bibtex_of(cited)
 
 
-def bibtex_of(hits: Iterable[Hit]) -> str:
+def bibtex_of(hits: Iterable[Citable]) -> str:
     """One BibTeX entry per paper (each paper once), separated by blank lines, after the @string macros they use."""
     from assistant.corpus.bibtex import split_macros
 
@@ -46,7 +77,7 @@ def bibtex_of(hits: Iterable[Hit]) -> str:
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
-def bibtex_entry(hit: Hit) -> str:
+def bibtex_entry(hit: Citable) -> str:
     """The paper's original BibTeX entry (after the @string macros it uses) when it came from a .bib file, else one
     generated from what the index holds."""
     if hit.bibtex:
@@ -66,7 +97,7 @@ def bibtex_entry(hit: Hit) -> str:
     return f"@misc{{{bibtex_key(hit)},\n{body}\n}}"
 
 
-def bibtex_key(hit: Hit) -> str:
+def bibtex_key(hit: Citable) -> str:
     """A stable key: surname of the first author, year, first significant title word, and 4 hex of the paper id."""
     surname = _ascii(hit.authors[0].split()[-1]) if hit.authors and hit.authors[0].split() else ""
     words = [word for word in (_ascii(w) for w in hit.title.split()) if word and word not in _SMALL_WORDS]

@@ -139,3 +139,9 @@ class Answer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     sources: list[Hit] = Field(default_factory=list, description="The papers retrieved; on abstention, the closest papers.")
     standalone_question: str | None = Field(None, description="The follow-up rewritten into a standalone question, when history was given.")
+
+    def bibtex(self) -> str:
+        """BibTeX of the papers the answer cites: each .bib paper's original entry, a generated one for the others."""
+        from assistant.bibtex_export import answer_bibtex  # imports nothing of models back: no cycle
+
+        return answer_bibtex(self)

@@ -145,6 +145,9 @@ def test_an_answer_exports_its_cited_papers_in_marker_order():
     assert exported.endswith(original + "\n")
     assert [e.key for e in bibtexparser.parse_string(exported).entries] == [bibtex_key(sources[1]), "k1"]
     assert answer_bibtex(Answer(question="q", text="none", abstained=True, sources=sources)) == ""
+    assert answer.bibtex() == exported  # the documented method (README) gives the same
+    missing = Answer(question="q", text="a [1]", citations=[Citation(number=1, paper_id="gone", title="Gone Paper", quote="x")])
+    assert bibtexparser.parse_string(missing.bibtex()).entries[0].fields_dict["title"].value == "Gone Paper"
 
 
 def test_round_trip_ingest_bib_ask_export_reads_back_the_same_keys(tmp_path: Path):
