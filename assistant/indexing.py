@@ -95,7 +95,9 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
             except DamagedIndexError:  # nothing in the old files can be kept: set them aside and build anew
                 moved = store.set_aside()
                 report = build()
-                report.notes.append(f"The damaged index was moved to {moved}.")
+                if moved is not None:
+                    report.notes.append(f"The damaged index was moved to {moved} (to restore it: move the "
+                                        f"new {moved.with_name('chroma')} aside, then {moved} back to {moved.with_name('chroma')})")
             report.added, report.updated, report.unchanged = report.added + report.updated, [], []
         else:
             report = store.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,

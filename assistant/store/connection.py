@@ -5,10 +5,13 @@ chromadb is imported only in this package (here and in the other store modules).
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -22,13 +25,14 @@ from assistant.embedding import Embedder
 from assistant.models import PAPER_ID_SCHEME
 from assistant.errors import AssistantError, StoreError
 from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
-from assistant.store.errors import local_error, server_error
+from assistant.store.errors import REBUILD_HINT, DamagedIndexError, local_error, server_error
 from assistant.store.http import http_client
-from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex
+from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex, index_names
 
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
 CHECKED_CHROMADB_VERSION = "1.5.9"
+HELD_MARKER = "index-held.json"  # in the data dir, once it has held an index (see Connection._check_present)
 T = TypeVar("T")
 
 
@@ -147,6 +151,7 @@ class Connection:
         self._client: Any = None
         self._generation = 0
         self._lock = threading.Lock()
+        self._starting_anew = False  # set_aside moved the old folder away: the rebuild may create a new one
 
     @property
     def location(self) -> str:
@@ -161,14 +166,54 @@ class Connection:
     def _version_key(self) -> tuple[str, str]:
         return str(self.chroma_path), self.name  # the same key for every generation of the index
 
+    @property
+    def held_marker(self) -> Path:
+        """The file saying that this data dir has held an index: its database missing is then an error, not a new start."""
+        return Path(self.settings.data_dir) / HELD_MARKER
+
+    def _check_present(self) -> None:
+        """Refuse to open (and so create) a local index whose database is gone from a data dir that held one."""
+        path, database = self.chroma_path, self.chroma_path / "chroma.sqlite3"
+        if self._starting_anew or database.exists() or os.path.lexists(database):
+            return
+        leftovers = path.is_dir() and any(path.iterdir())
+        if not (self.held_marker.exists() or leftovers or self._derived_names()):
+            return  # never held an index: the first ingest (or the seeding) creates one
+        others = self.other_collections()
+        names = ", ".join(repr(name) for name in sorted({self.name, *others}))
+        since = ""
+        try:
+            since = f" since {json.loads(self.held_marker.read_text(encoding='utf-8'))['created']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        raise DamagedIndexError(
+            f"The index at {path} is missing its database ({database} is gone), though {self.settings.data_dir} has held "
+            f"an index{since} (collections: {names}); nothing was created in its place. Restore {database} (or the whole "
+            f"{path} folder) from a backup; or, to start anew, " + (
+                f"move {path} aside (mv {path} {path.with_name('chroma.missing')}), then rebuild every collection from "
+                f"its paper files (`assistant ingest --rebuild FILES --collection NAME`)." if others else
+                f"{REBUILD_HINT} (the files left in {path} are moved aside, kept)."))
+
+    def _mark_held(self) -> None:
+        """Leave the marker that this data dir holds an index (best effort: a read-only mount is asked without it)."""
+        if self.held_marker.exists():
+            return
+        try:
+            self.held_marker.write_text(json.dumps({"created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                                                    "index": str(self.chroma_path)}), encoding="utf-8")
+        except OSError:
+            pass
+
     def _connect(self) -> Any:
         if self.settings.chroma_host:
             return http_client(self.settings)
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         path = self.chroma_path
+        self._check_present()
         path.mkdir(parents=True, exist_ok=True)
         opening = not system_is_open(path)
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        self._mark_held()
         if opening:  # the vectors this new system will load are those of the version on disk now
             version = None
             live = self.live(listing(client))
@@ -286,9 +331,42 @@ class Connection:
             _local.versions[self._version_key] = version
             _local.publishes[self._version_key] = _local.publishes.get(self._version_key, 0) + 1
 
-    def set_aside(self) -> Path:
-        """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
+    def other_collections(self) -> list[str]:
+        """The other collections (indexes) kept in this local folder, as far as can be told from a damaged one: the
+        collections table of its database when SQLite can still read it, else the BM25, dense and sentence folders
+        they left under the data dir."""
+        try:
+            with closing(sqlite3.connect(f"{(self.chroma_path / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True)) as db:
+                names = index_names(row[0] for row in db.execute("SELECT name FROM collections"))
+        except (sqlite3.Error, OSError, ValueError):
+            names = self._derived_names()
+        return [name for name in names if name != self.name]
+
+    def _derived_names(self) -> list[str]:
+        """The collections whose BM25, dense or sentence folders are under the data dir (see version_files.derived_dir)."""
+        data_dir = Path(self.settings.data_dir)
+        try:
+            return sorted({folder.name.removeprefix("local_") for kind in ("bm25", "dense", "sentences")
+                           if (data_dir / kind).is_dir() for folder in (data_dir / kind).iterdir()
+                           if folder.is_dir() and folder.name.startswith("local_")})
+        except OSError:
+            return []
+
+    def set_aside(self) -> Path | None:
+        """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing (None:
+        there was no folder to move).
+
+        Only when the folder holds no other collection: a rebuild of one collection never moves the others aside.
+        """
         path = self.chroma_path
+        others = self.other_collections()
+        if others:
+            listed = ", ".join(repr(name) for name in others)
+            raise StoreError(
+                f"The index at {path} is damaged or unreadable, and it also holds the collection(s) {listed}: a rebuild of "
+                f"{self.name!r} alone would set them aside too, so nothing was moved. Restore {path} from a backup; or "
+                f"move it aside yourself (mv {path} {path.with_name('chroma.damaged')}), then rebuild every collection "
+                f"from its paper files (`assistant ingest --rebuild FILES --collection NAME`).")
         target = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
         with self._lock, _local.lock:
             self._client = None
@@ -296,6 +374,9 @@ class Connection:
             for key in [key for key in _local.versions if key[0] == str(path)]:
                 del _local.versions[key]
             _local.generations[str(path)] = _local.generations.get(str(path), 0) + 1  # every store reconnects
+            self._starting_anew = True
+            if not path.exists():
+                return None
             try:
                 path.rename(target)
             except OSError as error:

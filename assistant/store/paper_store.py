@@ -117,7 +117,7 @@ class PaperStore:
         """Delete the whole index (every collection of it)."""
         self.writer.drop()
 
-    def set_aside(self) -> Path:
+    def set_aside(self) -> Path | None:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
         return self.writer.set_aside()
 

@@ -166,7 +166,7 @@ class Writer:
 
         self._connection.call("delete the index", drop)
 
-    def set_aside(self) -> Path:
+    def set_aside(self) -> Path | None:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
         return self._connection.set_aside()
 
