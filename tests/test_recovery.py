@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -132,3 +133,54 @@ def test_a_rebuild_of_one_collection_never_moves_the_others_aside(two_collection
 
     assert_one_line(done, "'papers'", "nothing was moved", "backup")
     assert not list(two_collections.glob("chroma.damaged-*")) and database.read_bytes() == damaged
+
+
+# -- honest reports ----------------------------------------------------------------------------------------
+
+KILLED_WHILE_WRITING = """
+import json, os, signal, sys
+import assistant.store.chunk_writer
+from assistant.config import Settings
+from assistant.indexing import ingest_paths
+
+assistant.store.chunk_writer._WRITE_BATCH = 4
+
+def progress(count):
+    os.kill(os.getpid(), signal.SIGKILL)  # the first batch of chunks stored: killed before anything is published
+
+ingest_paths([sys.argv[2]], Settings(_env_file=None, data_dir=sys.argv[1]), progress=progress)
+"""
+
+
+def test_the_reported_time_of_a_recovery_includes_every_step(tmp_path, monkeypatch):
+    import assistant.indexing
+    from assistant.indexing import ingest_paths
+
+    data_dir, papers = tmp_path / "data", papers_file(tmp_path, "recovery", 12)
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, str(data_dir), str(papers)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert killed.returncode == -9, killed.stderr
+    moments: dict[str, float] = {}
+    store_sentences, write = assistant.indexing.store_sentences, PaperStore.ingest
+
+    def timed_write(self, *args, **kwargs):
+        moments["writing"] = time.perf_counter()
+        return write(self, *args, **kwargs)
+
+    def timed_sentences(*args, **kwargs):
+        try:
+            return store_sentences(*args, **kwargs)
+        finally:
+            moments["sentences done"] = time.perf_counter()
+
+    monkeypatch.setattr(PaperStore, "ingest", timed_write)
+    monkeypatch.setattr(assistant.indexing, "store_sentences", timed_sentences)
+    started = time.perf_counter()
+    report = ingest_paths([papers], Settings(_env_file=None, data_dir=data_dir))
+    waited = time.perf_counter() - started
+
+    assert report.seconds >= moments["sentences done"] - moments["writing"]  # the sentence step is counted
+    assert report.seconds <= waited
+    assert list(report.steps) == ["reading the files", "writing the index", "BM25", "dense matrix", "sentence vectors"]
+    assert sum(report.steps.values()) <= report.seconds  # disjoint parts of the whole
+    assert "sentence vectors" in report.summary() and f"{report.seconds:.1f} s" in report.summary()

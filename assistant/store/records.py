@@ -65,7 +65,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     chunks_written: int = 0
     chunks_total: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole ingest, every step included (see steps)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds of each step, by name, in the order they ran
     notes: list[str] = field(default_factory=list)
     # paper id -> sentence vectors made in this ingest's chunk pass (assistant.sentence_vectors.PaperSentences)
     sentences: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -75,6 +76,8 @@ class IngestReport:
         text = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, {repaired}"
                 f"{len(self.removed)} removed; {self.chunks_written} chunks embedded, "
                 f"{self.chunks_total} in the index; {self.seconds:.1f} s")
+        if self.steps:
+            text += " (" + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.steps.items()) + ")"
         return ". ".join([text, *(note.rstrip(".") for note in self.notes)]) + ("." if self.notes else "")
 
 
