@@ -115,7 +115,7 @@ papers = [Paper(**record) for record in json.loads(open(papers_file).read())]
 assistant.store.chunk_writer._WRITE_BATCH = 4
 batches = []
 
-def die(*_):
+def die(*_, **__):
     os.kill(os.getpid(), signal.SIGKILL)
 
 def progress(count):

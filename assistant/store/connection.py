@@ -27,7 +27,7 @@ from assistant.errors import AssistantError, StoreError
 from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
 from assistant.store.errors import REBUILD_HINT, DamagedIndexError, local_error, server_error
 from assistant.store.http import http_client
-from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex, index_names
+from assistant.store.records import CATALOG_KEY, GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex, index_names
 
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
@@ -93,8 +93,8 @@ def live_index(name: str, collections: dict[str, dict[str, Any]]) -> LiveIndex |
     """The live collections of index `name` among `collections` (a listing of the client's), or None when it has none."""
     pointer = collections.get(CollectionNames.pointer(name))
     if pointer is not None and GENERATION_KEY in pointer:
-        number = int(pointer[GENERATION_KEY])
-        return LiveIndex(CollectionNames.generation(name, number), number)
+        number, catalog = int(pointer[GENERATION_KEY]), int(pointer.get(CATALOG_KEY, 0))
+        return LiveIndex(CollectionNames.generation(name, number, catalog), number, catalog)
     legacy = CollectionNames.of(name)
     if legacy.chunks in collections and legacy.papers in collections:
         return LiveIndex(legacy, None)
@@ -152,6 +152,7 @@ class Connection:
         self._generation = 0
         self._lock = threading.Lock()
         self._starting_anew = False  # set_aside moved the old folder away: the rebuild may create a new one
+        self._system_path: Path | None = None  # the folder Chroma opened: chroma_path, or a copy of a read-only one
 
     @property
     def location(self) -> str:
@@ -208,12 +209,13 @@ class Connection:
         if self.settings.chroma_host:
             return http_client(self.settings)
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        path = self.chroma_path
         self._check_present()
+        path = self.chroma_path
         path.mkdir(parents=True, exist_ok=True)
+        self._mark_held()
+        self._system_path = path
         opening = not system_is_open(path)
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        self._mark_held()
         if opening:  # the vectors this new system will load are those of the version on disk now
             version = None
             live = self.live(listing(client))
@@ -242,7 +244,7 @@ class Connection:
                 raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port, settings=self.settings) from error
             with self._lock:
                 self._client = None  # a repaired folder then works without restarting us
-            forget_system(self.chroma_path)
+            forget_system(self._system_path or self.chroma_path)
             raise local_error(what, error, self.chroma_path) from error
 
     def live(self, collections: dict[str, dict[str, Any]]) -> LiveIndex | None:
@@ -280,13 +282,20 @@ class Connection:
         return (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef),
                 client.get_or_create_collection(names.papers, metadata=meta, embedding_function=ef))
 
-    def point_to(self, client: Any, number: int, exists: bool) -> None:
-        """Make generation `number` the live one: one metadata write (or the pointer's creation)."""
+    def create_catalog(self, client: Any, name: str, metadata: dict[str, Any]) -> Any:
+        """A new papers collection (a catalog) of this name and metadata."""
+        ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
+        return client.create_collection(name, metadata=metadata, embedding_function=ef)
+
+    def point_to(self, client: Any, number: int, exists: bool, catalog: int = 0) -> None:
+        """Make generation `number` (with its catalog `catalog`) the live one: one metadata write (or the pointer's
+        creation)."""
         pointer = CollectionNames.pointer(self.name)
+        metadata = {GENERATION_KEY: number, CATALOG_KEY: catalog}
         if exists:
-            client.get_collection(pointer, embedding_function=None).modify(metadata={GENERATION_KEY: number})
+            client.get_collection(pointer, embedding_function=None).modify(metadata=metadata)
         else:
-            client.create_collection(pointer, metadata={GENERATION_KEY: number}, embedding_function=None)
+            client.create_collection(pointer, metadata=metadata, embedding_function=None)
 
     def publishes(self) -> int:
         """How many versions this process has published to the index: taken before reading the version, for follow()."""
@@ -311,7 +320,7 @@ class Connection:
                 return
             _local.versions[self._version_key] = version
             _local.generations[folder] = _local.generations.get(folder, 0) + 1
-            forget_system(self.chroma_path, even_if_open=True)
+            forget_system(self._system_path or self.chroma_path, even_if_open=True)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
