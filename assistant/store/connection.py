@@ -5,9 +5,12 @@ chromadb is imported only in this package (here and in the other store modules).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -82,6 +85,48 @@ def forget_system(path: Path, even_if_open: bool = False) -> None:
     with lock:
         if even_if_open or str(path) not in counts:
             systems.pop(str(path), None)
+
+
+def read_only(path: Path) -> bool:
+    """Whether the index folder cannot be written (a read-only mount, or no write permission): root included, since
+    access(2) reports a read-only file system to root too."""
+    database = path / "chroma.sqlite3"
+    if not database.exists():
+        return False
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        pass
+    return not (os.access(path, os.W_OK) and os.access(database, os.W_OK))
+
+
+def readable_copy(path: Path) -> Path:
+    """A private copy of a read-only index folder that Chroma can open (it writes to its database even to read), made
+    once per state of the folder (its database's size and modification time) in the temp folder, shared by this user's
+    processes."""
+    stat = (path / "chroma.sqlite3").stat()
+    mine = Path(tempfile.gettempdir()) / f"paper-assistant-read-only-{os.getuid()}"  # one per user: private
+    mine.mkdir(mode=0o700, exist_ok=True)
+    home = mine / hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    final = home / f"{stat.st_mtime_ns}-{stat.st_size}"
+    if final.is_dir():
+        return final
+    home.mkdir(parents=True, exist_ok=True)
+    tmp = home / f".tmp-{uuid.uuid4().hex}"
+    try:
+        shutil.copytree(path, tmp)
+        try:
+            tmp.rename(final)
+        except OSError:
+            if not final.is_dir():  # else another process made the same copy first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for older in home.iterdir():  # copies of earlier states (a process still using one keeps its open files)
+        if older != final and not older.name.startswith("."):
+            shutil.rmtree(older, ignore_errors=True)
+    return final
 
 
 def listing(client: Any) -> dict[str, dict[str, Any]]:
@@ -210,9 +255,12 @@ class Connection:
             return http_client(self.settings)
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         self._check_present()
-        path = self.chroma_path
-        path.mkdir(parents=True, exist_ok=True)
-        self._mark_held()
+        if read_only(self.chroma_path):  # asked from a read-only mount: only an ingest needs to write
+            path = readable_copy(self.chroma_path)
+        else:
+            path = self.chroma_path
+            path.mkdir(parents=True, exist_ok=True)
+            self._mark_held()
         self._system_path = path
         opening = not system_is_open(path)
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
