@@ -146,6 +146,10 @@ def live_index(name: str, collections: dict[str, dict[str, Any]]) -> LiveIndex |
     return None
 
 
+class _SystemDropped(Exception):
+    """A read found its Chroma system dropped by another thread's reopening of the folder (see Connection.call)."""
+
+
 class CallersError(Exception):
     """An exception of the caller's own code (a chunker, a progress callback) run inside Connection.call: passed on
     as it was raised, never taken for a failure of the index (which a rebuild would set aside)."""
@@ -276,6 +280,12 @@ class Connection:
     def call(self, what: str, action: Callable[[Any], Any]) -> Any:
         """Run action(client), turning Chroma's failures into one clear StoreError; reconnects after a failure."""
         try:
+            return self._call(what, action)
+        except _SystemDropped:  # another thread reopened the folder under this read: read again, once
+            return self._call(what, action, retried=True)
+
+    def _call(self, what: str, action: Callable[[Any], Any], retried: bool = False) -> Any:
+        try:
             with self._lock:
                 generation = 0 if self.settings.chroma_host else _local.generations.get(str(self.chroma_path), 0)
                 if self._client is None or generation != self._generation:
@@ -292,6 +302,12 @@ class Connection:
                 raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port, settings=self.settings) from error
             with self._lock:
                 self._client = None  # a repaired folder then works without restarting us
+            system = str(self._system_path or self.chroma_path)
+            if (not retried and isinstance(error, KeyError) and error.args == (system,)
+                    and not _local.writers.get(str(self.chroma_path))):
+                # chromadb's cache no longer holds this folder's system: follow() in another thread dropped it to
+                # reopen the folder after another process's ingest. Not damage: nothing was read yet.
+                raise _SystemDropped() from error
             forget_system(self._system_path or self.chroma_path)
             raise local_error(what, error, self.chroma_path) from error
 
