@@ -285,6 +285,7 @@ class Connection:
             return self._call(what, action, retried=True)
 
     def _call(self, what: str, action: Callable[[Any], Any], retried: bool = False) -> Any:
+        generation = 0
         try:
             with self._lock:
                 generation = 0 if self.settings.chroma_host else _local.generations.get(str(self.chroma_path), 0)
@@ -302,11 +303,13 @@ class Connection:
                 raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port, settings=self.settings) from error
             with self._lock:
                 self._client = None  # a repaired folder then works without restarting us
-            system = str(self._system_path or self.chroma_path)
-            if (not retried and isinstance(error, KeyError) and error.args == (system,)
-                    and not _local.writers.get(str(self.chroma_path))):
-                # chromadb's cache no longer holds this folder's system: follow() in another thread dropped it to
-                # reopen the folder after another process's ingest. Not damage: nothing was read yet.
+            system, folder = str(self._system_path or self.chroma_path), str(self.chroma_path)
+            reopened = _local.generations.get(folder, 0) != generation  # by follow() in another thread, meanwhile
+            if (not retried and not _local.writers.get(folder)
+                    and (reopened or (isinstance(error, KeyError) and error.args == (system,)))):
+                # the folder's system was dropped under this read (follow() reopening it after another process's
+                # ingest): chromadb then fails in many ways (a KeyError on the folder, "Could not connect to tenant").
+                # Not damage: read again, once.
                 raise _SystemDropped() from error
             forget_system(self._system_path or self.chroma_path)
             raise local_error(what, error, self.chroma_path) from error
