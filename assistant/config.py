@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_COLLECTION_NAME = 40
+COLLECTION_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def collection_name_problem(name: str) -> str | None:
+    """Why name cannot name a collection (lowercase letters and digits, single hyphens between them, at most 40), or None."""
+    if len(name) > MAX_COLLECTION_NAME or not COLLECTION_NAME.fullmatch(name):
+        return (f"{name[:60]!r} cannot name a collection: use lowercase letters, digits and single hyphens "
+                f"(at most {MAX_COLLECTION_NAME} characters), e.g. 'thesis' or 'reading-group-2024'.")
+    return None
 
 
 class Settings(BaseSettings):
@@ -71,6 +82,15 @@ class Settings(BaseSettings):
     lock_stale_seconds: float = Field(60.0, gt=0, description="On a Chroma server: a writer lock whose heartbeat is older than this is taken over (its writer died).")
 
     max_file_mb: int = Field(20, ge=1, description="Largest paper file, in MB, that `assistant ingest` reads and the browser uploads (a library of thousands of abstracts is a few MB).")
+
+    @field_validator("collection")
+    @classmethod
+    def _check_collection(cls, name: str) -> str:
+        # checked as `--collection` is, before anything opens the index: a name Chroma refuses would read as a damaged index
+        problem = collection_name_problem(name)
+        if problem:
+            raise ValueError(problem)
+        return name
 
     @model_validator(mode="after")
     def _check_overlap(self) -> "Settings":

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.store import ChunkRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, publish_folder
+from assistant.version_files import derived_dir, folder_name, intact, publish_folder
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -65,6 +65,8 @@ class DenseIndex:
     def load(cls, directory: Path, version: str) -> "DenseIndex | None":
         """The saved index of this version, memory-mapped, or None (missing, damaged, another version)."""
         folder = directory / folder_name(version)
+        if not intact(folder):
+            return None
         try:
             table = json.loads((folder / _MARKER).read_text())
             if table.get("version") != version:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -32,7 +33,10 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
 
 def ingest_paths(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport:
     """Read paper files (all checked before anything is written), then ingest them."""
-    return ingest_read(_read(paths), settings, **options)
+    started = time.perf_counter()
+    read = _read(paths)
+    reading = time.perf_counter() - started
+    return _reading_included(ingest_read(read, settings, **options), reading)
 
 
 def ingest_read(read: ReadReport, settings: Settings, **options) -> IngestReport:
@@ -46,9 +50,11 @@ def ingest_paths_if_missing(paths: Iterable[str | Path], settings: Settings, **o
     Decided under the writer lock, so a first ingest running elsewhere is waited for, not repeated. An index left by
     a killed first ingest is a StoreError saying so: it is not filled with these papers unasked.
     """
+    started = time.perf_counter()
     read = _read(paths)
+    reading = time.perf_counter() - started
     report = _ingest(read.papers, settings, if_missing=True, **options)
-    return None if report is None else _with_notes(report, read)
+    return None if report is None else _reading_included(_with_notes(report, read), reading)
 
 
 def unfinished_index_message(store: PaperStore) -> str:
@@ -64,6 +70,13 @@ def _read(paths: Iterable[str | Path]) -> ReadReport:
     return read
 
 
+def _reading_included(report: IngestReport, seconds: float) -> IngestReport:
+    """The report with the reading of the paper files (done before the ingest proper) counted in its time."""
+    report.steps = {"reading the files": seconds, **report.steps}
+    report.seconds += seconds
+    return report
+
+
 def _with_notes(report: IngestReport, read: ReadReport) -> IngestReport:
     """The ingest report with what reading changed (cut titles or abstracts) first."""
     report.notes[:0] = read.notes
@@ -74,6 +87,7 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
             store: PaperStore | None = None, progress: Callable[[int], None] | None = None,
             on_plan: Callable[[int], None] | None = None, on_wait: Callable[[str], None] | None = None,
             if_missing: bool) -> IngestReport | None:
+    started = time.perf_counter()
     store = store or PaperStore(settings)
 
     def chunker(paper: Paper):
@@ -95,14 +109,23 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
             except DamagedIndexError:  # nothing in the old files can be kept: set them aside and build anew
                 moved = store.set_aside()
                 report = build()
-                report.notes.append(f"The damaged index was moved to {moved}.")
+                if moved is not None:
+                    report.notes.append(f"The damaged index was moved to {moved} (to restore it: move the "
+                                        f"new {moved.with_name('chroma')} aside, then {moved} back to {moved.with_name('chroma')})")
             report.added, report.updated, report.unchanged = report.added + report.updated, [], []
         else:
             report = store.ingest(papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,
                                   guard=lock.ensure_held)
+    steps = {"writing the index": time.perf_counter() - started}  # the writer lock's wait included
+    step = time.perf_counter()
     snapshot = store.snapshot()
     load_lexical(store, snapshot)  # built now for the new version, so the first question does not wait for it
+    steps["BM25"], step = time.perf_counter() - step, time.perf_counter()
     load_dense(store, snapshot)
+    steps["dense matrix"], step = time.perf_counter() - step, time.perf_counter()
     store_sentences(store, snapshot, report.sentences, report.notes)  # likewise the sentence vectors (unchanged papers' carried over)
+    steps["sentence vectors"] = time.perf_counter() - step
     report.sentences = {}
+    report.steps = {**report.steps, **steps}
+    report.seconds = time.perf_counter() - started  # every step: the report's time is the time the user waited
     return report

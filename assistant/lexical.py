@@ -19,7 +19,7 @@ import Stemmer
 
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, remove_others
+from assistant.version_files import derived_dir, folder_name, intact, remove_others, write_checksums
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -123,7 +123,7 @@ class LexicalIndex:
         indptr = self._retriever.scores["indptr"]  # the sparse matrix's column pointers: one column per word, one row per chunk
         return {w: int(indptr[vocab[w] + 1] - indptr[vocab[w]]) for w in set(words) if w in vocab}
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, replace: bool = False) -> None:
         """Write the index to directory/<version>; a finished version folder is never changed, only removed.
 
         Readers load one finished folder, so two writers (an ingest, and a question in another process)
@@ -131,6 +131,11 @@ class LexicalIndex:
         """
         directory.mkdir(parents=True, exist_ok=True)
         final = _folder(directory, self.version)
+        if replace and final.exists():  # there but damaged: moved away (removed below), then written anew
+            try:
+                final.rename(directory / f".{final.name}.old-{uuid.uuid4().hex}")
+            except OSError:
+                pass  # another process moved it first
         if not (final / "chunks.json").exists():
             tmp = directory / f".{final.name}.tmp-{uuid.uuid4().hex}"
             try:
@@ -140,6 +145,7 @@ class LexicalIndex:
                 meta = {"version": self.version, "format": FORMAT, "papers": self.paper_ids,
                         "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
                 (tmp / "chunks.json").write_text(json.dumps(meta))
+                write_checksums(tmp)
                 try:
                     tmp.rename(final)
                 except OSError:
@@ -153,6 +159,8 @@ class LexicalIndex:
     def load(cls, directory: Path, version: str) -> "LexicalIndex | None":
         """The saved index if one was built for this version in this FORMAT, else None."""
         folder = _folder(directory, version)
+        if not intact(folder):
+            return None  # missing, or damaged since it was written (even at the same size)
         try:
             meta = json.loads((folder / "chunks.json").read_text())
             if meta.get("version") != version or meta.get("format") != FORMAT:
@@ -207,7 +215,7 @@ def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> Lexical
     texts = {pid: paper_text(p.title, p.abstract) for pid, p in sorted(snapshot.papers.items())}
     index = LexicalIndex(live, snapshot.version, paper_texts=texts)
     try:
-        index.save(directory)
+        index.save(directory, replace=_folder(directory, snapshot.version).exists())  # there but unreadable
     except OSError as error:  # a read-only or full data dir still answers; the index is rebuilt in memory next time
         log.warning("Could not save the BM25 index to %s (%s); it is kept in memory only.", directory, error)
     return index

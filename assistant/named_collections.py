@@ -8,15 +8,13 @@ filled with the seeds: a named collection holds what was ingested into it, and a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from assistant.config import Settings, get_settings
+from assistant.config import MAX_COLLECTION_NAME, Settings, collection_name_problem, get_settings
 from assistant.errors import CollectionError
 from assistant.store import PaperStore
 
-MAX_NAME = 40
-_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_NAME = MAX_COLLECTION_NAME
 
 
 @dataclass(frozen=True)
@@ -30,9 +28,9 @@ class CollectionInfo:
 
 def check_name(name: str) -> str:
     """name, when it can name a collection: lowercase letters and digits, single hyphens between them, at most 40."""
-    if len(name) > MAX_NAME or not _NAME.fullmatch(name):
-        raise CollectionError(f"{name[:60]!r} cannot name a collection: use lowercase letters, digits and single hyphens "
-                              f"(at most {MAX_NAME} characters), e.g. 'thesis' or 'reading-group-2024'.")
+    problem = collection_name_problem(name)
+    if problem:
+        raise CollectionError(problem)
     return name
 
 

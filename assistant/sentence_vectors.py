@@ -24,7 +24,7 @@ from assistant.chunking import chunk_paper, sentence_spans
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.models import Chunk, Hit, Paper
-from assistant.version_files import derived_dir, folder_name, publish_folder
+from assistant.version_files import derived_dir, folder_name, intact, publish_folder, write_checksums
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore, Snapshot
@@ -174,10 +174,13 @@ class SentenceVectors:
         table = {"format": FORMAT, "version": version, "embedder": identity, "method": method,
                  "papers": {pid: [papers[pid].digest, int(first), count] for pid, first, count in zip(ordered, firsts, rows)}}
         (folder / _MARKER).write_text(json.dumps(table))
+        write_checksums(folder)
 
     @classmethod
     def load(cls, folder: Path, identity: str, method: str) -> "SentenceVectors | None":
         """The vectors stored in folder for this embedder and method, or None (missing, damaged, other format)."""
+        if not intact(folder):
+            return None
         try:
             table = json.loads((folder / _MARKER).read_text())
             if (table.get("format"), table.get("embedder"), table.get("method")) != (FORMAT, identity, method):

@@ -1,9 +1,13 @@
-"""Files derived from one index version (BM25, sentence vectors), kept beside the Chroma data: written whole, then renamed."""
+"""Files derived from one index version (BM25, dense matrix, sentence vectors), kept beside the Chroma data: written
+whole with a checksum of every file, then renamed; a folder whose files no longer match (truncated, zeroed, overwritten
+at the same size) is not used: it is made again from the store, like a missing one."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import zlib
 import time
 import uuid
 from pathlib import Path
@@ -11,6 +15,8 @@ from typing import Callable
 
 from assistant.config import Settings
 
+CHECKSUMS = "checksums.json"
+_READ = 1 << 20
 # A writer's unfinished folder is left alone this long (another process may still be writing it), then removed.
 STALE_TMP_SECONDS = 3600
 
@@ -43,6 +49,8 @@ def publish_folder(directory: Path, version: str, marker: str, write: Callable[[
         try:
             tmp.mkdir()
             write(tmp)
+            if not (tmp / CHECKSUMS).exists():  # unless write() made them itself
+                write_checksums(tmp)
             try:
                 tmp.rename(final)
             except OSError:
@@ -72,3 +80,30 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
+
+
+def _checksum(path: Path) -> str:
+    """The CRC-32 of a file's bytes (damage, not tampering, is what is checked: CRC-32 reads at disk speed)."""
+    crc = 0
+    with path.open("rb") as file:
+        while block := file.read(_READ):
+            crc = zlib.crc32(block, crc)
+    return f"{crc:08x}"
+
+
+def write_checksums(folder: Path) -> None:
+    """Record the size and checksum of every file in folder (written last, before the folder is renamed into place)."""
+    files = {str(path.relative_to(folder)): [path.stat().st_size, _checksum(path)]
+             for path in sorted(folder.rglob("*")) if path.is_file() and path.name != CHECKSUMS}
+    (folder / CHECKSUMS).write_text(json.dumps(files))
+
+
+def intact(folder: Path) -> bool:
+    """Whether every file of folder is as write_checksums recorded it (False without a record: a folder from a release
+    before checksums, made again once)."""
+    try:
+        files = json.loads((folder / CHECKSUMS).read_text())
+        return bool(files) and all((folder / name).stat().st_size == size and _checksum(folder / name) == crc
+                                   for name, (size, crc) in files.items())
+    except (OSError, ValueError, TypeError):
+        return False

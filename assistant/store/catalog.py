@@ -14,7 +14,8 @@ T = TypeVar("T")
 
 
 class Catalog:
-    """Read-only queries of one index; a missing index reads as empty."""
+    """Read-only queries of one index; a missing index reads as empty, and so does one that no ingest finished (a first
+    batch killed while it was published is never seen in part)."""
 
     def __init__(self, connection: Connection, embedder: Callable[[], Embedder]):
         self._connection = connection
@@ -64,6 +65,8 @@ class Catalog:
         """The catalog as it is now."""
         def read(chunks: Any, papers: Any) -> Snapshot:
             records: dict[str, PaperRecord] = {}
+            if _version(papers) == UNFINISHED:
+                return Snapshot(UNFINISHED, records)
             for ids, documents, metadatas in paged(papers, include=["documents", "metadatas"]):
                 for paper_id, abstract, meta in zip(ids, documents, metadatas):
                     records[paper_id] = paper_record(paper_id, abstract, meta)
@@ -72,7 +75,7 @@ class Catalog:
         return self._read("read the catalog", Snapshot("missing", {}), read)
 
     def count_papers(self) -> int:
-        return self._read("count the papers", 0, lambda chunks, papers: papers.count())
+        return self._read("count the papers", 0, lambda chunks, papers: 0 if _version(papers) == UNFINISHED else papers.count())
 
     def count_chunks(self) -> int:
         return self._read("count the chunks", 0, lambda chunks, papers: chunks.count())
@@ -129,7 +132,7 @@ class Catalog:
         """Papers nearest to paper_id in the index, with cosine similarity."""
         def read(chunks: Any, papers: Any) -> list[tuple[str, float]]:
             got = papers.get(ids=[paper_id], include=["embeddings"])
-            if not got["ids"]:
+            if not got["ids"] or _version(papers) == UNFINISHED:
                 return []
             result = papers.query(query_embeddings=[list(got["embeddings"][0])], n_results=min(k + 1, papers.count()), include=["distances"])
             return [(pid, 1.0 - float(d)) for pid, d in zip(result["ids"][0], result["distances"][0]) if pid != paper_id][:k]

@@ -16,6 +16,7 @@ from assistant.store.errors import describe
 from assistant.store.records import IngestReport, chunk_id, paper_metadata
 
 _WRITE_BATCH = 256
+_PUBLISH_BATCH = 2000  # catalog records per write
 Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
 _Planned = tuple[str, Paper, str, Chunk]  # (chunk id, paper, its index hash, chunk) of a chunk to write
 
@@ -86,8 +87,8 @@ class ChunkWriter:
 
     def publish(self, papers_col: Any, pending: Pending, vectors: dict[str, np.ndarray], removed: list[str]) -> str:
         """Make the new papers visible and the removed ones invisible, then mark a new version (returned)."""
-        for first in range(0, len(pending), 2000):
-            batch = pending[first : first + 2000]
+        for first in range(0, len(pending), _PUBLISH_BATCH):
+            batch = pending[first : first + _PUBLISH_BATCH]
             embeddings = []
             for paper, hash_, chunks in batch:
                 paper_vector = (np.mean([vectors[chunk_id(paper.paper_id, hash_, c.index)] for c in chunks], axis=0) if chunks
@@ -108,13 +109,24 @@ class ChunkWriter:
         return str(meta["version"])
 
     @staticmethod
-    def remove_stale(chunks_col: Any, papers_col: Any) -> None:
-        """Delete chunks of versions the catalog no longer names (replaced, removed, or orphaned by a killed run)."""
+    def remove_stale(chunks_col: Any, papers_col: Any, wanted: set[str] | None = None) -> int:
+        """Delete chunks of versions the catalog no longer names: a paper's replaced versions, and (with wanted, the
+        papers of a sync) papers not wanted. Chunks of papers the catalog does not hold (an interrupted ingest's) are
+        kept, invisible to readers, to be reused: their number is returned."""
         live = {pid: meta.get("hash") for ids, _, metas in paged(papers_col, include=["metadatas"]) for pid, meta in zip(ids, metas)}
-        stale = [cid for ids, _, metas in paged(chunks_col, include=["metadatas"]) for cid, m in zip(ids, metas)
-                 if live.get(m["paper_id"]) != m["hash"]]
+        stale, kept = [], 0
+        for ids, _, metas in paged(chunks_col, include=["metadatas"]):
+            for cid, m in zip(ids, metas):
+                held = live.get(m["paper_id"])
+                if held == m["hash"]:
+                    continue
+                if held is None and (wanted is None or m["paper_id"] in wanted):
+                    kept += 1
+                else:
+                    stale.append(cid)
         for first in range(0, len(stale), 2000):
             chunks_col.delete(ids=stale[first : first + 2000])
+        return kept
 
 
 def _whole_papers(todo: list[_Planned]) -> list[list[_Planned]]:

@@ -5,10 +5,16 @@ chromadb is imported only in this package (here and in the other store modules).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -22,13 +28,14 @@ from assistant.embedding import Embedder
 from assistant.models import PAPER_ID_SCHEME
 from assistant.errors import AssistantError, StoreError
 from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
-from assistant.store.errors import local_error, server_error
+from assistant.store.errors import REBUILD_HINT, DamagedIndexError, local_error, server_error
 from assistant.store.http import http_client
-from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex
+from assistant.store.records import CATALOG_KEY, GENERATION_KEY, UNFINISHED, CollectionNames, LiveIndex, index_names
 
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
 CHECKED_CHROMADB_VERSION = "1.5.9"
+HELD_MARKER = "index-held.json"  # in the data dir, once it has held an index (see Connection._check_present)
 T = TypeVar("T")
 
 
@@ -80,6 +87,48 @@ def forget_system(path: Path, even_if_open: bool = False) -> None:
             systems.pop(str(path), None)
 
 
+def read_only(path: Path) -> bool:
+    """Whether the index folder cannot be written (a read-only mount, or no write permission): root included, since
+    access(2) reports a read-only file system to root too."""
+    database = path / "chroma.sqlite3"
+    if not database.exists():
+        return False
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        pass
+    return not (os.access(path, os.W_OK) and os.access(database, os.W_OK))
+
+
+def readable_copy(path: Path) -> Path:
+    """A private copy of a read-only index folder that Chroma can open (it writes to its database even to read), made
+    once per state of the folder (its database's size and modification time) in the temp folder, shared by this user's
+    processes."""
+    stat = (path / "chroma.sqlite3").stat()
+    mine = Path(tempfile.gettempdir()) / f"paper-assistant-read-only-{os.getuid()}"  # one per user: private
+    mine.mkdir(mode=0o700, exist_ok=True)
+    home = mine / hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    final = home / f"{stat.st_mtime_ns}-{stat.st_size}"
+    if final.is_dir():
+        return final
+    home.mkdir(parents=True, exist_ok=True)
+    tmp = home / f".tmp-{uuid.uuid4().hex}"
+    try:
+        shutil.copytree(path, tmp)
+        try:
+            tmp.rename(final)
+        except OSError:
+            if not final.is_dir():  # else another process made the same copy first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for older in home.iterdir():  # copies of earlier states (a process still using one keeps its open files)
+        if older != final and not older.name.startswith("."):
+            shutil.rmtree(older, ignore_errors=True)
+    return final
+
+
 def listing(client: Any) -> dict[str, dict[str, Any]]:
     """The client's collections by name, with their metadata (one call to Chroma)."""
     return {c.name: dict(c.metadata or {}) for c in client.list_collections()}
@@ -89,12 +138,16 @@ def live_index(name: str, collections: dict[str, dict[str, Any]]) -> LiveIndex |
     """The live collections of index `name` among `collections` (a listing of the client's), or None when it has none."""
     pointer = collections.get(CollectionNames.pointer(name))
     if pointer is not None and GENERATION_KEY in pointer:
-        number = int(pointer[GENERATION_KEY])
-        return LiveIndex(CollectionNames.generation(name, number), number)
+        number, catalog = int(pointer[GENERATION_KEY]), int(pointer.get(CATALOG_KEY, 0))
+        return LiveIndex(CollectionNames.generation(name, number, catalog), number, catalog)
     legacy = CollectionNames.of(name)
     if legacy.chunks in collections and legacy.papers in collections:
         return LiveIndex(legacy, None)
     return None
+
+
+class _SystemDropped(Exception):
+    """A read found its Chroma system dropped by another thread's reopening of the folder (see Connection.call)."""
 
 
 class CallersError(Exception):
@@ -147,6 +200,8 @@ class Connection:
         self._client: Any = None
         self._generation = 0
         self._lock = threading.Lock()
+        self._starting_anew = False  # set_aside moved the old folder away: the rebuild may create a new one
+        self._system_path: Path | None = None  # the folder Chroma opened: chroma_path, or a copy of a read-only one
 
     @property
     def location(self) -> str:
@@ -161,12 +216,56 @@ class Connection:
     def _version_key(self) -> tuple[str, str]:
         return str(self.chroma_path), self.name  # the same key for every generation of the index
 
+    @property
+    def held_marker(self) -> Path:
+        """The file saying that this data dir has held an index: its database missing is then an error, not a new start."""
+        return Path(self.settings.data_dir) / HELD_MARKER
+
+    def _check_present(self) -> None:
+        """Refuse to open (and so create) a local index whose database is gone from a data dir that held one."""
+        path, database = self.chroma_path, self.chroma_path / "chroma.sqlite3"
+        if self._starting_anew or database.exists() or os.path.lexists(database):
+            return
+        leftovers = path.is_dir() and any(path.iterdir())
+        if not (self.held_marker.exists() or leftovers or self._derived_names()):
+            return  # never held an index: the first ingest (or the seeding) creates one
+        others = self.other_collections()
+        names = ", ".join(repr(name) for name in sorted({self.name, *others}))
+        since = ""
+        try:
+            since = f" since {json.loads(self.held_marker.read_text(encoding='utf-8'))['created']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        raise DamagedIndexError(
+            f"The index at {path} is missing its database ({database} is gone), though {self.settings.data_dir} has held "
+            f"an index{since} (collections: {names}); nothing was created in its place. Restore {database} (or the whole "
+            f"{path} folder) from a backup; or, to start anew, " + (
+                f"move {path} aside (mv {path} {path.with_name('chroma.missing')}), then rebuild every collection from "
+                f"its paper files (`assistant ingest --rebuild FILES --collection NAME`)." if others else
+                f"{REBUILD_HINT} (the files left in {path} are moved aside, kept)."))
+
+    def _mark_held(self) -> None:
+        """Leave the marker that this data dir holds an index (best effort: a read-only mount is asked without it)."""
+        if self.held_marker.exists():
+            return
+        try:
+            self.held_marker.write_text(json.dumps({"created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                                                    "index": str(self.chroma_path)}), encoding="utf-8")
+        except OSError:
+            pass
+
     def _connect(self) -> Any:
         if self.settings.chroma_host:
             return http_client(self.settings)
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        path = self.chroma_path
-        path.mkdir(parents=True, exist_ok=True)
+        self._check_present()
+        if read_only(self.chroma_path):  # asked from a read-only mount: only an ingest needs to write
+            path = readable_copy(self.chroma_path)
+        else:
+            path = self.chroma_path
+            path.mkdir(parents=True, exist_ok=True)
+            self._mark_held()
+        self._system_path = path
         opening = not system_is_open(path)
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         if opening:  # the vectors this new system will load are those of the version on disk now
@@ -180,6 +279,13 @@ class Connection:
 
     def call(self, what: str, action: Callable[[Any], Any]) -> Any:
         """Run action(client), turning Chroma's failures into one clear StoreError; reconnects after a failure."""
+        try:
+            return self._call(what, action)
+        except _SystemDropped:  # another thread reopened the folder under this read: read again, once
+            return self._call(what, action, retried=True)
+
+    def _call(self, what: str, action: Callable[[Any], Any], retried: bool = False) -> Any:
+        generation = 0
         try:
             with self._lock:
                 generation = 0 if self.settings.chroma_host else _local.generations.get(str(self.chroma_path), 0)
@@ -197,7 +303,15 @@ class Connection:
                 raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port, settings=self.settings) from error
             with self._lock:
                 self._client = None  # a repaired folder then works without restarting us
-            forget_system(self.chroma_path)
+            system, folder = str(self._system_path or self.chroma_path), str(self.chroma_path)
+            reopened = _local.generations.get(folder, 0) != generation  # by follow() in another thread, meanwhile
+            if (not retried and not _local.writers.get(folder)
+                    and (reopened or (isinstance(error, KeyError) and error.args == (system,)))):
+                # the folder's system was dropped under this read (follow() reopening it after another process's
+                # ingest): chromadb then fails in many ways (a KeyError on the folder, "Could not connect to tenant").
+                # Not damage: read again, once.
+                raise _SystemDropped() from error
+            forget_system(self._system_path or self.chroma_path)
             raise local_error(what, error, self.chroma_path) from error
 
     def live(self, collections: dict[str, dict[str, Any]]) -> LiveIndex | None:
@@ -235,13 +349,20 @@ class Connection:
         return (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef),
                 client.get_or_create_collection(names.papers, metadata=meta, embedding_function=ef))
 
-    def point_to(self, client: Any, number: int, exists: bool) -> None:
-        """Make generation `number` the live one: one metadata write (or the pointer's creation)."""
+    def create_catalog(self, client: Any, name: str, metadata: dict[str, Any]) -> Any:
+        """A new papers collection (a catalog) of this name and metadata."""
+        ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
+        return client.create_collection(name, metadata=metadata, embedding_function=ef)
+
+    def point_to(self, client: Any, number: int, exists: bool, catalog: int = 0) -> None:
+        """Make generation `number` (with its catalog `catalog`) the live one: one metadata write (or the pointer's
+        creation)."""
         pointer = CollectionNames.pointer(self.name)
+        metadata = {GENERATION_KEY: number, CATALOG_KEY: catalog}
         if exists:
-            client.get_collection(pointer, embedding_function=None).modify(metadata={GENERATION_KEY: number})
+            client.get_collection(pointer, embedding_function=None).modify(metadata=metadata)
         else:
-            client.create_collection(pointer, metadata={GENERATION_KEY: number}, embedding_function=None)
+            client.create_collection(pointer, metadata=metadata, embedding_function=None)
 
     def publishes(self) -> int:
         """How many versions this process has published to the index: taken before reading the version, for follow()."""
@@ -266,7 +387,7 @@ class Connection:
                 return
             _local.versions[self._version_key] = version
             _local.generations[folder] = _local.generations.get(folder, 0) + 1
-            forget_system(self.chroma_path, even_if_open=True)
+            forget_system(self._system_path or self.chroma_path, even_if_open=True)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -286,9 +407,42 @@ class Connection:
             _local.versions[self._version_key] = version
             _local.publishes[self._version_key] = _local.publishes.get(self._version_key, 0) + 1
 
-    def set_aside(self) -> Path:
-        """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
+    def other_collections(self) -> list[str]:
+        """The other collections (indexes) kept in this local folder, as far as can be told from a damaged one: the
+        collections table of its database when SQLite can still read it, else the BM25, dense and sentence folders
+        they left under the data dir."""
+        try:
+            with closing(sqlite3.connect(f"{(self.chroma_path / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True)) as db:
+                names = index_names(row[0] for row in db.execute("SELECT name FROM collections"))
+        except (sqlite3.Error, OSError, ValueError):
+            names = self._derived_names()
+        return [name for name in names if name != self.name]
+
+    def _derived_names(self) -> list[str]:
+        """The collections whose BM25, dense or sentence folders are under the data dir (see version_files.derived_dir)."""
+        data_dir = Path(self.settings.data_dir)
+        try:
+            return sorted({folder.name.removeprefix("local_") for kind in ("bm25", "dense", "sentences")
+                           if (data_dir / kind).is_dir() for folder in (data_dir / kind).iterdir()
+                           if folder.is_dir() and folder.name.startswith("local_")})
+        except OSError:
+            return []
+
+    def set_aside(self) -> Path | None:
+        """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing (None:
+        there was no folder to move).
+
+        Only when the folder holds no other collection: a rebuild of one collection never moves the others aside.
+        """
         path = self.chroma_path
+        others = self.other_collections()
+        if others:
+            listed = ", ".join(repr(name) for name in others)
+            raise StoreError(
+                f"The index at {path} is damaged or unreadable, and it also holds the collection(s) {listed}: a rebuild of "
+                f"{self.name!r} alone would set them aside too, so nothing was moved. Restore {path} from a backup; or "
+                f"move it aside yourself (mv {path} {path.with_name('chroma.damaged')}), then rebuild every collection "
+                f"from its paper files (`assistant ingest --rebuild FILES --collection NAME`).")
         target = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
         with self._lock, _local.lock:
             self._client = None
@@ -296,6 +450,9 @@ class Connection:
             for key in [key for key in _local.versions if key[0] == str(path)]:
                 del _local.versions[key]
             _local.generations[str(path)] = _local.generations.get(str(path), 0) + 1  # every store reconnects
+            self._starting_anew = True
+            if not path.exists():
+                return None
             try:
                 path.rename(target)
             except OSError as error:

@@ -14,7 +14,7 @@ from assistant.models import Chunk, Paper
 from assistant.store.catalog import Catalog
 from assistant.store.connection import Connection, listing, live_index
 from assistant.store.embedding_function import PaperAssistantEmbeddingFunction
-from assistant.store.records import ChunkRecord, CollectionNames, IngestReport, Snapshot, index_names
+from assistant.store.records import UNFINISHED, ChunkRecord, CollectionNames, IngestReport, Snapshot, index_names
 
 if TYPE_CHECKING:
     from assistant.store.writer import Writer
@@ -58,7 +58,8 @@ class PaperStore:
             for name in index_names(collections):
                 live = live_index(name, collections)
                 if live is not None and live.names.papers in collections:
-                    sizes[name] = client.get_collection(live.names.papers, embedding_function=ef).count()
+                    unfinished = str(collections[live.names.papers].get("version", UNFINISHED)) == UNFINISHED
+                    sizes[name] = 0 if unfinished else client.get_collection(live.names.papers, embedding_function=ef).count()
             return sizes
 
         return self.call("list the collections", read)
@@ -117,7 +118,7 @@ class PaperStore:
         """Delete the whole index (every collection of it)."""
         self.writer.drop()
 
-    def set_aside(self) -> Path:
+    def set_aside(self) -> Path | None:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
         return self.writer.set_aside()
 

@@ -65,7 +65,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     chunks_written: int = 0
     chunks_total: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole ingest, every step included (see steps)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds of each step, by name, in the order they ran
     notes: list[str] = field(default_factory=list)
     # paper id -> sentence vectors made in this ingest's chunk pass (assistant.sentence_vectors.PaperSentences)
     sentences: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -75,6 +76,8 @@ class IngestReport:
         text = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, {repaired}"
                 f"{len(self.removed)} removed; {self.chunks_written} chunks embedded, "
                 f"{self.chunks_total} in the index; {self.seconds:.1f} s")
+        if self.steps:
+            text += " (" + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.steps.items()) + ")"
         return ". ".join([text, *(note.rstrip(".") for note in self.notes)]) + ("." if self.notes else "")
 
 
@@ -97,9 +100,11 @@ class CollectionNames:
         return cls(chunks=f"{collection}_chunks", papers=f"{collection}_papers")
 
     @classmethod
-    def generation(cls, collection: str, number: int) -> CollectionNames:
-        """The collections of generation `number`."""
-        return cls(chunks=f"{collection}_chunks-g{number}", papers=f"{collection}_papers-g{number}")
+    def generation(cls, collection: str, number: int, catalog: int = 0) -> CollectionNames:
+        """The collections of generation `number`, with its catalog number `catalog` (0: the one it was built with;
+        every later ingest publishes its batch as a new catalog, a copy switched to in one pointer write)."""
+        papers = f"{collection}_papers-g{number}" + (f"-c{catalog}" if catalog else "")
+        return cls(chunks=f"{collection}_chunks-g{number}", papers=papers)
 
     @staticmethod
     def pointer(collection: str) -> str:
@@ -114,8 +119,14 @@ class CollectionNames:
     @staticmethod
     def generation_of(collection: str, name: str) -> int | None:
         """The generation a collection of this index belongs to, or None when `name` is not one of them."""
-        found = re.fullmatch(rf"{re.escape(collection)}_(?:chunks|papers)-g(\d+)", name)
-        return int(found.group(1)) if found else None
+        found = re.fullmatch(rf"{re.escape(collection)}_(?:chunks-g(\d+)|papers-g(\d+)(?:-c\d+)?)", name)
+        return int(found.group(1) or found.group(2)) if found else None
+
+    @staticmethod
+    def catalog_of(collection: str, number: int, name: str) -> int | None:
+        """The catalog number of a papers collection of generation `number` of this index, or None."""
+        found = re.fullmatch(rf"{re.escape(collection)}_papers-g{number}(?:-c(\d+))?", name)
+        return (int(found.group(1)) if found.group(1) else 0) if found else None
 
     def __iter__(self) -> Iterator[str]:
         return iter((self.chunks, self.papers))
@@ -127,9 +138,11 @@ class LiveIndex:
 
     names: CollectionNames
     generation: int | None
+    catalog: int = 0
 
 
 GENERATION_KEY = "generation"
+CATALOG_KEY = "catalog"
 UNFINISHED = "empty"  # the version of collections that no ingest has completed into yet
 
 

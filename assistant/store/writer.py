@@ -6,6 +6,7 @@ killed at any point, the next ingest converges to exactly what a clean one would
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -16,8 +17,12 @@ from assistant.errors import IdClashError, StoreError
 from assistant.models import PAPER_ID_SCHEME, Chunk, Paper
 from assistant.store.chunk_writer import ChunkWriter, Pending
 from assistant.store.connection import Connection, callers, listing, paged
-from assistant.store.records import (CollectionNames, IngestReport, LiveIndex, PaperRecord, index_collections, index_hash,
-                                     paper_record)
+from assistant.store.records import (UNFINISHED, CollectionNames, IngestReport, LiveIndex, PaperRecord, index_collections,
+                                     index_hash, paper_record)
+
+_COPY_PAGE = 2000
+# publish(papers_col, pending, vectors, removed, guard) -> (the version published, the catalog now live)
+Publish = Callable[[Any, Pending, dict[str, Any], list[str], Callable[[], None] | None], tuple[str, Any]]
 
 
 
@@ -46,12 +51,18 @@ class Writer:
         started = time.perf_counter()
 
         def write(client: Any) -> IngestReport:
+            notes = self._settle_interrupted(client)
             self._remove_debris(client, keep=set())
             found = self._connection.collections(client, self.embedder, create=True)
             assert found is not None
             _check_id_scheme(found[1], self._connection.location)
+            live = self._connection.live(listing(client))
+            assert live is not None
+            atomic = live.generation is not None and _version(found[1]) != UNFINISHED  # else nothing is visible yet
+            publish = functools.partial(self._publish_catalog, client, live) if atomic else self._publish_in_place
             report, version = self._fill(*found, papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,
-                                         guard=guard)
+                                         guard=guard, publish=publish)
+            report.notes[:0] = notes
             if version is not None:
                 self._connection.published(version)
             return report
@@ -80,15 +91,13 @@ class Writer:
             chunks_col, papers_col = self._connection.create(client, CollectionNames.generation(self._connection.name, number),
                                                              self.embedder)
             report, version = self._fill(chunks_col, papers_col, papers, chunker=chunker, sync=True, progress=progress,
-                                         on_plan=on_plan, guard=guard)
+                                         on_plan=on_plan, guard=guard, publish=self._publish_in_place)  # not live yet
             if guard:
                 guard()
-            previous = live.generation if live is not None else None
-            self._connection.point_to(client, number, exists=previous is not None)
+            self._connection.point_to(client, number, exists=live is not None and live.generation is not None)
             if version is not None:
                 self._connection.published(version)
-            self._remove_debris(client, keep=set() if previous is None else {previous},
-                                legacy=live is not None and previous is None)
+            self._remove_debris(client, keep=set() if live is None else set(live.names))  # a reader may still use it
             return report
 
         with self._connection.writing():
@@ -98,7 +107,7 @@ class Writer:
 
     def _fill(self, chunks_col: Any, papers_col: Any, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]],
               sync: bool, progress: Callable[[int], None] | None, on_plan: Callable[[int], None] | None,
-              guard: Callable[[], None] | None) -> tuple[IngestReport, str | None]:
+              guard: Callable[[], None] | None, publish: Publish) -> tuple[IngestReport, str | None]:
         """Ingest into these collections: the report, and the version published (None when nothing changed)."""
         settings = self._connection.settings
         chunker = callers(chunker)
@@ -131,26 +140,94 @@ class Writer:
         if pending or removed:
             if guard:
                 guard()
-            version = self._chunks.publish(papers_col, pending, vectors, removed)
+            version, papers_col = publish(papers_col, pending, vectors, removed, guard)
         report.removed = removed
-        ChunkWriter.remove_stale(chunks_col, papers_col)
+        kept = ChunkWriter.remove_stale(chunks_col, papers_col, wanted=set(wanted) if sync else None)
+        if kept:
+            report.notes.append(f"{kept} embedded chunk(s) of papers not in the collection (an interrupted ingest's) are "
+                                f"kept, invisible, and reused when those papers are ingested again")
         report.chunks_total = chunks_col.count()
         return report, version
 
-    def _remove_debris(self, client: Any, keep: set[int], legacy: bool = False,
-                       collections: dict[str, dict[str, Any]] | None = None) -> LiveIndex | None:
-        """Delete this index's collections that are not live (and not a generation in keep, nor with legacy the legacy
-        layout's): superseded generations, a killed rebuild's. The live collections, as Connection.live gives them.
+    def _publish_in_place(self, papers_col: Any, pending: Pending, vectors: dict[str, Any], removed: list[str],
+                          guard: Callable[[], None] | None) -> tuple[str, Any]:
+        """Write the batch into papers_col itself: for a catalog no reader sees yet (a rebuild's, or one holding no
+        finished ingest, read as empty until its version is set), and the legacy layout."""
+        return self._chunks.publish(papers_col, pending, vectors, removed), papers_col
+
+    def _publish_catalog(self, client: Any, live: LiveIndex, papers_col: Any, pending: Pending, vectors: dict[str, Any],
+                         removed: list[str], guard: Callable[[], None] | None) -> tuple[str, Any]:
+        """Publish the batch all at once: a copy of the live catalog with the batch applied, as a new catalog of the live
+        generation, then one write of the pointer. Killed before that write, readers never saw any of it; the next
+        ingest finishes it (when the copy was complete) or removes it (see _settle_interrupted)."""
+        assert live.generation is not None
+        name = self._connection.name
+        numbers = [n for c in listing(client) if (n := CollectionNames.catalog_of(name, live.generation, c)) is not None]
+        catalog = max(numbers, default=0) + 1  # never a number used before, not even by a killed ingest
+        meta = {**dict(papers_col.metadata or {}), "version": UNFINISHED}
+        new = self._connection.create_catalog(client, CollectionNames.generation(name, live.generation, catalog).papers, meta)
+        skip = set(removed) | {paper.paper_id for paper, _, _ in pending}
+        offset = 0
+        while True:
+            got = papers_col.get(include=["embeddings", "documents", "metadatas"], limit=_COPY_PAGE, offset=offset)
+            keep = [i for i, pid in enumerate(got["ids"]) if pid not in skip]
+            if keep:
+                new.add(ids=[got["ids"][i] for i in keep], embeddings=[got["embeddings"][i] for i in keep],
+                        documents=[got["documents"][i] for i in keep], metadatas=[got["metadatas"][i] for i in keep])
+            if len(got["ids"]) < _COPY_PAGE:
+                break
+            offset += _COPY_PAGE
+        version = self._chunks.publish(new, pending, vectors, [])  # its version set last: the copy is complete
+        if guard:
+            guard()
+        self._connection.point_to(client, live.generation, exists=True, catalog=catalog)
+        return version, new
+
+    def _settle_interrupted(self, client: Any) -> list[str]:
+        """Finish or roll back what a killed ingest left of its batch; what was done, for the report.
+
+        A complete copy of the catalog that the pointer does not name yet is switched to (the ingest was killed just
+        before); an incomplete one is removed (by _remove_debris); a first batch written in place into a catalog that
+        no ingest finished (read as empty) is taken out of it. Its embedded chunks are kept, and reused."""
+        collections = listing(client)
+        live = self._connection.live(collections)
+        if live is None or live.generation is None:
+            return []
+        name, notes = self._connection.name, []
+        newer = sorted((n, c) for c in collections if (n := CollectionNames.catalog_of(name, live.generation, c)) is not None
+                       and n > live.catalog)
+        complete = [(n, c) for n, c in newer if str(collections[c].get("version", UNFINISHED)) != UNFINISHED]
+        if complete:
+            number, collection = complete[-1]
+            count = client.get_collection(collection, embedding_function=None).count()
+            self._connection.point_to(client, live.generation, exists=True, catalog=number)
+            self._connection.published(str(collections[collection]["version"]))
+            notes.append(f"an interrupted ingest had written its whole batch but not published it: it was published now "
+                         f"({count} papers in the collection)")
+        elif newer:
+            copied = sum(client.get_collection(c, embedding_function=None).count() for _, c in newer)
+            notes.append(f"an interrupted ingest was rolled back: its unfinished catalog ({copied} records copied) was never "
+                         f"visible and is removed")
+        elif str(collections.get(live.names.papers, {}).get("version", UNFINISHED)) == UNFINISHED:
+            papers = client.get_collection(live.names.papers, embedding_function=None)
+            ids = [pid for batch, _, _ in paged(papers, include=[]) for pid in batch]
+            for first in range(0, len(ids), 2000):
+                papers.delete(ids=ids[first : first + 2000])
+            if ids:
+                notes.append(f"an interrupted first ingest was rolled back: the {len(ids)} papers it had begun to publish "
+                             f"were never visible and are taken out")
+        return notes
+
+    def _remove_debris(self, client: Any, keep: set[str], collections: dict[str, dict[str, Any]] | None = None) -> LiveIndex | None:
+        """Delete this index's collections that are neither live nor in keep: superseded generations and catalogs, a
+        killed rebuild's or ingest's. The live collections, as Connection.live gives them.
 
         collections: the listing of the client's collections, when the caller just made it.
         """
         collections = listing(client) if collections is None else collections
         live = self._connection.live(collections)
         kept = set(live.names) if live is not None else set()
-        kept |= {CollectionNames.pointer(self._connection.name)}
-        kept |= {name for number in keep for name in CollectionNames.generation(self._connection.name, number)}
-        if legacy:
-            kept |= set(CollectionNames.of(self._connection.name))
+        kept |= {CollectionNames.pointer(self._connection.name)} | keep
         if live is None:  # no index yet: a killed first ingest's collections are completed, not removed
             kept |= set(CollectionNames.generation(self._connection.name, 1))
         for name in index_collections(self._connection.name, collections):
@@ -166,7 +243,7 @@ class Writer:
 
         self._connection.call("delete the index", drop)
 
-    def set_aside(self) -> Path:
+    def set_aside(self) -> Path | None:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
         return self._connection.set_aside()
 
@@ -206,3 +283,7 @@ def _stored_chunk_indexes(chunks_col: Any) -> dict[tuple[str, str], set[int]]:
             if m:
                 present.setdefault((m["paper_id"], m["hash"]), set()).add(int(m["index"]))
     return present
+
+
+def _version(papers_col: Any) -> str:
+    return str((papers_col.metadata or {}).get("version", UNFINISHED))

@@ -1,0 +1,102 @@
+"""Checksums on the derived files (BM25 folder, dense matrix, sentence vectors): damage that keeps a file's size (its
+body zeroed behind an intact header) is detected and the files are made again from the store, as a truncation is."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.corpus import load_papers
+from assistant.dense import dense_dir
+from assistant.indexing import ingest_papers
+from assistant.lexical import lexical_dir
+from assistant.sentence_vectors import load_sentences, sentences_dir
+from assistant.store import PaperStore
+from assistant.version_files import intact
+from conftest import SEEDS_DIR
+
+CLI = Path(sys.executable).parent / "assistant"
+QUESTION = "Which paper benchmarks multimodal retrieval-augmented generation?"
+ANSWER = "benchmarking-multimodal-retrieval-augmented-generation-with-2a11fb"
+NPY_HEADER = 128  # numpy's header (magic, version, shape): kept, so that only the checksum can tell
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("pristine") / "data"
+    ingest_papers(load_papers([SEEDS_DIR])[:5], Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
+    return data_dir
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pristine: Path) -> Settings:
+    shutil.copytree(pristine, tmp_path / "data")
+    return Settings(_env_file=None, data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR)
+
+
+def zero_body(path: Path) -> None:
+    """Overwrite everything after the header with zeros, in place: same size, same header."""
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.seek(NPY_HEADER)
+        file.write(b"\0" * (size - NPY_HEADER))
+
+
+def live_folder(directory: Path) -> Path:
+    [folder] = [p for p in directory.iterdir() if not p.name.startswith(".")]
+    return folder
+
+
+def ask_json(settings: Settings, cwd: Path) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ASSISTANT_")}
+    env.update(ASSISTANT_DATA_DIR=str(settings.data_dir), ASSISTANT_SEEDS_DIR=str(SEEDS_DIR))
+    done = subprocess.run([str(CLI), "ask", QUESTION, "--json", "--offline"], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_derived_files_zeroed_at_their_own_size_are_detected_and_made_again(settings, tmp_path):
+    store = PaperStore(settings)
+    folders = {"bm25": live_folder(lexical_dir(settings)), "dense": live_folder(dense_dir(store)),
+               "sentences": live_folder(sentences_dir(settings))}
+    damaged = [path for folder in folders.values() for path in sorted(folder.rglob("*.npy"))]
+    sizes = {path: path.stat().st_size for path in damaged}
+    assert any("bm25" in str(p) for p in damaged) and any("dense" in str(p) for p in damaged)
+    for path in damaged:
+        zero_body(path)
+    assert all(path.stat().st_size == sizes[path] for path in damaged)
+    assert load_sentences(settings, store.embedder, store.version()) is None  # detected: not used
+
+    answer = ask_json(settings, tmp_path)  # a new process, as a user's next question
+
+    assert ANSWER in [citation["paper_id"] for citation in answer["citations"]]
+    for kind in ("bm25", "dense"):  # made again from the store, on disk
+        folder = live_folder(lexical_dir(settings) if kind == "bm25" else dense_dir(store))
+        assert intact(folder)
+        assert all(path.read_bytes()[NPY_HEADER:].strip(b"\0") for path in folder.rglob("*.npy") if path.stat().st_size > NPY_HEADER + 64)
+    ingest_papers(load_papers([SEEDS_DIR])[:5], settings)  # nothing changed: the sentence vectors are made again
+    assert intact(live_folder(sentences_dir(settings)))
+    assert load_sentences(settings, store.embedder, store.version()) is not None
+
+
+@pytest.mark.parametrize("kind", ["bm25", "dense", "sentences"])
+def test_one_damaged_file_is_enough_to_set_its_folder_aside(settings, kind):
+    store = PaperStore(settings)
+    directory = {"bm25": lexical_dir(settings), "dense": dense_dir(store), "sentences": sentences_dir(settings)}[kind]
+    folder = live_folder(directory)
+    assert intact(folder)
+    target = max(folder.rglob("*.npy"), key=lambda p: p.stat().st_size)
+    with target.open("r+b") as file:  # one byte flipped, nowhere near the header
+        file.seek(target.stat().st_size - 1)
+        last = file.read(1)
+        file.seek(target.stat().st_size - 1)
+        file.write(bytes([last[0] ^ 0xFF]))
+    assert not intact(folder)
