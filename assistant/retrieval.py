@@ -64,7 +64,7 @@ class Retriever:
 
     def state(self) -> _State:
         """The catalog, BM25 and dense indexes for the store's current version (reloaded when an ingest has published)."""
-        version = self.store.version()
+        version = self.store.recent_version()
         state = self._state
         if state is not None and state.snapshot.version == version:
             return state

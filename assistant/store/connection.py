@@ -5,6 +5,8 @@ chromadb is imported only in this package (here and in the other store modules).
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 import uuid
@@ -30,6 +32,7 @@ from assistant.store.records import GENERATION_KEY, UNFINISHED, CollectionNames,
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
 CHECKED_CHROMADB_VERSION = "1.5.9"
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class _LocalFolders:
@@ -285,6 +288,36 @@ class Connection:
         with _local.lock:
             _local.versions[self._version_key] = version
             _local.publishes[self._version_key] = _local.publishes.get(self._version_key, 0) + 1
+        self.signal_change()
+
+    @property
+    def signal_path(self) -> Path:
+        """The data dir's publish signal of this index: rewritten (a new file) after every change of its version."""
+        where = f"{self.settings.chroma_host}_{self.settings.chroma_port}" if self.settings.chroma_host else "local"
+        return Path(self.settings.data_dir) / "published" / f"{where}_{self.name}"
+
+    def signal(self) -> tuple[int, int, int] | None:
+        """The publish signal's identity now (one stat, no Chroma call), or None when there is none."""
+        try:
+            found = os.stat(self.signal_path)
+        except OSError:
+            return None
+        return found.st_ino, found.st_mtime_ns, found.st_size
+
+    def signal_change(self) -> None:
+        """Tell the readers of this data dir that the index changed: the signal file is replaced (a new inode, so a
+        stat sees the change even within one mtime tick). A read-only data dir is left as it is: its readers then see
+        the change at their next timed read of the version (Settings.version_check_ms)."""
+        path = self.signal_path
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(f"{time.time_ns()} {os.getpid()}\n")
+            os.replace(tmp, path)
+        except OSError as error:
+            tmp.unlink(missing_ok=True)
+            log.warning("Could not write the publish signal %s (%s); readers here see the change within %d ms.",
+                        path, error, self.settings.version_check_ms)
 
     def set_aside(self) -> Path:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
