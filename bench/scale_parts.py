@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.scifact import claims, papers  # noqa: E402
 
 QUERIES = 200
+REAL_VECTORS: Path | None = None  # --real-vectors: rows of real vectors to start from instead
 REAL_PAPERS = 1500  # SciFact abstracts embedded for real (about 4,000 chunks); the rest are made from them
 
 
@@ -58,7 +59,7 @@ def real_vectors(cache: Path, papers_count: int = REAL_PAPERS) -> np.ndarray:
     from assistant.config import Settings
     from assistant.embedding import get_embedder
 
-    path = cache / f"scifact-{papers_count}-chunk-vectors.npy"
+    path = REAL_VECTORS or cache / f"scifact-{papers_count}-chunk-vectors.npy"
     if path.exists():
         return np.load(path)
     settings = Settings(_env_file=None)
@@ -224,17 +225,24 @@ def plot(results: list[dict], path: Path) -> None:
 
 
 def main() -> None:
+    global REAL_VECTORS, QUERIES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["dense", "lexical"], required=True)
     parser.add_argument("--n", type=int, action="append", required=True, help="Chunks (repeatable; each N in its own process).")
     parser.add_argument("--out", type=Path, required=True, help="Where parts.json and parts.png go.")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/paper-assistant-bench"), help="Where the real vectors are kept between runs.")
+    parser.add_argument("--real-vectors", type=Path, default=None,
+                        help="A .npy of real vectors to start from (e.g. a seeds index's chunk and sentence vectors) "
+                             "instead of embedding 1,500 SciFact abstracts (minutes of CPU).")
+    parser.add_argument("--queries", type=int, default=QUERIES, help="SciFact claims asked.")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # the child process of one N
     args = parser.parse_args()
+    REAL_VECTORS, QUERIES = args.real_vectors, args.queries
     if not args.one and len(args.n) > 1:
         for n in args.n:
             subprocess.run([sys.executable, __file__, "--part", args.part, "--n", str(n), "--out", str(args.out),
-                            "--cache", str(args.cache), "--one"], check=True)
+                            "--cache", str(args.cache), "--queries", str(args.queries), "--one"]
+                           + (["--real-vectors", str(args.real_vectors)] if args.real_vectors else []), check=True)
         return
     n = args.n[0]
     with tempfile.TemporaryDirectory(prefix=f"scale-{args.part}-", dir="/work/cache-25" if Path("/work/cache-25").is_dir() else None) as work:
