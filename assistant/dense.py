@@ -1,8 +1,8 @@
 """Dense search on the read path: one index version's chunk vectors as a float32 matrix (memory-mapped), searched by a
 dot product; read from the store once per version and kept beside the BM25 files (Chroma stays the store of record).
 
-Past ANN_MIN_CHUNKS chunks an exact scan reads the whole matrix per question (1.5 GB at a million chunks), so the
-folder also holds an HNSW graph over int8 copies of the vectors (usearch, memory-mapped): it proposes a shortlist,
+Past ANN_MIN_CHUNKS chunks (off by default: its recall is not yet good enough) an exact scan reads the whole matrix
+per question (1.5 GB at a million chunks), so the folder also holds an HNSW graph over int8 copies of the vectors (usearch, memory-mapped): it proposes a shortlist,
 which is re-scored exactly against the float32 rows. Figures and the choice: docs/BENCH.md, "Dense search at 1M".
 """
 
@@ -27,8 +27,13 @@ log = logging.getLogger(__name__)
 _MARKER = "chunks.json"
 _GRAPH = "graph.usearch"
 
-# At this many chunks and more, a saved index carries an HNSW graph; below it the exact scan costs a few ms.
-ANN_MIN_CHUNKS = 50_000
+# At this many chunks and more, a saved index carries an HNSW graph; None: never (the exact scan always). Off until its
+# recall is measured >= 0.99 of the exact scan: the first measurement (100k chunks, docs/BENCH.md) gave 0.46.
+ANN_MIN_CHUNKS: int | None = None
+
+
+def _uses_graph(chunks: int) -> bool:
+    return ANN_MIN_CHUNKS is not None and chunks >= ANN_MIN_CHUNKS
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ class DenseIndex:
         graph past ANN_MIN_CHUNKS."""
         def write(folder: Path) -> None:
             np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
-            if len(self.chunks) >= ANN_MIN_CHUNKS:
+            if _uses_graph(len(self.chunks)):
                 build_graph(self.vectors, self.ann).save(str(folder / _GRAPH))
             table = {"version": self.version,
                      "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
@@ -114,7 +119,7 @@ class DenseIndex:
             if vectors.shape[0] != len(chunks) or vectors.dtype != np.float32:
                 return None
             graph = None
-            if len(chunks) >= ANN_MIN_CHUNKS:
+            if _uses_graph(len(chunks)):
                 graph = view_graph(folder / _GRAPH)
                 if graph is None or len(graph) != len(chunks):
                     return None  # saved without its graph, or damaged: rebuilt from the store
@@ -169,7 +174,7 @@ def load_dense(store: PaperStore, snapshot: Snapshot) -> DenseIndex:
         index.save(directory, replace=(directory / folder_name(snapshot.version)).exists())  # there but unreadable
     except OSError as error:
         log.warning("Could not save the dense index to %s (%s); it is kept in memory only.", directory, error)
-    if len(index.chunks) >= ANN_MIN_CHUNKS and index.graph is None:
+    if _uses_graph(len(index.chunks)) and index.graph is None:
         loaded = DenseIndex.load(directory, snapshot.version)  # the graph just saved, memory-mapped
         index = loaded if loaded is not None else index
     return index
