@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     chroma_ca_bundle: Path | None = Field(None, validation_alias=AliasChoices("CHROMA_CA_BUNDLE", "ASSISTANT_CHROMA_CA_BUNDLE"), description="PEM file of the CA that signed the server's certificate (a private CA); default: the system's CAs.")
     chroma_timeout: float = Field(30.0, gt=0, validation_alias=AliasChoices("CHROMA_TIMEOUT", "ASSISTANT_CHROMA_TIMEOUT"), description="Seconds to connect to the Chroma server and to wait for each of its answers.")
 
+    version_check_ms: int = Field(500, ge=0, description="Before a question, the index version is read from Chroma only when this data dir's publish signal (a file every ingest here rewrites) changed, or when this many ms have passed since the last read: the bound on how late an ingest through another data dir (another machine on the same Chroma server) is seen. 0: read it before every question.")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds an ingest waits for another ingest of the same index to finish before giving up.")
     lock_stale_seconds: float = Field(60.0, gt=0, description="On a Chroma server: a writer lock whose heartbeat is older than this is taken over (its writer died).")
 

@@ -1,12 +1,19 @@
 """Dense search on the read path: one index version's chunk vectors as a float32 matrix (memory-mapped), searched by a
-dot product; read from the store once per version and kept beside the BM25 files (Chroma stays the store of record)."""
+dot product; read from the store once per version and kept beside the BM25 files (Chroma stays the store of record).
+
+Past ANN_MIN_CHUNKS chunks (off by default: its recall is not yet good enough) an exact scan reads the whole matrix
+per question (1.5 GB at a million chunks), so the folder also holds an HNSW graph over int8 copies of the vectors (usearch, memory-mapped): it proposes a shortlist,
+which is re-scored exactly against the float32 rows. Figures and the choice: docs/BENCH.md, "Dense search at 1M".
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,43 +25,81 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _MARKER = "chunks.json"
+_GRAPH = "graph.usearch"
+
+# At this many chunks and more, a saved index carries an HNSW graph; None: never (the exact scan always). Off until its
+# recall is measured >= 0.99 of the exact scan: the first measurement (100k chunks, docs/BENCH.md) gave 0.46.
+ANN_MIN_CHUNKS: int | None = None
+
+
+def _uses_graph(chunks: int) -> bool:
+    return ANN_MIN_CHUNKS is not None and chunks >= ANN_MIN_CHUNKS
+
+
+@dataclass(frozen=True)
+class AnnParams:
+    """The HNSW graph's build and search parameters (measured: docs/BENCH.md, "Dense search at 1M")."""
+
+    connectivity: int = 16
+    expansion_add: int = 128
+    expansion_search: int = 256
+    shortlist: int = 4  # the graph proposes shortlist x n chunks, re-scored exactly
+
+
+ANN = AnnParams()
 
 
 class DenseIndex:
     """The live chunks of one version and their vectors (row i for chunks[i])."""
 
-    def __init__(self, chunks: list[ChunkRecord], vectors: np.ndarray, version: str):
+    def __init__(self, chunks: list[ChunkRecord], vectors: np.ndarray, version: str, graph: Any = None,
+                 ann: AnnParams = ANN):
         self.chunks = chunks
         self.vectors = vectors
         self.version = version
-        self._paper_of = np.array([c.paper_id for c in chunks], dtype=object)
+        self.graph = graph  # a usearch Index over the rows, or None (exact search)
+        self.ann = ann
+        papers: dict[str, int] = {}
+        self._paper_of = np.array([papers.setdefault(c.paper_id, len(papers)) for c in chunks], dtype=np.int32)
+        self._paper_number = papers
 
     def search(self, vector: np.ndarray, n: int, paper_ids: list[str] | None = None) -> list[ChunkRecord]:
         """The n chunks nearest to vector (cosine similarity as score: the vectors are normalised), optionally within
         some papers."""
         if not self.chunks or n <= 0:
             return []
-        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
-        candidates = np.arange(len(self.chunks))
+        query = np.asarray(vector, dtype=np.float32)
         if paper_ids:
-            candidates = np.flatnonzero(np.isin(self._paper_of, list(paper_ids)))
-            scores_in = scores[candidates]
+            numbers = [self._paper_number[p] for p in paper_ids if p in self._paper_number]
+            candidates = np.flatnonzero(np.isin(self._paper_of, numbers)) if numbers else np.zeros(0, dtype=np.int64)
+            scores = self.vectors[candidates] @ query  # only those papers' rows are read
+        elif self.graph is not None and n * self.ann.shortlist < len(self.chunks):
+            candidates = self._shortlist(query, n * self.ann.shortlist)
+            scores = self.vectors[candidates] @ query  # exact re-score of the graph's proposals
         else:
-            scores_in = scores
+            candidates, scores = np.arange(len(self.chunks)), self.vectors @ query
         if len(candidates) > n:
-            best = np.argpartition(-scores_in, n - 1)[:n]
-            candidates, scores_in = candidates[best], scores_in[best]
-        order = np.argsort(-scores_in, kind="stable")
+            best = np.argpartition(-scores, n - 1)[:n]
+            candidates, scores = candidates[best], scores[best]
+        order = np.argsort(-scores, kind="stable")
         result = []
-        for position, score in zip(candidates[order], scores_in[order]):
+        for position, score in zip(candidates[order], scores[order]):
             c = self.chunks[int(position)]
             result.append(ChunkRecord(c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end, "", float(score)))
         return result
 
+    def _shortlist(self, query: np.ndarray, count: int) -> np.ndarray:
+        """Rows the graph finds nearest to query, in row order (sorted: the re-score then reads the matrix forwards)."""
+        found = self.graph.search(query, count)
+        return np.sort(np.asarray(found.keys, dtype=np.int64))
+
     def save(self, directory: Path, replace: bool = False) -> None:
-        """Write the vectors and chunk table to directory/<version> (see version_files.publish_folder)."""
+        """Write the vectors and chunk table to directory/<version> (see version_files.publish_folder), with the HNSW
+        graph past ANN_MIN_CHUNKS."""
         def write(folder: Path) -> None:
             np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
+            if _uses_graph(len(self.chunks)):
+                build_graph(self.vectors, self.ann).save(str(folder / _GRAPH))
             table = {"version": self.version,
                      "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
             (folder / _MARKER).write_text(json.dumps(table))
@@ -75,9 +120,41 @@ class DenseIndex:
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
             if vectors.shape[0] != len(chunks) or vectors.dtype != np.float32:
                 return None
-            return cls(chunks, vectors, version)
+            graph = None
+            if _uses_graph(len(chunks)):
+                graph = view_graph(folder / _GRAPH)
+                if graph is None or len(graph) != len(chunks):
+                    return None  # saved without its graph, or damaged: rebuilt from the store
+            return cls(chunks, vectors, version, graph)
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+def build_graph(vectors: np.ndarray, ann: AnnParams = ANN) -> Any:
+    """An HNSW graph over int8 copies of the (normalised) rows, keyed by row number; built on every core."""
+    from usearch.index import Index
+
+    graph = Index(ndim=vectors.shape[1], metric="ip", dtype="i8", connectivity=ann.connectivity,
+                  expansion_add=ann.expansion_add, expansion_search=ann.expansion_search)
+    graph.add(np.arange(len(vectors), dtype=np.uint64), np.ascontiguousarray(vectors, dtype=np.float32),
+              threads=os.cpu_count() or 1)
+    return graph
+
+
+def view_graph(path: Path, ann: AnnParams = ANN) -> Any:
+    """The saved graph, memory-mapped (nothing read until searched), or None when it is missing or unreadable."""
+    from usearch.index import Index
+
+    if not path.is_file():
+        return None
+    try:
+        graph = Index.restore(str(path), view=True)
+    except Exception:  # usearch raises plain RuntimeErrors / ValueErrors for a damaged file
+        return None
+    if graph is None:
+        return None
+    graph.expansion_search = ann.expansion_search  # type: ignore[misc]  # settable; usearch declares the setter oddly
+    return graph
 
 
 def dense_dir(store: PaperStore) -> Path:
@@ -99,4 +176,7 @@ def load_dense(store: PaperStore, snapshot: Snapshot) -> DenseIndex:
         index.save(directory, replace=(directory / folder_name(snapshot.version)).exists())  # there but unreadable
     except OSError as error:
         log.warning("Could not save the dense index to %s (%s); it is kept in memory only.", directory, error)
+    if _uses_graph(len(index.chunks)) and index.graph is None:
+        loaded = DenseIndex.load(directory, snapshot.version)  # the graph just saved, memory-mapped
+        index = loaded if loaded is not None else index
     return index

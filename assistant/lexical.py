@@ -167,8 +167,9 @@ class LexicalIndex:
                 return None  # another version, or written by an older release: rebuilt from the store
             chunks = [ChunkRecord(cid, pid, h, i, s, e, "") for cid, pid, h, i, s, e in meta["chunks"]]
             paper_ids = list(meta["papers"])
-            retriever = bm25s.BM25.load(str(folder)) if chunks else bm25s.BM25()
-            paper_retriever = bm25s.BM25.load(str(folder / _PAPERS_FOLDER)) if paper_ids else bm25s.BM25()
+            # memory-mapped: a question reads the columns of its words only (a million chunks' index need not be in RAM)
+            retriever = bm25s.BM25.load(str(folder), mmap=True) if chunks else bm25s.BM25()
+            paper_retriever = bm25s.BM25.load(str(folder / _PAPERS_FOLDER), mmap=True) if paper_ids else bm25s.BM25()
             if not (_holds(retriever, len(chunks)) and _holds(paper_retriever, len(paper_ids))):
                 return None
             return cls(chunks, version, retriever, paper_retriever=paper_retriever, paper_ids=paper_ids)

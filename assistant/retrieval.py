@@ -70,7 +70,11 @@ class Retriever:
 
     def state(self) -> _State:
         """The catalog, BM25 and dense indexes for the store's current version (reloaded when an ingest has published)."""
-        version = self.store.version()
+        version = self.store.recent_version()
+        if version is None and not self.settings.seed_when_empty:  # a named collection deleted since (by any process)
+            from assistant.named_collections import missing_collection
+
+            raise missing_collection(self.settings)
         state = self._state
         if state is not None and state.snapshot.version == version:
             return state

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+import assistant.dense
 from assistant.config import Settings
 from assistant.dense import DenseIndex, dense_dir, load_dense
 from assistant.indexing import ingest_papers
 from assistant.models import Paper
 from assistant.retrieval import Retriever
-from assistant.store import PaperStore
+from assistant.store import ChunkRecord, PaperStore
 
 PAPERS = [
     Paper(paper_id="widgets", title="Robust Widgets", abstract="Widgets break under stress. We propose a robust widget made of steel."),
@@ -63,3 +64,41 @@ def test_a_damaged_matrix_is_read_again_from_the_store(tmp_path):
     dense = load_dense(store, snapshot)
     assert len(dense.chunks) == store.count_chunks() and dense.vectors.shape == (store.count_chunks(), 384)
     assert DenseIndex.load(dense_dir(store), snapshot.version) is not None  # and saved again, whole
+
+
+def _clustered(rows: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
+    """Normalised vectors in clusters (as chunk vectors are), so that near neighbours are close calls."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(20, dimension))
+    vectors = centres[rng.integers(0, 20, rows)] + 0.5 * rng.normal(size=(rows, dimension))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _records(rows: int) -> list[ChunkRecord]:
+    return [ChunkRecord(f"p{i // 3}#h#{i % 3}", f"p{i // 3}", "h", i % 3, 0, 1, "") for i in range(rows)]
+
+
+def test_past_the_threshold_the_graph_shortlist_rescored_exactly_finds_what_the_exact_scan_finds(tmp_path, monkeypatch):
+    monkeypatch.setattr(assistant.dense, "ANN_MIN_CHUNKS", 500)
+    vectors, chunks = _clustered(3000), _records(3000)
+    DenseIndex(chunks, vectors, "v1").save(tmp_path)
+    loaded = DenseIndex.load(tmp_path, "v1")
+    assert loaded is not None and loaded.graph is not None and len(loaded.graph) == 3000
+    exact = DenseIndex(chunks, vectors, "v1")  # no graph: the full scan
+    queries = _clustered(30, seed=1)
+    found = [{c.chunk_id for c in loaded.search(q, 40)} & {c.chunk_id for c in exact.search(q, 40)} for q in queries]
+    assert sum(len(f) for f in found) / (40 * len(queries)) >= 0.99
+    top = loaded.search(queries[0], 5)
+    assert [c.score for c in top] == sorted((c.score for c in top), reverse=True)
+    assert abs(top[0].score - float(vectors[int(top[0].chunk_id.split("#")[0][1:]) * 3 + top[0].index] @ queries[0])) < 1e-5
+    assert {c.paper_id for c in loaded.search(queries[0], 5, ["p7", "p9"])} <= {"p7", "p9"}  # a filter scans those rows
+
+
+def test_an_index_past_the_threshold_without_its_graph_is_not_loaded(tmp_path, monkeypatch):
+    monkeypatch.setattr(assistant.dense, "ANN_MIN_CHUNKS", 500)
+    DenseIndex(_records(600), _clustered(600), "v1").save(tmp_path)
+    [folder] = list(tmp_path.iterdir())
+    (folder / "graph.usearch").write_bytes(b"not a graph")
+    assert DenseIndex.load(tmp_path, "v1") is None  # the caller reads the store again and saves it whole
+    (folder / "graph.usearch").unlink()
+    assert DenseIndex.load(tmp_path, "v1") is None

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -112,12 +113,15 @@ def test_a_server_that_is_down_at_start_is_a_clear_error(tmp_path):
 def test_a_killed_server_is_a_clear_error_and_the_same_services_answer_after_its_restart(papers, tmp_path):
     server = ChromaServer(tmp_path / "index").start()
     try:
-        settings = server_settings(server.port, tmp_path / "data")
+        # the version is read from the server at most every 100 ms: a question within that of the kill is answered
+        # from this machine's files, as if asked just before it
+        settings = server_settings(server.port, tmp_path / "data").model_copy(update={"version_check_ms": 100})
         ingest_papers(papers[4:], settings)
         first = ask(QUESTION, settings=settings, llm=None)
         services = default_assistant(settings)
 
         server.kill()
+        time.sleep(0.2)
         with pytest.raises(StoreError, match=rf"{HOST}:{server.port} did not answer .* `chroma run"):
             ask(QUESTION, settings=settings, llm=None)
         with pytest.raises(StoreError, match="chroma run"):

@@ -256,3 +256,47 @@ def test_chromadb_still_has_the_internals_the_store_relies_on(settings):
     assert system_is_open(path)
     forget_system(path, even_if_open=True)
     assert not system_is_open(path)
+
+
+def test_a_running_reader_sees_another_process_ingest_through_the_publish_signal_alone(settings, seed_papers, tmp_path):
+    patient = settings.model_copy(update={"version_check_ms": 3_600_000})  # Chroma is not asked again on a timer
+    retriever = Retriever(patient)
+    assert NEW_SENTENCE not in retriever.retrieve(NEW_SENTENCE, k=1, method="dense")[0].abstract
+    changed = revised(seed_papers[3])
+
+    done = subprocess.run([sys.executable, "-c", FOREIGN_INGEST, str(settings.data_dir), changed.model_dump_json()],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+    assert done.returncode == 0 and "1 updated" in done.stdout, done.stderr
+    hit = retriever.retrieve(NEW_SENTENCE, k=1, method="dense")[0]
+    assert hit.paper_id == changed.paper_id and hit.abstract == changed.abstract
+
+
+def test_questions_read_the_version_from_chroma_only_when_the_signal_changed_or_the_interval_passed(settings, seed_papers,
+                                                                                                     monkeypatch):
+    store = PaperStore(settings.model_copy(update={"version_check_ms": 3_600_000}))
+    reads = []
+    exact = store.catalog.version
+    monkeypatch.setattr(store.catalog, "version", lambda: reads.append(1) or exact())
+    first = store.recent_version()
+    assert [store.recent_version() for _ in range(5)] == [first] * 5 and len(reads) == 1  # one stat each, no Chroma call
+
+    ingest_papers([revised(seed_papers[1])], settings)  # another store of this data dir publishes
+    assert store.recent_version() not in (first, None) and len(reads) == 2
+
+    eager = PaperStore(settings.model_copy(update={"version_check_ms": 0}))
+    eager_reads = []
+    exact_eager = eager.catalog.version
+    monkeypatch.setattr(eager.catalog, "version", lambda: eager_reads.append(1) or exact_eager())
+    for _ in range(3):
+        eager.recent_version()
+    assert len(eager_reads) == 3
+
+
+def test_deleting_the_index_is_signalled_to_running_readers(settings, seed_papers):
+    reader = PaperStore(settings.model_copy(update={"version_check_ms": 3_600_000}))
+    assert reader.recent_version() is not None
+
+    PaperStore(settings).drop()
+
+    assert reader.recent_version() is None

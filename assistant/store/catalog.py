@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any, Callable, TypeVar
 
 import numpy as np
@@ -20,6 +22,8 @@ class Catalog:
     def __init__(self, connection: Connection, embedder: Callable[[], Embedder]):
         self._connection = connection
         self._embedder = embedder
+        self._recent: tuple[tuple[int, int, int] | None, str | None, float] | None = None  # (signal, version, read at)
+        self._recent_lock = threading.Lock()
 
     def _read(self, what: str, missing: T, read: Callable[[Any, Any], T]) -> T:
         """read(chunks, papers) on the live generation's collections, or missing when there is no index.
@@ -59,6 +63,25 @@ class Catalog:
             version = self._read("read the index", None, lambda chunks, papers: _version(papers))
         assert version is not True
         self._connection.follow(version, publishes_before)
+        return version
+
+    def recent_version(self) -> str | None:
+        """version(), read from Chroma only when the data dir's publish signal changed since the last read, or when
+        settings.version_check_ms passed: what a question asks before it is answered.
+
+        An ingest through this data dir (any process of this machine) rewrites the signal, so it is seen at once, at
+        the cost of one stat; one through another data dir on the same Chroma server within version_check_ms.
+        """
+        interval = self._connection.settings.version_check_ms / 1000
+        signal = self._connection.signal()
+        now = time.monotonic()
+        with self._recent_lock:
+            recent = self._recent
+        if recent is not None and interval > 0 and recent[0] == signal and now - recent[2] < interval:
+            return recent[1]
+        version = self.version()  # the signal is stat'ed before the read: a change after it is seen next time
+        with self._recent_lock:
+            self._recent = (signal, version, now)
         return version
 
     def snapshot(self) -> Snapshot:

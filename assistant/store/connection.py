@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -37,6 +38,7 @@ CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcou
 CHECKED_CHROMADB_VERSION = "1.5.9"
 HELD_MARKER = "index-held.json"  # in the data dir, once it has held an index (see Connection._check_present)
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class _LocalFolders:
@@ -406,6 +408,36 @@ class Connection:
         with _local.lock:
             _local.versions[self._version_key] = version
             _local.publishes[self._version_key] = _local.publishes.get(self._version_key, 0) + 1
+        self.signal_change()
+
+    @property
+    def signal_path(self) -> Path:
+        """The data dir's publish signal of this index: rewritten (a new file) after every change of its version."""
+        where = f"{self.settings.chroma_host}_{self.settings.chroma_port}" if self.settings.chroma_host else "local"
+        return Path(self.settings.data_dir) / "published" / f"{where}_{self.name}"
+
+    def signal(self) -> tuple[int, int, int] | None:
+        """The publish signal's identity now (one stat, no Chroma call), or None when there is none."""
+        try:
+            found = os.stat(self.signal_path)
+        except OSError:
+            return None
+        return found.st_ino, found.st_mtime_ns, found.st_size
+
+    def signal_change(self) -> None:
+        """Tell the readers of this data dir that the index changed: the signal file is replaced (a new inode, so a
+        stat sees the change even within one mtime tick). A read-only data dir is left as it is: its readers then see
+        the change at their next timed read of the version (Settings.version_check_ms)."""
+        path = self.signal_path
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(f"{time.time_ns()} {os.getpid()}\n")
+            os.replace(tmp, path)
+        except OSError as error:
+            tmp.unlink(missing_ok=True)
+            log.warning("Could not write the publish signal %s (%s); readers here see the change within %d ms.",
+                        path, error, self.settings.version_check_ms)
 
     def other_collections(self) -> list[str]:
         """The other collections (indexes) kept in this local folder, as far as can be told from a damaged one: the

@@ -80,6 +80,10 @@ class PaperStore:
         """The version the last completed ingest wrote, or None when there is no index."""
         return self.catalog.version()
 
+    def recent_version(self) -> str | None:
+        """version(), read from Chroma only when it may have changed (see Catalog.recent_version): before a question."""
+        return self.catalog.recent_version()
+
     def snapshot(self) -> Snapshot:
         """The catalog as it is now."""
         return self.catalog.snapshot()

@@ -242,6 +242,7 @@ class Writer:
                 client.delete_collection(name)
 
         self._connection.call("delete the index", drop)
+        self._connection.signal_change()
 
     def set_aside(self) -> Path | None:
         """Move a damaged local index out of the way, kept for inspection, so that a rebuild starts from nothing."""
