@@ -11,6 +11,7 @@ from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
+from assistant.pages import place_citations
 from assistant.followup import Turn
 from assistant.question import clean_question, standalone_question
 from assistant.retrieval import check_paper_ids
@@ -77,6 +78,7 @@ def answer_stream(assistant: Assistant, question: str, *, chat: ChatModel | None
     if answer is None:
         yield draft.text
         answer = _from_draft(draft, hits, notes)
+    place_citations(answer, hits)
     answer.question = question
     answer.confidence = round(confident, 3)
     answer.standalone_question = standalone if standalone != question else None

@@ -145,13 +145,16 @@ def ask(question: str, k: int | None, as_json: bool, paper_ids: tuple[str, ...],
 
 def render_answer(answer, include_text: bool = True) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
+    from assistant.pages import label
+
     lines = [terminal_safe(answer.text, keep_newlines=True), ""] if include_text else []
     if answer.standalone_question:
         lines += [f"Searched: {terminal_safe(answer.standalone_question)}", ""]
     if answer.citations:
         lines.append("References:")
         for citation in answer.citations:
-            lines.append(f"  [{citation.number}] {terminal_safe(citation.title)}")
+            where = label(citation)  # "p. 4, 3 Results" for a full-text paper
+            lines.append(f"  [{citation.number}] {terminal_safe(citation.title)}" + (f" ({terminal_safe(where)})" if where else ""))
             for url in citation.urls:
                 lines.append(f"      {terminal_safe(url)}")
             lines.append(f'      "{terminal_safe(citation.quote)}"')

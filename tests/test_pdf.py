@@ -11,7 +11,7 @@ from assistant.corpus import read_papers
 from assistant.corpus import pdf as pdf_module
 from assistant.corpus.pdf import PdfError, read_full_text
 from assistant.errors import CorpusError
-from tests.pdf_fixtures import (ABSTRACT, FACT, HEADER, INTRODUCTION, METHOD, REFERENCES, RESULTS, TITLE, _font, _wrap,
+from pdf_fixtures import (ABSTRACT, FACT, HEADER, INTRODUCTION, METHOD, REFERENCES, RESULTS, TITLE, _font, _wrap,
                                 damaged_pdf, image_only_pdf, paper_pdf)
 
 
