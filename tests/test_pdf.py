@@ -137,3 +137,22 @@ def test_a_folder_skips_files_of_other_types_and_names_them(tmp_path: Path, pape
     assert any("2 files of other types skipped (README.md, snapshot.html)" in note for note in report.notes)
     with pytest.raises(CorpusError, match=r"unknown file type '\.md'"):  # named explicitly: still an error
         read_papers([folder / "README.md"])
+
+
+def test_a_page_is_rendered_with_the_quote_highlighted(paper: Path, tmp_path: Path):
+    import io
+
+    from PIL import Image
+
+    from assistant.corpus.pdf import page_image
+
+    def yellow(png: bytes) -> int:
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        return sum(1 for r, g, b in image.getdata() if r > 200 and g > 180 and b < 150)
+
+    plain, marked = page_image(paper, 2), page_image(paper, 2, FACT)
+    assert plain.startswith(b"\x89PNG") and yellow(plain) == 0 and yellow(marked) > 1000
+    with pytest.raises(PdfError, match="has no page 9"):
+        page_image(paper, 9)
+    with pytest.raises(PdfError, match="cannot be opened any more"):
+        page_image(tmp_path / "gone.pdf", 1)

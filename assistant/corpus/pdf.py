@@ -412,3 +412,54 @@ def _ranges(numbers: list[int]) -> str:
         else:
             spans.append([n, n])
     return ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in spans)
+
+
+def page_image(file: str | Path, page: int, quote: str = "", scale: float = 1.5) -> bytes:
+    """The page (1-based) of a PDF as a PNG, with the words of `quote` found on it highlighted in yellow."""
+    import io
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    try:
+        document = pdfium.PdfDocument(str(file))
+    except (pdfium.PdfiumError, OSError) as e:
+        raise PdfError(f"{file}: the PDF cannot be opened any more ({e}); ingest it again from where it is now.") from e
+    try:
+        if not 1 <= page <= len(document):
+            raise PdfError(f"{file}: has no page {page} (it has {len(document)}); ingest it again.")
+        pdf_page = document[page - 1]
+        height = pdf_page.get_height()
+        image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(overlay)
+        textpage = pdf_page.get_textpage()
+        try:
+            for left, bottom, right, top in _quote_boxes(textpage, quote):
+                draw.rectangle([left * scale, (height - top) * scale, right * scale, (height - bottom) * scale],
+                               fill=(255, 230, 0, 110))
+        finally:
+            textpage.close()
+        out = io.BytesIO()
+        Image.alpha_composite(image, overlay).convert("RGB").save(out, format="PNG")
+        return out.getvalue()
+    finally:
+        document.close()
+
+
+def _quote_boxes(textpage, quote: str, words: int = 4) -> list[tuple[float, float, float, float]]:
+    """Boxes of the quote's text on the page, found a few words at a time (a hyphenated or ligatured word may be missed)."""
+    tokens = quote.split()
+    boxes: list[tuple[float, float, float, float]] = []
+    for first in range(0, len(tokens), words):
+        piece = " ".join(tokens[first : first + words])
+        if len(piece) < 3:
+            continue
+        searcher = textpage.search(piece, match_case=True, match_whole_word=False)
+        found = searcher.get_next()
+        if found:
+            index, count = found
+            for i in range(textpage.count_rects(index, count)):
+                boxes.append(textpage.get_rect(i))
+        searcher.close()
+    return boxes
