@@ -63,10 +63,18 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="Build the index from scratch (needed after changing the embedder or chunking).")
 @click.option("--sync", is_flag=True, help="Also remove indexed papers that are not in PATHS.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the index already holds a finished ingest.")
+@click.option("--zotero", "zotero_dir", is_flag=False, flag_value="~/Zotero", default=None, metavar="[DIR]",
+              help="Mirror the local Zotero library at DIR (default ~/Zotero), read-only: the whole library into the "
+                   "collection 'zotero', each Zotero collection into 'zotero-NAME'. Run again to sync.")
+@click.option("--zotero-collection", metavar="NAME", help="With --zotero: only this Zotero collection.")
 @_collection_option
-def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool, collection: str | None) -> None:
+def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool, collection: str | None,
+           zotero_dir: str | None = None, zotero_collection: str | None = None) -> None:
     """Index paper files (default: the seeds folder). Formats: the seed .txt, .jsonl, .csv/.tsv, arXiv snapshot, .json,
-    BibTeX .bib, RIS .ris, CSL-JSON .json (Zotero, JabRef, Mendeley, EndNote exports)."""
+    BibTeX .bib, RIS .ris, CSL-JSON .json (Zotero, JabRef, Mendeley, EndNote exports), PDF (full text)."""
+    if zotero_dir is not None or zotero_collection is not None:
+        _ingest_zotero(paths, zotero_dir or "~/Zotero", zotero_collection, collection, rebuild)
+        return
     from tqdm import tqdm
 
     from assistant.indexing import ingest_paths, ingest_paths_if_missing
@@ -99,6 +107,18 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
         return
     into = store.location if collection is None else f"the collection {settings.collection!r} at {store.location}"
     click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {into}: {terminal_safe(report.summary())}")
+
+
+def _ingest_zotero(paths: tuple[Path, ...], directory: str, zotero_collection: str | None, collection: str | None,
+                   rebuild: bool) -> None:
+    from assistant.indexing import ingest_zotero
+
+    if paths:
+        raise click.UsageError("Give either paper files or --zotero, not both.")
+    for name, report in ingest_zotero(Path(directory).expanduser(), _settings(), zotero_collection=zotero_collection,
+                                      into=collection, rebuild=rebuild,
+                                      on_wait=lambda message: click.echo(message, err=True)):
+        click.echo(f"Zotero library {directory} into the collection {name!r}: {terminal_safe(report.summary())}")
 
 
 @main.command()

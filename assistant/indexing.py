@@ -106,3 +106,40 @@ def _ingest(papers: list[Paper], settings: Settings, *, sync: bool = False, rebu
     store_sentences(store, snapshot, report.sentences, report.notes)  # likewise the sentence vectors (unchanged papers' carried over)
     report.sentences = {}
     return report
+
+
+def ingest_zotero(directory: str | Path, settings: Settings, *, zotero_collection: str | None = None,
+                  into: str | None = None, **options) -> list[tuple[str, IngestReport]]:
+    """Mirror a local Zotero library into collections, read-only; each run syncs them (new, changed and removed items).
+
+    The whole library goes to the collection `zotero` and each Zotero collection (with its sub-collections' items) to
+    `zotero-<its name>`; with zotero_collection, only that one (into `into` when given). Unchanged items cost nothing.
+    """
+    from assistant.corpus import slugify, zotero_papers
+    from assistant.corpus.zotero import item_records, read_library
+    from assistant.named_collections import check_name, with_collection
+
+    library = read_library(directory)
+    if zotero_collection is not None:
+        chosen = library.collection_named(zotero_collection)
+        name = library.collections[chosen][0]
+        targets = [(into or f"zotero-{slugify(name)}"[:40].rstrip("-"), library.items_in(chosen))]
+    else:
+        targets = [(into or "zotero", library.items)]
+        targets += [(f"zotero-{slugify(name)}"[:40].rstrip("-"), library.items_in(cid))
+                    for cid, (name, _) in sorted(library.collections.items(), key=lambda c: c[1][0].lower())]
+    for name, _ in targets:
+        check_name(name)
+    reports = []
+    wanted = {item.key: item for _, items in targets for item in items}
+    found = zotero_papers(item_records(list(wanted.values()), library.directory))  # each PDF read once
+    for number, (name, items) in enumerate(targets):
+        keys = {f"zotero:{item.key}" for item in items}
+        read = ReadReport(papers=[p for p in found.papers if p.paper_id in keys], pages=found.pages if number == 0 else 0,
+                          notes=found.notes if number == 0 else [], skipped=found.skipped if number == 0 else [])
+        target = with_collection(settings, name)
+        if not read.papers:
+            reports.append((name, IngestReport(notes=[*read.notes, "No item with an abstract or a readable PDF; nothing to ingest."])))
+            continue
+        reports.append((name, ingest_read(read, target, sync=True, **options)))
+    return reports

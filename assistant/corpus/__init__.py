@@ -21,6 +21,7 @@ from pathlib import Path
 from assistant.corpus.formats import ARXIV_KEYS, files_of, links, optional, records_of, squash, string, url_field, authors_of
 from assistant.corpus.library import LibraryRecords, normal_doi
 from assistant.corpus.pdf import PdfError, pdf_record
+from assistant.corpus.zotero import ItemRecords
 from assistant.errors import CorpusError
 from assistant.models import Paper
 
@@ -174,3 +175,14 @@ def _full_text(record: dict, abstract_chars: int, where: str) -> dict:
             "sections": [(moved(offset), heading) for offset, heading in record.get("sections", [])]}
 
 
+
+
+def zotero_papers(found: ItemRecords) -> ReadReport:
+    """The papers of Zotero items read by assistant.corpus.zotero.item_records (their notes and skipped keys kept)."""
+    report = ReadReport(notes=list(found.notes), skipped=list(found.skipped), pages=found.pages)
+    for where, record in found.records:
+        if record.get("url") and not re.match(r"https?://\S", record["url"], re.IGNORECASE):
+            record = {**record, "url": None}  # Zotero's URL field holds whatever was typed into it
+        fields = _fields(record, where, report.notes)
+        report.papers.append(Paper(paper_id=fields.pop("id"), source=where, **fields))
+    return report
