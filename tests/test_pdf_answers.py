@@ -78,3 +78,19 @@ def test_the_store_keeps_pages_and_abstract_only_papers_stay_as_they_were(librar
     for citation in answer.citations:
         if not citation.title.startswith("Tidal"):
             assert (citation.page, citation.section, citation.in_body) == (None, None, False)
+
+
+def test_an_uploaded_pdf_is_kept_for_its_pages_and_uploading_it_again_costs_nothing(tmp_path: Path):
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from assistant.uploads import Upload, ingest_uploads
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", collection="uploaded", seed_when_empty=False)
+    data = paper_pdf(tmp_path / "tidal.pdf").read_bytes()
+    first = ingest_uploads([Upload("tidal.pdf", data)], settings)
+    assert len(first.added) == 1
+    (paper,) = Assistant(settings, offline=True).papers()
+    assert paper.source == "tidal.pdf" and paper.pdf and Path(paper.pdf).read_bytes() == data
+    assert Path(paper.pdf).parent == (tmp_path / "data" / "pdfs").resolve()
+    again = ingest_uploads([Upload("tidal.pdf", data)], settings)
+    assert again.unchanged == [paper.paper_id] and again.chunks_written == 0
