@@ -99,8 +99,10 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
         click.echo(message, err=True)
 
     write = ingest_paths_if_missing if if_missing else ingest_paths
+    pages = tqdm(unit="page", desc="Reading PDFs", disable=None, leave=False)  # counts PDF pages as they are read
     report = write(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=bar.update, on_plan=on_plan,
-                   on_wait=on_wait)
+                   on_wait=on_wait, on_page=pages.update)
+    pages.close()
     bar.close()
     if report is None:  # another process built it meanwhile
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")

@@ -30,9 +30,10 @@ def ingest_papers(papers: list[Paper], settings: Settings, *, sync: bool = False
     return report
 
 
-def ingest_paths(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport:
-    """Read paper files (all checked before anything is written), then ingest them."""
-    return ingest_read(_read(paths), settings, **options)
+def ingest_paths(paths: Iterable[str | Path], settings: Settings, *, on_page: Callable[[int], None] | None = None,
+                 **options) -> IngestReport:
+    """Read paper files (all checked before anything is written), then ingest them; on_page(n) counts PDF pages read."""
+    return ingest_read(_read(paths, settings, on_page), settings, **options)
 
 
 def ingest_read(read: ReadReport, settings: Settings, **options) -> IngestReport:
@@ -40,13 +41,14 @@ def ingest_read(read: ReadReport, settings: Settings, **options) -> IngestReport
     return _with_notes(ingest_papers(read.papers, settings, **options), read)
 
 
-def ingest_paths_if_missing(paths: Iterable[str | Path], settings: Settings, **options) -> IngestReport | None:
+def ingest_paths_if_missing(paths: Iterable[str | Path], settings: Settings, *, on_page: Callable[[int], None] | None = None,
+                            **options) -> IngestReport | None:
     """Ingest paper files only when there is no index yet (None when one holds a finished ingest).
 
     Decided under the writer lock, so a first ingest running elsewhere is waited for, not repeated. An index left by
     a killed first ingest is a StoreError saying so: it is not filled with these papers unasked.
     """
-    read = _read(paths)
+    read = _read(paths, settings, on_page)
     report = _ingest(read.papers, settings, if_missing=True, **options)
     return None if report is None else _with_notes(report, read)
 
@@ -57,16 +59,26 @@ def unfinished_index_message(store: PaperStore) -> str:
             f"the seed papers), or `assistant ingest --rebuild PATHS` to start it afresh.")
 
 
-def _read(paths: Iterable[str | Path]) -> ReadReport:
-    read = read_papers(list(paths))
+def pdf_cache(settings: Settings) -> Path:
+    """Where the text read from PDFs is kept, so a stopped ingest resumes without reading them again."""
+    return Path(settings.data_dir) / "pdf-text"
+
+
+def _read(paths: Iterable[str | Path], settings: Settings, on_page: Callable[[int], None] | None = None) -> ReadReport:
+    read = read_papers(list(paths), on_page=on_page, cache=pdf_cache(settings))
     if not read.papers:
         raise AssistantError("No papers found in the given files; nothing to ingest.")
     return read
 
 
 def _with_notes(report: IngestReport, read: ReadReport) -> IngestReport:
-    """The ingest report with what reading changed (cut titles or abstracts) first."""
+    """The ingest report with what reading changed (cut titles or abstracts) first, and the PDF pages read and their speed."""
     report.notes[:0] = read.notes
+    report.pages = read.pages
+    if read.pages:
+        total = read.seconds + report.seconds
+        report.notes.append(f"{read.pages} PDF pages: read in {read.seconds:.1f} s, embedded and stored in {report.seconds:.1f} s, "
+                            f"{read.pages / total if total else 0:.1f} pages/s")
     return report
 
 
@@ -132,7 +144,7 @@ def ingest_zotero(directory: str | Path, settings: Settings, *, zotero_collectio
         check_name(name)
     reports = []
     wanted = {item.key: item for _, items in targets for item in items}
-    found = zotero_papers(item_records(list(wanted.values()), library.directory))  # each PDF read once
+    found = zotero_papers(item_records(list(wanted.values()), library.directory, pdf_cache(settings)))  # each PDF read once
     for number, (name, items) in enumerate(targets):
         keys = {f"zotero:{item.key}" for item in items}
         read = ReadReport(papers=[p for p in found.papers if p.paper_id in keys], pages=found.pages if number == 0 else 0,

@@ -156,3 +156,20 @@ def test_a_page_is_rendered_with_the_quote_highlighted(paper: Path, tmp_path: Pa
         page_image(paper, 9)
     with pytest.raises(PdfError, match="cannot be opened any more"):
         page_image(tmp_path / "gone.pdf", 1)
+
+
+def test_pages_are_counted_and_a_pdf_read_before_is_not_read_again(paper: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    counted: list[int] = []
+    first = read_papers([paper], on_page=counted.append, cache=tmp_path / "cache")
+    assert sum(counted) == 4 and first.pages == 3  # four pages looked at, three with text
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(pdf_module, "read_pdf", no_reading)  # what a resumed ingest finds: the text read before
+    counted.clear()
+    again = read_papers([paper], on_page=counted.append, cache=tmp_path / "cache")
+    assert again.papers == first.papers and again.notes == first.notes and sum(counted) == 3
+    (tmp_path / "cache").joinpath(next(iter(p.name for p in (tmp_path / "cache").iterdir()))).write_text("{damaged")
+    with pytest.raises(AssertionError, match="read again"):  # a damaged cache entry is read from the PDF
+        read_papers([paper], cache=tmp_path / "cache")

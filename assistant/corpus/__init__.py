@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class ReadReport:
     ignored: list[Path] = field(default_factory=list)  # files of other types in the folders given
     failed: list[str] = field(default_factory=list)  # PDFs that could not be read (encrypted, damaged, no text), with why
     pages: int = 0  # pages of text read from PDFs
+    seconds: float = 0.0  # how long reading took
 
 
 def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
@@ -51,8 +53,13 @@ def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
     return read_papers(paths).papers
 
 
-def read_papers(paths: Iterable[str | Path]) -> ReadReport:
-    """Read every paper of the given files and directories (all checked first), with notes on what was cut."""
+def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] | None = None,
+                cache: Path | None = None) -> ReadReport:
+    """Read every paper of the given files and directories (all checked first), with notes on what was cut.
+
+    PDFs: on_page(n) is told of the pages read (a progress bar); with a cache folder, a PDF read before is not read again.
+    """
+    started = time.perf_counter()
     report = ReadReport()
     by_title: dict[str, tuple[str, str | None]] = {}
     by_id: dict[str, str] = {}
@@ -60,7 +67,7 @@ def read_papers(paths: Iterable[str | Path]) -> ReadReport:
     for file in files_of(paths, report.ignored):
         if file.suffix.lower() == ".pdf":
             try:
-                record, notes = pdf_record(file)
+                record, notes = pdf_record(file, on_page, cache)
             except PdfError as e:  # one bad PDF does not stop the others
                 report.failed.append(str(e))
                 report.notes.append(str(e))
@@ -95,6 +102,7 @@ def read_papers(paths: Iterable[str | Path]) -> ReadReport:
         report.notes.append(f"{len(report.ignored)} file{'s' if len(report.ignored) != 1 else ''} of other types skipped ({names}).")
     if report.failed and not report.papers:
         raise CorpusError(" ".join(report.failed))
+    report.seconds = time.perf_counter() - started
     return report
 
 

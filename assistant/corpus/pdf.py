@@ -12,12 +12,15 @@ note naming it. Limits: MAX_PDF_BYTES and MAX_PDF_PAGES per file.
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import json
 import re
 import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from assistant.errors import CorpusError
 
@@ -96,13 +99,51 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-def pdf_record(file: Path) -> tuple[dict, list[str]]:
-    """The paper record of a PDF (title, abstract, body, pages, sections, metadata) and the notes made reading it."""
-    text = read_full_text(file)
+READER_VERSION = 1  # bump when the text read from a PDF changes: cached reads of other versions are read again
+
+
+def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
+    """The paper record of a PDF (title, abstract, body, pages, sections, metadata) and the notes made reading it.
+
+    With a cache folder, a PDF read before (same path, size and modification time) is not read again: an ingest that
+    was stopped resumes without parsing again what it had parsed. on_page(n) is told of the pages read.
+    """
+    cached = _cache_file(file, cache)
+    if cached is not None and cached.is_file():
+        try:
+            stored = json.loads(cached.read_text())
+            record = stored["record"]
+            record["pages"] = [tuple(page) for page in record["pages"]]
+            record["sections"] = [tuple(section) for section in record["sections"]]
+            if on_page:
+                on_page(len(record["page_numbers"]))
+            return record, stored["notes"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a damaged cache entry is read again from the PDF
+    text = full_text(read_pdf(file, on_page), file)
     record = {"title": text.title, "abstract": text.abstract, "body": text.body, "pages": text.pages,
               "sections": text.sections, "authors": text.authors, "date": text.date, "doi": text.doi,
               "pdf": str(file.resolve()), "page_numbers": sorted({page for _, page in text.pages} | set(text.page_numbers))}
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(".part")
+            partial.write_text(json.dumps({"record": record, "notes": text.notes}))
+            partial.replace(cached)
+        except OSError:
+            pass  # a cache that cannot be written only costs a second read next time
     return record, text.notes
+
+
+def _cache_file(file: Path, cache: Path | None) -> Path | None:
+    if cache is None:
+        return None
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    key = f"{file.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{READER_VERSION}"
+    return cache / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
 
 
 def read_full_text(file: Path) -> FullText:
@@ -110,7 +151,7 @@ def read_full_text(file: Path) -> FullText:
     return full_text(read_pdf(file), file)
 
 
-def read_pdf(file: Path) -> PdfText:
+def read_pdf(file: Path, on_page: Callable[[int], None] | None = None) -> PdfText:
     """The blocks of every page of a PDF, in reading order, with running headers and footers dropped."""
     import pypdfium2 as pdfium
 
@@ -143,6 +184,8 @@ def read_pdf(file: Path) -> PdfText:
             except pdfium.PdfiumError as e:
                 result.notes.append(f"{file}: page {number} cannot be read ({e}); skipped.")
                 continue
+            if on_page:
+                on_page(1)
             if sum(len(line.text) for line in lines) < _MIN_PAGE_CHARS:
                 empty.append(number)
                 continue

@@ -141,7 +141,7 @@ class ItemRecords:
     pages: int = 0
 
 
-def item_records(items: list[ZoteroItem], directory: Path) -> ItemRecords:
+def item_records(items: list[ZoteroItem], directory: Path, cache: Path | None = None) -> ItemRecords:
     """Each item as a paper record: Zotero's metadata, the abstract, and the body of its first readable PDF."""
     result = ItemRecords()
     for item in items:
@@ -156,7 +156,7 @@ def item_records(items: list[ZoteroItem], directory: Path) -> ItemRecords:
                                     f"{'the abstract is used' if record['abstract'] else 'skipped'}.")
                 continue
             try:
-                full, notes = pdf_record(pdf)
+                full, notes = pdf_record(pdf, cache=cache)
             except PdfError as e:
                 result.notes.append(f"{where}: {e}")
                 continue

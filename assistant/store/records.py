@@ -76,6 +76,7 @@ class IngestReport:
     chunks_written: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    pages: int = 0  # PDF pages read for this ingest
     notes: list[str] = field(default_factory=list)
     # paper id -> sentence vectors made in this ingest's chunk pass (assistant.sentence_vectors.PaperSentences)
     sentences: dict[str, Any] = field(default_factory=dict, repr=False)
