@@ -37,7 +37,8 @@ _HEADING_WORDS = re.compile(
     re.IGNORECASE)
 _NUMBERED = re.compile(r"((\d{1,2}(\.\d{1,2}){0,3}\.?)|([IVX]{1,5}\.)|([A-H](\.\d{1,2}){0,2}\.?))\s+[A-Z][^.]{1,70}")
 _REFERENCES = re.compile(r"(\d{1,2}\.?\s+|[IVX]{1,5}\.\s+)?(references|bibliography|literature cited|works cited)", re.IGNORECASE)
-_AFTER_REFERENCES = re.compile(r"(appendix|appendices|supplementary)\b|[A-H](\.\d{1,2})*\.?\s+[A-Z]", re.IGNORECASE)
+# What ends the references: an appendix ("Appendix", "A Proofs", "B.1 More results"; not "D. Hao, ..." of a reference).
+_AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary)\b|[A-H](\.\d{1,2})*\s+[A-Z][a-z]+")
 _ABSTRACT_START = re.compile(r"abstract\s*[.:—–-]?\s*", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"(page\s+)?[\divxlc]{1,5}(\s*(/|of)\s*\d{1,5})?", re.IGNORECASE)
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+", re.IGNORECASE)
@@ -302,8 +303,12 @@ def _is_heading(line: Line, body_size: float) -> bool:
     text = line.text
     if len(text) > 90 or len(text.split()) > 12 or text.endswith((",", ";")) or not re.search(r"[A-Za-z]", text):
         return False
-    if _HEADING_WORDS.fullmatch(text.rstrip(".:")) or _NUMBERED.fullmatch(text.rstrip(".")):
-        return not text.endswith(".") or _HEADING_WORDS.fullmatch(text.rstrip(".:")) is not None or len(text.split()) <= 6
+    if _HEADING_WORDS.fullmatch(text.rstrip(".:")):
+        return True
+    if _NUMBERED.fullmatch(text.rstrip(".")):
+        if re.match(r"\d{1,2}\.\s", text) and line.size < body_size * 1.05:
+            return False  # "4. Apply the matching": an item of a numbered list, not a "4 Results" heading
+        return not text.endswith(".") or len(text.split()) <= 6
     return line.size >= body_size * 1.15 and not text.endswith(".") and text[:1].isupper()
 
 
@@ -357,7 +362,7 @@ def _metadata(document, result: PdfText, first: list[Line], height: float, body_
 
 def _first_page_title(lines: list[Line], height: float) -> str | None:
     """The largest text in the upper half of the first page (consecutive lines of that size joined)."""
-    upper = [line for line in lines if line.y > height * 0.4 and not _at_edge(line, height) and re.search(r"[A-Za-z]{3}", line.text)]
+    upper = [line for line in lines if line.y > height * 0.4 and re.search(r"[A-Za-z]{3}", line.text)]  # a title may sit high
     if not upper:
         return None
     biggest = max(line.size for line in upper)
