@@ -49,14 +49,14 @@ class Paper(BaseModel):
 
 
 class Chunk(BaseModel):
-    """A token-bounded run of whole sentences of one abstract."""
+    """A token-bounded run of whole sentences of one paper's text (its abstract, then its body when it has one)."""
 
     paper_id: str
     title: str
     index: int
-    start: int = Field(description="Character offset of the chunk in the abstract.")
-    end: int = Field(description="Character offset just past the chunk in the abstract.")
-    text: str = Field(description="abstract[start:end]")
+    start: int = Field(description="Character offset of the chunk in the paper's text (Paper.text: the abstract for most papers).")
+    end: int = Field(description="Character offset just past the chunk in the paper's text.")
+    text: str = Field(description="Paper.text[start:end]")
     token_count: int
     page: int | None = Field(None, description="1-based page the chunk starts on (full-text papers).")
     section: str | None = Field(None, description="Heading of the section the chunk starts in (full-text papers).")

@@ -330,7 +330,7 @@ def show_closest(text: str, hits: list[Hit]) -> None:
     with st.expander(f"Abstracts of the closest papers ({len(listed)}); they do not answer the question"):
         for hit in listed:
             st.markdown(f"**{escape_markdown(hit.title)}**" + (f"  \n{links_markdown(hit.urls)}" if hit.urls else ""))
-            st.markdown(escape_markdown(hit.abstract))
+            st.markdown(escape_markdown(hit.abstract if hit.body_start is None else hit.abstract[: hit.body_start].rstrip()))
 
 
 # -- papers -------------------------------------------------------------------------------------

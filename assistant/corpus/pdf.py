@@ -204,7 +204,7 @@ def read_pdf(file: Path, on_page: Callable[[int], None] | None = None) -> PdfTex
             kept = [line for line in lines if not _is_running(line, height, running)]
             result.pages[number] = _blocks(kept, body_size)
         first_lines, first_height = next(iter(lines_of.values()))
-        _metadata(document, result, first_lines, first_height, body_size)
+        _metadata(document, result, first_lines, first_height)
         return result
     finally:
         document.close()
@@ -342,7 +342,7 @@ def _join(text: str, line: str) -> str:
     return f"{text} {line}"
 
 
-def _metadata(document, result: PdfText, first: list[Line], height: float, body_size: float) -> None:
+def _metadata(document, result: PdfText, first: list[Line], height: float) -> None:
     try:
         info = document.get_metadata_dict(skip_empty=True)
     except Exception:  # a damaged information dictionary is no reason to lose the text
