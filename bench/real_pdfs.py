@@ -40,7 +40,7 @@ def main() -> None:
 
 
 def run(questions: list[dict], settings: Settings) -> None:
-    cited = page = fact = answerable = absent = abstained = 0
+    cited = page = covers = fact = answerable = absent = abstained = 0
     for q in questions:
         answer = ask(q["question"], settings=settings, llm=None)
         if q.get("absent"):
@@ -53,6 +53,8 @@ def run(questions: list[dict], settings: Settings) -> None:
         hit = gold[0] if gold else None
         cited += hit is not None
         page += hit is not None and hit.page == q["page"]
+        last = _last_page(hit, answer) if hit is not None else None
+        covers += hit is not None and hit.page is not None and last is not None and hit.page <= q["page"] <= last
         holds = hit is not None and q["fact"].lower() in " ".join(hit.quote.split()).lower()
         fact += holds
         where = f"p. {hit.page} (gold {q['page']})" if hit else "gold not cited"
@@ -61,8 +63,16 @@ def run(questions: list[dict], settings: Settings) -> None:
     print()
     print(f"gold paper cited:   {cited}/{answerable} = {cited / answerable:.2f} (target >= 0.95)")
     print(f"page right:         {page}/{answerable} = {page / answerable:.2f} (target >= 0.9)")
+    print(f"quote's pages hold the gold page: {covers}/{answerable} = {covers / answerable:.2f} (a quote may run over a page break)")
     print(f"quote holds fact:   {fact}/{answerable} = {fact / answerable:.2f} (target >= 0.9)")
     print(f"near misses abstained: {abstained}/{absent} = {abstained / max(1, absent):.2f} (target >= 0.9)")
+
+
+def _last_page(citation, answer) -> int | None:  # type: ignore[no-untyped-def]
+    from assistant.chunking import place
+
+    source = next((hit for hit in answer.sources if hit.paper_id == citation.paper_id), None)
+    return place(source.pages, citation.spans[-1][1] - 1) if source is not None and citation.spans else None
 
 
 def _is_gold(citation, question: dict, answer) -> bool:  # type: ignore[no-untyped-def]

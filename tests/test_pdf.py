@@ -173,3 +173,19 @@ def test_pages_are_counted_and_a_pdf_read_before_is_not_read_again(paper: Path, 
     (tmp_path / "cache").joinpath(next(iter(p.name for p in (tmp_path / "cache").iterdir()))).write_text("{damaged")
     with pytest.raises(AssertionError, match="read again"):  # a damaged cache entry is read from the PDF
         read_papers([paper], cache=tmp_path / "cache")
+
+
+def test_a_paragraph_running_on_to_the_next_page_is_one_paragraph_with_the_page_inside_it(tmp_path: Path):
+    from assistant.corpus.pdf import Block, PdfText, _is_debris, full_text
+
+    pages = {1: [Block("Abstract", heading=True), Block(ABSTRACT)],
+             2: [Block("1 Introduction", heading=True), Block("The corrected forecasts of the array were checked against a year of data, and")],
+             3: [Block("they held through the spring tides."), Block("2 Method", heading=True), Block("We coupled a solver.")]}
+    text = full_text(PdfText(pages=pages, title=TITLE), tmp_path / "x.pdf")
+    whole = f"{text.abstract}\n\n{text.body}"
+    assert "of data, and they held through the spring tides." in text.body
+    page_3 = dict((page, offset) for offset, page in text.pages)[3]
+    assert whole[page_3:].startswith("they held")
+    assert [(whole[offset : offset + len(h)], h) for offset, h in text.sections][-1] == ("2 Method", "2 Method")
+    assert _is_debris("120 1000 *") and _is_debris("Year") and _is_debris("r be 60 m Nu 40 20 0")
+    assert not _is_debris("Ratio of the projects") and not _is_debris("machines.")

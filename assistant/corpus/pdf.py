@@ -100,7 +100,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 1  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 2  # bump when the text read from a PDF changes: cached reads of other versions are read again
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -222,10 +222,10 @@ def _page_lines(page) -> list[Line]:
         x, y = ctypes.c_double(), ctypes.c_double()
         for i in range(textpage.count_chars()):
             code = raw.FPDFText_GetUnicode(textpage, i)
-            if code in (10, 13) or code == 32 or (code == 0xFFFE):
+            if code in (10, 13, 32):
                 space = True
                 continue
-            char = chr(code) if code else ""
+            char = "\x02" if code == 0xFFFE else chr(code) if code else ""  # PDFium marks a line-end hyphen U+FFFE
             if not char or unicodedata.category(char) in ("Cc", "Cf") and char not in "\x02\u00ad":
                 continue
             left, _, right, _ = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
@@ -321,6 +321,8 @@ def _blocks(lines: list[Line], body_size: float) -> list[Block]:
             blocks.append(Block(line.text, heading=True))
             previous = None
             continue
+        if _is_debris(line.text):
+            continue
         new_paragraph = (previous is None or not blocks or blocks[-1].heading
                          or (abs(previous.y - line.y) > 1.9 * max(previous.size, line.size) and line.y < previous.y))
         if new_paragraph:
@@ -331,6 +333,14 @@ def _blocks(lines: list[Line], body_size: float) -> list[Block]:
     for block in blocks:
         block.text = block.text.replace("\x02", "").replace("\u00ad", "")
     return blocks
+
+
+def _is_debris(text: str) -> bool:
+    """A figure's axis labels and ticks ("120 1000", "Year", "r be 60 m"): not two words of three letters, no sentence end.
+
+    A paragraph's lines run the width of its column; only its last line is short, and that one ends a sentence.
+    """
+    return len(re.findall(r"[^\W\d_]{3,}", text)) < 2 and not re.search(r"[.!?:;)\]]$", text)
 
 
 def _join(text: str, line: str) -> str:
@@ -392,6 +402,7 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     offset = body_start
     in_references = False
     dropped = 0
+    previous: Block | None = None
     for number, block in flat[start:]:
         if block.heading:
             heading = block.text
@@ -405,12 +416,22 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
         elif in_references:
             dropped += 1
             continue
+        if (parts and previous is not None and not previous.heading and not block.heading and pages[-1][1] != number
+                and block.text[:1].islower()):
+            # A paragraph that runs on from the page before: joined, the new page starting inside it.
+            joined = _join(parts[-1], block.text)
+            pages.append((offset - 2 - len(parts[-1]) + len(joined) - len(block.text), number))
+            offset += len(joined) - len(parts[-1])
+            parts[-1] = joined
+            previous = block
+            continue
         if pages[-1][1] != number:
             pages.append((offset, number))
         if block.heading:
             sections.append((offset, block.text))
         parts.append(block.text)
         offset += len(block.text) + 2
+        previous = block
     body = "\n\n".join(parts)
     if not abstract:
         raise PdfError(f"{file}: no text to stand for an abstract; check the PDF opens with selectable text.")
