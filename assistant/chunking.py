@@ -156,6 +156,12 @@ def chunk_paper(paper: Paper, max_tokens: int = 160, overlap_tokens: int = 40, e
     ]
 
 
+def quotable_spans(text: str, sections: Sequence[tuple[int, str]] = ()) -> list[tuple[int, int]]:
+    """The sentences a quote can be made of: every sentence of text but a full-text paper's section headings."""
+    headings = {(offset, offset + len(heading)) for offset, heading in sections if offset > 0}
+    return [span for span in sentence_spans(text) if span not in headings]
+
+
 def place(marks: Sequence[tuple[int, T]], offset: int) -> T | None:
     """The value of the last mark (offset, value) at or before offset: the page or section a position is in."""
     at = bisect.bisect_right([start for start, _ in marks], offset) - 1

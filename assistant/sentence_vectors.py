@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 import numpy as np
 
-from assistant.chunking import chunk_paper, sentence_spans
+from assistant.chunking import chunk_paper, quotable_spans
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.models import Chunk, Hit, Paper
@@ -63,7 +63,7 @@ def method_of(embedder: Embedder, wanted: str = "late-chunked") -> str:
 def embed_papers(embedder: Embedder, papers: list[tuple[Paper, list[Chunk]]],
                  wanted: str = "late-chunked") -> tuple[np.ndarray, list[PaperSentences]]:
     """The chunk vectors of these papers (all chunks, in order) and each paper's sentence vectors, in one pass."""
-    spans = [sentence_spans(paper.text) for paper, _ in papers]
+    spans = [quotable_spans(paper.text, paper.sections) for paper, _ in papers]
     if method_of(embedder, wanted) == "separate":
         chunk_texts = [c.embed_text for _, chunks in papers for c in chunks]
         sentence_texts = [paper.text[s:e] for (paper, _), paper_spans in zip(papers, spans) for s, e in paper_spans]

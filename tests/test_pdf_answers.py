@@ -94,3 +94,13 @@ def test_an_uploaded_pdf_is_kept_for_its_pages_and_uploading_it_again_costs_noth
     assert Path(paper.pdf).parent == (tmp_path / "data" / "pdfs").resolve()
     again = ingest_uploads([Upload("tidal.pdf", data)], settings)
     assert again.unchanged == [paper.paper_id] and again.chunks_written == 0
+
+
+def test_section_headings_are_not_quoted(tmp_path: Path):
+    from assistant.chunking import quotable_spans, sentence_spans
+
+    (paper,) = read_papers([paper_pdf(tmp_path / "tidal.pdf")]).papers
+    quotable = {paper.text[s:e] for s, e in quotable_spans(paper.text, paper.sections)}
+    every = {paper.text[s:e] for s, e in sentence_spans(paper.text)}
+    assert "3 Results" in every and "3 Results" not in quotable and "2 Method" not in quotable
+    assert every - quotable == {"1 Introduction", "2 Method", "3 Results", "4 Conclusion"}
