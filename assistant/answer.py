@@ -15,6 +15,7 @@ from assistant.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
 from assistant.params import ExtractiveParams
+from assistant.pages import place_citations
 from assistant.followup import Turn
 from assistant.question import clean_question, standalone_question
 from assistant.reader import Reader
@@ -97,6 +98,7 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
     if answer is None:
         yield draft.text
         answer = _from_draft(draft, hits, notes)
+    place_citations(answer, hits)
     answer.question = question
     answer.confidence = round(confident, 3)
     answer.standalone_question = standalone if standalone != question else None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from functools import lru_cache
+from typing import Sequence, TypeVar
 
 import pysbd
 
@@ -12,6 +14,7 @@ from assistant.models import Chunk, Paper
 from assistant.tokens import get_encoding
 
 _segmenter_lock = threading.Lock()
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +137,9 @@ def chunk_text(text: str, max_tokens: int, overlap_tokens: int, encoding: str = 
 
 
 def chunk_paper(paper: Paper, max_tokens: int = 160, overlap_tokens: int = 40, encoding: str = "cl100k_base") -> list[Chunk]:
-    """The paper's abstract as chunks; every chunk knows its paper, its place and its span."""
+    """The paper's text (its abstract, then its body when it has one) as chunks; every chunk knows its paper, its place
+    and its span, and for a full-text paper the page and section it starts in."""
+    text = paper.text
     return [
         Chunk(
             paper_id=paper.paper_id,
@@ -142,8 +147,22 @@ def chunk_paper(paper: Paper, max_tokens: int = 160, overlap_tokens: int = 40, e
             index=index,
             start=start,
             end=end,
-            text=paper.abstract[start:end],
+            text=text[start:end],
             token_count=count,
+            page=place(paper.pages, start),
+            section=place(paper.sections, start),
         )
-        for index, (start, end, count) in enumerate(chunk_text(paper.abstract, max_tokens, overlap_tokens, encoding))
+        for index, (start, end, count) in enumerate(chunk_text(text, max_tokens, overlap_tokens, encoding))
     ]
+
+
+def quotable_spans(text: str, sections: Sequence[tuple[int, str]] = ()) -> list[tuple[int, int]]:
+    """The sentences a quote can be made of: every sentence of text but a full-text paper's section headings."""
+    headings = {(offset, offset + len(heading)) for offset, heading in sections if offset > 0}
+    return [span for span in sentence_spans(text) if span not in headings]
+
+
+def place(marks: Sequence[tuple[int, T]], offset: int) -> T | None:
+    """The value of the last mark (offset, value) at or before offset: the page or section a position is in."""
+    at = bisect.bisect_right([start for start, _ in marks], offset) - 1
+    return marks[at][1] if at >= 0 else None

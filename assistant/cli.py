@@ -71,10 +71,18 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="Build the index from scratch (needed after changing the embedder or chunking).")
 @click.option("--sync", is_flag=True, help="Also remove indexed papers that are not in PATHS.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the index already holds a finished ingest.")
+@click.option("--zotero", "zotero_dir", is_flag=False, flag_value="~/Zotero", default=None, metavar="[DIR]",
+              help="Mirror the local Zotero library at DIR (default ~/Zotero), read-only: the whole library into the "
+                   "collection 'zotero', each Zotero collection into 'zotero-NAME'. Run again to sync.")
+@click.option("--zotero-collection", metavar="NAME", help="With --zotero: only this Zotero collection.")
 @_collection_option
-def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool, collection: str | None) -> None:
+def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool, collection: str | None,
+           zotero_dir: str | None = None, zotero_collection: str | None = None) -> None:
     """Index paper files (default: the seeds folder). Formats: the seed .txt, .jsonl, .csv/.tsv, arXiv snapshot, .json,
-    BibTeX .bib, RIS .ris, CSL-JSON .json (Zotero, JabRef, Mendeley, EndNote exports)."""
+    BibTeX .bib, RIS .ris, CSL-JSON .json (Zotero, JabRef, Mendeley, EndNote exports), PDF (full text)."""
+    if zotero_dir is not None or zotero_collection is not None:
+        _ingest_zotero(paths, zotero_dir or "~/Zotero", zotero_collection, collection, rebuild)
+        return
     from tqdm import tqdm
 
     from assistant.corpus import check_file_sizes
@@ -111,11 +119,13 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
         click.echo(message, err=True)
 
     write = ingest_paths_if_missing if if_missing else ingest_paths
+    pages = tqdm(unit="page", desc="Reading PDFs", disable=None, leave=False)  # counts PDF pages as they are read
     try:
         with lines or contextlib.nullcontext():
             report = write(sources, settings, rebuild=rebuild, sync=sync, store=store, progress=progress, on_plan=on_plan,
-                           on_wait=on_wait)
+                           on_wait=on_wait, on_page=pages.update)
     finally:
+        pages.close()
         bar.close()
     if report is None:  # another process built it meanwhile
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
@@ -182,6 +192,18 @@ class ProgressLines:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+
+
+def _ingest_zotero(paths: tuple[Path, ...], directory: str, zotero_collection: str | None, collection: str | None,
+                   rebuild: bool) -> None:
+    from assistant.indexing import ingest_zotero
+
+    if paths:
+        raise click.UsageError("Give either paper files or --zotero, not both.")
+    for name, report in ingest_zotero(Path(directory).expanduser(), _settings(), zotero_collection=zotero_collection,
+                                      into=collection, rebuild=rebuild,
+                                      on_wait=lambda message: click.echo(message, err=True)):
+        click.echo(f"Zotero library {directory} into the collection {name!r}: {terminal_safe(report.summary())}")
 
 
 @main.command()
@@ -310,13 +332,16 @@ def _cells(ch: str) -> int:
 
 def render_answer(answer) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
+    from assistant.pages import label
+
     lines = [terminal_safe(answer.text, keep_newlines=True), ""]
     if answer.standalone_question:
         lines += [f"Searched: {terminal_safe(answer.standalone_question)}", ""]
     if answer.citations:
         lines.append("References:")
         for citation in answer.citations:
-            lines.append(f"  [{citation.number}] {terminal_safe(citation.title)}")
+            where = label(citation)  # "p. 4, 3 Results" for a full-text paper
+            lines.append(f"  [{citation.number}] {terminal_safe(citation.title)}" + (f" ({terminal_safe(where)})" if where else ""))
             for url in citation.urls:
                 lines.append(f"      {terminal_safe(url)}")
             lines.append(f'      "{terminal_safe(citation.quote)}"')

@@ -8,7 +8,7 @@ from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
-from assistant.chunking import sentence_spans
+from assistant.chunking import quotable_spans
 from assistant.embedding import Embedder
 from assistant.lexical import tokenize
 from assistant.models import Hit
@@ -60,7 +60,7 @@ class SentenceBank:
                         self._cache[(hit.paper_id, hash(hit.abstract))] = result[hit.paper_id] = sentences_
             missing = [hit for hit in missing if hit.paper_id not in found]
         if missing:
-            spans = [sentence_spans(hit.abstract) for hit in missing]
+            spans = [quotable_spans(hit.abstract, hit.sections) for hit in missing]
             texts = [hit.abstract[s:e] for hit, hit_spans in zip(missing, spans) for s, e in hit_spans]
             vectors = self.embedder.embed(texts) if texts else np.zeros((0, 0))
             position = 0

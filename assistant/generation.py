@@ -6,6 +6,7 @@ from typing import Generator
 
 import numpy as np
 
+from assistant.chunking import place
 from assistant.citations import Judge, check_citations, keep_supported
 from assistant.config import Settings
 from assistant.errors import LLMError
@@ -62,7 +63,9 @@ def llm_answer(question: str, hits: list[Hit], chat: ChatModel, bank: SentenceBa
         if streamed:
             yield FALLBACK_DIVIDER
         return None
-    checked = check_citations(supported.text, used, bank, params)
+    # A full-text paper was shown to the LLM as its abstract and best passages: its quotes come from its whole text.
+    checked = check_citations(supported.text, [whole if whole.body_start is not None else hit for hit, whole in zip(used, shown)],
+                              bank, params)
     notes.extend(checked.notes)
     usage = reply.usage
     if checked.abstained:
@@ -81,6 +84,7 @@ def fit_sources(hits: list[Hit], settings: Settings) -> list[Hit]:
     """The hits whose title and abstract fit the context budget; the last one may be cut, the first is always kept."""
     used, budget = [], settings.context_tokens
     for hit in hits:
+        hit = passages(hit)
         cost = count_tokens(f"{hit.title}\n{hit.abstract}", settings.tokenizer_encoding) + 12
         if cost <= budget:
             used.append(hit)
@@ -115,3 +119,13 @@ def reader_judge(hits: list[Hit], bank: SentenceBank, reader: Scorer, threshold:
         return [bool(value >= threshold) for value in best]
 
     return judge
+
+
+def passages(hit: Hit, limit: int = 4) -> Hit:
+    """A full-text paper as the LLM sees it: its abstract and its best matching passages (page given), not all its pages."""
+    if hit.body_start is None:
+        return hit
+    best = sorted((c for c in hit.chunks if c.end > hit.body_start), key=lambda c: -c.score)[:limit]
+    parts = [hit.abstract[: hit.body_start].rstrip()]
+    parts += [f"[p. {place(hit.pages, c.start)}] {c.text}" for c in sorted(best, key=lambda c: c.start)]
+    return hit.model_copy(update={"abstract": "\n\n".join(parts)})

@@ -25,26 +25,41 @@ class Paper(BaseModel):
     date: str | None = None
     doi: str | None = Field(None, description="The paper's DOI, without https://doi.org/.")
     bibtex: str | None = Field(None, description="The original BibTeX entry, for a paper read from a .bib file.")
+    body: str = Field("", description="The full text after the abstract (a PDF's), references left out; empty for abstract-only papers.")
+    pages: list[tuple[int, int]] = Field(default_factory=list, description="(offset in `text`, 1-based page number) where "
+                                         "each page starts, in order; empty for abstract-only papers.")
+    sections: list[tuple[int, str]] = Field(default_factory=list, description="(offset in `text`, heading) where each "
+                                            "section starts, in order (the first is 'Abstract'); empty for abstract-only papers.")
+    pdf: str | None = Field(None, description="The PDF the full text was read from (absolute path), for showing its pages.")
+
+    @property
+    def text(self) -> str:
+        """What is chunked and quoted: the abstract, then the body when there is one (offsets in pages/sections are into this)."""
+        return f"{self.abstract}\n\n{self.body}" if self.body else self.abstract
 
     @property
     def content_hash(self) -> str:
         """Hash of everything that ends up in the index; a change means re-embedding."""
         parts = [self.title, self.abstract, "\x1e".join(self.urls), "\x1e".join(self.authors), self.date or ""]
         parts += [f"{name}={value}" for name, value in (("doi", self.doi), ("bibtex", self.bibtex)) if value]  # old hashes stay
+        if self.body:  # abstract-only papers keep their hashes
+            parts += [f"body={self.body}", f"pages={self.pages}", f"sections={self.sections}", f"pdf={self.pdf}"]
         payload = "\x1f".join(parts)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
 class Chunk(BaseModel):
-    """A token-bounded run of whole sentences of one abstract."""
+    """A token-bounded run of whole sentences of one paper's text (its abstract, then its body when it has one)."""
 
     paper_id: str
     title: str
     index: int
-    start: int = Field(description="Character offset of the chunk in the abstract.")
-    end: int = Field(description="Character offset just past the chunk in the abstract.")
-    text: str = Field(description="abstract[start:end]")
+    start: int = Field(description="Character offset of the chunk in the paper's text (Paper.text: the abstract for most papers).")
+    end: int = Field(description="Character offset just past the chunk in the paper's text.")
+    text: str = Field(description="Paper.text[start:end]")
     token_count: int
+    page: int | None = Field(None, description="1-based page the chunk starts on (full-text papers).")
+    section: str | None = Field(None, description="Heading of the section the chunk starts in (full-text papers).")
 
     @property
     def embed_text(self) -> str:
@@ -77,6 +92,11 @@ class Hit(BaseModel):
     bibtex: str | None = Field(None, description="The original BibTeX entry, for a paper read from a .bib file.")
     dense_score: float | None = Field(None, description="Cosine of the paper's best chunk to the question, when the dense ranking found it.")
     lexical_score: float | None = Field(None, description="Raw BM25 score of the paper's best chunk, when the lexical ranking found it.")
+    body_start: int | None = Field(None, description="Full-text papers: where the body starts in `abstract`, which then holds "
+                                   "the abstract, a blank line and the body (the text chunks and quotes are offsets into).")
+    pages: list[tuple[int, int]] = Field(default_factory=list, description="Full-text papers: (offset in `abstract`, page).")
+    sections: list[tuple[int, str]] = Field(default_factory=list, description="Full-text papers: (offset in `abstract`, heading).")
+    pdf: str | None = Field(None, description="Full-text papers: the PDF file, for showing a page.")
 
 
 class Citation(BaseModel):
@@ -88,6 +108,10 @@ class Citation(BaseModel):
     urls: list[str] = Field(default_factory=list)
     quote: str = Field(description="Exact sentence(s) of the abstract that support the claim.")
     spans: list[tuple[int, int]] = Field(default_factory=list, description="Character spans of the quote in the abstract.")
+    page: int | None = Field(None, description="Full-text papers: the 1-based page where the quote starts; None for abstract-only papers.")
+    section: str | None = Field(None, description="Full-text papers: the heading of the section the quote is in ('Abstract' for "
+                                "the abstract); None for abstract-only papers.")
+    in_body: bool = Field(False, description="Whether the quote comes from the paper's body rather than its abstract.")
 
 
 class PaperRef(BaseModel):

@@ -171,6 +171,7 @@ class Retriever:
                                                   text=paper.abstract[chunk.start : chunk.end], score=round(chunk.score, 4))
         return Hit(paper_id=paper_id, title=paper.title, score=round(score, 4), urls=paper.urls, abstract=paper.abstract,
                    chunks=list(matches.values()), authors=paper.authors, date=paper.date, doi=paper.doi, bibtex=paper.bibtex,
+                   body_start=paper.body_start, pages=paper.pages, sections=paper.sections, pdf=paper.pdf,
                    dense_score=round(dense[0].score, 4) if dense else None,
                    lexical_score=round(lexical[0].score, 4) if lexical else None)
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 import numpy as np
 
-from assistant.chunking import chunk_paper, sentence_spans
+from assistant.chunking import chunk_paper, quotable_spans
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.models import Chunk, Hit, Paper
@@ -63,10 +63,10 @@ def method_of(embedder: Embedder, wanted: str = "late-chunked") -> str:
 def embed_papers(embedder: Embedder, papers: list[tuple[Paper, list[Chunk]]],
                  wanted: str = "late-chunked") -> tuple[np.ndarray, list[PaperSentences]]:
     """The chunk vectors of these papers (all chunks, in order) and each paper's sentence vectors, in one pass."""
-    spans = [sentence_spans(paper.abstract) for paper, _ in papers]
+    spans = [quotable_spans(paper.text, paper.sections) for paper, _ in papers]
     if method_of(embedder, wanted) == "separate":
         chunk_texts = [c.embed_text for _, chunks in papers for c in chunks]
-        sentence_texts = [paper.abstract[s:e] for (paper, _), paper_spans in zip(papers, spans) for s, e in paper_spans]
+        sentence_texts = [paper.text[s:e] for (paper, _), paper_spans in zip(papers, spans) for s, e in paper_spans]
         vectors = embedder.embed(chunk_texts + sentence_texts)
         return vectors[: len(chunk_texts)], _split(papers, spans, vectors[len(chunk_texts):])
     return _late_chunked(embedder, papers, spans)  # type: ignore[arg-type]
@@ -75,7 +75,7 @@ def embed_papers(embedder: Embedder, papers: list[tuple[Paper, list[Chunk]]],
 def _split(papers: list[tuple[Paper, list[Chunk]]], spans: list[Spans], vectors: np.ndarray) -> list[PaperSentences]:
     result, row = [], 0
     for (paper, _), paper_spans in zip(papers, spans):
-        result.append(PaperSentences(digest(paper.title, paper.abstract), paper_spans,
+        result.append(PaperSentences(digest(paper.title, paper.text), paper_spans,
                                      vectors[row : row + len(paper_spans)].astype(np.float16)))
         row += len(paper_spans)
     return result
@@ -106,13 +106,13 @@ def _late_chunked(embedder: SpanEmbedder, papers: list[tuple[Paper, list[Chunk]]
                 totals[number][sentence], tokens[number][sentence] = vector_sum, count
     unreached = [(number, int(sentence)) for number, counted in enumerate(tokens) for sentence in np.flatnonzero(counted == 0)]
     if unreached:
-        alone = embedder.embed([papers[n][0].abstract[slice(*spans[n][i])] for n, i in unreached])  # type: ignore[attr-defined]
+        alone = embedder.embed([papers[n][0].text[slice(*spans[n][i])] for n, i in unreached])  # type: ignore[attr-defined]
         for (number, sentence), vector in zip(unreached, alone):
             totals[number][sentence], tokens[number][sentence] = vector, 1
     result = []
     for (paper, _), paper_spans, total in zip(papers, spans, totals):
         norms = np.clip(np.linalg.norm(total, axis=1, keepdims=True), 1e-12, None)
-        result.append(PaperSentences(digest(paper.title, paper.abstract), paper_spans, (total / norms).astype(np.float16)))
+        result.append(PaperSentences(digest(paper.title, paper.text), paper_spans, (total / norms).astype(np.float16)))
     return chunk_vectors, result
 
 

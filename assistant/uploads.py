@@ -45,12 +45,28 @@ def ingest_uploads(uploads: list[Upload], settings: Settings, *, progress=None) 
             read = read_papers(paths)
         except CorpusError as error:
             raise CorpusError(where.sub("", str(error))) from None
+        for paper in read.papers:
+            if paper.pdf:  # the temporary folder goes: an uploaded PDF is kept in the data folder, for its pages
+                paper.pdf = _keep_pdf(Path(paper.pdf), settings)
     for paper in read.papers:
         paper.source = where.sub("", paper.source)
     read.notes = [where.sub("", note) for note in read.notes]
     read.skipped = [where.sub("", key) for key in read.skipped]
     assistant = default_assistant(settings)
     return ingest_read(read, settings, store=assistant.store, **progress_callbacks(progress))
+
+
+def _keep_pdf(pdf: Path, settings: Settings) -> str:
+    """A copy of an uploaded PDF under data_dir/pdfs/, named by its content (the same upload twice is one file)."""
+    import hashlib
+    import shutil
+
+    data = pdf.read_bytes()
+    kept = Path(settings.data_dir) / "pdfs" / f"{hashlib.sha256(data).hexdigest()[:24]}.pdf"
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pdf, kept)
+    return str(kept.resolve())
 
 
 def _write(upload: Upload, folder: Path, position: int, max_mb: int = MAX_UPLOAD_MB) -> Path:

@@ -266,7 +266,8 @@ BAD_INPUT = {
         {"good.jsonl": GOOD, "dup.csv": "id,title,abstract\na1,Other,Text.\n"}, ["good.jsonl", "dup.csv"], "dup.csv:2",
         "id 'a1' is also at {tmp}/good.jsonl:1",
     ),
-    "unknown extension": ({"dir/ok.txt": "T\nA\n", "dir/notes.md": "# notes"}, ["dir"], "dir/notes.md", "accepted formats: .txt"),
+    # Named explicitly (a folder's other files are skipped instead: tests/test_pdf.py).
+    "unknown extension": ({"dir/ok.txt": "T\nA\n", "dir/notes.md": "# notes"}, ["dir/notes.md"], "dir/notes.md", "accepted formats: .txt"),
     "directory of hidden files": ({"hidden/.keep": ""}, ["hidden"], "hidden", "no paper files"),
 }
 

@@ -252,11 +252,12 @@ def show_answer(index: int, answer: Answer) -> None:
     if answer.abstained:
         show_closest(answer.text, answer.sources)
         return
-    abstracts = {hit.paper_id: hit.abstract for hit in answer.sources}
+    sources = {hit.paper_id: hit for hit in answer.sources}
     shown = " ".join(answer.text.split())
     for citation in answer.citations:
         quoted_above = " ".join(citation.quote.split()) in shown
-        show_citation(index, citation, abstracts.get(citation.paper_id, ""), quoted_above)
+        hit = sources.get(citation.paper_id)
+        show_citation(index, citation, hit.abstract if hit else "", quoted_above, hit)
     if answer.more:
         show_more(answer.more)
     bibtex_actions(answer)
@@ -271,14 +272,21 @@ def show_more(more: list[PaperRef]) -> None:
             st.markdown(f"**{escape_markdown(paper.title)}**{quote}{links}")
 
 
-def show_citation(index: int, citation: Citation, abstract: str, quoted_above: bool = False) -> None:
+def show_citation(index: int, citation: Citation, abstract: str, quoted_above: bool = False, hit: Hit | None = None) -> None:
     """One source card: number and title (the target of the marker link), links, the quote in a little context, and
     the whole abstract (quote highlighted) one click away. A quote the answer already shows word for word is not
-    repeated: the card keeps its title, links and the whole abstract with the quote highlighted."""
+    repeated: the card keeps its title, links and the whole abstract with the quote highlighted. A full-text paper's
+    card says the page and section, and shows that page as printed, the quote highlighted, one click away."""
     with st.container(border=True):
         st.subheader(f"\\[{citation.number}\\] {escape_markdown(citation.title)}",
                      anchor=source_anchor(index, citation.number))
         links = f"  \n{links_markdown(citation.urls)}" if citation.urls else ""
+        if hit is not None and hit.body_start is not None and citation.page is not None:
+            show_page(citation, hit)
+            if citation.in_body:  # the body is long: the excerpt around the quote, and the page itself
+                st.markdown(excerpt(abstract, citation.spans, EXCERPT_CONTEXT) + links)
+                return
+            abstract = abstract[: hit.body_start].rstrip()  # a quote of the abstract: "Whole abstract" is the abstract
         if not abstract:
             st.markdown(highlight(citation.quote, [(0, len(citation.quote))]) + links)
             return
@@ -290,6 +298,26 @@ def show_citation(index: int, citation: Citation, abstract: str, quoted_above: b
         if quoted_above or not is_whole(abstract, citation.spans, EXCERPT_CONTEXT):
             with st.expander("Whole abstract"):
                 st.markdown(highlight(abstract, citation.spans))
+
+
+def show_page(citation: Citation, hit: Hit) -> None:
+    """The page and section of a full-text citation, and the page rendered from its PDF with the quote highlighted."""
+    where = f"p. {citation.page}" + (f" · {citation.section}" if citation.section else "")
+    st.caption(escape_markdown(where + (" · from the body, not the abstract" if citation.in_body else "")))
+    if not hit.pdf:
+        return
+    with st.expander(f"See page {citation.page}"):
+        try:
+            st.image(page_png(hit.pdf, citation.page or 1, citation.quote), caption=f"Page {citation.page}, the quote highlighted")
+        except AssistantError as error:
+            st.info(str(error))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def page_png(pdf: str, page: int, quote: str) -> bytes:
+    from assistant.corpus.pdf import page_image
+
+    return page_image(pdf, page, quote)
 
 
 def show_closest(text: str, hits: list[Hit]) -> None:
@@ -304,7 +332,7 @@ def show_closest(text: str, hits: list[Hit]) -> None:
     with st.expander(f"Abstracts of the closest papers ({len(listed)}); they do not answer the question"):
         for hit in listed:
             st.markdown(f"**{escape_markdown(hit.title)}**" + (f"  \n{links_markdown(hit.urls)}" if hit.urls else ""))
-            st.markdown(escape_markdown(hit.abstract))
+            st.markdown(escape_markdown(hit.abstract if hit.body_start is None else hit.abstract[: hit.body_start].rstrip()))
 
 
 # -- papers -------------------------------------------------------------------------------------

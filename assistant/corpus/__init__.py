@@ -14,13 +14,16 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.corpus.formats import ARXIV_KEYS, files_of, links, optional, records_of, squash, string, url_field, authors_of
-from assistant.corpus.library import normal_doi
+from assistant.corpus.library import LibraryRecords, normal_doi
+from assistant.corpus.pdf import PdfError, pdf_record
+from assistant.corpus.zotero import ItemRecords
 from assistant.errors import CorpusError
 from assistant.models import Paper
 
@@ -42,6 +45,10 @@ class ReadReport:
     papers: list[Paper] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "file: key" of library entries without an abstract
+    ignored: list[Path] = field(default_factory=list)  # files of other types in the folders given
+    failed: list[str] = field(default_factory=list)  # PDFs that could not be read (encrypted, damaged, no text), with why
+    pages: int = 0  # pages of text read from PDFs
+    seconds: float = 0.0  # how long reading took
 
 
 def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
@@ -49,14 +56,30 @@ def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
     return read_papers(paths).papers
 
 
-def read_papers(paths: Iterable[str | Path]) -> ReadReport:
-    """Read every paper of the given files and directories (all checked first), with notes on what was cut."""
+def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] | None = None,
+                cache: Path | None = None) -> ReadReport:
+    """Read every paper of the given files and directories (all checked first), with notes on what was cut.
+
+    PDFs: on_page(n) is told of the pages read (a progress bar); with a cache folder, a PDF read before is not read again.
+    """
+    started = time.perf_counter()
     report = ReadReport()
     by_title: dict[str, tuple[str, str | None]] = {}
     by_id: dict[str, str] = {}
     by_doi: dict[str, str] = {}
-    for file in files_of(paths):
-        found = records_of(file)
+    for file in files_of(paths, report.ignored):
+        if file.suffix.lower() == ".pdf":
+            try:
+                record, notes = pdf_record(file, on_page, cache)
+            except PdfError as e:  # one bad PDF does not stop the others
+                report.failed.append(str(e))
+                report.notes.append(str(e))
+                continue
+            report.notes += notes
+            report.pages += len(record.pop("page_numbers"))
+            found = LibraryRecords([(1, record)])
+        else:
+            found = records_of(file)
         if found.skipped:
             report.skipped += [f"{file}: {key}" for key in found.skipped]
             report.notes.append(f"{file}: {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} without an "
@@ -76,7 +99,13 @@ def read_papers(paths: Iterable[str | Path]) -> ReadReport:
             if first_where != where and not (explicit_id and first_id):
                 raise CorpusError(f"{where}: duplicate paper: the title {title!r} is also at {first_where}; remove one.")
             by_id[paper_id] = where
-            report.papers.append(Paper(paper_id=paper_id, source=where, **fields))
+            report.papers.append(Paper(paper_id=paper_id, source=str(file) if "pdf" in fields else where, **fields))
+    if report.ignored:
+        names = ", ".join(file.name for file in report.ignored[:10]) + (", ..." if len(report.ignored) > 10 else "")
+        report.notes.append(f"{len(report.ignored)} file{'s' if len(report.ignored) != 1 else ''} of other types skipped ({names}).")
+    if report.failed and not report.papers:
+        raise CorpusError(" ".join(report.failed))
+    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -136,6 +165,7 @@ def _fields(record: dict, where: str, notes: list[str]) -> dict:
             raise CorpusError(f"{where}: empty {name}; fill it in or remove the paper.")
     title = _cut(title, MAX_TITLE_CHARS, "title", where, notes)
     abstract = _cut(abstract, MAX_ABSTRACT_CHARS, "abstract", where, notes)
+    full = _full_text(record, len(abstract), where) if record.get("body") else {}
     paper_id = optional(record.get("id"), "id", where)
     urls = links(abstract) + url_field(record.get("url"), where)
     if arxiv and paper_id:
@@ -150,6 +180,30 @@ def _fields(record: dict, where: str, notes: list[str]) -> dict:
         "doi": normal_doi(optional(record.get("doi"), "doi", where)),
         # The original entry of a .bib file, given back as it was when an answer's sources are exported.
         "bibtex": None if record.get("bibtex") is None else _clean(string(record["bibtex"], "bibtex", where)),
+        **full,
     }
 
 
+def _full_text(record: dict, abstract_chars: int, where: str) -> dict:
+    """A PDF's body, with its page and section offsets moved if the abstract before them was cut."""
+    shift = abstract_chars - len(record["abstract"].strip())
+
+    def moved(offset: int) -> int:
+        return offset if offset == 0 else offset + shift
+
+    return {"body": record["body"], "pdf": record.get("pdf"),
+            "pages": [(moved(offset), page) for offset, page in record.get("pages", [])],
+            "sections": [(moved(offset), heading) for offset, heading in record.get("sections", [])]}
+
+
+
+
+def zotero_papers(found: ItemRecords) -> ReadReport:
+    """The papers of Zotero items read by assistant.corpus.zotero.item_records (their notes and skipped keys kept)."""
+    report = ReadReport(notes=list(found.notes), skipped=list(found.skipped), pages=found.pages)
+    for where, record in found.records:
+        if record.get("url") and not re.match(r"https?://\S", record["url"], re.IGNORECASE):
+            record = {**record, "url": None}  # Zotero's URL field holds whatever was typed into it
+        fields = _fields(record, where, report.notes)
+        report.papers.append(Paper(paper_id=fields.pop("id"), source=where, **fields))
+    return report

@@ -20,7 +20,7 @@ from assistant.corpus.ris import ris_records
 from assistant.errors import CorpusError
 
 FORMATS = {".txt": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv",
-           ".bib": "bibtex", ".ris": "ris"}
+           ".bib": "bibtex", ".ris": "ris", ".pdf": "pdf"}
 _ACCEPTED = "accepted formats: " + ", ".join(FORMATS)
 # The lines a saved "trending papers" page shows above its first paper.
 _HEADER = re.compile(
@@ -35,13 +35,18 @@ _TRAILING = ".,;:!?'\"*。，；：！？、"
 _OPENERS = {")": "(", "]": "[", "}": "{"}
 
 
-def files_of(paths: Iterable[str | Path]) -> list[Path]:
+def files_of(paths: Iterable[str | Path], ignored: list[Path] | None = None) -> list[Path]:
+    """The paper files named or in the named folders; a folder's files of other types are left out (added to `ignored`)."""
     if isinstance(paths, (str, Path)):  # one path, not an iterable of its characters
         paths = [paths]
     files: dict[Path, Path] = {}  # keyed by real path: a file named directly and through its directory is read once
     for path in map(Path, paths):
         if path.is_dir():
             found = sorted(f for f in path.rglob("*") if f.is_file() and not _hidden(f.relative_to(path)))
+            other = [f for f in found if f.suffix.lower() not in FORMATS]
+            found = [f for f in found if f.suffix.lower() in FORMATS]
+            if ignored is not None:
+                ignored += other
             if not found:
                 raise CorpusError(f"{path}: the directory holds no paper files; add some ({_ACCEPTED}).")
         elif path.is_file():

@@ -53,7 +53,7 @@ class ChunkWriter:
                 embeddings=[v.tolist() for v in embedded],
                 documents=[c.embed_text for _, _, _, c in batch],
                 metadatas=[{"paper_id": p.paper_id, "hash": h, "index": c.index, "start": c.start, "end": c.end,
-                            "tokens": c.token_count} for _, p, h, c in batch],
+                            "tokens": c.token_count, **_place(c)} for _, p, h, c in batch],
             )
             for (cid, *_), vector in zip(batch, embedded):
                 vectors[cid] = vector
@@ -98,7 +98,7 @@ class ChunkWriter:
             papers_col.upsert(
                 ids=[p.paper_id for p, _, _ in batch],
                 embeddings=embeddings,
-                documents=[p.abstract for p, _, _ in batch],
+                documents=[p.text for p, _, _ in batch],  # a full-text paper's abstract, then its body
                 metadatas=[paper_metadata(p, h, len(c)) for p, h, c in batch],
             )
         for first in range(0, len(removed), 2000):
@@ -127,6 +127,11 @@ class ChunkWriter:
         for first in range(0, len(stale), 2000):
             chunks_col.delete(ids=stale[first : first + 2000])
         return kept
+
+
+def _place(chunk: Chunk) -> dict[str, Any]:
+    """A full-text chunk's page and section, as chunk metadata (Chroma holds no None)."""
+    return {name: value for name, value in (("page", chunk.page), ("section", chunk.section)) if value is not None}
 
 
 def _whole_papers(todo: list[_Planned]) -> list[list[_Planned]]:

@@ -26,10 +26,20 @@ class PaperRecord:
     chunk_count: int
     doi: str | None = None
     bibtex: str | None = None
+    # Full-text papers (PDFs): `abstract` holds the abstract, a blank line and the body (Paper.text); body_start is where
+    # the body starts, and pages/sections are (offset in that text, page or heading).
+    body_start: int | None = None
+    pages: list[tuple[int, int]] = field(default_factory=list)
+    sections: list[tuple[int, str]] = field(default_factory=list)
+    pdf: str | None = None
 
     def to_paper(self) -> Paper:
-        return Paper(paper_id=self.paper_id, title=self.title, abstract=self.abstract, urls=self.urls,
-                     source=self.source, authors=self.authors, date=self.date, doi=self.doi, bibtex=self.bibtex)
+        abstract, body = self.abstract, ""
+        if self.body_start is not None:
+            abstract, body = self.abstract[: self.body_start - 2], self.abstract[self.body_start :]
+        return Paper(paper_id=self.paper_id, title=self.title, abstract=abstract, urls=self.urls,
+                     source=self.source, authors=self.authors, date=self.date, doi=self.doi, bibtex=self.bibtex,
+                     body=body, pages=self.pages, sections=self.sections, pdf=self.pdf)
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class IngestReport:
     chunks_total: int = 0
     seconds: float = 0.0  # the whole ingest, every step included (see steps)
     steps: dict[str, float] = field(default_factory=dict)  # seconds of each step, by name, in the order they ran
+    pages: int = 0  # PDF pages read for this ingest
     notes: list[str] = field(default_factory=list)
     # paper id -> sentence vectors made in this ingest's chunk pass (assistant.sentence_vectors.PaperSentences)
     sentences: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -189,6 +200,10 @@ def paper_metadata(paper: Paper, hash_: str, chunk_count: int) -> dict[str, Any]
     for name in ("date", "doi", "bibtex"):
         if getattr(paper, name):
             meta[name] = getattr(paper, name)
+    if paper.body:
+        meta.update(body_start=len(paper.abstract) + 2, pages=json.dumps(paper.pages), sections=json.dumps(paper.sections))
+        if paper.pdf:
+            meta["pdf"] = paper.pdf
     return meta
 
 
@@ -200,4 +215,8 @@ def paper_record(paper_id: str, abstract: str | None, meta: dict[str, Any]) -> P
         authors=json.loads(meta.get("authors") or "[]"), date=meta.get("date"),
         index_hash=meta.get("hash", ""), chunk_count=int(meta.get("chunk_count", 0)),
         doi=meta.get("doi"), bibtex=meta.get("bibtex"),
+        body_start=None if meta.get("body_start") is None else int(meta["body_start"]),
+        pages=[(int(offset), int(page)) for offset, page in json.loads(meta.get("pages") or "[]")],
+        sections=[(int(offset), str(heading)) for offset, heading in json.loads(meta.get("sections") or "[]")],
+        pdf=meta.get("pdf"),
     )

@@ -264,7 +264,7 @@ def check_id_clashes(papers: list[Paper], stored: dict[str, PaperRecord]) -> Non
     The same id with the same title (an edited abstract) or the same abstract (an edited title) is an update.
     """
     clashes = [(paper, old) for paper in papers if (old := stored.get(paper.paper_id)) is not None
-               and old.title != paper.title and old.abstract != paper.abstract]
+               and old.title != paper.title and old.abstract != paper.text]
     if not clashes:
         return
     paper, old = clashes[0]

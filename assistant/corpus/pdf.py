@@ -1,0 +1,534 @@
+"""Full text from PDF files (pypdfium2), page by page, as clean text with its pages and section headings.
+
+Clean text: reading order across two columns; words split by an end-of-line hyphen rejoined; ligatures and the like
+normalised (NFKC), soft hyphens removed; running headers and footers (lines repeated at the top or bottom of pages)
+and page numbers dropped; the references section left out (an appendix after it is kept). Metadata comes from the
+PDF's information dictionary where it is plausible, else from the first page.
+
+Failures are PdfError (a CorpusError) with a message that says what to do; a page without text is skipped with a
+note naming it. Limits: MAX_PDF_BYTES and MAX_PDF_PAGES per file.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from assistant.errors import CorpusError
+
+MAX_PDF_BYTES = 100 * 1024 * 1024
+MAX_PDF_PAGES = 2_000
+_MIN_PAGE_CHARS = 20  # fewer characters than this on a page: a scan, an image, a blank page
+_EDGE = 0.09  # the top and bottom 9% of a page hold running headers and footers
+_HYPHENS = "-\u00ad\u2010\x02"
+_HEADING_WORDS = re.compile(
+    r"(abstract|introduction|background|related work|preliminaries|methods?|methodology|approach|experiments?|"
+    r"experimental (setup|results)|evaluation|results?|results and discussion|discussion|analysis|limitations|"
+    r"conclusions?|conclusions? and future work|future work|acknowledge?ments?|references|bibliography|"
+    r"literature cited|works cited|appendix|appendices|supplementary material)",
+    re.IGNORECASE)
+_NUMBERED = re.compile(r"((\d{1,2}(\.\d{1,2}){0,3}\.?)|([IVX]{1,5}\.)|([A-H](\.\d{1,2}){0,2}\.?))\s+[A-Z][^.]{1,70}")
+_REFERENCES = re.compile(r"(\d{1,2}\.?\s+|[IVX]{1,5}\.\s+)?(references|bibliography|literature cited|works cited)", re.IGNORECASE)
+# What ends the references: an appendix ("Appendix", "A Proofs", "B.1 More results"; not "D. Hao, ..." of a reference).
+_AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary)\b|[A-H](\.\d{1,2})*\s+[A-Z][a-z]+")
+_ABSTRACT_START = re.compile(r"abstract\s*[.:—–-]?\s*", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"(page\s+)?[\divxlc]{1,5}(\s*(/|of)\s*\d{1,5})?", re.IGNORECASE)
+_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+", re.IGNORECASE)
+_ARXIV_STAMP = re.compile(r"arXiv:\d{4}\.\d{4,5}(v\d+)?\s*\[[^\]]+\]\s*\d{1,2}\s+[A-Z][a-z]{2}\s+((19|20)\d\d)")
+_YEAR = re.compile(r"(19|20)\d\d")
+_BAD_TITLES = re.compile(r"(untitled|microsoft word|^doi:|\.(dvi|docx?|tex|pdf)$|^slide|^paper$|^title$|^\d+$)", re.IGNORECASE)
+
+
+class PdfError(CorpusError):
+    """A PDF that cannot be read as it is (encrypted, damaged, no text layer, over the limits)."""
+
+
+@dataclass
+class Line:
+    """A run of text on one baseline inside one column, with its position (PDF points, y up) and font size."""
+
+    text: str
+    x0: float
+    x1: float
+    y: float
+    size: float
+
+
+@dataclass
+class Block:
+    """A paragraph or a heading of one page, in reading order."""
+
+    text: str
+    heading: bool = False
+
+
+@dataclass
+class PdfText:
+    """What a PDF holds: its pages' blocks (by 1-based page number), its metadata, and notes (pages skipped)."""
+
+    pages: dict[int, list[Block]] = field(default_factory=dict)
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None
+    doi: str | None = None
+    notes: list[str] = field(default_factory=list)
+    page_count: int = 0
+
+
+@dataclass
+class FullText:
+    """A PDF as a paper: abstract and body (references left out), where each page and section starts in the text."""
+
+    title: str
+    abstract: str
+    body: str
+    pages: list[tuple[int, int]]  # (offset in abstract + "\n\n" + body, page number), in order
+    sections: list[tuple[int, str]]  # (offset, heading), in order
+    authors: list[str]
+    date: str | None
+    doi: str | None
+    notes: list[str]
+    page_count: int
+    page_numbers: list[int] = field(default_factory=list)  # the pages that had text
+
+
+READER_VERSION = 2  # bump when the text read from a PDF changes: cached reads of other versions are read again
+
+
+def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
+    """The paper record of a PDF (title, abstract, body, pages, sections, metadata) and the notes made reading it.
+
+    With a cache folder, a PDF read before (same path, size and modification time) is not read again: an ingest that
+    was stopped resumes without parsing again what it had parsed. on_page(n) is told of the pages read.
+    """
+    cached = _cache_file(file, cache)
+    if cached is not None and cached.is_file():
+        try:
+            stored = json.loads(cached.read_text())
+            record = stored["record"]
+            record["pages"] = [tuple(page) for page in record["pages"]]
+            record["sections"] = [tuple(section) for section in record["sections"]]
+            if on_page:
+                on_page(len(record["page_numbers"]))
+            return record, stored["notes"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a damaged cache entry is read again from the PDF
+    text = full_text(read_pdf(file, on_page), file)
+    record = {"title": text.title, "abstract": text.abstract, "body": text.body, "pages": text.pages,
+              "sections": text.sections, "authors": text.authors, "date": text.date, "doi": text.doi,
+              "pdf": str(file.resolve()), "page_numbers": sorted({page for _, page in text.pages} | set(text.page_numbers))}
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(".part")
+            partial.write_text(json.dumps({"record": record, "notes": text.notes}))
+            partial.replace(cached)
+        except OSError:
+            pass  # a cache that cannot be written only costs a second read next time
+    return record, text.notes
+
+
+def _cache_file(file: Path, cache: Path | None) -> Path | None:
+    if cache is None:
+        return None
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    key = f"{file.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{READER_VERSION}"
+    return cache / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+
+def read_full_text(file: Path) -> FullText:
+    """The paper in a PDF: its clean text as abstract and body, with pages and sections."""
+    return full_text(read_pdf(file), file)
+
+
+def read_pdf(file: Path, on_page: Callable[[int], None] | None = None) -> PdfText:
+    """The blocks of every page of a PDF, in reading order, with running headers and footers dropped."""
+    import pypdfium2 as pdfium
+
+    try:
+        size = file.stat().st_size
+    except OSError as e:
+        raise PdfError(f"{file}: cannot be read ({e.strerror}); check its permissions.") from e
+    if size > MAX_PDF_BYTES:
+        raise PdfError(f"{file}: {size / 1024 / 1024:.0f} MB, over the limit of {MAX_PDF_BYTES // 1024 // 1024} MB per PDF; "
+                       f"split it or leave it out.")
+    try:
+        document = pdfium.PdfDocument(str(file))
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise PdfError(f"{file}: the PDF is encrypted (password protected); save an unprotected copy "
+                           f"(e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and ingest that.") from e
+        raise PdfError(f"{file}: damaged PDF, cannot be opened ({e}); download or export it again.") from e
+    try:
+        count = len(document)
+        if count > MAX_PDF_PAGES:
+            raise PdfError(f"{file}: {count:,} pages, over the limit of {MAX_PDF_PAGES:,} pages per PDF; split it or leave it out.")
+        result = PdfText(page_count=count)
+        lines_of: dict[int, tuple[list[Line], float]] = {}
+        empty: list[int] = []
+        for number in range(1, count + 1):
+            try:
+                page = document[number - 1]
+                height = page.get_height()
+                lines = _page_lines(page)
+            except pdfium.PdfiumError as e:
+                result.notes.append(f"{file}: page {number} cannot be read ({e}); skipped.")
+                continue
+            if on_page:
+                on_page(1)
+            if sum(len(line.text) for line in lines) < _MIN_PAGE_CHARS:
+                empty.append(number)
+                continue
+            lines_of[number] = (lines, height)
+        if not lines_of:
+            raise PdfError(f"{file}: no text layer (its {count} page{'s' if count != 1 else ''} are images, scans or blank); "
+                           f"OCR it first (e.g. `ocrmypdf in.pdf out.pdf`) and ingest the result.")
+        if empty:
+            result.notes.append(f"{file}: page{'s' if len(empty) > 1 else ''} {_ranges(empty)} without text (a scan or "
+                                f"an image) skipped; OCR the PDF to include {'them' if len(empty) > 1 else 'it'}.")
+        running = _running_lines(lines_of)
+        sizes = [line.size for lines, _ in lines_of.values() for line in lines for _ in line.text]
+        body_size = statistics.median(sizes) if sizes else 10.0
+        for number, (lines, height) in lines_of.items():
+            kept = [line for line in lines if not _is_running(line, height, running)]
+            result.pages[number] = _blocks(kept, body_size)
+        first_lines, first_height = next(iter(lines_of.values()))
+        _metadata(document, result, first_lines, first_height)
+        return result
+    finally:
+        document.close()
+
+
+def _page_lines(page) -> list[Line]:
+    """The page's lines in reading order: full-width lines, and between them the left column, then the right one."""
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    try:
+        lines: list[Line] = []
+        current: Line | None = None
+        space = False
+        x, y = ctypes.c_double(), ctypes.c_double()
+        for i in range(textpage.count_chars()):
+            code = raw.FPDFText_GetUnicode(textpage, i)
+            if code in (10, 13, 32):
+                space = True
+                continue
+            char = "\x02" if code == 0xFFFE else chr(code) if code else ""  # PDFium marks a line-end hyphen U+FFFE
+            if not char or unicodedata.category(char) in ("Cc", "Cf") and char not in "\x02\u00ad":
+                continue
+            left, _, right, _ = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
+            raw.FPDFText_GetCharOrigin(textpage, i, x, y)
+            size = raw.FPDFText_GetFontSize(textpage, i) or 10.0
+            gap = left - current.x1 if current is not None else 0.0
+            if current is None or abs(y.value - current.y) >= 0.4 * size or gap > 1.5 * size or gap < -2 * size:
+                current = Line("", left, right, y.value, size)  # (a ligature's letters share one box: a small step back)
+                lines.append(current)
+            elif space or gap > 0.2 * size:
+                current.text += " "
+            current.text += char
+            current.x1 = max(current.x1, right)
+            current.size = max(current.size, size)
+            space = False
+        width = page.get_width()
+    finally:
+        textpage.close()
+    for line in lines:
+        line.text = _normal(line.text)
+    return _reading_order([line for line in lines if line.text], width)
+
+
+def _normal(text: str) -> str:
+    """Ligatures and compatibility forms unfolded (NFKC), soft hyphens inside words removed, spaces squashed."""
+    text = re.sub(r"\u00ad(?=\S)", "", text)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _reading_order(lines: list[Line], width: float) -> list[Line]:
+    mid = width / 2
+    margin = width * 0.02
+    left = [line for line in lines if line.x1 <= mid + margin]
+    right = [line for line in lines if line.x0 >= mid - margin]
+    two_columns = sum(len(line.text) > 25 for line in left) >= 3 and sum(len(line.text) > 25 for line in right) >= 3
+    top_down = sorted(lines, key=lambda line: (-round(line.y, 1), line.x0))
+    if not two_columns:
+        return top_down
+    ordered: list[Line] = []
+    band_left: list[Line] = []
+    band_right: list[Line] = []
+    for line in top_down:  # a full-width line (title, figure caption across both columns) closes the band above it
+        if line.x1 <= mid + margin:
+            band_left.append(line)
+        elif line.x0 >= mid - margin:
+            band_right.append(line)
+        else:
+            ordered += band_left + band_right + [line]
+            band_left, band_right = [], []
+    return ordered + band_left + band_right
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def _at_edge(line: Line, height: float) -> bool:
+    return line.y > height * (1 - _EDGE) or line.y < height * _EDGE
+
+
+def _running_lines(pages: dict[int, tuple[list[Line], float]]) -> set[str]:
+    """The shapes (digits as #) of lines at the top or bottom of at least half of the pages (and of two or more)."""
+    seen: Counter[str] = Counter()
+    for lines, height in pages.values():
+        seen.update({_shape(line.text) for line in lines if _at_edge(line, height)})
+    least = max(2, (len(pages) + 1) // 2)
+    return {shape for shape, count in seen.items() if count >= least}
+
+
+def _is_running(line: Line, height: float, running: set[str]) -> bool:
+    return _at_edge(line, height) and (_shape(line.text) in running or bool(_PAGE_NUMBER.fullmatch(line.text)))
+
+
+def _is_heading(line: Line, body_size: float) -> bool:
+    text = line.text
+    if len(text) > 90 or len(text.split()) > 12 or text.endswith((",", ";")) or not re.search(r"[A-Za-z]", text):
+        return False
+    if _HEADING_WORDS.fullmatch(text.rstrip(".:")):
+        return True
+    if _NUMBERED.fullmatch(text.rstrip(".")):
+        if re.match(r"\d{1,2}\.\s", text) and line.size < body_size * 1.05:
+            return False  # "4. Apply the matching": an item of a numbered list, not a "4 Results" heading
+        return not text.endswith(".") or len(text.split()) <= 6
+    return line.size >= body_size * 1.15 and not text.endswith(".") and text[:1].isupper()
+
+
+def _blocks(lines: list[Line], body_size: float) -> list[Block]:
+    """The lines joined into paragraphs (a wider gap or a heading starts one), hyphenated words rejoined."""
+    blocks: list[Block] = []
+    previous: Line | None = None
+    for line in lines:
+        if _is_heading(line, body_size):
+            blocks.append(Block(line.text, heading=True))
+            previous = None
+            continue
+        if _is_debris(line.text):
+            continue
+        new_paragraph = (previous is None or not blocks or blocks[-1].heading
+                         or (abs(previous.y - line.y) > 1.9 * max(previous.size, line.size) and line.y < previous.y))
+        if new_paragraph:
+            blocks.append(Block(line.text))
+        else:
+            blocks[-1].text = _join(blocks[-1].text, line.text)
+        previous = line
+    for block in blocks:
+        block.text = block.text.replace("\x02", "").replace("\u00ad", "")
+    return blocks
+
+
+def _is_debris(text: str) -> bool:
+    """A figure's axis labels and ticks ("120 1000", "Year", "r be 60 m"): not two words of three letters, no sentence end.
+
+    A paragraph's lines run the width of its column; only its last line is short, and that one ends a sentence.
+    """
+    return len(re.findall(r"[^\W\d_]{3,}", text)) < 2 and not re.search(r"[.!?:;)\]]$", text)
+
+
+def _join(text: str, line: str) -> str:
+    """Two lines of a paragraph joined; a word cut by an end-of-line hyphen made whole ("recog-" + "nition")."""
+    if len(text) > 1 and text[-1] in _HYPHENS and text[-2].isalpha() and line[:1].islower():
+        return text[:-1] + line
+    if text and text[-1] in "\x02\u00ad":
+        text = text[:-1]
+    return f"{text} {line}"
+
+
+def _metadata(document, result: PdfText, first: list[Line], height: float) -> None:
+    try:
+        info = document.get_metadata_dict(skip_empty=True)
+    except Exception:  # a damaged information dictionary is no reason to lose the text
+        info = {}
+    title = " ".join(str(info.get("Title", "")).split())
+    result.title = title if 8 <= len(title) <= 300 and not _BAD_TITLES.search(title) else _first_page_title(first, height)
+    author = str(info.get("Author", "")).strip()
+    if author:
+        result.authors = [name.strip() for name in re.split(r";|,| and ", author) if name.strip()]
+    first_text = " ".join(line.text for line in first)
+    doi = _DOI.search(first_text) or _DOI.search(" ".join(str(v) for v in info.values()))
+    result.doi = doi.group().rstrip(".,;)]") if doi else None
+    stamp = _ARXIV_STAMP.search(first_text)
+    created = _YEAR.search(str(info.get("CreationDate", "")))
+    result.date = stamp.group(2) if stamp else created.group() if created else None
+
+
+def _first_page_title(lines: list[Line], height: float) -> str | None:
+    """The largest text in the upper half of the first page (consecutive lines of that size joined)."""
+    upper = [line for line in lines if line.y > height * 0.4 and re.search(r"[A-Za-z]{3}", line.text)]  # a title may sit high
+    if not upper:
+        return None
+    biggest = max(line.size for line in upper)
+    parts, started = [], False
+    for line in upper:
+        if abs(line.size - biggest) < 0.5:
+            parts.append(line.text)
+            started = True
+        elif started:
+            break
+    return " ".join(parts)[:300] or None
+
+
+def full_text(pdf: PdfText, file: Path) -> FullText:
+    """Abstract, body and the offsets of pages and sections; references left out."""
+    notes = list(pdf.notes)
+    flat = [(number, block) for number, blocks in pdf.pages.items() for block in blocks]
+    abstract, abstract_page, start, marked = _abstract(flat)
+    if abstract is not None and not marked:
+        notes.append(f"{file}: no abstract found; its first paragraph stands for one.")
+    title = pdf.title or _fallback_title(flat, file)
+    abstract = abstract or ""
+    pages: list[tuple[int, int]] = [(0, abstract_page)]
+    sections: list[tuple[int, str]] = [(0, "Abstract")]
+    body_start = len(abstract) + 2
+    parts: list[str] = []
+    offset = body_start
+    in_references = False
+    dropped = 0
+    previous: Block | None = None
+    for number, block in flat[start:]:
+        if block.heading:
+            heading = block.text
+            if _REFERENCES.fullmatch(heading.rstrip(".:")):
+                in_references = True
+                continue
+            if in_references and _AFTER_REFERENCES.match(heading):
+                in_references = False
+            if in_references:
+                continue
+        elif in_references:
+            dropped += 1
+            continue
+        if (parts and previous is not None and not previous.heading and not block.heading and pages[-1][1] != number
+                and block.text[:1].islower()):
+            # A paragraph that runs on from the page before: joined, the new page starting inside it.
+            joined = _join(parts[-1], block.text)
+            pages.append((offset - 2 - len(parts[-1]) + len(joined) - len(block.text), number))
+            offset += len(joined) - len(parts[-1])
+            parts[-1] = joined
+            previous = block
+            continue
+        if pages[-1][1] != number:
+            pages.append((offset, number))
+        if block.heading:
+            sections.append((offset, block.text))
+        parts.append(block.text)
+        offset += len(block.text) + 2
+        previous = block
+    body = "\n\n".join(parts)
+    if not abstract:
+        raise PdfError(f"{file}: no text to stand for an abstract; check the PDF opens with selectable text.")
+    if dropped:
+        notes.append(f"{file}: the references section ({dropped} paragraph{'s' if dropped != 1 else ''}) is left out of answers.")
+    return FullText(title=title, abstract=abstract, body=body, pages=pages, sections=sections, authors=pdf.authors,
+                    date=pdf.date, doi=pdf.doi, notes=notes, page_count=pdf.page_count,
+                    page_numbers=sorted(pdf.pages))
+
+
+def _abstract(flat: list[tuple[int, Block]]) -> tuple[str | None, int, int, bool]:
+    """The abstract's text, its page, the position of the first block after it, and whether it was marked as one."""
+    for i, (number, block) in enumerate(flat[:60]):
+        head = _ABSTRACT_START.match(block.text)
+        if head is None:
+            continue
+        if block.heading and head.end() == len(block.text):
+            texts, j = [], i + 1
+            while j < len(flat) and not flat[j][1].heading and flat[j][0] <= number + 1:
+                texts.append(flat[j][1].text)
+                j += 1
+                if sum(len(t) for t in texts) > 400:
+                    break
+            if texts:
+                return " ".join(texts), number, j, True
+        elif not block.heading and len(block.text) - head.end() > 100:  # "Abstract. We show ..." in one paragraph
+            return block.text[head.end():], number, i + 1, True
+    for i, (number, block) in enumerate(flat):  # no abstract: the first paragraph of some length stands for it
+        if not block.heading and len(block.text.split()) >= 40:
+            return block.text, number, i + 1, False
+    return None, flat[0][0] if flat else 1, 0, False
+
+
+def _fallback_title(flat: list[tuple[int, Block]], file: Path) -> str:
+    for _, block in flat[:5]:
+        if 3 <= len(block.text.split()) <= 25:
+            return block.text
+    return file.stem.replace("_", " ").replace("-", " ")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3, 7'."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in spans)
+
+
+def page_image(file: str | Path, page: int, quote: str = "", scale: float = 1.5) -> bytes:
+    """The page (1-based) of a PDF as a PNG, with the words of `quote` found on it highlighted in yellow."""
+    import io
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    try:
+        document = pdfium.PdfDocument(str(file))
+    except (pdfium.PdfiumError, OSError) as e:
+        raise PdfError(f"{file}: the PDF cannot be opened any more ({e}); ingest it again from where it is now.") from e
+    try:
+        if not 1 <= page <= len(document):
+            raise PdfError(f"{file}: has no page {page} (it has {len(document)}); ingest it again.")
+        pdf_page = document[page - 1]
+        height = pdf_page.get_height()
+        image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(overlay)
+        textpage = pdf_page.get_textpage()
+        try:
+            for left, bottom, right, top in _quote_boxes(textpage, quote):
+                draw.rectangle([left * scale, (height - top) * scale, right * scale, (height - bottom) * scale],
+                               fill=(255, 230, 0, 110))
+        finally:
+            textpage.close()
+        out = io.BytesIO()
+        Image.alpha_composite(image, overlay).convert("RGB").save(out, format="PNG")
+        return out.getvalue()
+    finally:
+        document.close()
+
+
+def _quote_boxes(textpage, quote: str, words: int = 4) -> list[tuple[float, float, float, float]]:
+    """Boxes of the quote's text on the page, found a few words at a time (a hyphenated or ligatured word may be missed)."""
+    tokens = quote.split()
+    boxes: list[tuple[float, float, float, float]] = []
+    for first in range(0, len(tokens), words):
+        piece = " ".join(tokens[first : first + words])
+        if len(piece) < 3:
+            continue
+        searcher = textpage.search(piece, match_case=True, match_whole_word=False)
+        found = searcher.get_next()
+        if found:
+            index, count = found
+            for i in range(textpage.count_rects(index, count)):
+                boxes.append(textpage.get_rect(i))
+        searcher.close()
+    return boxes

@@ -1,0 +1,191 @@
+"""PDF ingest: clean text in reading order, pages and sections, metadata, and every failure reported by name."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import read_papers
+from assistant.corpus import pdf as pdf_module
+from assistant.corpus.pdf import PdfError, read_full_text
+from assistant.errors import CorpusError
+from pdf_fixtures import (ABSTRACT, FACT, HEADER, INTRODUCTION, METHOD, REFERENCES, RESULTS, TITLE, _font, _wrap,
+                                damaged_pdf, image_only_pdf, paper_pdf)
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return paper_pdf(tmp_path_factory.mktemp("pdf") / "tidal.pdf")
+
+
+def test_the_fixture_exercises_what_the_reader_must_undo():
+    """Guards the fixture itself: its columns break lines with hyphens, and its text holds ligature glyphs."""
+    lines = [line for text in INTRODUCTION + METHOD + RESULTS for line in _wrap(text, 224, _font(), 10)]
+    assert sum(line.endswith("-") for line in lines) >= 3
+    assert any(ch in "".join(METHOD) for ch in "\ufb01\ufb03")
+
+
+def test_paragraphs_come_whole_in_reading_order(paper: Path):
+    text = read_full_text(paper)
+    body = text.body
+    positions = []
+    for paragraph in INTRODUCTION + METHOD + RESULTS:
+        clean = unicodedata.normalize("NFKC", paragraph)  # ligatures unfolded: "ﬁne" -> "fine"
+        assert clean in body, f"paragraph not found whole: {clean[:60]!r}"
+        positions.append(body.index(clean))
+    assert positions[len(INTRODUCTION) :] == sorted(positions[len(INTRODUCTION) :])  # method before results
+    assert "efficient two-layer network" in body and "fine mesh" in body
+    assert "ope-" not in body and "\ufb01" not in body and "\u00ad" not in body
+
+
+def test_running_header_footer_and_page_numbers_are_dropped(paper: Path):
+    text = read_full_text(paper)
+    assert HEADER not in text.body and HEADER not in text.abstract
+    assert not any(line.strip().isdigit() for line in text.body.split("\n"))
+
+
+def test_references_are_left_out_with_a_note(paper: Path):
+    text = read_full_text(paper)
+    assert not any(reference[4:30] in text.body for reference in REFERENCES)
+    assert "Keeping the physical model in the loop" in text.body  # the conclusion before them is kept
+    assert any("references section (3 paragraphs) is left out" in note for note in text.notes)
+
+
+def test_pages_and_sections_point_into_the_text(paper: Path):
+    text = read_full_text(paper)
+    whole = f"{text.abstract}\n\n{text.body}"
+    assert text.abstract == ABSTRACT
+    assert [page for _, page in text.pages] == [1, 2, 4]  # page 3 is an image
+    fact_at = whole.index(FACT)
+    page_of_fact = [page for offset, page in text.pages if offset <= fact_at][-1]
+    assert page_of_fact == 2
+    assert [heading for _, heading in text.sections] == ["Abstract", "1 Introduction", "2 Method", "3 Results", "4 Conclusion"]
+    for offset, heading in text.sections[1:]:
+        assert whole[offset : offset + len(heading)] == heading
+
+
+def test_metadata_from_the_document_and_first_page(paper: Path):
+    text = read_full_text(paper)
+    assert text.title == TITLE
+    assert text.authors == ["Ada Lovelace", "Alan Turing"]
+    assert text.doi == "10.5555/tidal.2024.17"
+    assert text.date and text.date.isdigit()
+
+
+def test_a_page_without_text_is_skipped_with_a_note_naming_it(paper: Path):
+    notes = read_full_text(paper).notes
+    assert any("page 3 without text" in note and "OCR" in note for note in notes)
+
+
+def test_a_pdf_becomes_a_full_text_paper(paper: Path):
+    report = read_papers([paper])
+    (found,) = report.papers
+    assert found.title == TITLE and found.abstract == ABSTRACT and FACT in found.body
+    assert found.text.startswith(ABSTRACT + "\n\n") and found.pdf == str(paper.resolve())
+    assert report.pages == 3
+    assert found.content_hash != found.model_copy(update={"body": found.body + " x"}).content_hash
+
+
+def test_no_text_layer_says_ocr_it_first(tmp_path: Path):
+    with pytest.raises(PdfError, match="no text layer.*OCR it first"):
+        read_full_text(image_only_pdf(tmp_path / "scan.pdf"))
+
+
+def test_encrypted_and_damaged_pdfs_are_reported_by_name(tmp_path: Path):
+    locked = paper_pdf(tmp_path / "locked.pdf", image_page=False, encrypt="secret")
+    with pytest.raises(PdfError, match="locked.pdf: the PDF is encrypted"):
+        read_full_text(locked)
+    broken = damaged_pdf(tmp_path / "broken.pdf")
+    with pytest.raises(PdfError, match="broken.pdf: damaged PDF"):
+        read_full_text(broken)
+
+
+def test_bad_pdfs_do_not_stop_the_others(tmp_path: Path, paper: Path):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "good.pdf").write_bytes(paper.read_bytes())
+    image_only_pdf(folder / "scan.pdf")
+    damaged_pdf(folder / "broken.pdf")
+    report = read_papers([folder])
+    assert [p.title for p in report.papers] == [TITLE]
+    assert len(report.failed) == 2 and any("scan.pdf: no text layer" in note for note in report.notes)
+    assert any("broken.pdf: damaged PDF" in note for note in report.notes)
+    with pytest.raises(CorpusError, match="no text layer"):  # nothing readable at all is an error
+        read_papers([folder / "scan.pdf"])
+
+
+def test_limits_are_enforced(tmp_path: Path, paper: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(pdf_module, "MAX_PDF_PAGES", 3)
+    with pytest.raises(PdfError, match="4 pages, over the limit of 3 pages"):
+        read_full_text(paper)
+    monkeypatch.setattr(pdf_module, "MAX_PDF_BYTES", 1000)
+    with pytest.raises(PdfError, match="over the limit of 0 MB"):
+        read_full_text(paper)
+
+
+def test_a_folder_skips_files_of_other_types_and_names_them(tmp_path: Path, paper: Path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "paper.pdf").write_bytes(paper.read_bytes())
+    (folder / "README.md").write_text("notes")
+    (folder / "snapshot.html").write_text("<html></html>")
+    report = read_papers([folder])
+    assert len(report.papers) == 1
+    assert sorted(f.name for f in report.ignored) == ["README.md", "snapshot.html"]
+    assert any("2 files of other types skipped (README.md, snapshot.html)" in note for note in report.notes)
+    with pytest.raises(CorpusError, match=r"unknown file type '\.md'"):  # named explicitly: still an error
+        read_papers([folder / "README.md"])
+
+
+def test_a_page_is_rendered_with_the_quote_highlighted(paper: Path, tmp_path: Path):
+    import io
+
+    from PIL import Image
+
+    from assistant.corpus.pdf import page_image
+
+    def yellow(png: bytes) -> int:
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        return sum(1 for r, g, b in image.getdata() if r > 200 and g > 180 and b < 150)
+
+    plain, marked = page_image(paper, 2), page_image(paper, 2, FACT)
+    assert plain.startswith(b"\x89PNG") and yellow(plain) == 0 and yellow(marked) > 1000
+    with pytest.raises(PdfError, match="has no page 9"):
+        page_image(paper, 9)
+    with pytest.raises(PdfError, match="cannot be opened any more"):
+        page_image(tmp_path / "gone.pdf", 1)
+
+
+def test_pages_are_counted_and_a_pdf_read_before_is_not_read_again(paper: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    counted: list[int] = []
+    first = read_papers([paper], on_page=counted.append, cache=tmp_path / "cache")
+    assert sum(counted) == 4 and first.pages == 3  # four pages looked at, three with text
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(pdf_module, "read_pdf", no_reading)  # what a resumed ingest finds: the text read before
+    counted.clear()
+    again = read_papers([paper], on_page=counted.append, cache=tmp_path / "cache")
+    assert again.papers == first.papers and again.notes == first.notes and sum(counted) == 3
+    (tmp_path / "cache").joinpath(next(iter(p.name for p in (tmp_path / "cache").iterdir()))).write_text("{damaged")
+    with pytest.raises(AssertionError, match="read again"):  # a damaged cache entry is read from the PDF
+        read_papers([paper], cache=tmp_path / "cache")
+
+
+def test_a_paragraph_running_on_to_the_next_page_is_one_paragraph_with_the_page_inside_it(tmp_path: Path):
+    from assistant.corpus.pdf import Block, PdfText, _is_debris, full_text
+
+    pages = {1: [Block("Abstract", heading=True), Block(ABSTRACT)],
+             2: [Block("1 Introduction", heading=True), Block("The corrected forecasts of the array were checked against a year of data, and")],
+             3: [Block("they held through the spring tides."), Block("2 Method", heading=True), Block("We coupled a solver.")]}
+    text = full_text(PdfText(pages=pages, title=TITLE), tmp_path / "x.pdf")
+    whole = f"{text.abstract}\n\n{text.body}"
+    assert "of data, and they held through the spring tides." in text.body
+    page_3 = dict((page, offset) for offset, page in text.pages)[3]
+    assert whole[page_3:].startswith("they held")
+    assert [(whole[offset : offset + len(h)], h) for offset, h in text.sections][-1] == ("2 Method", "2 Method")
+    assert _is_debris("120 1000 *") and _is_debris("Year") and _is_debris("r be 60 m Nu 40 20 0")
+    assert not _is_debris("Ratio of the projects") and not _is_debris("machines.")
