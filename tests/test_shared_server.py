@@ -13,7 +13,7 @@ from assistant.corpus import load_papers
 from assistant.errors import CollectionError, StoreError
 from assistant.indexing import ingest_papers
 from assistant.models import Paper
-from assistant.named_collections import delete_collection
+from assistant.collection import delete_collection
 from assistant.service import Assistant
 from chroma_server import HOST, ChromaServer
 from conftest import SEEDS_DIR
