@@ -250,5 +250,21 @@ def eval_command(questions_file: Path, k: int, as_json: bool, out: Path | None) 
         click.echo("Wrote " + ", ".join(str(p) for p in written), err=as_json)
 
 
+@main.command("mcp")
+@click.option("--http", "http", metavar="HOST:PORT", default=None,
+              help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio (e.g. 127.0.0.1:8765).")
+def mcp_command(http: str | None) -> None:
+    """Serve the collection to an MCP host (Claude Desktop, an IDE): stdio by default; logs go to stderr."""
+    address = None
+    if http is not None:
+        host, _, port = http.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise click.BadParameter(f"{http!r} is not HOST:PORT, e.g. 127.0.0.1:8765.", param_hint="--http")
+        address = (host.strip("[]"), int(port))
+    from assistant.mcp_server import serve
+
+    serve(address)
+
+
 if __name__ == "__main__":
     main()
