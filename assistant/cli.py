@@ -164,7 +164,7 @@ def render_answer(answer, include_text: bool = True) -> str:
         lines.append(f"Note: {terminal_safe(note)}")
     mode = f"LLM ({answer.model})" if answer.mode == "llm" else "offline: extractive"
     tokens = f", {answer.usage.prompt_tokens}+{answer.usage.completion_tokens} tokens" if answer.mode == "llm" else ""
-    lines.append(f"[{mode}, confidence {answer.confidence:.2f}, {answer.timings.total_ms / 1000:.1f} s{tokens}]")
+    lines.append(f"[{mode}, confidence {answer.confidence:.2f}, {answer.timings.total_text()}{tokens}]")
     return "\n".join(lines)
 
 
