@@ -43,7 +43,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory):
     data_dir = tmp_path_factory.mktemp("ui-index")
     with pytest.MonkeyPatch.context() as mp:
         offline(mp, data_dir)
-        app = AppTest.from_file(str(APP), default_timeout=120).run()
+        app = AppTest.from_file(str(APP), default_timeout=300).run()
     get_settings.cache_clear()
     return data_dir, app
 
@@ -52,7 +52,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory):
 def app(first_run, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """A fresh session of the app on the module's index, offline (set after conftest's per-test isolation)."""
     offline(monkeypatch, first_run[0])
-    return AppTest.from_file(str(APP), default_timeout=120).run()
+    return AppTest.from_file(str(APP), default_timeout=300).run()
 
 
 def ask(app: AppTest, question: str) -> AppTest:
@@ -100,7 +100,7 @@ def test_the_sidebar_says_a_key_is_configured_but_never_shows_it(first_run, monk
     monkeypatch.setenv("ASSISTANT_LLM_MODEL", "gpt-test-mini")
     get_settings.cache_clear()
 
-    app = AppTest.from_file(str(APP), default_timeout=120).run()
+    app = AppTest.from_file(str(APP), default_timeout=300).run()
 
     assert_clean(app)
     sidebar = unescape(" ".join(c.value for c in app.sidebar.caption))
@@ -227,7 +227,7 @@ def test_an_unreachable_store_shows_its_message_at_startup(first_run, monkeypatc
     monkeypatch.setenv("ASSISTANT_CHROMA_PORT", "9")  # discard: nothing listens there
     get_settings.cache_clear()
 
-    app = AppTest.from_file(str(APP), default_timeout=120).run()
+    app = AppTest.from_file(str(APP), default_timeout=300).run()
 
     assert not app.exception
     assert len(app.error) == 1
