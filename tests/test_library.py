@@ -210,3 +210,27 @@ def test_uploads_are_read_checked_and_ingested_with_their_own_names(tmp_path: Pa
     assert "library.ris: 1 entry without an abstract skipped (A Handbook of Coastal Sediments)" in report.summary()
     sources = {p.source for p in Assistant(settings, offline=True).papers()}
     assert sources == {"library.ris:1", "library.ris:13"}
+
+
+def test_a_broken_bib_is_one_message_with_the_entrys_line_and_the_parsers_reason(tmp_path: Path):
+    """The parser's own log line (lines counted from 0, printed before ours) is not shown: one error, the right line."""
+    import io
+    import logging
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    bib = write(tmp_path / "broken.bib", "@article{ok,\n  title = {Fine},\n  abstract = {Fine.}\n}\n\n@article{bad,\n  title = {Broken\n")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(handler)  # whatever reaches the root logger would reach a terminal
+    try:
+        result = CliRunner().invoke(main, ["ingest", str(bib), "--collection", "broken"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {bib}:6: not valid BibTeX (unexpectedly reached end of file); check the braces and commas of the entry "
+        f"that starts on line 6."]
+    assert stream.getvalue() == ""

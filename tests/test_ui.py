@@ -43,7 +43,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory):
     data_dir = tmp_path_factory.mktemp("ui-index")
     with pytest.MonkeyPatch.context() as mp:
         offline(mp, data_dir)
-        app = AppTest.from_file(str(APP), default_timeout=120).run()
+        app = AppTest.from_file(str(APP), default_timeout=300).run()
     get_settings.cache_clear()
     return data_dir, app
 
@@ -52,7 +52,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory):
 def app(first_run, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """A fresh session of the app on the module's index, offline (set after conftest's per-test isolation)."""
     offline(monkeypatch, first_run[0])
-    return AppTest.from_file(str(APP), default_timeout=120).run()
+    return AppTest.from_file(str(APP), default_timeout=300).run()
 
 
 def ask(app: AppTest, question: str) -> AppTest:
@@ -100,7 +100,7 @@ def test_the_sidebar_says_a_key_is_configured_but_never_shows_it(first_run, monk
     monkeypatch.setenv("ASSISTANT_LLM_MODEL", "gpt-test-mini")
     get_settings.cache_clear()
 
-    app = AppTest.from_file(str(APP), default_timeout=120).run()
+    app = AppTest.from_file(str(APP), default_timeout=300).run()
 
     assert_clean(app)
     sidebar = unescape(" ".join(c.value for c in app.sidebar.caption))
@@ -227,7 +227,7 @@ def test_an_unreachable_store_shows_its_message_at_startup(first_run, monkeypatc
     monkeypatch.setenv("ASSISTANT_CHROMA_PORT", "9")  # discard: nothing listens there
     get_settings.cache_clear()
 
-    app = AppTest.from_file(str(APP), default_timeout=120).run()
+    app = AppTest.from_file(str(APP), default_timeout=300).run()
 
     assert not app.exception
     assert len(app.error) == 1
@@ -489,3 +489,62 @@ def test_the_markdown_export_lists_references_after_each_answer() -> None:
                                              {"role": "assistant", "content": "It works [1].", "paper_ids": ["p"]},
                                              {"role": "user", "content": "Q2"},
                                              {"role": "assistant", "content": "No paper.", "paper_ids": []}]
+
+
+# -- the newcomer's frictions (issue 24) ------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded_app(seeded_settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """A fresh session of the app on a copy of the session's seed index (no first-run build to wait for)."""
+    import shutil
+
+    shutil.copytree(seeded_settings.data_dir, tmp_path / "seeded")
+    offline(monkeypatch, tmp_path / "seeded")
+    return AppTest.from_file(str(APP), default_timeout=300).run()
+
+
+def test_the_chat_options_never_make_streamlit_warn_about_a_default_and_session_state(seeded_app: AppTest, monkeypatch) -> None:
+    app = seeded_app
+    from streamlit.elements.lib import policies
+
+    warned: list[str] = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # Streamlit warns once per process
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda message, *args: warned.append(message % args))
+    app.run()
+    app.slider(key="top_k").set_value(4).run()
+    app.sidebar.radio[0].set_value("Papers").run()
+    app.sidebar.radio[0].set_value("Chat").run()
+
+    assert_clean(app)
+    assert app.slider(key="top_k").value == 4
+    assert not warned, warned
+
+
+def test_the_welcome_examples_come_from_the_collection(seeded_app: AppTest) -> None:
+    app = seeded_app
+    labels = [button.label for button in app.button]
+    assert "Where's the code for AgentGym?" in labels  # a seed paper with a GitHub link
+    assert "Which papers study reinforcement learning?" in labels  # the phrase most seed titles share
+
+
+def test_welcome_examples_of_another_collection_name_its_own_papers() -> None:
+    from assistant import Paper
+
+    papers = [Paper(paper_id="t", title="TideNet: Forecasting tidal energy with graph networks", abstract="x",
+                    urls=["https://github.com/example/tidenet"]),
+              Paper(paper_id="s", title="Soil moisture from satellite radar", abstract="y"),
+              Paper(paper_id="r", title="Soil moisture under drought", abstract="z")]
+    examples = render.welcome_examples(papers)
+    assert examples == ["Where's the code for TideNet?", "Which papers study soil moisture?",
+                        "What does “Soil moisture under drought” find?"]
+    assert len(render.welcome_examples([])) == 2  # generic ones, never another collection's
+
+
+@pytest.mark.parametrize(("ms", "shown"), [(30.4, "30 ms"), (999.4, "999 ms"), (999.6, "1.0 s"), (1200, "1.2 s"), (61_000, "61.0 s")])
+def test_times_under_a_second_are_shown_in_milliseconds(ms: float, shown: str) -> None:
+    from assistant.cli import render_answer
+
+    answer = Answer(question="q", text="t", timings=Timings(total_ms=ms))
+    assert f"· {shown}" in render.status_line(answer)
+    assert render_answer(answer).endswith(f", {shown}]")

@@ -13,18 +13,13 @@ import streamlit as st
 
 from assistant import (Answer, AssistantError, Citation, Hit, Paper, PaperRef, Settings, ask_stream, default_assistant,
                        get_settings, index_stats, list_papers, related_papers, retrieve)
-from library import bibtex_actions, chosen_settings, library_panel
+from library import bibtex_actions, chosen_settings, library_messages, library_panel
 from render import (answer_markdown, chat_history, conversation_markdown, defuse_markdown, escape_markdown, excerpt,
-                    highlight, is_whole, link_markers, links_markdown, source_anchor, status_line)
+                    highlight, is_whole, link_markers, links_markdown, source_anchor, status_line, welcome_examples)
 
 log = logging.getLogger("paper_assistant.ui")
 
 EMPTY_QUESTION = "The question is empty: type a question about the papers."
-EXAMPLES = [
-    "Which papers study self-correction in LLMs?",
-    "Which papers use Monte Carlo tree search to make LLM agents better at web tasks?",
-    "Where's the code for DAFormer?",
-]
 RELATED_COUNT = 5
 CHAT_OPTIONS = ("top_k", "restrict")  # session keys of the chat's sidebar widgets
 # A constant, trusted style (never built from data): source-card titles at card size rather than section size,
@@ -96,17 +91,21 @@ def settings_key(settings: Settings) -> str:
 
 def sidebar(settings: Settings, papers: list[Paper]) -> tuple[str, int, list[str] | None]:
     """The view picker, the chat's search options (in the Chat view only) and what is indexed; returns (view, k, paper_ids)."""
-    for key in CHAT_OPTIONS:  # kept while the Papers view hides their widgets (Streamlit drops an unshown widget's state)
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    # The options live in the session state, set once here: their widgets read them from there and are given no default
+    # of their own (a default as well makes Streamlit warn), and re-setting them keeps them while the Papers view hides
+    # their widgets (Streamlit drops an unshown widget's state).
+    st.session_state.setdefault("top_k", min(settings.top_k, 20))
+    st.session_state.setdefault("restrict", [])
+    for key in CHAT_OPTIONS:
+        st.session_state[key] = st.session_state[key]
     with st.sidebar:
         st.title("Paper Assistant")
         view = st.radio("View", ["Chat", "Papers"], key="view", horizontal=True, label_visibility="collapsed") or "Chat"
-        k = st.session_state.get("top_k", min(settings.top_k, 20))
-        chosen = st.session_state.get("restrict")
+        k = st.session_state["top_k"]
+        chosen = st.session_state["restrict"]
         if view == "Chat":
             st.subheader("Search")
-            k = st.slider("Papers retrieved per question (top-k)", 1, 20, min(settings.top_k, 20), key="top_k",
+            k = st.slider("Papers retrieved per question (top-k)", 1, 20, key="top_k",
                           help="A \"which papers ...\" question looks at least twice as far as its list limit "
                                f"({settings.max_list_papers} listed, the rest under \"N more\").")
             titles = {paper.paper_id: paper.title for paper in papers}
@@ -152,7 +151,7 @@ def new_chat() -> None:
 # -- chat ---------------------------------------------------------------------------------------
 
 
-def chat_view(settings: Settings, k: int, paper_ids: list[str] | None) -> None:
+def chat_view(settings: Settings, k: int, paper_ids: list[str] | None, papers: list[Paper]) -> None:
     """The conversation so far, then the chat input; a new question is answered below it."""
     messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
     if paper_ids:
@@ -160,7 +159,7 @@ def chat_view(settings: Settings, k: int, paper_ids: list[str] | None) -> None:
     welcome = st.empty()
     if not messages:
         with welcome.container():
-            show_welcome()
+            show_welcome(papers)
     for index, message in enumerate(messages):
         show_message(index, message)
     question = st.chat_input("Ask about the papers…", key="question")
@@ -170,10 +169,10 @@ def chat_view(settings: Settings, k: int, paper_ids: list[str] | None) -> None:
         answer_question(question, messages, settings, k, paper_ids)
 
 
-def show_welcome() -> None:
+def show_welcome(papers: list[Paper]) -> None:
     st.markdown("Ask a question about the papers. Every claim in the answer cites the abstract it comes from. "
                 "For example:")
-    for example in EXAMPLES:
+    for example in welcome_examples(papers):
         st.button(example, on_click=choose_example, args=(example,), type="tertiary", icon=":material/chat:")
 
 
@@ -400,11 +399,12 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 - without an index there is nothing else to show
         st.error(defuse_markdown(error_message(error)))
         st.stop()
+    library_messages()  # what the last upload did, at the top of the page where the user looks
     try:
         if view == "Papers":
             papers_view(settings, papers)
         else:
-            chat_view(settings, k, paper_ids)
+            chat_view(settings, k, paper_ids, papers)
     except Exception as error:  # noqa: BLE001
         st.error(defuse_markdown(error_message(error)))
     if view == "Chat":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from assistant import Answer, AssistantError, Settings, list_collections
@@ -14,7 +12,7 @@ from assistant.uploads import Upload, ingest_uploads, upload_types
 
 PICKED = "collection"  # the picker's session key
 _SWITCH = "collection_switch"  # a collection to pick at the start of the next run (after papers were added to it)
-_REPORT = "library_report"  # the last upload's report, shown once after the rerun
+_REPORT = "library_report"  # the last upload's report or error, shown once after the rerun
 
 
 def chosen_settings(settings: Settings) -> Settings:
@@ -49,9 +47,6 @@ def library_panel(settings: Settings) -> None:
         st.selectbox("Collection", names, key=PICKED, on_change=_forget_conversation,
                      format_func=lambda name: f"{name} ({counts[name]} papers)",
                      help="Each collection is searched on its own. Add papers to make a new one.")
-        report = st.session_state.pop(_REPORT, None)
-        if report is not None:
-            _show_report(report)
         with st.expander("Add papers", icon=":material/upload_file:", expanded=False):
             _add_papers(settings)
 
@@ -76,8 +71,8 @@ def _add_papers(settings: Settings) -> None:
         report = ingest_uploads(uploads, with_collection(settings, name), progress=progress)
     except AssistantError as error:  # a bad file, a bad name: said as it is, with nothing written
         bar.empty()
-        st.error(escape_markdown(str(error)), icon=":material/error:")
-        return
+        st.session_state[_REPORT] = {"error": str(error)}
+        st.rerun()
     bar.empty()
     st.session_state[_REPORT] = {"collection": name, "summary": report.summary(), "added": len(report.added),
                                  "updated": len(report.updated), "unchanged": len(report.unchanged), "notes": report.notes}
@@ -85,12 +80,22 @@ def _add_papers(settings: Settings) -> None:
     st.rerun()
 
 
-def _show_report(report: dict[str, Any]) -> None:
-    """What the last upload did: added, updated, unchanged, and what was skipped or cut, with why."""
-    st.success(f"Added to **{escape_markdown(report['collection'])}**: {report['added']} new, {report['updated']} updated, "
-               f"{report['unchanged']} unchanged.", icon=":material/check_circle:")
-    for note in report["notes"]:
-        st.caption(escape_markdown(note))
+def library_messages() -> None:
+    """What the last upload did (added, updated, unchanged, what was skipped and why) or why nothing was written: at the
+    top of the main area and as a toast, where the user is looking, not low in the sidebar where the button was."""
+    report = st.session_state.pop(_REPORT, None)
+    if report is None:
+        return
+    if "error" in report:
+        st.toast("The papers were not added: see the message at the top.", icon=":material/error:")
+        st.error(f"**The papers were not added** (nothing was written): {escape_markdown(report['error'])}",
+                 icon=":material/error:")
+        return
+    added = (f"Added to **{escape_markdown(report['collection'])}**: {report['added']} new, {report['updated']} updated, "
+             f"{report['unchanged']} unchanged.")
+    st.toast(added, icon=":material/check_circle:")
+    notes = "".join(f"  \n{escape_markdown(note)}" for note in report["notes"])
+    st.success(added + notes, icon=":material/check_circle:")
 
 
 def _forget_conversation() -> None:

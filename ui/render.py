@@ -161,12 +161,12 @@ def links_markdown(urls: Iterable[str]) -> str:
 
 def status_line(answer: Answer) -> str:
     """Mode, confidence, time taken and, for an LLM answer, tokens: one short line."""
-    seconds = answer.timings.total_ms / 1000
+    took = answer.timings.total_text()
     if answer.mode == "llm":
-        parts = [f"LLM: {answer.model or 'unknown model'}", f"{seconds:.1f} s",
+        parts = [f"LLM: {answer.model or 'unknown model'}", took,
                  f"{answer.usage.prompt_tokens} prompt + {answer.usage.completion_tokens} completion tokens"]
     else:
-        parts = ["offline: extractive", f"{seconds:.1f} s"]
+        parts = ["offline: extractive", took]
     parts.insert(1, f"confidence {answer.confidence:.0%} ({'high' if answer.confidence >= 0.8 else 'medium' if answer.confidence >= 0.5 else 'low'})")
     return " · ".join(parts)
 
@@ -214,3 +214,57 @@ def conversation_markdown(messages: list[dict[str, Any]]) -> str:
         elif answer.abstained and answer.sources:
             parts.append("#### Closest papers\n\n" + "\n".join(f"- {hit.title}" for hit in answer.sources))
     return "\n\n".join(parts) + "\n"
+
+
+# -- the welcome examples -------------------------------------------------------------------------
+
+_NAME = re.compile(r"([A-Za-z][\w.*+-]{1,24}):\s")  # "DAFormer: Improving ..." names its method DAFormer
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]+")
+_SMALL = {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "it", "its", "of", "on", "or",
+          "the", "to", "via", "with", "without", "we", "our", "how", "what", "when", "why", "towards", "toward", "using",
+          "can", "do", "does", "all", "you", "need", "your", "made", "easy", "more", "less", "than", "beyond"}
+_VAGUE = {"learning", "model", "models", "approach", "study", "analysis", "new", "based", "improving", "enhancing",
+          "training", "towards", "making", "framework", "method", "methods", "large"}
+GENERIC_EXAMPLES = ["Which papers in this collection share a method?", "What do these papers report as results?"]
+
+
+def welcome_examples(papers: list[Any], count: int = 3) -> list[str]:
+    """Example questions about this collection, from its papers' titles and links (the same every time for one
+    collection): where a named method's code is, a topic several titles share, what a named method does."""
+    ordered = sorted(papers, key=lambda paper: paper.title.lower())
+    named = [(match.group(1), paper) for paper in ordered if (match := _NAME.match(paper.title))
+             and any(ch.isupper() for ch in match.group(1)) and match.group(1).lower() not in _SMALL]
+    examples = []
+    with_code = [name for name, paper in named if any("github.com/" in url for url in paper.urls)]
+    if with_code:
+        examples.append(f"Where's the code for {with_code[0]}?")
+    topic = _shared_topic([paper.title for paper in ordered])
+    if topic:
+        examples.append(f"Which papers study {topic}?")
+    others = [name for name, _ in named if name not in (with_code[:1])]
+    if others:
+        examples.append(f"What does {others[0]} propose?")
+    if len(examples) < count:
+        short = [paper.title for paper in sorted(ordered, key=lambda paper: len(paper.title)) if len(paper.title) <= 90]
+        examples += [f"What does “{title}” find?" for title in short[: count - len(examples)]]
+    for generic in GENERIC_EXAMPLES:
+        if len(examples) < count and generic not in examples:
+            examples.append(generic)
+    return examples[:count]
+
+
+def _shared_topic(titles: list[str]) -> str | None:
+    """The phrase of two or three words (no small words, not led by a vague one) in the most titles, at least two;
+    the longer phrase on a tie ("large language models" over "language models")."""
+    counts: dict[str, int] = {}
+    for title in titles:
+        words = [word.lower() for word in _WORD.findall(title)]
+        phrases = {" ".join(words[i:i + n]) for n in (2, 3) for i in range(len(words) - n + 1)
+                   if not _SMALL & set(words[i:i + n]) and words[i] not in _VAGUE - {"large"}
+                   and not set(words[i:i + n]) <= _VAGUE}
+        for phrase in phrases:
+            counts[phrase] = counts.get(phrase, 0) + 1
+    if not counts:
+        return None
+    best = max(sorted(counts), key=lambda phrase: (counts[phrase], len(phrase.split())))
+    return best if counts[best] >= 2 else None

@@ -6,6 +6,7 @@ Each entry keeps its citation key as the paper id and its original text, so an a
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -19,6 +20,10 @@ from assistant.errors import CorpusError
 
 # A bare name after `=` or `#`: a macro reference (quoted and braced values start with `"` or `{`).
 _REFERENCE = re.compile(r"[=#]\s*([^\s\"#%'(),={}0-9][^\s\"#%'(),={}]*)")
+
+# The splitter logs every block it gives up on, counting lines from 0, and goes on; we report the first failed block
+# ourselves, with its file and line counted from 1, as one error. Its errors (a bug of its own) still get through.
+logging.getLogger("bibtexparser.splitter").setLevel(logging.ERROR)
 
 
 def bibtex_records(text: str, file: Path) -> LibraryRecords:
@@ -96,5 +101,8 @@ def _failure(block, file: Path) -> CorpusError:
                            f"remove one or give it another key.")
     if isinstance(block, DuplicateFieldKeyBlock):
         return CorpusError(f"{file}:{line}: an entry gives the same field twice ({block.error}); keep one of them.")
-    return CorpusError(f"{file}:{line}: not valid BibTeX ({' '.join(str(block.error).split()) or 'a syntax error'}); "
-                       f"check the braces and commas of that entry.")
+    reason = getattr(block.error, "abort_reason", None) or str(block.error)
+    reason = " ".join(reason.split()).rstrip(".")
+    reason = reason[:1].lower() + reason[1:] if reason else "a syntax error"
+    return CorpusError(f"{file}:{line}: not valid BibTeX ({reason}); check the braces and commas of the entry that "
+                       f"starts on line {line}.")
