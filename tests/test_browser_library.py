@@ -31,10 +31,20 @@ def tab():
         yield page
 
 
-def add_papers(page, file: Path, collection: str) -> None:
+def add_papers(page, file: Path, collection: str, attempts: int = 3) -> None:
+    """Pick file in the sidebar's uploader and add it to collection. A file picked while a script run is still going
+    (the rerun after removing the previous file) can be lost when that run redraws the uploader, so it is picked once
+    the app is idle, and again if it does not show (as test_browser.search_titles types)."""
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(file))
-    sidebar.get_by_text(file.name).wait_for(timeout=30_000)
+    for attempt in range(1, attempts + 1):
+        page.wait_for_function(IDLE, polling=100, timeout=FIRST_ANSWER_MS)
+        sidebar.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(file))
+        try:
+            sidebar.get_by_text(file.name).wait_for(timeout=30_000)
+            break
+        except sync_api.TimeoutError:
+            if attempt == attempts:
+                raise
     target = sidebar.get_by_role("textbox", name="Into the collection")
     target.fill(collection)
     target.press("Enter")
