@@ -43,6 +43,9 @@ class Answerer(Protocol):
     @property
     def reader(self) -> Reader | None: ...
 
+    @property
+    def quote_reader(self) -> Reader | None: ...
+
     def confidence_floor_for(self, question: str) -> float: ...
 
     def ensure_ready(self) -> None: ...
@@ -146,7 +149,8 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               list_limit=settings.max_list_papers if listing else None,
                               members=list_members(standalone, hits, list_stats, assistant.list_membership, reading)
                               if list_stats is not None else None,
-                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else (), reading=reading)
+                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else (), reading=reading,
+                              quote_reader=assistant.quote_reader)
     return _Offline(hits, confident, floor, draft, retrieve_ms)
 
 

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.evidence import Reading, Sentence, SentenceBank, term_overlap, terms
+from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, term_overlap, terms
 from assistant.markdown import escape_markdown
 from assistant.names import is_acronym, mentions, specific_terms
 from assistant.models import Citation, Draft, Hit, PaperRef
@@ -40,6 +40,14 @@ _GENERIC_TERMS = terms("paper papers work works study studies use uses used usin
 # A second sentence joins a quote when the reader scores it within this many logits of the best one (and above its own
 # threshold): the fact spans both.
 READER_MARGIN = 2.0
+# Quotes read by the reader when it does not rank papers (the default): each cited paper's QUOTE_SHORTLIST sentences
+# that cosine and shared words put first (more for a single-paper answer), at most QUOTE_BUDGET pairs a question, one
+# batch; the quote is the sentence the reader scores highest, the cosine-and-words score added with QUOTE_MIX_WEIGHT.
+# Measured on SciFact HELD claims (bench/reader/evaluate.py, docs/READER.md).
+QUOTE_SHORTLIST = 4
+QUOTE_SHORTLIST_ONE_PAPER = 6
+QUOTE_BUDGET = 12
+QUOTE_MIX_WEIGHT = 0.0
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
     r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
@@ -124,7 +132,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                       question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
                       confidence: float | None = None, min_confidence: float = 0.0, sure_confidence: float = 1.0,
                       list_limit: int | None = None,
-                      members: set[str] | None = None, unheard: Sequence[str] = (), reading: Reading | None = None) -> Draft:
+                      members: set[str] | None = None, unheard: Sequence[str] = (), reading: Reading | None = None,
+                      quote_reader: Scorer | None = None) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
     restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
@@ -139,6 +148,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     (list_membership.unheard_topic): unless the confidence is sure, no paper is about it.
     reading: the reader's logits for the hits' candidate sentences (evidence.read): papers are ranked by their best
     sentence's logit and quoted with the sentences it scores highest; None: by cosine and shared words.
+    quote_reader: without a reading, the reader that picks each cited paper's quote among the sentences cosine and
+    shared words put first (papers are still chosen and ranked as without it); None: cosine and shared words alone.
     """
     if not hits:
         return Draft(text=NO_ANSWER, abstained=True, notes=["No paper in the index matched the question."])
@@ -211,7 +222,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
             return _abstain(f"None of the closest papers mentions {_quoted(named)}.", hits)
         if not chosen:
             return _abstain("No paper in the collection bears on it closely enough.", hits)
-        draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading)
+        draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
+                         question=question, quote_reader=quote_reader)
         draft.notes.extend(notes)
         return draft
     chosen = [top]
@@ -223,7 +235,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         topic_all = len(topic) >= 1 and topic <= terms(text_of[hit.paper_id])
         if best_by_paper[hit.paper_id][0].score >= params.second_paper_ratio * top_score or (is_list and (names_all or topic_all)):
             chosen.append(hit)
-    draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading)
+    draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
+                         question=question, quote_reader=quote_reader)
     draft.notes.extend(notes)
     return draft
 
@@ -265,13 +278,29 @@ def _citation(number: int, hit: Hit, quoted: list[Sentence]) -> Citation:
                     quote=joined(hit.abstract, quoted), spans=[(s.start, s.end) for s in quoted])
 
 
+def _read_quotes(question: str, chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], reader: Scorer) -> dict[str, list[Sentence]]:
+    """Each chosen paper's sentences ordered for quoting by the reader (plus QUOTE_MIX_WEIGHT x cosine and words), in
+    one batch of at most QUOTE_BUDGET pairs; the shortlists come from cosine and shared words."""
+    per_paper = QUOTE_SHORTLIST_ONE_PAPER if len(chosen) == 1 else max(1, min(QUOTE_SHORTLIST, QUOTE_BUDGET // len(chosen)))
+    shortlists = {hit.paper_id: sorted(best_by_paper[hit.paper_id], key=lambda s: -s.quote)[:per_paper] for hit in chosen}
+    candidates = [item for items in shortlists.values() for item in items]
+    if not candidates or all(len(items) == 1 for items in shortlists.values()):
+        return {pid: [item.sentence for item in items] for pid, items in shortlists.items()}
+    logits = reader.score_pairs([(question, item.sentence.text) for item in candidates])
+    mixed = {id(item): float(logit) + QUOTE_MIX_WEIGHT * item.quote for item, logit in zip(candidates, logits)}
+    return {pid: [item.sentence for item in sorted(items, key=lambda s: -mixed[id(s)])] for pid, items in shortlists.items()}
+
+
 def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = (),
-             reading: Reading | None = None) -> Draft:
+             reading: Reading | None = None, question: str = "", quote_reader: Scorer | None = None) -> Draft:
     """The answer citing the chosen papers; papers past the list limit are counted in the text and carried in Draft.more."""
+    read_order = _read_quotes(question, chosen, best_by_paper, quote_reader) if quote_reader is not None and reading is None else {}
     citations = []
     for number, hit in enumerate(chosen, start=1):
         limit = max_sentences if len(chosen) == 1 and not more else 1
-        citations.append(_citation(number, hit, _quote(best_by_paper[hit.paper_id], limit, reading)))
+        ordered = read_order.get(hit.paper_id)
+        quoted = sorted(ordered[:limit], key=lambda s: s.start) if ordered else _quote(best_by_paper[hit.paper_id], limit, reading)
+        citations.append(_citation(number, hit, quoted))
     extra = []
     for hit in more:
         quoted = _quote(best_by_paper[hit.paper_id], 1, reading)

@@ -33,14 +33,21 @@ class ReaderConfig:
     """What reader.json says about its model."""
 
     version: str
-    max_length: int  # tokens of question + passage, special tokens included; the passage is cut first when longer
-    threshold: float  # a logit above it: the passage answers the question (the "none of these" logit the model learnt against)
+    max_length: int  # tokens of question + passage (a cross-encoder) or of each text (a dual encoder), special tokens included
+    threshold: float  # a logit above it: the passage answers the question
+    kind: str = "cross"  # "cross": one pass over the pair; "dual": question and passage embedded apart, scale x cosine + bias
+    scale: float = 1.0
+    bias: float = 0.0
 
     @classmethod
     def read(cls, path: Path) -> ReaderConfig:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(version=str(raw["version"]), max_length=int(raw["max_length"]), threshold=float(raw.get("threshold", 0.0)))
+            kind = str(raw.get("kind", "cross"))
+            if kind not in ("cross", "dual"):
+                raise ValueError(f"unknown kind {kind!r}")
+            return cls(version=str(raw["version"]), max_length=int(raw["max_length"]), threshold=float(raw.get("threshold", 0.0)),
+                       kind=kind, scale=float(raw.get("scale", 1.0)), bias=float(raw.get("bias", 0.0)))
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ReaderError(f"{path} cannot be read as a reader config ({error}); reinstall paper-assistant or rerun `make reader`.") from None
 
@@ -94,11 +101,29 @@ class Reader:
         result = np.zeros(len(pairs), dtype=np.float32)
         if not pairs:
             return result
+        if self.config.kind == "dual":
+            texts = sorted({text or " " for pair in pairs for text in pair}, key=len)
+            vectors = {}
+            for first in range(0, len(texts), self.batch_size):
+                batch = texts[first : first + self.batch_size]
+                vectors.update(zip(batch, self._embeddings(batch)))
+            cosines = np.array([float(vectors[q or " "] @ vectors[p or " "]) for q, p in pairs], dtype=np.float32)
+            return (self.config.scale * cosines + self.config.bias).astype(np.float32)
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         for first in range(0, len(order), self.batch_size):
             batch = order[first : first + self.batch_size]
             result[batch] = self._logits([(pairs[i][0] or " ", pairs[i][1] or " ") for i in batch])
         return result
+
+    def _embeddings(self, texts: list[str]) -> np.ndarray:
+        """A dual encoder's unit vectors of the texts (each embedded on its own, as the model was trained)."""
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        feed: dict[str, Any] = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
+        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
 
     def _logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         with self._lock:

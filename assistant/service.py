@@ -77,6 +77,15 @@ class Assistant:
         return get_reader()
 
     @cached_property
+    def quote_reader(self) -> Reader | None:
+        """The reader that picks quotes (ASSISTANT_READER_QUOTES, on by default), loaded on first use."""
+        if not (self.settings.reader_quotes or self.settings.use_reader):
+            return None
+        from assistant.reader import get_reader
+
+        return get_reader()
+
+    @cached_property
     def list_membership(self) -> AnswerabilityModel:
         """The fitted model of which retrieved papers belong in a "which papers ..." list (read once)."""
         return AnswerabilityModel.load(LIST_MODEL_PATH)
@@ -93,6 +102,7 @@ class Assistant:
         self.answerability  # noqa: B018 - and the models, read once
         self.list_membership  # noqa: B018
         self.reader  # noqa: B018
+        self.quote_reader  # noqa: B018
         other = copy.copy(self)
         other._chat, other._offline = chat, chat is None
         return other

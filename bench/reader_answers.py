@@ -3,7 +3,8 @@ of the time (CPU seconds as well as wall-clock, since the machine may be shared)
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/reader_answers.py [--questions FILE ...] [--cache DIR]
 
-Per question set and mode (reader on, ASSISTANT_USE_READER off): answered (not abstained) among answerable questions,
+Per question set and mode ("off": no reader; "quotes": the default, the reader picks quotes; "full":
+ASSISTANT_USE_READER, the reader also ranks papers and lists): answered (not abstained) among answerable questions,
 gold paper cited, the share of answer keywords found in the answer's quotes (the dev set's own measure), abstained on
 unanswerable ones, and ask() p50 wall and CPU ms, with the reader's own p50 ms (its score_pairs calls) and share.
 """
@@ -39,13 +40,19 @@ class Timed:
             self.pairs += len(pairs)
 
 
-def run(settings, questions, titles_gold, use_reader: bool) -> dict:
+MODES = {"off": {"use_reader": False, "reader_quotes": False}, "quotes": {"use_reader": False, "reader_quotes": True},
+         "full": {"use_reader": True, "reader_quotes": True}}
+
+
+def run(settings, questions, titles_gold, mode: str) -> dict:
     from assistant.service import Assistant
 
-    assistant = Assistant(settings.model_copy(update={"use_reader": use_reader}), offline=True)
-    timed = Timed(assistant.reader) if assistant.reader is not None else None
-    if timed is not None:
-        assistant.__dict__["reader"] = timed  # the cached property, replaced by the timed wrapper
+    assistant = Assistant(settings.model_copy(update=MODES[mode]), offline=True)
+    used = assistant.reader or assistant.quote_reader
+    timed = Timed(used) if used is not None else None
+    if timed is not None:  # the cached properties, replaced by the timed wrapper
+        assistant.__dict__["reader"] = timed if assistant.reader is not None else None
+        assistant.__dict__["quote_reader"] = timed
     assistant.ask("warm up the models")
     rows = []
     for question in questions:
@@ -88,15 +95,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, action="append", help="Question files (default: dev and extra).")
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--modes", default="off,quotes,full", help="comma-separated: off, quotes, full")
     args = parser.parse_args()
     settings = build_seeds_index(args.cache)
     titles = {pid: p.title for pid, p in Assistant(settings, offline=True).retriever.state().snapshot.papers.items()}
     for path in args.questions or [DEV_QUESTIONS, EXTRA_QUESTIONS]:
         questions = load_questions(path)
         gold = gold_paper_ids(questions, titles)
-        for use_reader in (False, True):
-            result = run(settings, questions, gold, use_reader)
-            print(f"{path.name} reader={'on' if use_reader else 'off'}: " + ", ".join(
+        for mode in args.modes.split(","):
+            result = run(settings, questions, gold, mode)
+            print(f"{path.name} reader={mode}: " + ", ".join(
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in result.items()), flush=True)
 
 

@@ -108,3 +108,16 @@ def test_a_list_member_is_judged_with_the_readers_score_when_there_is_one(bank):
     assert set(paper_features(question, HITS[0], 1.0, stats)) == set(PAPER_FEATURES)  # unread: left out, counts at its mean
     model = AnswerabilityModel(features=("reader",), mean=(0.0,), scale=(1.0,), weights=(1.0,), intercept=0.0)
     assert model.probability(paper_features(question, HITS[0], 1.0, stats)) == 0.5
+
+
+def test_a_quote_reader_picks_the_quote_without_changing_which_papers_are_cited(bank):
+    question = "How does it handle high-score and low-score objects?"
+    vector = bank.embedder.embed([question])[0]
+    without = extractive_answer(question, HITS, bank, question_vector=vector, restricted=True)
+    scorer = WordScorer(["negative learning", "gains"])
+    draft = extractive_answer(question, HITS, bank, question_vector=vector, restricted=True, quote_reader=scorer)
+    assert [c.paper_id for c in draft.citations] == [c.paper_id for c in without.citations]
+    assert draft.citations[0].quote == "We exploit the numerous low-score objects via negative learning. Gains are large."
+    assert draft.citations[0].quote != without.citations[0].quote
+    assert len(scorer.batches) == 1  # every cited paper's shortlist in one batch
+    assert all(passage in ABSTRACT or passage in HITS[1].abstract for _, passage in scorer.batches[0])

@@ -303,6 +303,84 @@ def _self_supervised(space: Space, sources: list[str], n: int, rng: random.Rando
     return groups
 
 
+# --- pointwise records (the shipped recipe: READER_PROBE.md's probe 1, grown) ---------------------------------------------
+
+@dataclass
+class Record:
+    """One question (in one or more wordings: training picks one per epoch) with its labelled candidate sentences."""
+
+    forms: list[str]
+    candidates: list[str]
+    labels: list[int]
+    kind: str
+
+
+def pointwise_candidates(space: Space, qvec: np.ndarray, gold: dict[str, list[int]], others: int = 5, per_other: int = 3) -> tuple[list[str], list[int]]:
+    """Every sentence of the gold abstracts (rationale sentences positive), and the `per_other` sentences nearest to the
+    question in each of the `others` nearest non-gold abstracts (negatives: what answering meets and must not quote)."""
+    candidates, labels = [], []
+    for cid, rationale in gold.items():
+        for j, sentence in enumerate(space.corpus[cid]["sentences"]):
+            candidates.append(sentence)
+            labels.append(int(j in rationale))
+    nearest = space.nearest(qvec, others, exclude=set(gold))
+    for other in nearest:
+        for _, _, j in space.best_sentences(qvec, [other])[:per_other]:
+            candidates.append(space.text(other, j))
+            labels.append(0)
+    return candidates, labels
+
+
+def build_pointwise(sizes: dict[str, int], seed: int = 13) -> list[Record]:
+    """FIT claims (every wording; positives: rationale sentences), claims whose cited abstract holds no evidence
+    (negatives only), and self-supervised questions from abstracts gold for no HELD claim."""
+    rng = random.Random(seed)
+    corpus = load_corpus()
+    claims = split_claims()
+    held_gold = {cid for c in claims if c.split == "held" for cid in c.evidence}
+    space = Space(corpus, banned=held_gold)
+    records: list[Record] = []
+    fit = [c for c in claims if c.split == "fit"]
+    for claim, qvec in zip(fit, space.embed([c.question for c in fit])):
+        candidates, labels = pointwise_candidates(space, qvec, claim.evidence)
+        records.append(Record(question_forms(claim), candidates, labels, "claim"))
+
+    raw = [json.loads(line) for line in (SCIFACT / "queries_train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    cited: dict[str, set[str]] = {}
+    for line in (SCIFACT / "qrels_train.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        qid, cid, *_ = line.split("\t")
+        cited.setdefault(qid, set()).add(cid)
+    empty = [r for r in raw if not r["evidence"] and cited.get(r["_id"]) and not (cited[r["_id"]] & held_gold)]
+    rng.shuffle(empty)
+    for record in empty[: sizes.get("no_evidence", 0)]:
+        claim = Claim(record["_id"], record["text"], {}, "fit", False)
+        qvec = space.embed([claim.question])[0]
+        papers = sorted(cited[record["_id"]]) + space.nearest(qvec, 2, exclude=cited[record["_id"]])
+        candidates = [space.text(c, j) for _, c, j in space.best_sentences(qvec, papers)[:8]]
+        records.append(Record(question_forms(claim), candidates, [0] * len(candidates), "no-evidence"))
+
+    sources = [cid for cid in space.ids if cid not in held_gold and len(corpus[cid]["sentences"]) >= 3]
+    for kind in ("pseudo", "phrase"):
+        made: list[tuple[str, str, list[int]]] = []
+        while len(made) < sizes.get(kind, 0):
+            cid = rng.choice(sources)
+            sentences = corpus[cid]["sentences"]
+            j = rng.randrange(1, len(sentences))
+            if kind == "pseudo":
+                question = pseudo_claim(sentences[j], rng)
+                if question:
+                    made.append((question, cid, [j]))
+            else:
+                asked = phrase_question(sentences[j], rng)
+                if asked:
+                    made.append((asked[0], cid, [i for i, s in enumerate(sentences) if asked[1].lower() in s.lower()] or [j]))
+        for (question, cid, positives), qvec in zip(made, space.embed([m[0] for m in made])):
+            candidates, labels = pointwise_candidates(space, qvec, {cid: positives}, others=3, per_other=2)
+            records.append(Record([question], candidates, labels, kind))
+    rng.shuffle(records)
+    return records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=CACHE / "groups.jsonl")
@@ -312,8 +390,18 @@ def main() -> None:
     parser.add_argument("--phrase", type=int, default=250, help="self-supervised groups: a question about a phrase")
     parser.add_argument("--title", type=int, default=250, help="self-supervised groups: a title as the question")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--pointwise", action="store_true", help="write pointwise records (the shipped recipe) instead of listwise groups")
     args = parser.parse_args()
     sizes = {"claims": args.claims, "no_evidence": args.no_evidence, "pseudo": args.pseudo, "phrase": args.phrase, "title": args.title}
+    if args.pointwise:
+        records = build_pointwise(sizes, args.seed)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("".join(json.dumps(asdict(r)) + "\n" for r in records), encoding="utf-8")
+        counts: dict[str, int] = {}
+        for r in records:
+            counts[r.kind] = counts.get(r.kind, 0) + 1
+        print(f"{len(records)} questions, {sum(len(r.candidates) for r in records)} pairs, {sum(sum(r.labels) for r in records)} positive: {counts}")
+        return
     groups = build(sizes, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as out:

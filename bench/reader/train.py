@@ -62,9 +62,22 @@ def group_loss(logits: torch.Tensor, sizes: list[int], labels: list[list[int]], 
     return listwise + pointwise * bce
 
 
+def pointwise_epoch(records: list[dict], rng: random.Random) -> list[tuple[str, str, int]]:
+    """One epoch of (question, sentence, label) pairs, shuffled: each record asked in one of its wordings, picked anew."""
+    pairs = []
+    for record in records:
+        question = rng.choice(record["forms"])
+        pairs += [(question, candidate, label) for candidate, label in zip(record["candidates"], record["labels"])]
+    rng.shuffle(pairs)
+    return pairs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--groups", type=Path, required=True)
+    parser.add_argument("--groups", type=Path, default=None, help="listwise groups (bench/reader/data.py)")
+    parser.add_argument("--records", type=Path, default=None, help="pointwise records (bench/reader/data.py --pointwise): BCE per pair")
+    parser.add_argument("--batch", type=int, default=16, help="pairs per step with --records")
+    parser.add_argument("--pos-weight", type=float, default=3.0, help="BCE weight of a positive pair with --records")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--groups-per-step", type=int, default=2)
@@ -88,8 +101,13 @@ def main() -> None:
     tokenizer.enable_truncation(max_length=args.max_length, strategy="longest_first")
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
 
-    groups = [g for g in load_groups(args.groups) if g["candidates"]]
-    steps_per_epoch = math.ceil(len(groups) / args.groups_per_step)
+    if args.records:
+        records = load_groups(args.records)
+        steps_per_epoch = math.ceil(sum(len(r["candidates"]) for r in records) / args.batch)
+        groups: list[dict] = []
+    else:
+        groups = [g for g in load_groups(args.groups) if g["candidates"]]
+        steps_per_epoch = math.ceil(len(groups) / args.groups_per_step)
     total = max(1, int(steps_per_epoch * args.epochs))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     budget = 60 * args.max_minutes
@@ -101,19 +119,26 @@ def main() -> None:
 
     # 10% warm-up, then a linear decay to 0 at the end of the run, whichever ends it: the steps or the time.
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, min(progress(s) / 0.1, (1 - progress(s)) / 0.9, 1.0)) if s else 0.01)
-    print(f"{len(groups)} groups, {total} steps of {args.groups_per_step} groups, layers {model.config.num_hidden_layers}", flush=True)
+    print(f"{len(records) if args.records else len(groups)} {'records' if args.records else 'groups'}, {total} steps, layers {model.config.num_hidden_layers}", flush=True)
 
     model.train()
-    order: list[dict] = []
+    order: list = []
     pairs_done, running = 0, 0.0
+    pos_weight = torch.tensor(args.pos_weight)
     for step in range(total):
         if not order:
-            order = groups[:]
-            rng.shuffle(order)
-        batch, order = order[: args.groups_per_step], order[args.groups_per_step :]
-        pairs = [(g["question"], c) for g in batch for c in g["candidates"]]
-        logits = model(**encode(tokenizer, pairs)).logits.view(-1)
-        loss = group_loss(logits, [len(g["candidates"]) for g in batch], [g["labels"] for g in batch], args.pointwise)
+            order = pointwise_epoch(records, rng) if args.records else rng.sample(groups, len(groups))
+        if args.records:
+            batch, order = order[: args.batch], order[args.batch :]
+            pairs = [(q, c) for q, c, _ in batch]
+            logits = model(**encode(tokenizer, pairs)).logits.view(-1)
+            target = torch.tensor([y for _, _, y in batch], dtype=torch.float32)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, pos_weight=pos_weight)
+        else:
+            batch, order = order[: args.groups_per_step], order[args.groups_per_step :]
+            pairs = [(g["question"], c) for g in batch for c in g["candidates"]]
+            logits = model(**encode(tokenizer, pairs)).logits.view(-1)
+            loss = group_loss(logits, [len(g["candidates"]) for g in batch], [g["labels"] for g in batch], args.pointwise)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
