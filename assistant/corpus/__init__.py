@@ -22,6 +22,7 @@ from pathlib import Path
 
 from assistant.corpus.formats import ARXIV_KEYS, files_of, links, optional, records_of, squash, string, url_field, authors_of
 from assistant.corpus.library import LibraryRecords, normal_doi
+from assistant.corpus.linked import attach_pdf
 from assistant.corpus.pdf import PdfError, pdf_record
 from assistant.corpus.zotero import ItemRecords
 from assistant.errors import CorpusError
@@ -67,8 +68,14 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
     by_title: dict[str, tuple[str, str | None]] = {}
     by_id: dict[str, str] = {}
     by_doi: dict[str, str] = {}
-    for file in files_of(paths, report.ignored):
+    files = files_of(paths, report.ignored)
+    libraries = {file: records_of(file) for file in files if file.suffix.lower() != ".pdf"}
+    # A PDF that an entry links (a Zotero export beside its files/ folder) is read once, as that entry's full text.
+    linked = {pdf.resolve() for found in libraries.values() for _, record in found.records for pdf in record.get("pdfs", [])}
+    for file in files:
         if file.suffix.lower() == ".pdf":
+            if file.resolve() in linked:
+                continue
             try:
                 record, notes = pdf_record(file, on_page, cache)
             except PdfError as e:  # one bad PDF does not stop the others
@@ -79,7 +86,7 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
             report.pages += len(record.pop("page_numbers"))
             found = LibraryRecords([(1, record)])
         else:
-            found = records_of(file)
+            found = _with_linked_pdfs(libraries[file], file, report, on_page, cache)
         if found.skipped:
             report.skipped += [f"{file}: {key}" for key in found.skipped]
             report.notes.append(f"{file}: {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} without an "
@@ -99,7 +106,7 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
             if first_where != where and not (explicit_id and first_id):
                 raise CorpusError(f"{where}: duplicate paper: the title {title!r} is also at {first_where}; remove one.")
             by_id[paper_id] = where
-            report.papers.append(Paper(paper_id=paper_id, source=str(file) if "pdf" in fields else where, **fields))
+            report.papers.append(Paper(paper_id=paper_id, source=str(file) if file.suffix.lower() == ".pdf" else where, **fields))
     if report.ignored:
         names = ", ".join(file.name for file in report.ignored[:10]) + (", ..." if len(report.ignored) > 10 else "")
         report.notes.append(f"{len(report.ignored)} file{'s' if len(report.ignored) != 1 else ''} of other types skipped ({names}).")
@@ -107,6 +114,29 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
         raise CorpusError(" ".join(report.failed))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _with_linked_pdfs(found: LibraryRecords, file: Path, report: ReadReport, on_page: Callable[[int], None] | None,
+                      cache: Path | None) -> LibraryRecords:
+    """The library file's records, each given the full text of the PDF it links (a missing or unreadable PDF is noted);
+    an entry left with neither an abstract nor a readable PDF is skipped."""
+    kept = LibraryRecords(skipped=list(found.skipped))
+    for line, record in found.records:
+        pdfs = record.pop("pdfs", [])
+        if not pdfs:  # (only library entries link PDFs; the others keep their own checks, made when they become papers)
+            kept.records.append((line, record))
+            continue
+        pages, notes = attach_pdf(record, pdfs, f"{file}:{line}", on_page, cache)
+        report.pages += pages
+        report.notes += notes
+        if record.get("abstract") is None or (isinstance(record["abstract"], str) and not record["abstract"].strip()):
+            kept.skipped.append(str(record.get("id") or record.get("doi") or record.get("title") or f"line {line}")[:60])
+            continue
+        kept.records.append((line, record))
+    if not kept.records:
+        raise CorpusError(f"{file}: none of its {len(kept.skipped)} entries has an abstract or a readable linked PDF; export "
+                          f"the library with abstracts, or with its files (in Zotero: Export Files).")
+    return kept
 
 
 def check_file_sizes(paths: Iterable[str | Path], max_mb: int) -> None:
