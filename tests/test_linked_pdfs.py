@@ -164,3 +164,19 @@ def test_ingested_through_its_entry_the_pdf_is_answered_with_its_page(export: Pa
     assert f"[1] {ENTRY_TITLE} (p. 2, 3 Results)" in asked.output and FACT in asked.output
     again = CliRunner().invoke(main, ["ingest", str(export / "refs.bib"), "--collection", "lib"])
     assert "0 added, 0 updated, 1 unchanged" in again.output, again.output
+
+
+def test_an_uploaded_library_does_not_make_the_server_read_the_files_it_links(export: Path):
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from assistant.uploads import Upload, ingest_uploads
+
+    pdf = export / "files" / "12" / "tidal turbines.pdf"  # a file on the server, named by absolute path in the upload
+    bib = (f"@article{{chen_tidal_2024, title={{{ENTRY_TITLE}}}, abstract={{{ENTRY_ABSTRACT}}}, file={{:{pdf}:PDF}}}}\n"
+           f"@article{{only_pdf, title={{Known by Its PDF Alone}}, file={{:{pdf}:PDF}}}}\n")
+    settings = Settings(_env_file=None, data_dir=export / "data", collection="uploaded", seed_when_empty=False)
+    report = ingest_uploads([Upload("refs.bib", bib.encode())], settings)
+    (paper,) = Assistant(settings, offline=True).papers()
+    assert paper.paper_id == "chen_tidal_2024" and paper.pdf is None and FACT not in paper.abstract
+    assert "refs.bib: 2 entries link a PDF, not read from an upload; upload the PDF itself, or ingest the library with " \
+           "`assistant ingest`." in report.notes

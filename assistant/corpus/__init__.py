@@ -58,10 +58,12 @@ def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
 
 
 def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] | None = None,
-                cache: Path | None = None) -> ReadReport:
+                cache: Path | None = None, follow_links: bool = True) -> ReadReport:
     """Read every paper of the given files and directories (all checked first), with notes on what was cut.
 
     PDFs: on_page(n) is told of the pages read (a progress bar); with a cache folder, a PDF read before is not read again.
+    follow_links: read the PDFs that library entries link (off for files uploaded through the browser: an upload must
+    not make the server read its own files).
     """
     started = time.perf_counter()
     report = ReadReport()
@@ -71,6 +73,8 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
     files = files_of(paths, report.ignored)
     libraries = {file: records_of(file) for file in files if file.suffix.lower() != ".pdf"}
     # A PDF that an entry links (a Zotero export beside its files/ folder) is read once, as that entry's full text.
+    if not follow_links:
+        _unlink(libraries, report)
     linked = {pdf.resolve() for found in libraries.values() for _, record in found.records for pdf in record.get("pdfs", [])}
     for file in files:
         if file.suffix.lower() == ".pdf":
@@ -116,19 +120,32 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
     return report
 
 
+def _unlink(libraries: dict[Path, LibraryRecords], report: ReadReport) -> None:
+    """Drop the PDF links of the library entries (noted); an entry that had only its PDF to give is skipped later."""
+    for file, found in libraries.items():
+        dropped = 0
+        for _, record in found.records:
+            dropped += bool(record.get("pdfs"))
+            record["pdfs"] = []
+        if dropped:
+            report.notes.append(f"{file}: {dropped} entr{'y links' if dropped == 1 else 'ies link'} a PDF, not read from an "
+                                f"upload; upload the PDF itself, or ingest the library with `assistant ingest`.")
+
+
 def _with_linked_pdfs(found: LibraryRecords, file: Path, report: ReadReport, on_page: Callable[[int], None] | None,
                       cache: Path | None) -> LibraryRecords:
     """The library file's records, each given the full text of the PDF it links (a missing or unreadable PDF is noted);
     an entry left with neither an abstract nor a readable PDF is skipped."""
     kept = LibraryRecords(skipped=list(found.skipped))
     for line, record in found.records:
-        pdfs = record.pop("pdfs", [])
-        if not pdfs:  # (only library entries link PDFs; the others keep their own checks, made when they become papers)
+        if "pdfs" not in record:  # not a library entry: its checks are made when it becomes a paper
             kept.records.append((line, record))
             continue
-        pages, notes = attach_pdf(record, pdfs, f"{file}:{line}", on_page, cache)
-        report.pages += pages
-        report.notes += notes
+        pdfs = record.pop("pdfs")
+        if pdfs:
+            pages, notes = attach_pdf(record, pdfs, f"{file}:{line}", on_page, cache)
+            report.pages += pages
+            report.notes += notes
         if record.get("abstract") is None or (isinstance(record["abstract"], str) and not record["abstract"].strip()):
             kept.skipped.append(str(record.get("id") or record.get("doi") or record.get("title") or f"line {line}")[:60])
             continue
