@@ -42,7 +42,7 @@ def ingest_uploads(uploads: list[Upload], settings: Settings, *, progress=None) 
         where = re.compile(re.escape(folder) + r"/\d+/")  # file paths in messages and sources read as the uploaded names
         paths = [_write(upload, Path(folder), position, settings.max_file_mb) for position, upload in enumerate(uploads)]
         try:
-            read = read_papers(paths)
+            read = read_papers(paths, follow_links=False)  # an upload's `file` fields name no file of ours
         except CorpusError as error:
             raise CorpusError(where.sub("", str(error))) from None
         for paper in read.papers:

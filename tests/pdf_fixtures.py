@@ -192,6 +192,37 @@ def paper_pdf(path: Path, *, image_page: bool = True, encrypt: str | None = None
     return path
 
 
+# The sentence before FACT, on the page before it: it sets the fact up, so a quote of two sentences would take it.
+SETUP = ("Both forecasts were then compared with the output measured at the Pentland Firth demonstration array over "
+         "the second year.")
+
+
+def page_opening_pdf(path: Path) -> Path:
+    """A one-column paper whose page 2 opens with FACT, right after SETUP closes page 1."""
+    w = _Writer(path, two_columns=False)
+    c = w.c
+    c.setFont(w.font, 18)
+    c.drawCentredString(WIDTH / 2, HEIGHT - 90, TITLE)
+    c.setFont(w.font, 12)
+    c.drawCentredString(WIDTH / 2, HEIGHT - 130, "Abstract")
+    y = HEIGHT - 148
+    c.setFont(w.font, 10)
+    for line in _wrap(ABSTRACT, WIDTH - 144, w.font, 10):
+        c.drawString(72, y, line)
+        y -= 12
+    w.y = w.top = y - 20
+    w.heading("1 Introduction")
+    for text in INTRODUCTION:
+        w.paragraph(text)
+    w.heading("2 Results")
+    w.paragraph(METHOD[0] + " " + SETUP)
+    w.new_page()
+    w.paragraph(RESULTS[0])
+    w.paragraph(RESULTS[1])
+    w.save()
+    return path
+
+
 def image_only_pdf(path: Path) -> Path:
     """A PDF of two pages with drawings and no text layer (what a scanner makes)."""
     c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))

@@ -15,7 +15,7 @@ from assistant.cli import main
 from assistant.corpus import read_papers
 from assistant.store import PaperStore
 from one_paper_seeds import one_paper_seeds
-from pdf_fixtures import ABSTRACT, FACT, paper_pdf
+from pdf_fixtures import ABSTRACT, FACT, SETUP, page_opening_pdf, paper_pdf
 
 DATA = Path(__file__).resolve().parent / "data"
 QUESTION = "What mean absolute error did the corrected forecasts reach at Pentland Firth?"
@@ -104,3 +104,38 @@ def test_section_headings_are_not_quoted(tmp_path: Path):
     every = {paper.text[s:e] for s, e in sentence_spans(paper.text)}
     assert "3 Results" in every and "3 Results" not in quotable and "2 Method" not in quotable
     assert every - quotable == {"1 Introduction", "2 Method", "3 Results", "4 Conclusion"}
+
+
+def test_a_quote_starts_on_the_page_of_its_fact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # The fact opens page 2; the sentence closing page 1 sets it up and would join a two-sentence quote, making it p. 1.
+    monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(one_paper_seeds(tmp_path)))
+    get_settings.cache_clear()
+    assert run("ingest", str(page_opening_pdf(tmp_path / "tidal.pdf")), "--collection", "lib").exit_code == 0
+    answer = ask(QUESTION, settings=get_settings().model_copy(update={"collection": "lib"}), llm=None)
+    citation = answer.citations[0]
+    assert citation.title.startswith("Tidal Turbine") and citation.quote.startswith(FACT)
+    assert SETUP not in citation.quote
+    assert (citation.page, citation.section, citation.in_body) == (2, "2 Results", True)
+
+
+@pytest.mark.parametrize("read", [True, False])
+def test_a_second_sentence_joins_a_quote_only_from_the_best_ones_page(read: bool):
+    import numpy as np
+
+    from assistant.evidence import Reading, Sentence
+    from assistant.extractive import _quote, _Scored
+
+    text = "Setup closes page one. The fact opens page two. A remark follows it."
+    starts = [0, 23, 48]
+    sentences = [Sentence("p", text[a:b].strip(), a, b - 1 if b < len(text) else b, np.zeros(2))
+                 for a, b in zip(starts, [*starts[1:], len(text)])]
+    order = [1, 0, 2]  # the fact best, the setup before it next, the remark last
+    scored = [_Scored(sentences[i], 3.0 - rank, 3.0 - rank, 3.0 - rank) for rank, i in enumerate(order)]
+    reading = Reading({"p": {sentences[i].start: 3.0 - rank for rank, i in enumerate(order)}}) if read else None
+
+    def quoted(pages: list[tuple[int, int]]) -> list[str]:
+        return [s.text for s in _quote(scored, 2, reading, pages)]
+
+    assert quoted([]) == ["Setup closes page one.", "The fact opens page two."]  # a paper without pages: as before
+    assert quoted([(0, 1), (23, 2)]) == ["The fact opens page two.", "A remark follows it."]
+    assert quoted([(0, 1), (23, 2), (48, 3)]) == ["The fact opens page two."]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from assistant.corpus.formats import ARXIV_KEYS, files_of, links, optional, records_of, squash, string, url_field, authors_of
 from assistant.corpus.library import LibraryRecords, normal_doi
+from assistant.corpus.linked import attach_pdf
 from assistant.corpus.pdf import PdfError, pdf_record
 from assistant.corpus.zotero import ItemRecords
 from assistant.errors import CorpusError
@@ -57,18 +58,28 @@ def load_papers(paths: Iterable[str | Path]) -> list[Paper]:
 
 
 def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] | None = None,
-                cache: Path | None = None) -> ReadReport:
+                cache: Path | None = None, follow_links: bool = True) -> ReadReport:
     """Read every paper of the given files and directories (all checked first), with notes on what was cut.
 
     PDFs: on_page(n) is told of the pages read (a progress bar); with a cache folder, a PDF read before is not read again.
+    follow_links: read the PDFs that library entries link (off for files uploaded through the browser: an upload must
+    not make the server read its own files).
     """
     started = time.perf_counter()
     report = ReadReport()
     by_title: dict[str, tuple[str, str | None]] = {}
     by_id: dict[str, str] = {}
     by_doi: dict[str, str] = {}
-    for file in files_of(paths, report.ignored):
+    files = files_of(paths, report.ignored)
+    libraries = {file: records_of(file) for file in files if file.suffix.lower() != ".pdf"}
+    # A PDF that an entry links (a Zotero export beside its files/ folder) is read once, as that entry's full text.
+    if not follow_links:
+        _unlink(libraries, report)
+    linked = {pdf.resolve() for found in libraries.values() for _, record in found.records for pdf in record.get("pdfs", [])}
+    for file in files:
         if file.suffix.lower() == ".pdf":
+            if file.resolve() in linked:
+                continue
             try:
                 record, notes = pdf_record(file, on_page, cache)
             except PdfError as e:  # one bad PDF does not stop the others
@@ -79,7 +90,7 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
             report.pages += len(record.pop("page_numbers"))
             found = LibraryRecords([(1, record)])
         else:
-            found = records_of(file)
+            found = _with_linked_pdfs(libraries[file], file, report, on_page, cache)
         if found.skipped:
             report.skipped += [f"{file}: {key}" for key in found.skipped]
             report.notes.append(f"{file}: {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} without an "
@@ -99,7 +110,7 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
             if first_where != where and not (explicit_id and first_id):
                 raise CorpusError(f"{where}: duplicate paper: the title {title!r} is also at {first_where}; remove one.")
             by_id[paper_id] = where
-            report.papers.append(Paper(paper_id=paper_id, source=str(file) if "pdf" in fields else where, **fields))
+            report.papers.append(Paper(paper_id=paper_id, source=str(file) if file.suffix.lower() == ".pdf" else where, **fields))
     if report.ignored:
         names = ", ".join(file.name for file in report.ignored[:10]) + (", ..." if len(report.ignored) > 10 else "")
         report.notes.append(f"{len(report.ignored)} file{'s' if len(report.ignored) != 1 else ''} of other types skipped ({names}).")
@@ -107,6 +118,42 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
         raise CorpusError(" ".join(report.failed))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _unlink(libraries: dict[Path, LibraryRecords], report: ReadReport) -> None:
+    """Drop the PDF links of the library entries (noted); an entry that had only its PDF to give is skipped later."""
+    for file, found in libraries.items():
+        dropped = 0
+        for _, record in found.records:
+            dropped += bool(record.get("pdfs"))
+            record["pdfs"] = []
+        if dropped:
+            report.notes.append(f"{file}: {dropped} entr{'y links' if dropped == 1 else 'ies link'} a PDF, not read from an "
+                                f"upload; upload the PDF itself, or ingest the library with `assistant ingest`.")
+
+
+def _with_linked_pdfs(found: LibraryRecords, file: Path, report: ReadReport, on_page: Callable[[int], None] | None,
+                      cache: Path | None) -> LibraryRecords:
+    """The library file's records, each given the full text of the PDF it links (a missing or unreadable PDF is noted);
+    an entry left with neither an abstract nor a readable PDF is skipped."""
+    kept = LibraryRecords(skipped=list(found.skipped))
+    for line, record in found.records:
+        if "pdfs" not in record:  # not a library entry: its checks are made when it becomes a paper
+            kept.records.append((line, record))
+            continue
+        pdfs = record.pop("pdfs")
+        if pdfs:
+            pages, notes = attach_pdf(record, pdfs, f"{file}:{line}", on_page, cache)
+            report.pages += pages
+            report.notes += notes
+        if record.get("abstract") is None or (isinstance(record["abstract"], str) and not record["abstract"].strip()):
+            kept.skipped.append(str(record.get("id") or record.get("doi") or record.get("title") or f"line {line}")[:60])
+            continue
+        kept.records.append((line, record))
+    if not kept.records:
+        raise CorpusError(f"{file}: none of its {len(kept.skipped)} entries has an abstract or a readable linked PDF; export "
+                          f"the library with abstracts, or with its files (in Zotero: Export Files).")
+    return kept
 
 
 def check_file_sizes(paths: Iterable[str | Path], max_mb: int) -> None:

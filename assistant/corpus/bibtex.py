@@ -16,6 +16,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 
 from assistant.corpus.latex import latex_to_text
 from assistant.corpus.library import LibraryRecords, doi_link, normal_doi
+from assistant.corpus.linked import bibtex_file_links, linked_pdfs
 from assistant.errors import CorpusError
 
 # A bare name after `=` or `#`: a macro reference (quoted and braced values start with `"` or `{`).
@@ -27,7 +28,8 @@ logging.getLogger("bibtexparser.splitter").setLevel(logging.ERROR)
 
 
 def bibtex_records(text: str, file: Path) -> LibraryRecords:
-    """The entries of a .bib file as records (line, fields); entries without an abstract are listed apart by key."""
+    """The entries of a .bib file as records (line, fields, `pdfs` its `file` field links); entries with neither an
+    abstract nor a linked PDF are listed apart by key."""
     library = bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
     if library.failed_blocks:
         raise _failure(min(library.failed_blocks, key=lambda block: block.start_line or 0), file)
@@ -37,10 +39,11 @@ def bibtex_records(text: str, file: Path) -> LibraryRecords:
         line = (entry.start_line or 0) + 1  # bibtexparser counts from 0
         where = f"{file}:{line}"
         fields = {key.lower(): value for key, value in ((f.key, f.value) for f in entry.fields)}
-        if not str(fields.get("abstract") or "").strip():
+        pdfs = linked_pdfs(bibtex_file_links(fields.get("file")), file.parent)
+        if not str(fields.get("abstract") or "").strip() and not pdfs:
             result.skipped.append(entry.key)
             continue
-        record = _record(entry, fields, where)
+        record = _record(entry, fields, where) | {"pdfs": pdfs}
         if record["bibtex"]:
             record["bibtex"] = "\n".join([*((block.raw or "").strip() for block in _macros(record["bibtex"], strings)), record["bibtex"]])
         result.records.append((line, record))
@@ -79,7 +82,7 @@ def _record(entry: Entry, fields: dict, where: str) -> dict:
     return {
         "id": entry.key,
         "title": None if title is None else latex_to_text(str(title), "title", where),
-        "abstract": latex_to_text(str(fields["abstract"]), "abstract", where),
+        "abstract": latex_to_text(str(fields["abstract"]), "abstract", where) if fields.get("abstract") else None,
         "url": [str(url).strip() for url in urls],
         "authors": [latex_to_text(name.merge_first_name_first, "author", where) for name in fields.get("author") or []],
         "date": _date(fields),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.corpus.library import LibraryRecords, doi_id, doi_link, normal_doi
+from assistant.corpus.linked import file_links, linked_pdfs
 from assistant.errors import CorpusError
 
 # Keys only CSL-JSON uses (the plain .json format has title, abstract, id, url, authors, date).
@@ -23,7 +24,8 @@ def is_csl_json(items: list) -> bool:
 
 
 def csl_records(items: list, lines: list[int], file: Path) -> LibraryRecords:
-    """The items of a CSL-JSON array as records (line, fields); items without an abstract are listed apart."""
+    """The items of a CSL-JSON array as records (line, fields, `pdfs` its `file` key links); items with neither an
+    abstract nor a linked PDF are listed apart."""
     result = LibraryRecords()
     for line, item in zip(lines, items):
         where = f"{file}:{line}"
@@ -31,18 +33,20 @@ def csl_records(items: list, lines: list[int], file: Path) -> LibraryRecords:
             raise CorpusError(f"{where}: expected a CSL-JSON item (an object), found {type(item).__name__}.")
         doi = normal_doi(item.get("DOI"))
         abstract = item.get("abstract")
-        if abstract is None or (isinstance(abstract, str) and not abstract.strip()):
+        pdfs = linked_pdfs(file_links(item.get("file")), file.parent)
+        if (abstract is None or (isinstance(abstract, str) and not abstract.strip())) and not pdfs:
             label = item.get("citation-key") or doi or str(item.get("title") or item.get("id") or f"line {line}")[:60]
             result.skipped.append(str(label))
             continue
         result.records.append((line, {
             "id": doi_id(doi),
             "title": item.get("title"),
-            "abstract": " ".join(abstract.split()) if isinstance(abstract, str) else abstract,
+            "abstract": (" ".join(abstract.split()) or None) if isinstance(abstract, str) else abstract,
             "url": [url for url in (item.get("URL"), doi_link(doi)) if url],
             "authors": [_name(person, where) for person in item.get("author") or []],
             "date": _issued(item.get("issued"), where),
             "doi": doi,
+            "pdfs": pdfs,
         }))
     return result
 

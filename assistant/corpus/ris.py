@@ -8,15 +8,17 @@ from pathlib import Path
 import rispy
 
 from assistant.corpus.library import LibraryRecords, doi_id, doi_link, normal_doi, person_name
+from assistant.corpus.linked import file_links, linked_pdfs
 from assistant.errors import CorpusError
 
 _START, _END = re.compile(r"^TY  -"), re.compile(r"^ER  -")
 
 
 def ris_records(text: str, file: Path) -> LibraryRecords:
-    """The entries of a .ris file as records (line, fields); entries without an abstract are listed apart."""
+    """The entries of a .ris file as records (line, fields, `pdfs` its L1 lines link); entries with neither an abstract
+    nor a linked PDF are listed apart."""
     lines = _entry_lines(text, file)
-    entries = rispy.loads(text)
+    entries = rispy.loads(text, list_tags=[*rispy.LIST_TYPE_TAGS, "L1"])  # L1: the attached files, one a line
     if len(entries) != len(lines):  # _entry_lines checked the structure rispy relies on; this would be a rispy change
         raise CorpusError(f"{file}: {len(lines)} entries start with 'TY  -' but {len(entries)} could be read; check the file.")
     result = LibraryRecords()
@@ -24,18 +26,20 @@ def ris_records(text: str, file: Path) -> LibraryRecords:
         doi = normal_doi(entry.get("doi"))
         title = entry.get("title") or entry.get("primary_title")
         abstract = entry.get("abstract") or entry.get("notes_abstract")
-        if not (abstract or "").strip():
+        pdfs = linked_pdfs(file_links(entry.get("file_attachments1")), file.parent)
+        if not (abstract or "").strip() and not pdfs:
             result.skipped.append(entry.get("id") or doi or (title or f"line {line}")[:60])
             continue
         urls = entry.get("urls") or []
         result.records.append((line, {
             "id": doi_id(doi),
             "title": title,
-            "abstract": " ".join(abstract.split()),
+            "abstract": " ".join(abstract.split()) if abstract else None,
             "url": [*(urls if isinstance(urls, list) else [urls]), *filter(None, [doi_link(doi)])],
             "authors": [person_name(name) for name in [*entry.get("first_authors", []), *entry.get("authors", [])]],
             "date": _date(entry),
             "doi": doi,
+            "pdfs": pdfs,
         }))
     return result
 

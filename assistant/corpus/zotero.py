@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from assistant.corpus.linked import merge_full_text
 from assistant.corpus.pdf import PdfError, pdf_record
 from assistant.errors import CorpusError
 
@@ -162,7 +163,7 @@ def item_records(items: list[ZoteroItem], directory: Path, cache: Path | None = 
                 continue
             result.notes += notes
             result.pages += len(full.pop("page_numbers"))
-            _merge(record, full)
+            merge_full_text(record, full)
             break
         if not record["title"] or not record["abstract"]:
             result.skipped.append(item.key)
@@ -172,21 +173,6 @@ def item_records(items: list[ZoteroItem], directory: Path, cache: Path | None = 
         result.notes.append(f"{len(result.skipped)} Zotero item{'s' if len(result.skipped) != 1 else ''} without an abstract "
                             f"or a readable PDF skipped ({', '.join(result.skipped)}).")
     return result
-
-
-def _merge(record: dict, full: dict) -> None:
-    """Zotero's metadata over the PDF's; its abstract when it has one (the page and section offsets moved to match)."""
-    for name in ("title", "date", "doi"):
-        record[name] = record[name] or full[name]
-    record["authors"] = record["authors"] or full["authors"]
-    shift = 0
-    if record["abstract"]:
-        shift = len(record["abstract"].strip()) - len(full["abstract"])
-    else:
-        record["abstract"] = full["abstract"]
-    record["body"], record["pdf"] = full["body"], full["pdf"]
-    record["pages"] = [(offset + shift if offset else 0, page) for offset, page in full["pages"]]
-    record["sections"] = [(offset + shift if offset else 0, heading) for offset, heading in full["sections"]]
 
 
 def _year(date: str | None) -> str | None:
