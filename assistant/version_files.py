@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import zlib
+import threading
 import time
 import uuid
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -100,10 +101,40 @@ def write_checksums(folder: Path) -> None:
 
 def intact(folder: Path) -> bool:
     """Whether every file of folder is as write_checksums recorded it (False without a record: a folder from a release
-    before checksums, made again once)."""
+    before checksums, made again once).
+
+    The files are read whole once per process and state of the folder (see _state): a load after that costs a stat
+    per file, so a memory-mapped BM25 index is not read from disk on every load.
+    """
     try:
         files = json.loads((folder / CHECKSUMS).read_text())
-        return bool(files) and all((folder / name).stat().st_size == size and _checksum(folder / name) == crc
-                                   for name, (size, crc) in files.items())
+        if not files:
+            return False
+        state = _state(folder, files)
+        if any(stat[1] != size for stat, (size, _) in zip(state[1:], files.values())):
+            return False
+        key = str(folder.resolve())
+        with _verified_lock:
+            if _verified.get(key) == state:
+                return True
+        if not all(_checksum(folder / name) == crc for name, (_, crc) in files.items()):
+            return False
+        with _verified_lock:
+            _verified[key] = state
+        return True
     except (OSError, ValueError, TypeError):
         return False
+
+
+_verified: dict[str, tuple[tuple[int, int, int, int], ...]] = {}  # folder -> _state() when its checksums last matched
+_verified_lock = threading.Lock()
+
+
+def _state(folder: Path, files: dict[str, list[int | str]]) -> tuple[tuple[int, int, int, int], ...]:
+    """The inode, size, modification and change times (ns) of the checksums and of every file they list: a write to a
+    file (or a new file in its place) changes them, and the change time cannot be set back, unlike the mtime."""
+    def of(path: Path) -> tuple[int, int, int, int]:
+        found = path.stat()
+        return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
+    return (of(folder / CHECKSUMS), *(of(folder / name) for name in files))

@@ -68,8 +68,9 @@ def main() -> None:
         shutil.copytree(root / "generations", root / "legacy")
         legacy = generations.model_copy(update={"data_dir": root / "legacy"})
         make_legacy(legacy)
-        connect = Connection._connect
-        Connection._connect = lambda self: Counted(connect(self), "client")  # type: ignore[method-assign]
+        call = Connection.call  # every action sees a counting client (the folder's system is shared by the stores)
+        Connection.call = lambda self, what, action: call(  # type: ignore[method-assign]
+            self, what, lambda client: action(Counted(client, "client")))
         assistants = {"legacy": Assistant(legacy, offline=True), "generations": Assistant(generations, offline=True)}
         for assistant in assistants.values():
             assistant.retrieve(questions[0])  # loads the embedder, the catalog and BM25

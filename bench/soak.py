@@ -401,7 +401,7 @@ def kill_publish(args: argparse.Namespace) -> dict:
                                     partial.append(f"batch {number}: {len(ids & held)} of {len(ids)} seen")
                 except Exception as error:  # every failure is counted; the soak goes on
                     with lock:
-                        errors.append(f"{type(error).__name__}: {str(error)[:120]}")
+                        errors.append(f"{type(error).__name__}: {str(error)[:400]}")  # the cause is near the end
                     time.sleep(0.5)
 
         threads = [threading.Thread(target=reader, args=(n,), daemon=True) for n in range(args.threads)]

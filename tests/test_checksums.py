@@ -100,3 +100,30 @@ def test_one_damaged_file_is_enough_to_set_its_folder_aside(settings, kind):
         file.seek(target.stat().st_size - 1)
         file.write(bytes([last[0] ^ 0xFF]))
     assert not intact(folder)
+
+
+def test_a_folder_is_read_whole_once_per_state_and_damage_after_that_is_still_detected(settings, monkeypatch):
+    """intact() reads the files once per process and state of the folder (a BM25 index loaded with mmap is not read
+    whole at every load); a write after that, even at the same size with the modification time set back, is seen."""
+    import assistant.version_files as version_files
+
+    folder = live_folder(lexical_dir(settings))
+    files = [path for path in folder.rglob("*") if path.is_file() and path.name != "checksums.json"]
+    read: list[Path] = []
+    checksum = version_files._checksum
+    monkeypatch.setattr(version_files, "_checksum", lambda path: read.append(path) or checksum(path))
+
+    assert intact(folder) and sorted(read) == sorted(files)
+    assert intact(folder) and intact(folder) and len(read) == len(files)  # the same state: no file read again
+
+    target = max(folder.rglob("*.npy"), key=lambda p: p.stat().st_size)
+    before = target.stat()
+    with target.open("r+b") as file:  # one byte flipped, then the modification time put back
+        file.seek(before.st_size - 1)
+        last = file.read(1)
+        file.seek(before.st_size - 1)
+        file.write(bytes([last[0] ^ 0xFF]))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size and target.stat().st_mtime_ns == before.st_mtime_ns
+
+    assert not intact(folder) and not intact(folder)

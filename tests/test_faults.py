@@ -275,10 +275,10 @@ def test_a_read_only_data_dir_says_check_permissions(settings, papers, monkeypat
 
 
 def test_permission_errors_from_the_file_system_say_check_permissions(settings, monkeypatch):
-    def denied(self):
+    def denied(self, generation):
         raise PermissionError(errno.EACCES, "Permission denied", str(settings.data_dir / "chroma"))
 
-    monkeypatch.setattr(Connection, "_connect", denied)
+    monkeypatch.setattr(Connection, "_open", denied)
     with pytest.raises(StoreError) as raised:
         PaperStore(settings).count_papers()
     assert_permission_message(raised.value, settings.data_dir)

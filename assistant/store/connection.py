@@ -55,6 +55,61 @@ class _LocalFolders:
         self.generations: dict[str, int] = {}  # folder -> bumped when its system must be reopened
         self.writers: dict[str, int] = {}  # folder -> ingests running in this process
         self.publishes: dict[tuple[str, str], int] = {}  # (folder, index name) -> versions this process has published
+        self.folders: dict[str, _Folder] = {}  # folder -> the systems this process opened on it
+
+    def folder(self, path: str) -> _Folder:
+        with self.lock:
+            return self.folders.setdefault(path, _Folder())
+
+
+class _System:
+    """A Chroma system this process opened on a local folder, the client every store of the process reads it with, and
+    the calls using it now."""
+
+    def __init__(self, client: Any, system: Any, path: Path, generation: int, opened: bool):
+        self.client = client
+        self.system = system
+        self.path = path  # the folder Chroma opened: the index folder, or a copy of a read-only one
+        self.generation = generation  # _local.generations of the folder when it was opened
+        self.opened = opened  # this process started it (else another client of chromadb's cache did: never stopped here)
+        self.users = 0
+        self.retired = False
+
+
+class _Folder:
+    """The systems of one local index folder in this process: the current one, and retired ones still in use.
+
+    Reopening the folder (after another process's ingest) retires the current system: new calls open a new one, calls
+    already running finish on the one they started with, and a retired system is stopped when its last call leaves.
+    Opening and retiring hold `lock`, so chromadb's cache of systems (which has no lock of its own around creation)
+    never sees two threads of this process at once.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.current: _System | None = None
+
+    def retire(self, used: _System) -> None:
+        """No new call uses `used`; stopped now if no call uses it. Call with lock held."""
+        if self.current is used:
+            self.current = None
+        used.retired = True
+        systems, _, chroma_lock = _chroma_systems()
+        with chroma_lock:
+            if systems.get(str(used.path)) is used.system:
+                systems.pop(str(used.path))  # the next client opens the folder anew
+        self._stop_if_unused(used)
+
+    def release(self, used: _System) -> None:
+        """A call leaves `used`. Call with lock held."""
+        used.users -= 1
+        self._stop_if_unused(used)
+
+    @staticmethod
+    def _stop_if_unused(used: _System) -> None:
+        """A retired system no call uses any more is stopped: its memory (the vectors) is freed now."""
+        if used.retired and used.users == 0 and used.opened and getattr(used.system, "_running", False):
+            used.system.stop()
 
 
 _local = _LocalFolders()
@@ -148,10 +203,6 @@ def live_index(name: str, collections: dict[str, dict[str, Any]]) -> LiveIndex |
     return None
 
 
-class _SystemDropped(Exception):
-    """A read found its Chroma system dropped by another thread's reopening of the folder (see Connection.call)."""
-
-
 class CallersError(Exception):
     """An exception of the caller's own code (a chunker, a progress callback) run inside Connection.call: passed on
     as it was raised, never taken for a failure of the index (which a rebuild would set aside)."""
@@ -200,10 +251,8 @@ class Connection:
         self.settings = settings
         self.name = settings.collection
         self._client: Any = None
-        self._generation = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _client, a Chroma server's (a local folder's is shared: _local.folders)
         self._starting_anew = False  # set_aside moved the old folder away: the rebuild may create a new one
-        self._system_path: Path | None = None  # the folder Chroma opened: chroma_path, or a copy of a read-only one
 
     @property
     def location(self) -> str:
@@ -256,9 +305,8 @@ class Connection:
         except OSError:
             pass
 
-    def _connect(self) -> Any:
-        if self.settings.chroma_host:
-            return http_client(self.settings)
+    def _open(self, generation: int) -> _System:
+        """A new system on the local folder (a copy of it when it is read-only). Call with the folder's lock held."""
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         self._check_present()
         if read_only(self.chroma_path):  # asked from a read-only mount: only an ingest needs to write
@@ -267,54 +315,84 @@ class Connection:
             path = self.chroma_path
             path.mkdir(parents=True, exist_ok=True)
             self._mark_held()
-        self._system_path = path
         opening = not system_is_open(path)
-        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        if opening:  # the vectors this new system will load are those of the version on disk now
-            version = None
-            live = self.live(listing(client))
-            if live is not None:
-                version = str((client.get_collection(live.names.papers).metadata or {}).get("version", UNFINISHED))
+        try:
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            opened = _System(client, _chroma_systems()[0][str(path)], path, generation, opened=opening)
+            if opening:  # the vectors this new system will load are those of the version on disk now
+                version = None
+                live = self.live(listing(client))
+                if live is not None:
+                    version = str((client.get_collection(live.names.papers).metadata or {}).get("version", UNFINISHED))
+                with _local.lock:
+                    _local.versions[self._version_key] = version
+        except Exception:
+            # chromadb keeps a system whose start failed, handing it out (broken) ever after: a repaired folder would
+            # not open without restarting us. No call of this process uses one on this path now (the lock is held).
+            forget_system(path, even_if_open=True)
+            raise
+        return opened
+
+    def _use(self, folder: _Folder) -> _System:
+        """The folder's current system, counted as used by one more call; opened anew when follow() or set_aside()
+        asked for it since it was opened (the one it replaces is retired: calls running on it finish there)."""
+        with folder.lock:
             with _local.lock:
-                _local.versions[self._version_key] = version
-        return client
+                generation = _local.generations.get(str(self.chroma_path), 0)
+            current = folder.current
+            if current is not None and current.generation != generation:
+                folder.retire(current)
+                current = None
+            if current is None:
+                current = folder.current = self._open(generation)
+            current.users += 1
+            return current
 
     def call(self, what: str, action: Callable[[Any], Any]) -> Any:
-        """Run action(client), turning Chroma's failures into one clear StoreError; reconnects after a failure."""
-        try:
-            return self._call(what, action)
-        except _SystemDropped:  # another thread reopened the folder under this read: read again, once
-            return self._call(what, action, retried=True)
+        """Run action(client), turning Chroma's failures into one clear StoreError; reconnects after a failure.
 
-    def _call(self, what: str, action: Callable[[Any], Any], retried: bool = False) -> Any:
-        generation = 0
+        On a local folder, the call keeps the system it started with to its end, even when another thread reopens
+        the folder meanwhile (see _Folder).
+        """
+        if self.settings.chroma_host:
+            return self._call_server(what, action)
+        folder = _local.folder(str(self.chroma_path))
         try:
-            with self._lock:
-                generation = 0 if self.settings.chroma_host else _local.generations.get(str(self.chroma_path), 0)
-                if self._client is None or generation != self._generation:
-                    self._client, self._generation = self._connect(), generation
-                client = self._client
-            return action(client)
+            used = self._use(folder)
+        except AssistantError:
+            raise
+        except Exception as error:
+            raise local_error(what, error, self.chroma_path) from error
+        try:
+            return action(used.client)
         except AssistantError:
             raise  # ours (the embedder's included) already say what to do
         except CallersError as caller:
             raise caller.error from None  # with its own traceback
         except Exception as error:  # chromadb raises many unrelated types; what they mean is in the text
-            if self.settings.chroma_host:  # the client's connection pool reconnects to a restarted server by itself;
-                # a new client per failure would leak the sockets of the old one's pool
-                raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port, settings=self.settings) from error
-            with self._lock:
-                self._client = None  # a repaired folder then works without restarting us
-            system, folder = str(self._system_path or self.chroma_path), str(self.chroma_path)
-            reopened = _local.generations.get(folder, 0) != generation  # by follow() in another thread, meanwhile
-            if (not retried and not _local.writers.get(folder)
-                    and (reopened or (isinstance(error, KeyError) and error.args == (system,)))):
-                # the folder's system was dropped under this read (follow() reopening it after another process's
-                # ingest): chromadb then fails in many ways (a KeyError on the folder, "Could not connect to tenant").
-                # Not damage: read again, once.
-                raise _SystemDropped() from error
-            forget_system(self._system_path or self.chroma_path)
+            with folder.lock:
+                if not _local.writers.get(str(self.chroma_path)):  # never under this process's ingest (see follow)
+                    folder.retire(used)  # a repaired folder then works without restarting us
             raise local_error(what, error, self.chroma_path) from error
+        finally:
+            with folder.lock:
+                folder.release(used)
+
+    def _call_server(self, what: str, action: Callable[[Any], Any]) -> Any:
+        assert self.settings.chroma_host
+        try:
+            with self._lock:
+                if self._client is None:
+                    self._client = http_client(self.settings)
+                client = self._client
+            return action(client)
+        except AssistantError:
+            raise
+        except CallersError as caller:
+            raise caller.error from None
+        except Exception as error:  # the client's connection pool reconnects to a restarted server by itself; a new
+            # client per failure would leak the sockets of the old one's pool
+            raise server_error(what, error, self.settings.chroma_host, self.settings.chroma_port, settings=self.settings) from error
 
     def live(self, collections: dict[str, dict[str, Any]]) -> LiveIndex | None:
         """The live collections among `collections` (a listing of the client's), or None when there is no index."""
@@ -388,8 +466,7 @@ class Connection:
             if publishes_before is not None and _local.publishes.get(self._version_key, 0) != publishes_before:
                 return
             _local.versions[self._version_key] = version
-            _local.generations[folder] = _local.generations.get(folder, 0) + 1
-            forget_system(self._system_path or self.chroma_path, even_if_open=True)
+            _local.generations[folder] = _local.generations.get(folder, 0) + 1  # the next call opens it anew (_use)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -476,8 +553,10 @@ class Connection:
                 f"move it aside yourself (mv {path} {path.with_name('chroma.damaged')}), then rebuild every collection "
                 f"from its paper files (`assistant ingest --rebuild FILES --collection NAME`).")
         target = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
-        with self._lock, _local.lock:
-            self._client = None
+        folder = _local.folder(str(path))
+        with folder.lock, _local.lock:
+            if folder.current is not None:
+                folder.retire(folder.current)  # calls running on it finish there (the files stay open, moved)
             forget_system(path, even_if_open=True)
             for key in [key for key in _local.versions if key[0] == str(path)]:
                 del _local.versions[key]
