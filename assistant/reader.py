@@ -102,21 +102,25 @@ class Reader:
         if not pairs:
             return result
         if self.config.kind == "dual":
-            texts = sorted({text or " " for pair in pairs for text in pair}, key=len)
-            vectors = {}
-            for first in range(0, len(texts), self.batch_size):
-                batch = texts[first : first + self.batch_size]
-                vectors.update(zip(batch, self._embeddings(batch)))
-            cosines = np.array([float(vectors[q or " "] @ vectors[p or " "]) for q, p in pairs], dtype=np.float32)
-            return (self.config.scale * cosines + self.config.bias).astype(np.float32)
+            return self._dual_logits(pairs)
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         for first in range(0, len(order), self.batch_size):
             batch = order[first : first + self.batch_size]
             result[batch] = self._logits([(pairs[i][0] or " ", pairs[i][1] or " ") for i in batch])
         return result
 
+    def _dual_logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """scale x cosine + bias, each distinct text embedded once (batched by similar length)."""
+        texts = sorted({text or " " for pair in pairs for text in pair}, key=len)
+        vectors: dict[str, np.ndarray] = {}
+        for first in range(0, len(texts), self.batch_size):
+            chunk = texts[first : first + self.batch_size]
+            vectors.update(zip(chunk, self._embeddings(chunk)))
+        cosines = np.array([float(vectors[q or " "] @ vectors[p or " "]) for q, p in pairs], dtype=np.float32)
+        return (self.config.scale * cosines + self.config.bias).astype(np.float32)
+
     def _embeddings(self, texts: list[str]) -> np.ndarray:
-        """A dual encoder's unit vectors of the texts (each embedded on its own, as the model was trained)."""
+        """A dual encoder's unit vectors of the texts, one row each."""
         with self._lock:
             encodings = self._tokenizer.encode_batch(texts)
         feed: dict[str, Any] = {

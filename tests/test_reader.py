@@ -30,11 +30,11 @@ def mate_choice() -> list[str]:
     return [paper.abstract[start:end] for start, end in sentence_spans(paper.abstract)]
 
 
-# Known failure of the shipped model (version 2026-12-05, 38 min of training): it ranks below the bi-encoder on every held-out
-# figure (docs/READER.md). strict: the day a model passes, this marker must go, and the test then guards it.
-@pytest.mark.xfail(reason="the shipped reader 2026-12-05 is undertrained: below the bi-encoder, see docs/READER.md", strict=True)
+# The shipped reader learnt from SciFact claims; a question about the setting ("on which problems ...") is still missed:
+# it ranks the sentence announcing the comparison first. strict: the day it passes, the marker must go.
 @pytest.mark.parametrize("question, answer", [
-    ("On which kinds of problems were the mate choice experiments run?", "three symbolic regression problems"),
+    pytest.param("On which kinds of problems were the mate choice experiments run?", "three symbolic regression problems",
+                 marks=pytest.mark.xfail(reason="known miss of the shipped reader (docs/READER.md, known limits)", strict=True)),
     ("Do self-adaptive mating preferences give a more diverse set of solutions?", "more diverse set of solutions"),
 ])
 def test_the_answering_sentence_ranks_above_the_rest_of_its_abstract(reader: Reader, mate_choice: list[str], question: str, answer: str):
@@ -49,16 +49,17 @@ def test_a_question_the_abstract_does_not_answer_scores_below_one_it_does(reader
 
 
 def test_one_float32_logit_per_passage_in_order_whatever_the_batching(reader: Reader, mate_choice: list[str]):
-    # int8 dynamic quantisation scales activations per batch, so a logit moves a little with its batch mates: hence 0.1.
+    # int8 dynamic quantisation scales activations per batch, so a logit moves a little with its batch mates (a cosine by
+    # ~0.025, times the dual reader's scale of ~20): hence 1.0 on logits that span ~10 (docs/READER.md, known limits).
     question = "What do mating preferences change?"
     whole = reader.scores(question, mate_choice)
     small = Reader.load()
     small.batch_size = 3
     assert whole.dtype == np.float32 and whole.shape == (len(mate_choice),)
-    np.testing.assert_allclose(small.scores(question, mate_choice), whole, atol=0.1)
-    np.testing.assert_allclose(reader.scores(question, mate_choice[::-1]), whole[::-1], atol=0.1)
+    np.testing.assert_allclose(small.scores(question, mate_choice), whole, atol=1.0)
+    np.testing.assert_allclose(reader.scores(question, mate_choice[::-1]), whole[::-1], atol=1.0)
     pairs = reader.score_pairs([(question, mate_choice[2]), ("Which problems were used?", mate_choice[9])])
-    np.testing.assert_allclose(pairs, [whole[2], reader.scores("Which problems were used?", [mate_choice[9]])[0]], atol=0.1)
+    np.testing.assert_allclose(pairs, [whole[2], reader.scores("Which problems were used?", [mate_choice[9]])[0]], atol=1.0)
 
 
 def test_empty_input_and_empty_or_long_passages(reader: Reader):
