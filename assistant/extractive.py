@@ -197,7 +197,9 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # "How many GPUs ...?" over a paper that never mentions GPUs: none of its figures counts them.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(uncounted)}."
         return _abstain(reason, hits)
-    if missing and not is_list and judged:
+    # Not one of the names the question asks about is in the closest papers: whatever the confidence, they cannot say
+    # anything about them ("What BLEU score did X reach on Defects4J?" over papers naming neither).
+    if missing and not is_list and (judged or (len(missing) == len(named) and not restricted)):
         reason = f"None of the closest papers mentions {_quoted(missing)}."
         return _abstain(reason, hits)
     if judged and evidence_score < params.min_evidence_score and not named_match and not restricted:

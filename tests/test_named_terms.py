@@ -1,0 +1,41 @@
+"""Names a question asks about (systems, datasets, metrics) and the closest papers: none of them found is no answer,
+however confident the answerability model is; some found is an answer that says which are missing."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embedding import get_embedder
+from assistant.evidence import SentenceBank
+from assistant.extractive import extractive_answer
+from assistant.models import Hit
+
+COMMITS = Hit(paper_id="c", title="A First Look at Conventional Commits Classification", score=1.0,
+              abstract="Conventional commits give commit messages a type such as feat or fix. We classify commits into these types "
+                       "with a fine-tuned model and compare it with ChatGPT. Our approach reaches an F1 score of 0.71, "
+                       "while ChatGPT reaches 0.52.")
+
+
+@pytest.fixture(scope="module")
+def bank() -> SentenceBank:
+    return SentenceBank(get_embedder(Settings(_env_file=None)))
+
+
+def answer(bank: SentenceBank, question: str, confidence: float):
+    return extractive_answer(question, [COMMITS], bank, question_vector=bank.embedder.embed([question])[0],
+                             confidence=confidence, min_confidence=0.1, sure_confidence=0.5)
+
+
+def test_a_question_none_of_whose_names_the_papers_mention_is_not_answered_even_when_sure(bank):
+    draft = answer(bank, "What BLEU score did the commit classifier reach on Defects4J?", confidence=0.9)
+    assert draft.abstained and not draft.citations
+    assert "“BLEU”, “Defects4J”" in draft.text
+
+
+def test_a_question_some_of_whose_names_the_papers_mention_is_answered_with_a_note_when_sure(bank):
+    draft = answer(bank, "What F1 score does ChatGPT reach on Defects4J?", confidence=0.9)
+    assert not draft.abstained and draft.citations[0].paper_id == "c"
+    assert any("Defects4J" in note for note in draft.notes)
+    unsure = answer(bank, "What F1 score does ChatGPT reach on Defects4J?", confidence=0.3)
+    assert unsure.abstained  # below the sure confidence, a missing name is reason enough
