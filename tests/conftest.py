@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,24 @@ def seeded_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("seeded") / "data", seeds_dir=SEEDS_DIR)
     ingest_paths([SEEDS_DIR], settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def five_paper_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding an index of the first five seed papers, built once for the whole session; tests that
+    change or damage an index work on a copy (copy_index)."""
+    from assistant.corpus import load_papers
+    from assistant.indexing import ingest_papers
+
+    data_dir = tmp_path_factory.mktemp("five-papers") / "data"
+    ingest_papers(load_papers([SEEDS_DIR])[:5], Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
+    return data_dir
+
+
+def copy_index(data_dir: Path, into: Path) -> Path:
+    """A fresh copy of an index's data directory (never opened by this process before), as into/data."""
+    shutil.copytree(data_dir, into / "data")
+    return into / "data"
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from assistant.lexical import lexical_dir
 from assistant.sentence_vectors import load_sentences, sentences_dir
 from assistant.store import PaperStore
 from assistant.version_files import intact
-from conftest import SEEDS_DIR
+from conftest import SEEDS_DIR, copy_index
 
 CLI = Path(sys.executable).parent / "assistant"
 QUESTION = "Which paper benchmarks multimodal retrieval-augmented generation?"
@@ -28,17 +27,9 @@ ANSWER = "benchmarking-multimodal-retrieval-augmented-generation-with-2a11fb"
 NPY_HEADER = 128  # numpy's header (magic, version, shape): kept, so that only the checksum can tell
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("pristine") / "data"
-    ingest_papers(load_papers([SEEDS_DIR])[:5], Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
-    return data_dir
-
-
 @pytest.fixture
-def settings(tmp_path: Path, pristine: Path) -> Settings:
-    shutil.copytree(pristine, tmp_path / "data")
-    return Settings(_env_file=None, data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR)
+def settings(tmp_path: Path, five_paper_index: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=copy_index(five_paper_index, tmp_path), seeds_dir=SEEDS_DIR)
 
 
 def zero_body(path: Path) -> None:

@@ -32,7 +32,7 @@ from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import DamagedIndexError, PaperStore
 from assistant.store.connection import Connection
-from conftest import SEEDS_DIR
+from conftest import SEEDS_DIR, copy_index
 
 CLI = Path(sys.executable).parent / "assistant"
 QUESTION = "Which paper benchmarks multimodal retrieval-augmented generation?"
@@ -61,19 +61,10 @@ def papers() -> list[Paper]:
     return load_papers([SEEDS_DIR])[:7]
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory, papers) -> Path:
-    """A data directory holding an index of the first five papers; tests damage copies."""
-    data_dir = tmp_path_factory.mktemp("pristine") / "data"
-    ingest_papers(papers[:5], Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
-    return data_dir
-
-
 @pytest.fixture
-def settings(tmp_path: Path, pristine: Path) -> Settings:
-    """Settings of a fresh copy of the five-paper index (never opened by this process before the test)."""
-    shutil.copytree(pristine, tmp_path / "data")
-    return Settings(_env_file=None, data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR)
+def settings(tmp_path: Path, five_paper_index: Path) -> Settings:
+    """Settings of a fresh copy of the five-paper index (papers[:5]; never opened by this process before the test)."""
+    return Settings(_env_file=None, data_dir=copy_index(five_paper_index, tmp_path), seeds_dir=SEEDS_DIR)
 
 
 def revised(paper: Paper) -> Paper:

@@ -16,10 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
-from assistant.corpus import load_papers
-from assistant.indexing import ingest_papers
-from conftest import SEEDS_DIR
+from conftest import SEEDS_DIR, copy_index
 
 CLI = Path(sys.executable).parent / "assistant"
 QUESTION = "Which paper benchmarks multimodal retrieval-augmented generation?"
@@ -53,17 +50,9 @@ def on_read_only_mount(data_dir: Path, *args: str, cwd: Path) -> subprocess.Comp
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("pristine") / "data"
-    ingest_papers(load_papers([SEEDS_DIR])[:5], Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
-    return data_dir
-
-
 @pytest.fixture
-def data_dir(tmp_path: Path, pristine: Path) -> Path:
-    shutil.copytree(pristine, tmp_path / "data")
-    return tmp_path / "data"
+def data_dir(tmp_path: Path, five_paper_index: Path) -> Path:
+    return copy_index(five_paper_index, tmp_path)
 
 
 def test_an_index_on_a_read_only_mount_can_be_asked(data_dir, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from assistant.indexing import ingest_papers, ingest_paths
 from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import CollectionNames, PaperStore, index_hash
-from conftest import SEEDS_DIR
+from conftest import SEEDS_DIR, copy_index
 
 NEW_SENTENCE = "A later revision adds a quokka benchmark that no other paper in the collection mentions."
 
@@ -30,19 +29,10 @@ def seed_papers() -> list[Paper]:
     return load_papers([SEEDS_DIR])[:5]
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory, seed_papers) -> Path:
-    """A data directory holding an index of the five papers, built once; every test gets its own copy."""
-    data_dir = tmp_path_factory.mktemp("pristine") / "data"
-    ingest_papers(seed_papers, Settings(_env_file=None, data_dir=data_dir, seeds_dir=SEEDS_DIR))
-    return data_dir
-
-
 @pytest.fixture
-def settings(tmp_path: Path, pristine: Path) -> Settings:
-    """Settings of a copy of the five-paper index."""
-    shutil.copytree(pristine, tmp_path / "data")
-    return Settings(_env_file=None, data_dir=tmp_path / "data", seeds_dir=SEEDS_DIR)
+def settings(tmp_path: Path, five_paper_index: Path) -> Settings:
+    """Settings of a copy of the five-paper index (seed_papers)."""
+    return Settings(_env_file=None, data_dir=copy_index(five_paper_index, tmp_path), seeds_dir=SEEDS_DIR)
 
 
 class FakeEmbedder:
