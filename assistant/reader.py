@@ -121,24 +121,22 @@ class Reader:
 
     def _embeddings(self, texts: list[str]) -> np.ndarray:
         """A dual encoder's unit vectors of the texts, one row each."""
-        with self._lock:
-            encodings = self._tokenizer.encode_batch(texts)
-        feed: dict[str, Any] = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-        }
-        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+        return self._run(texts)
 
     def _logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        return self._run(pairs).reshape(-1)
+
+    def _run(self, inputs: list[str] | list[tuple[str, str]]) -> np.ndarray:
+        """The model's output for one batch: texts (a dual encoder) or pairs (a cross-encoder, with token types)."""
         with self._lock:
-            encodings = self._tokenizer.encode_batch(pairs)
+            encodings = self._tokenizer.encode_batch(inputs)
         feed: dict[str, Any] = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
         }
         if "token_type_ids" in self._input_names:
             feed["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32).reshape(-1)
+        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
 
 
 _reader: Reader | None = None
