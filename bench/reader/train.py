@@ -62,6 +62,17 @@ def group_loss(logits: torch.Tensor, sizes: list[int], labels: list[list[int]], 
     return listwise + pointwise * bce
 
 
+def warm_up_then_decay(optimizer: torch.optim.Optimizer, total: int, budget: float, began: float) -> torch.optim.lr_scheduler.LambdaLR:
+    """10% warm-up, then a linear decay to 0 at the end of the run, whichever ends it: the `total` steps or the `budget`
+    seconds since `began` (0: no time limit)."""
+
+    def progress(step: int) -> float:
+        """How far along the run is: by steps, or by time when the budget would end it first (a busy machine)."""
+        return max(step / total, (time.monotonic() - began) / budget if budget else 0.0)
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, min(progress(s) / 0.1, (1 - progress(s)) / 0.9, 1.0)) if s else 0.01)
+
+
 def pointwise_epoch(records: list[dict], rng: random.Random) -> list[tuple[str, str, int]]:
     """One epoch of (question, sentence, label) pairs, shuffled: each record asked in one of its wordings, picked anew."""
     pairs = []
@@ -112,13 +123,7 @@ def main() -> None:
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     budget = 60 * args.max_minutes
     began = time.monotonic()
-
-    def progress(step: int) -> float:
-        """How far along the run is: by steps, or by time when --max-minutes would end it first (a busy machine)."""
-        return max(step / total, (time.monotonic() - began) / budget if budget else 0.0)
-
-    # 10% warm-up, then a linear decay to 0 at the end of the run, whichever ends it: the steps or the time.
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, min(progress(s) / 0.1, (1 - progress(s)) / 0.9, 1.0)) if s else 0.01)
+    scheduler = warm_up_then_decay(optimizer, total, budget, began)
     print(f"{len(records) if args.records else len(groups)} {'records' if args.records else 'groups'}, {total} steps, layers {model.config.num_hidden_layers}", flush=True)
 
     model.train()

@@ -25,7 +25,7 @@ import torch
 from tokenizers import Tokenizer
 from transformers import BertModel
 
-from train import base_model_dir, load_groups
+from train import base_model_dir, load_groups, warm_up_then_decay
 
 
 class DualReader(torch.nn.Module):
@@ -79,11 +79,7 @@ def main() -> None:
                                    {"params": [model.scale, model.bias], "lr": args.head_lr, "weight_decay": 0.0}])
     budget = 60 * args.max_minutes
     began = time.monotonic()
-
-    def progress(step: int) -> float:
-        return max(step / total, (time.monotonic() - began) / budget if budget else 0.0)
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, min(progress(s) / 0.1, (1 - progress(s)) / 0.9, 1.0)) if s else 0.01)
+    scheduler = warm_up_then_decay(optimizer, total, budget, began)
     print(f"{len(records)} records, {total} steps of {args.records_per_step}", flush=True)
     model.train()
     order: list[dict] = []
