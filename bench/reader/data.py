@@ -222,6 +222,17 @@ def title_question(title: str, rng: random.Random) -> str:
         title if rng.random() < 0.5 or any(c.isupper() for c in title.split(" ")[0][1:]) else _uncap(title))
 
 
+def claims_without_evidence(held_gold: set[str]) -> tuple[list[dict], dict[str, set[str]]]:
+    """SciFact train claims whose cited abstracts hold no evidence (none of them gold for a HELD claim), and every
+    claim's cited abstract ids."""
+    records = [json.loads(line) for line in (SCIFACT / "queries_train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    cited: dict[str, set[str]] = {}
+    for line in (SCIFACT / "qrels_train.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        qid, cid, *_ = line.split("\t")
+        cited.setdefault(qid, set()).add(cid)
+    return [r for r in records if not r["evidence"] and cited.get(r["_id"]) and not (cited[r["_id"]] & held_gold)], cited
+
+
 # --- the build ----------------------------------------------------------------------------------------------------------
 
 def build(sizes: dict[str, int], seed: int = 13) -> list[Group]:
@@ -244,12 +255,7 @@ def build(sizes: dict[str, int], seed: int = 13) -> list[Group]:
             groups.append(absent_group(space, question, qvec, set(claim.evidence), "claim-absent"))
 
     # Claims whose cited abstract holds no evidence: that abstract and its nearest others, none answers.
-    records = [json.loads(line) for line in (SCIFACT / "queries_train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    cited: dict[str, set[str]] = {}
-    for line in (SCIFACT / "qrels_train.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        qid, cid, *_ = line.split("\t")
-        cited.setdefault(qid, set()).add(cid)
-    empty = [r for r in records if not r["evidence"] and cited.get(r["_id"]) and not (cited[r["_id"]] & held_gold)]
+    empty, cited = claims_without_evidence(held_gold)
     rng.shuffle(empty)
     empty = empty[: sizes.get("no_evidence", 0)]
     if empty:
@@ -345,12 +351,7 @@ def build_pointwise(sizes: dict[str, int], seed: int = 13) -> list[Record]:
         candidates, labels = pointwise_candidates(space, qvec, claim.evidence)
         records.append(Record(question_forms(claim), candidates, labels, "claim"))
 
-    raw = [json.loads(line) for line in (SCIFACT / "queries_train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    cited: dict[str, set[str]] = {}
-    for line in (SCIFACT / "qrels_train.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        qid, cid, *_ = line.split("\t")
-        cited.setdefault(qid, set()).add(cid)
-    empty = [r for r in raw if not r["evidence"] and cited.get(r["_id"]) and not (cited[r["_id"]] & held_gold)]
+    empty, cited = claims_without_evidence(held_gold)
     rng.shuffle(empty)
     for record in empty[: sizes.get("no_evidence", 0)]:
         claim = Claim(record["_id"], record["text"], {}, "fit", False)
