@@ -41,10 +41,10 @@ _GENERIC_TERMS = terms("paper papers work works study studies use uses used usin
 # A second sentence joins a quote when the reader scores it within this many logits of the best one (and above its own
 # threshold): the fact spans both.
 READER_MARGIN = 2.0
-# Quotes read by the reader when it does not rank papers (the default): each cited paper's QUOTE_SHORTLIST sentences
-# that cosine and shared words put first (more for a single-paper answer), at most QUOTE_BUDGET pairs a question, one
-# batch; the quote is the sentence the reader scores highest, the cosine-and-words score added with QUOTE_MIX_WEIGHT.
-# Measured on SciFact HELD claims (bench/reader/evaluate.py, docs/READER.md).
+# Quotes read by the reader when it does not rank papers (ASSISTANT_READER_QUOTES, off by default): each cited paper's
+# QUOTE_SHORTLIST sentences that cosine and shared words put first (more for a single-paper answer), at most
+# QUOTE_BUDGET pairs a question, one batch; the quote is the sentence the reader scores highest, the cosine-and-words
+# score added with QUOTE_MIX_WEIGHT (20 and 60 tried on the seeds: no better than 0 with the reader, docs/READER.md).
 QUOTE_SHORTLIST = 4
 QUOTE_SHORTLIST_ONE_PAPER = 6
 QUOTE_BUDGET = 12
@@ -239,7 +239,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         if best_by_paper[hit.paper_id][0].score >= params.second_paper_ratio * top_score or (is_list and (names_all or topic_all)):
             chosen.append(hit)
     draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
-                         question=question, quote_reader=quote_reader)
+                     question=question, quote_reader=quote_reader)
     draft.notes.extend(notes)
     return draft
 

@@ -78,7 +78,7 @@ class Assistant:
 
     @cached_property
     def quote_reader(self) -> Reader | None:
-        """The reader that picks quotes (ASSISTANT_READER_QUOTES, on by default), loaded on first use."""
+        """The reader that picks quotes (ASSISTANT_READER_QUOTES or ASSISTANT_USE_READER; both off by default), loaded on first use."""
         if not (self.settings.reader_quotes or self.settings.use_reader):
             return None
         from assistant.reader import get_reader
