@@ -44,7 +44,8 @@ READER_MARGIN = 2.0
 # Quotes read by the reader when it does not rank papers (ASSISTANT_READER_QUOTES, off by default): each cited paper's
 # QUOTE_SHORTLIST sentences that cosine and shared words put first (more for a single-paper answer), at most
 # QUOTE_BUDGET pairs a question, one batch; the quote is the sentence the reader scores highest, the cosine-and-words
-# score added with QUOTE_MIX_WEIGHT (20 and 60 tried on the seeds: no better than 0 with the reader, docs/READER.md).
+# score added with QUOTE_MIX_WEIGHT (20 and 60 tried on the seeds: at best as good as quoting without the reader,
+# docs/READER.md).
 QUOTE_SHORTLIST = 4
 QUOTE_SHORTLIST_ONE_PAPER = 6
 QUOTE_BUDGET = 12
