@@ -9,7 +9,7 @@ from typing import Iterable, Iterator, Protocol
 from assistant.answerability import AnswerabilityModel, confidence, term_stats
 from assistant.config import Settings
 from assistant.evidence import SentenceBank, read
-from assistant.list_membership import list_candidates, list_members, unheard_topic
+from assistant.list_membership import list_candidates, list_hits, list_members, unheard_topic
 from assistant.extractive import asks_for_every_paper, extractive_answer
 from assistant.generation import llm_answer
 from assistant.llm import ChatModel
@@ -132,7 +132,8 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
     reader = assistant.reader
     # A list looks at every candidate; any other question at the fused top RERANK_DEPTH, reordered by the reader.
     fetch = max(wanted, list_candidates(settings.max_list_papers)) if listing else max(wanted, RERANK_DEPTH) if reader else wanted
-    fused = assistant.retriever.retrieve(standalone, k=fetch, paper_ids=paper_ids)
+    fused = (list_hits(assistant.retriever, standalone, fetch, paper_ids) if listing
+             else assistant.retriever.retrieve(standalone, k=fetch, paper_ids=paper_ids))
     retrieve_ms = (time.perf_counter() - t0) * 1000
     vector = assistant.retriever.embed_query(standalone)
     lexical = assistant.retriever.loaded_state().lexical  # the BM25 statistics of the version the hits came from

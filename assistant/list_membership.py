@@ -12,14 +12,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from assistant.acronyms import Acronym, defined_acronyms, other_forms, with_acronyms
 from assistant.answerability import AnswerabilityModel, TermStats, content_terms, weighted_share
 from assistant.evidence import Reading, terms
 from assistant.lexical import tokenize
 from assistant.models import Hit
+from assistant.retrieval import Retriever
 from assistant.names import specific_terms
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
@@ -64,6 +66,14 @@ def list_candidates(limit: int) -> int:
     return LIST_DEPTH * limit
 
 
+def list_hits(retriever: Retriever, question: str, k: int, paper_ids: list[str] | None = None) -> list[Hit]:
+    """The candidates of a list question: retrieved, then again with the other forms of its acronyms that the retrieved
+    papers define, so that a paper that writes only "MCTS" is found for "Monte Carlo Tree Search" (and the other way round)."""
+    hits = retriever.retrieve(question, k=k, paper_ids=paper_ids)
+    forms = other_forms(question, hits_acronyms(question, hits))
+    return retriever.retrieve(question, k=k, paper_ids=paper_ids, also_words=" ".join(forms)) if forms else hits
+
+
 def topic_terms(question: str) -> set[str]:
     """The stemmed words of a list question's topic: its content words less common function words."""
     return content_terms(question) - _NOT_TOPIC
@@ -79,11 +89,12 @@ def compounds(question: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def topic_found(question: str, text: str) -> set[str]:
-    """The question's topic terms that the text holds in any form of the word; a compound's words count only where the
-    text has them side by side ("self-play" is not found in "self-reflection ... play")."""
+def topic_found(question: str, text: str, acronyms: Mapping[str, Acronym] = {}) -> set[str]:
+    """The question's topic terms that the text holds in any form of the word, or as an acronym defined in `acronyms`
+    (defined_acronyms: "MCTS" holds Monte Carlo Tree Search, and the other way round); a compound's words count only
+    where the text has them side by side ("self-play" is not found in "self-reflection ... play")."""
     words = tokenize([text])[0]
-    found = found_terms(topic_terms(question), set(words))
+    found = found_terms(topic_terms(question), with_acronyms(words, acronyms))
     adjacent = set(zip(words, words[1:]))
     for first, second in compounds(question):
         if not any(same_word(first, a) and same_word(second, b) for a, b in adjacent):
@@ -91,11 +102,13 @@ def topic_found(question: str, text: str) -> set[str]:
     return found
 
 
-def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats, reading: Reading | None = None) -> dict[str, float]:
+def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats, reading: Reading | None = None,
+                   acronyms: Mapping[str, Acronym] = {}) -> dict[str, float]:
     """The list-membership features of one retrieved paper (see PAPER_FEATURES); top_fused: the best hit's fused score;
-    reading: the reader's logits (its best sentence's is "reader"; without one, the feature is left out and counts at its mean)."""
+    reading: the reader's logits (its best sentence's is "reader"; without one, the feature is left out and counts at its mean);
+    acronyms: those the retrieved papers define (hits_acronyms)."""
     asked = topic_terms(question)
-    found = topic_found(question, f"{hit.title} {hit.abstract}")
+    found = topic_found(question, f"{hit.title} {hit.abstract}", acronyms)
     values = {"coverage": weighted_share(asked, found, stats), "fused_share": hit.score / top_fused if top_fused > 0 else 0.0,
               "fused": hit.score}
     if reading is not None and reading.logits.get(hit.paper_id):
@@ -123,4 +136,12 @@ def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: An
     if not hits:
         return set()
     top = max(hit.score for hit in hits)
-    return {hit.paper_id for hit in hits if model.probability(paper_features(question, hit, top, stats, reading)) >= model.threshold}
+    acronyms = hits_acronyms(question, hits)
+    return {hit.paper_id for hit in hits
+            if model.probability(paper_features(question, hit, top, stats, reading, acronyms)) >= model.threshold}
+
+
+def hits_acronyms(question: str, hits: Sequence[Hit]) -> dict[str, Acronym]:
+    """The acronyms the question and the retrieved papers define (a paper that writes only "MCTS" is read with the
+    expansion another paper gives)."""
+    return defined_acronyms([question, *(f"{hit.title}. {hit.abstract}" for hit in hits)])

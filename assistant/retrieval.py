@@ -133,14 +133,17 @@ class Retriever:
         return _by_paper(records), papers
 
     def retrieve(self, question: str, *, k: int = 10, paper_ids: list[str] | None = None, method: Method = "fused",
-                 timings: StageTimings | None = None) -> list[Hit]:
-        """The k best papers for the question, best first."""
+                 timings: StageTimings | None = None, also_words: str = "") -> list[Hit]:
+        """The k best papers for the question, best first; also_words: more words for the lexical side only (another
+        form of the question's words, e.g. an acronym's expansion), which the dense side does not read."""
         timings = timings or StageTimings()
         state = self.state()
         if paper_ids:
             check_paper_ids(paper_ids, state.snapshot)
         dense = self._dense(question, state, k, paper_ids, timings) if method in ("fused", "dense") else {}
-        lexical, lexical_papers = self._lexical(question, state, paper_ids, timings) if method in ("fused", "lexical") else ({}, {})
+        lexical_question = f"{question} {also_words}" if also_words else question
+        lexical, lexical_papers = (self._lexical(lexical_question, state, paper_ids, timings) if method in ("fused", "lexical")
+                                   else ({}, {}))
         started = time.perf_counter()
         best_lexical = max(lexical_papers, key=lexical_papers.__getitem__, default=None)
         weight = lexical_weight(question, state.lexical, best_lexical, self.params)

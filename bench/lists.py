@@ -30,7 +30,7 @@ HELD_OUT_LISTS = PROJECT_ROOT / "bench" / "data" / "lists_heldout.jsonl"  # labe
 def paper_rows(assistant, questions, gold: dict[str, list[str]]) -> list[dict]:
     """One row per (list question, retrieved paper): its membership features and whether it is gold."""
     from assistant.answerability import term_stats
-    from assistant.list_membership import list_candidates, paper_features
+    from assistant.list_membership import hits_acronyms, list_candidates, list_hits, paper_features
 
     from assistant.evidence import read
 
@@ -38,16 +38,17 @@ def paper_rows(assistant, questions, gold: dict[str, list[str]]) -> list[dict]:
     reader = assistant.reader
     rows = []
     for question in questions:
-        hits = assistant.retriever.retrieve(question.question, k=list_candidates(assistant.settings.max_list_papers))
+        hits = list_hits(assistant.retriever, question.question, list_candidates(assistant.settings.max_list_papers))
         stats = term_stats(question.question, lexical)
         top = max((hit.score for hit in hits), default=0.0)
+        acronyms = hits_acronyms(question.question, hits)
         reading = None
         if reader is not None and hits:  # as answer.py reads them: every hit's sentences nearest the question
             vector = assistant.retriever.embed_query(question.question)
             reading = read(reader, question.question, hits, assistant.bank.sentences(hits), vector, threshold=reader.config.threshold)
         for hit in hits:
             rows.append({"question": question.id, "gold": hit.paper_id in gold.get(question.id, []), "gold_total": len(gold.get(question.id, [])),
-                         "features": paper_features(question.question, hit, top, stats, reading)})
+                         "features": paper_features(question.question, hit, top, stats, reading, acronyms)})
     return rows
 
 
