@@ -85,6 +85,7 @@ class Asker:
         stats = term_stats(question, state.lexical)
         row: dict = {"question": question, "features": features(question, hits, sentences, vector, stats),
                      "hits": [h.paper_id for h in hits], "paper_features": {}}
+        row["features"].update(reader_features(question, hits, sentences, vector))
         asked = content_terms(question)
         for hit in hits:  # what a per-paper gate (a list answer) and sentence selection can be fitted on
             own = features(question, [hit], {hit.paper_id: sentences.get(hit.paper_id, [])}, vector, stats)
@@ -98,6 +99,25 @@ class Asker:
             row[name] = {"abstained": draft.abstained, "text": draft.text, "cited": [c.paper_id for c in draft.citations],
                          "spans": {c.paper_id: c.spans for c in draft.citations}, "quotes": {c.paper_id: c.quote for c in draft.citations}}
         return row
+
+
+READER_FEATURES = ("reader_top", "reader_first", "reader_margin")  # not in the shipped model: fit_answerability --extra tries them
+
+
+def reader_features(question: str, hits, sentences, vector) -> dict[str, float]:
+    """The shipped reader's logits as answerability features: the best read sentence over the hits (each hit's sentences
+    nearest the question, as answer.py reads them), the first hit's best, and the best minus the mean of the hits' bests."""
+    from assistant.evidence import read
+    from assistant.reader import get_reader
+
+    if not hits:
+        return dict.fromkeys(READER_FEATURES, 0.0)
+    reading = read(get_reader(), question, hits, sentences, vector)
+    best = [reading.paper(hit.paper_id) for hit in hits if reading.logits.get(hit.paper_id)]
+    if not best:
+        return dict.fromkeys(READER_FEATURES, 0.0)
+    first = reading.paper(hits[0].paper_id) if reading.logits.get(hits[0].paper_id) else min(best)
+    return {"reader_top": max(best), "reader_first": first, "reader_margin": max(best) - sum(best) / len(best)}
 
 
 def rationale_spans(record: dict, indexes: list[int]) -> list[tuple[int, int]]:

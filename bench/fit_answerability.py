@@ -86,9 +86,9 @@ def cross_validated_auc(rows: list[dict], c: float, names: tuple[str, ...] = FEA
             for data in ("scifact", "seeds")}
 
 
-def choose_c(rows: list[dict], grid: tuple[float, ...] = C_GRID) -> tuple[float, dict[float, dict[str, float]]]:
+def choose_c(rows: list[dict], grid: tuple[float, ...] = C_GRID, names: tuple[str, ...] = FEATURES) -> tuple[float, dict[float, dict[str, float]]]:
     """The c of the grid with the best mean cross-validated AUC over the two data sets (fit rows only), and every c's AUCs."""
-    scores = {c: cross_validated_auc(rows, c) for c in grid}
+    scores = {c: cross_validated_auc(rows, c, names) for c in grid}
     return max(grid, key=lambda c: sum(scores[c].values())), scores
 
 
@@ -283,17 +283,20 @@ def main() -> None:
     parser.add_argument("--calibrate", action="store_true",
                         help="Rescale the model's log-odds on the out-of-fold probabilities (Platt scaling) before choosing the decision.")
     parser.add_argument("--write", action="store_true", help="Store the model, the report and the curve.")
+    parser.add_argument("--extra", default="", help="Comma-separated features of the rows beyond the shipped ones to fit on "
+                                                    "as well (bench/answerability.py's reader_top, reader_first, reader_margin).")
     args = parser.parse_args()
+    names = FEATURES + tuple(name for name in args.extra.split(",") if name)
     rows = load_rows(args.rows)
     fit_rows = [r for r in rows if r["split"] == "fit"]
-    c, cv_scores = (args.c, {}) if args.c is not None else choose_c(fit_rows)
+    c, cv_scores = (args.c, {}) if args.c is not None else choose_c(fit_rows, names=names)
     print(f"C {c}; cross-validated AUC on the fit rows: " + "; ".join(f"C {k}: {v}" for k, v in cv_scores.items()))
-    model = fit(fit_rows, c=c)
+    model = fit(fit_rows, names, c=c)
     labels = [r["label"] for r in fit_rows]
-    orientation = {name: 1.0 if auc([r["features"][name] for r in fit_rows], labels) >= 0.5 else -1.0 for name in FEATURES}
+    orientation = {name: 1.0 if auc([r["features"][name] for r in fit_rows], labels) >= 0.5 else -1.0 for name in names}
     # The decision is chosen on out-of-fold probabilities of the fit rows: a fitted model is surer of the rows it was
     # fitted on than of a new question, and the floor must keep answering the new questions a reader asks.
-    unseen = out_of_fold(fit_rows, c)
+    unseen = out_of_fold(fit_rows, c, names)
     if args.calibrate:
         model, unseen = recalibrate(model, fit_rows, unseen)
     probability = lambda row: unseen[str(row["id"])]  # noqa: E731
