@@ -198,6 +198,12 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # "How many GPUs ...?" over a paper that never mentions GPUs: none of its figures counts them.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(uncounted)}."
         return _abstain(reason, hits)
+    unnamed = [term for term in present if not mentions(text_of[top.paper_id], term)]
+    if quantity and unnamed and not is_list and judged:
+        # "What accuracy does DOTS reach on MNIST?" over the DOTS paper, which never mentions MNIST (another paper does):
+        # none of its figures is the one asked for.
+        reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unnamed)}."
+        return _abstain(reason, hits)
     # Not one of the names the question asks about is in the closest papers: whatever the confidence, they cannot say
     # anything about them ("What BLEU score did X reach on Defects4J?" over papers naming neither).
     if missing and not is_list and (judged or (len(missing) == len(named) and not restricted)):

@@ -39,3 +39,21 @@ def test_a_question_some_of_whose_names_the_papers_mention_is_answered_with_a_no
     assert any("Defects4J" in note for note in draft.notes)
     unsure = answer(bank, "What F1 score does ChatGPT reach on Defects4J?", confidence=0.3)
     assert unsure.abstained  # below the sure confidence, a missing name is reason enough
+
+
+DIGITS = Hit(paper_id="d", title="Deep networks for handwritten digits", score=0.9,
+             abstract="We train convolutional networks on MNIST. They reach 99.1% accuracy on the MNIST test set.")
+
+
+def test_a_figure_is_not_taken_from_a_paper_that_lacks_a_name_the_question_asks_about_another_paper_holding_it(bank):
+    question = "What accuracy does ChatGPT reach on MNIST?"
+    vector = bank.embedder.embed([question])[0]
+    draft = extractive_answer(question, [COMMITS, DIGITS], bank, question_vector=vector, confidence=0.3, min_confidence=0.1,
+                              sure_confidence=0.5)
+    # ChatGPT is only in the commits paper, MNIST only in the digits paper: neither figure is ChatGPT's on MNIST
+    assert draft.abstained and not draft.citations
+    assert "does not mention “MNIST”" in draft.text or "does not mention “ChatGPT”" in draft.text
+    one_paper = extractive_answer("What accuracy do the networks reach on MNIST?", [DIGITS, COMMITS], bank,
+                                  question_vector=bank.embedder.embed(["What accuracy do the networks reach on MNIST?"])[0],
+                                  confidence=0.3, min_confidence=0.1, sure_confidence=0.5)
+    assert not one_paper.abstained and one_paper.citations[0].paper_id == "d"  # the paper that names it gives the figure
