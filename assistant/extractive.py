@@ -10,11 +10,13 @@ import numpy as np
 
 from assistant.chunking import place
 from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, term_overlap, terms
+from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
 from assistant.names import is_acronym, mentions, specific_terms
 from assistant.models import Citation, Draft, Hit, PaperRef
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
+from assistant.word_forms import compounds, holds_compound
 
 _CODE_QUESTION = re.compile(
     r"\b(code|github|repo|repository|implementation|source|link|url|project (page|site|website)|website|"
@@ -95,6 +97,11 @@ def _has_quantity(text: str) -> bool:
     return bool(re.search(r"\d", text) or _NUMBER_WORDS.search(text))
 
 
+# A compound of the question ("low-scoring") held by a sentence counts for this share of a name's bonus.
+COMPOUND_SHARE = 0.5
+RARE_COMPOUND_SENTENCES = 4  # a compound counts when at most one in this many of the paper's sentences holds it
+
+
 def _score_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence], named: list[str],
                      quantity: bool, params: ExtractiveParams, title: str = "") -> list[_Scored]:
     """Sentences best first: cosine to the question, plus shared words, names of the question, and numbers when asked for.
@@ -106,8 +113,15 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     question_terms = terms(question)
     in_title = [name for name in named if mentions(title, name)]
     quote_terms = question_terms - {t for name in in_title for t in terms(name)}
+    words_of = [tokenize([sentence.text])[0] for sentence in sentences]
+    # A compound that a quarter of the paper's sentences hold ("fine-tuning" in a paper about fine-tuning) does not tell
+    # them apart; one in the title counts for choosing the paper, not the quote (as names in the title).
+    rare = max(1, len(sentences) // RARE_COMPOUND_SENTENCES)
+    joined = [compound for compound in compounds(question) if sum(holds_compound(words, compound) for words in words_of) <= rare]
+    title_words = tokenize([title])[0]
+    title_compounds = [compound for compound in joined if holds_compound(title_words, compound)]
     scored = []
-    for sentence in sentences:
+    for sentence, words in zip(sentences, words_of):
         cosine = float(np.dot(question_vector, sentence.vector))
         base = cosine + params.overlap_weight * term_overlap(question_terms, sentence.text)
         score = base
@@ -115,6 +129,10 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
         if named:
             score += params.name_bonus * sum(mentions(sentence.text, term) for term in named) / len(named)
             quote += params.name_bonus * sum(mentions(sentence.text, term) for term in named if term not in in_title) / len(named)
+        if joined:  # "low-scoring detections": a sentence on "low-score objects", not one on "high-score" ones
+            held = [compound for compound in joined if holds_compound(words, compound)]
+            score += COMPOUND_SHARE * params.name_bonus * len(held) / len(joined)
+            quote += COMPOUND_SHARE * params.name_bonus * sum(compound not in title_compounds for compound in held) / len(joined)
         if quantity and _has_quantity(sentence.text):
             score += params.number_bonus
             quote += params.number_bonus

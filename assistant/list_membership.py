@@ -9,7 +9,6 @@ better on questions held out (bench/lists.py, docs/BENCH.md).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -22,6 +21,7 @@ from assistant.evidence import Reading, terms
 from assistant.lexical import tokenize
 from assistant.models import Hit
 from assistant.retrieval import Retriever
+from assistant.word_forms import compounds, found_terms, holds_compound, same_word  # noqa: F401  (same_word: tests)
 from assistant.names import specific_terms
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
@@ -29,10 +29,6 @@ PAPER_FEATURES = ("coverage", "fused_share", "fused")
 # With the reader on (ASSISTANT_USE_READER), a paper's best sentence's logit is one more feature (bench/lists.py fits it
 # when its rows were read); the shipped model does not use it yet.
 READER_FEATURE = "reader"
-# Two stems name the same word when they share this long a beginning, and it is most of the shorter one: "homeostasis"
-# and "homeostatic" stem to homeostasi and homeostat; "general" and "generate" (genera-) stay apart.
-SHARED_PREFIX = 7
-SHARED_SHARE = 0.8
 # What a list question asks about is its topic: the fuller stop-word list drops the words that only carry the sentence
 # ("from", "can", "so", "here"), which BM25's short list keeps.
 _NOT_TOPIC = terms(" ".join(STOPWORDS_EN_PLUS))
@@ -41,24 +37,6 @@ UNHEARD_SHARE = 0.5
 # A list looks this many times its limit deep for papers on its topic. Deeper (3x) found more of the dev lists' papers but
 # listed more strays on questions held out (bench/lists.py).
 LIST_DEPTH = 2
-_COMPOUND = re.compile(r"\b(\w+)-(\w+)\b")
-
-
-def same_word(stem: str, other: str) -> bool:
-    """Whether two stems are forms of one word (equal, or sharing a long enough beginning)."""
-    if stem == other:
-        return True
-    shared = len(os.path.commonprefix([stem, other]))
-    return shared >= SHARED_PREFIX and shared >= SHARED_SHARE * min(len(stem), len(other))
-
-
-def found_terms(question_terms: set[str], text_terms: set[str]) -> set[str]:
-    """The question's terms that the text holds, in any form of the word."""
-    by_beginning: dict[str, list[str]] = {}
-    for term in text_terms:
-        by_beginning.setdefault(term[:SHARED_PREFIX], []).append(term)
-    return {t for t in question_terms
-            if t in text_terms or any(same_word(t, u) for u in by_beginning.get(t[:SHARED_PREFIX], ()))}
 
 
 def list_candidates(limit: int) -> int:
@@ -79,26 +57,15 @@ def topic_terms(question: str) -> set[str]:
     return content_terms(question) - _NOT_TOPIC
 
 
-def compounds(question: str) -> list[tuple[str, str]]:
-    """The question's hyphenated compounds ("self-play", "test-time") as stem pairs: one idea, not two words."""
-    pairs = []
-    for first, second in _COMPOUND.findall(question):
-        stems = tokenize([first, second])
-        if stems[0] and stems[1]:
-            pairs.append((stems[0][-1], stems[1][0]))
-    return pairs
-
-
 def topic_found(question: str, text: str, acronyms: Mapping[str, Acronym] = {}) -> set[str]:
     """The question's topic terms that the text holds in any form of the word, or as an acronym defined in `acronyms`
     (defined_acronyms: "MCTS" holds Monte Carlo Tree Search, and the other way round); a compound's words count only
     where the text has them side by side ("self-play" is not found in "self-reflection ... play")."""
     words = tokenize([text])[0]
     found = found_terms(topic_terms(question), with_acronyms(words, acronyms))
-    adjacent = set(zip(words, words[1:]))
-    for first, second in compounds(question):
-        if not any(same_word(first, a) and same_word(second, b) for a, b in adjacent):
-            found -= {first, second}
+    for compound in compounds(question):
+        if not holds_compound(words, compound):
+            found -= set(compound)
     return found
 
 
