@@ -193,7 +193,7 @@ def test_a_list_longer_than_its_limit_folds_the_rest_under_n_more(app: AppTest) 
     assert_clean(app)
     answer = last_answer(app)
     assert answer.more and f"and {len(answer.more)} more" in answer.text
-    [folded] = [e for e in app.chat_message[1].expander if e.label == f"{len(answer.more)} more papers that bear on this"]
+    [folded] = [e for e in app.chat_message[1].expander if e.label.startswith(f"{len(answer.more)} more paper")]
     shown = [unescape(md.value) for md in folded.markdown]
     assert len(shown) == len(answer.more)
     assert all(paper.title in text for paper, text in zip(answer.more, shown))

@@ -264,7 +264,8 @@ def show_answer(index: int, answer: Answer) -> None:
 
 def show_more(more: list[PaperRef]) -> None:
     """The papers of a list answer past its limit ("and N more"), folded: title, links and best sentence each."""
-    with st.expander(f"{len(more)} more papers that bear on this", icon=":material/format_list_bulleted:"):
+    label = "1 more paper that bears on this" if len(more) == 1 else f"{len(more)} more papers that bear on this"
+    with st.expander(label, icon=":material/format_list_bulleted:"):
         for paper in more:
             links = f"  \n{links_markdown(paper.urls)}" if paper.urls else ""
             quote = f"  \n{escape_markdown(paper.quote)}" if paper.quote else ""
