@@ -126,3 +126,12 @@ def test_long_texts_reach_the_segmenter_in_bounded_pieces(monkeypatch):
     seen.clear()
     assert " ".join(no_punctuation[s:e] for s, e in sentence_spans(no_punctuation)).split() == no_punctuation.split()
     assert max(seen) <= chunking.PIECE_CHARS
+
+
+def test_an_inline_enumeration_stays_in_its_sentence_and_a_list_after_a_full_stop_is_split():
+    text = ("Specifically, the method incorporates 1) a curriculum of new tasks, 2) a reward model, and 3) adaptive "
+            "strategies. It is based on two strategies. 1) Reliability-driven adaptation: high-score objects are kept. "
+            "2) Noise-guard adaptation: low-score objects are used.")
+    sentences = [text[start:end] for start, end in sentence_spans(text)]
+    assert sentences[0] == "Specifically, the method incorporates 1) a curriculum of new tasks, 2) a reward model, and 3) adaptive strategies."
+    assert sentences[2].startswith("1) Reliability-driven") and sentences[3].startswith("2) Noise-guard")
