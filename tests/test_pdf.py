@@ -189,3 +189,29 @@ def test_a_paragraph_running_on_to_the_next_page_is_one_paragraph_with_the_page_
     assert [(whole[offset : offset + len(h)], h) for offset, h in text.sections][-1] == ("2 Method", "2 Method")
     assert _is_debris("120 1000 *") and _is_debris("Year") and _is_debris("r be 60 m Nu 40 20 0")
     assert not _is_debris("Ratio of the projects") and not _is_debris("machines.")
+
+
+def test_text_set_in_a_scaled_one_point_font_keeps_its_words_and_lines(tmp_path: Path):
+    """Some PDFs set every glyph in a 1-point font scaled up by the text matrix (PDFium then reports size 1): words must
+    not fall apart into one line each."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scaled.pdf"
+    drawing = canvas.Canvas(str(path))
+    drawing.setFont(_font(), 16)
+    drawing.drawString(72, 760, TITLE)
+    for number, line in enumerate(_wrap(" ".join([ABSTRACT, FACT]), 450, _font(), 10)):
+        text = drawing.beginText()
+        text.setFont(_font(), 1)
+        text.setTextTransform(10, 0, 0, 10, 72, 720 - 14 * number)
+        text.textOut(line)
+        drawing.drawText(text)
+    drawing.save()
+    body = " ".join(read_full_text(path).abstract.split() + read_full_text(path).body.split())
+    assert "mean absolute error of 4.2 percent" in body
+
+
+def test_characters_beyond_the_basic_plane_come_whole_and_a_lone_surrogate_is_dropped():
+    # PDFium gives UTF-16 code units: the math italic M of a formula (U+1D440) comes as two surrogates
+    assert pdf_module._normal("volatility \ud835\udc40 at day \ud835\udc61") == "volatility M at day t"
+    assert pdf_module._normal("a lone \ud835 surrogate") == "a lone surrogate"

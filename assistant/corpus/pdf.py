@@ -28,6 +28,7 @@ MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_PDF_PAGES = 2_000
 _MIN_PAGE_CHARS = 20  # fewer characters than this on a page: a scan, an image, a blank page
 _EDGE = 0.09  # the top and bottom 9% of a page hold running headers and footers
+_MIN_FONT_SIZE = 3.0  # a font size below this (points) is a scaled 1-point font: its size is read from the glyph box
 _HYPHENS = "-\u00ad\u2010\x02"
 _HEADING_WORDS = re.compile(
     r"(abstract|introduction|background|related work|preliminaries|methods?|methodology|approach|experiments?|"
@@ -231,6 +232,9 @@ def _page_lines(page) -> list[Line]:
             left, _, right, _ = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
             raw.FPDFText_GetCharOrigin(textpage, i, x, y)
             size = raw.FPDFText_GetFontSize(textpage, i) or 10.0
+            if size < _MIN_FONT_SIZE:  # some PDFs scale a 1-point font by the text matrix: the box tells the true size
+                _, bottom, _, top = textpage.get_charbox(i, loose=True)
+                size = max(top - bottom, _MIN_FONT_SIZE)
             gap = left - current.x1 if current is not None else 0.0
             if current is None or abs(y.value - current.y) >= 0.4 * size or gap > 1.5 * size or gap < -2 * size:
                 current = Line("", left, right, y.value, size)  # (a ligature's letters share one box: a small step back)
@@ -250,7 +254,12 @@ def _page_lines(page) -> list[Line]:
 
 
 def _normal(text: str) -> str:
-    """Ligatures and compatibility forms unfolded (NFKC), soft hyphens inside words removed, spaces squashed."""
+    """Ligatures and compatibility forms unfolded (NFKC), soft hyphens inside words removed, spaces squashed.
+
+    PDFium gives UTF-16 code units: a character beyond the Basic Multilingual Plane (the math italic 𝑀 of a formula)
+    comes as two surrogates, joined here into one character (NFKC then makes it M); a lone one is dropped, since a
+    string holding one cannot be stored."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").replace("\ufffd", "")
     text = re.sub(r"\u00ad(?=\S)", "", text)
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
