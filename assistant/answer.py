@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
 
-from assistant.answerability import AnswerabilityModel, confidence, term_stats
+from assistant.answerability import AnswerabilityModel, confidence, term_stats, unheard_names
 from assistant.config import Settings
 from assistant.evidence import SentenceBank, read
 from assistant.list_membership import list_candidates, list_hits, list_members, unheard_topic
@@ -143,14 +143,14 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
     reading = read(reader, standalone, fused, assistant.bank.sentences(fused), vector,
                    threshold=reader.config.threshold) if reader is not None and fused else None
     hits = fused if listing else rerank(fused, reading, wanted) if reading is not None else fused[:wanted]
-    list_stats = term_stats(standalone, lexical) if listing else None  # read by both list checks below
+    stats = term_stats(standalone, lexical)  # read by the list checks and the unheard names below
     draft = extractive_answer(standalone, hits, assistant.bank, restricted=restricted, question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
-                              members=list_members(standalone, hits, list_stats, assistant.list_membership, reading)
-                              if list_stats is not None else None,
-                              unheard=unheard_topic(standalone, list_stats) if list_stats is not None else (), reading=reading,
+                              members=list_members(standalone, hits, stats, assistant.list_membership, reading) if listing else None,
+                              unheard=unheard_topic(standalone, stats) if listing else (), unheard_names=unheard_names(standalone, stats),
+                              reading=reading,
                               quote_reader=assistant.quote_reader)
     return _Offline(hits, confident, floor, draft, retrieve_ms)
 

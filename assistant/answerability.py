@@ -60,6 +60,13 @@ def term_stats(question: str, lexical: LexicalIndex) -> TermStats:
     return TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
 
 
+def unheard_names(question: str, stats: TermStats) -> list[str]:
+    """The names the question asks about (names.specific_terms) of which no text in the collection uses a single word:
+    no paper can say anything about them ("Whisper" in a collection without it)."""
+    return [name for name in specific_terms(question)
+            if (words := set(tokenize([name])[0])) and not any(stats.frequency.get(word) for word in words)]
+
+
 def is_claim_question(question: str) -> bool:
     """A statement to check ("Is it true that ...?"): it shares its words with the evidence, unlike a question in a
     reader's own words, so the same confidence means less and it gets its own floor (AnswerabilityModel.claim_floor)."""

@@ -32,7 +32,8 @@ _ONE_ASKED_FOR = re.compile(
 # "How many ...", "what percentage ...", "by how much ...": the answer must be a figure.
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
-    r"accuracy|score|win rate|success rate|rate)|in what percentage)\b", re.IGNORECASE)
+    r"accuracy|score|win rate|success rate|rate)|what ([\w-]+ ){1,2}(accuracy|score|rate)|in what percentage)\b",
+    re.IGNORECASE)  # "what word error rate", "what F1 score", "what top-1 accuracy"
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
 _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
@@ -152,7 +153,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                       question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
                       confidence: float | None = None, min_confidence: float = 0.0, sure_confidence: float = 1.0,
                       list_limit: int | None = None,
-                      members: set[str] | None = None, unheard: Sequence[str] = (), reading: Reading | None = None,
+                      members: set[str] | None = None, unheard: Sequence[str] = (), unheard_names: Sequence[str] = (),
+                      reading: Reading | None = None,
                       quote_reader: Scorer | None = None) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
@@ -166,6 +168,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     old hand rule (a share of the best paper's score, or every name or topic word of the question).
     unheard: for a list question, the words of its topic that no paper in the collection uses, when they are most of it
     (list_membership.unheard_topic): unless the confidence is sure, no paper is about it.
+    unheard_names: the names the question asks about that no text in the collection uses (answerability.unheard_names):
+    a figure asked about one of them is no answer, whatever the confidence.
     reading: the reader's logits for the hits' candidate sentences (evidence.read): papers are ranked by their best
     sentence's logit and quoted with the sentences it scores highest; None: by cosine and shared words.
     quote_reader: without a reading, the reader that picks each cited paper's quote among the sentences cosine and
@@ -209,6 +213,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if confidence is not None and confidence < min_confidence and not restricted:
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
         return _abstain(reason, hits)
+    if quantity and unheard_names and not is_list:
+        # "What word error rate did Whisper give on StoRM's speech?" in a collection that never mentions Whisper: any
+        # figure quoted would be about something else, however sure the model is that StoRM is here.
+        return _abstain(f"No paper in the collection mentions {_quoted(list(unheard_names))}.", hits)
     judged = confidence is None or confidence < sure_confidence
     uncounted = [noun for noun in _COUNTED.findall(question)
                  if noun.lower() not in _NOT_COUNTED and not mentions(text_of[top.paper_id], noun)]

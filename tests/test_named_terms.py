@@ -57,3 +57,26 @@ def test_a_figure_is_not_taken_from_a_paper_that_lacks_a_name_the_question_asks_
                                   question_vector=bank.embedder.embed(["What accuracy do the networks reach on MNIST?"])[0],
                                   confidence=0.3, min_confidence=0.1, sure_confidence=0.5)
     assert not one_paper.abstained and one_paper.citations[0].paper_id == "d"  # the paper that names it gives the figure
+
+
+def test_a_figure_about_a_name_no_paper_of_the_collection_uses_is_not_answered_however_sure(bank):
+    question = "What word error rate did Whisper give on ChatGPT's commit messages?"  # "what word error rate": a figure
+    vector = bank.embedder.embed([question])[0]
+    sure = extractive_answer(question, [COMMITS], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
+                             sure_confidence=0.5, unheard_names=["Whisper"])
+    assert sure.abstained and "No paper in the collection mentions “Whisper”" in sure.text
+    heard = extractive_answer(question, [COMMITS], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
+                              sure_confidence=0.5)
+    assert not heard.abstained  # the same question when the collection has Whisper somewhere: the usual rules
+
+
+def test_the_names_the_collection_never_uses_are_found_from_its_word_counts(seeded_settings):
+    from assistant import ask
+    from assistant.answerability import term_stats, unheard_names
+    from assistant.service import Assistant
+
+    question = "What success rate does WebRL reach with Whisper transcripts on WebArena-Lite?"
+    lexical = Assistant(seeded_settings, offline=True).retriever.state().lexical
+    assert unheard_names(question, term_stats(question, lexical)) == ["Whisper"]  # WebRL and WebArena-Lite are in the seeds
+    answer = ask(question, settings=seeded_settings, llm=None)
+    assert answer.abstained and "Whisper" in answer.text

@@ -215,3 +215,22 @@ def test_characters_beyond_the_basic_plane_come_whole_and_a_lone_surrogate_is_dr
     # PDFium gives UTF-16 code units: the math italic M of a formula (U+1D440) comes as two surrogates
     assert pdf_module._normal("volatility \ud835\udc40 at day \ud835\udc61") == "volatility M at day t"
     assert pdf_module._normal("a lone \ud835 surrogate") == "a lone surrogate"
+
+
+def test_a_double_spaced_preprint_keeps_its_paragraphs_whole(tmp_path: Path):
+    """Lines two font sizes apart (a preprint's double spacing) are one paragraph, not a paragraph each."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "double.pdf"
+    drawing = canvas.Canvas(str(path))
+    drawing.setFont(_font(), 16)
+    drawing.drawString(72, 780, TITLE)
+    drawing.setFont(_font(), 11)
+    lines = _wrap(" ".join([ABSTRACT, FACT, *METHOD]), 450, _font(), 11)
+    for number, line in enumerate(lines[:28]):
+        drawing.drawString(72, 740 - 24 * number, line)  # 24 points apart at 11 points: double spacing
+    drawing.save()
+    text = read_full_text(path)
+    whole = " ".join(f"{text.abstract} {text.body}".split())
+    assert FACT in whole
+    assert f"{text.abstract}\n\n{text.body}".count("\n\n") < len(lines[:28]) // 3  # paragraphs, not one per line

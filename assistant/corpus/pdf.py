@@ -325,6 +325,7 @@ def _blocks(lines: list[Line], body_size: float) -> list[Block]:
     """The lines joined into paragraphs (a wider gap or a heading starts one), hyphenated words rejoined."""
     blocks: list[Block] = []
     previous: Line | None = None
+    pitch = _line_pitch(lines)
     for line in lines:
         if _is_heading(line, body_size):
             blocks.append(Block(line.text, heading=True))
@@ -333,7 +334,7 @@ def _blocks(lines: list[Line], body_size: float) -> list[Block]:
         if _is_debris(line.text):
             continue
         new_paragraph = (previous is None or not blocks or blocks[-1].heading
-                         or (abs(previous.y - line.y) > 1.9 * max(previous.size, line.size) and line.y < previous.y))
+                         or (abs(previous.y - line.y) > max(1.9 * max(previous.size, line.size), 1.4 * pitch) and line.y < previous.y))
         if new_paragraph:
             blocks.append(Block(line.text))
         else:
@@ -342,6 +343,14 @@ def _blocks(lines: list[Line], body_size: float) -> list[Block]:
     for block in blocks:
         block.text = block.text.replace("\x02", "").replace("\u00ad", "")
     return blocks
+
+
+def _line_pitch(lines: list[Line]) -> float:
+    """The usual distance between two lines of a paragraph on this page: a double-spaced preprint's lines stand two font
+    sizes apart, which is no paragraph break there (0 when the page has too few lines to tell)."""
+    steps = sorted(previous.y - line.y for previous, line in zip(lines, lines[1:])
+                   if 0 < previous.y - line.y < 4 * max(previous.size, line.size))
+    return steps[len(steps) // 2] if len(steps) >= 5 else 0.0
 
 
 def _is_debris(text: str) -> bool:
