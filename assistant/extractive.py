@@ -210,13 +210,14 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     # The fitted model (assistant/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
     # asked for and found in no quote is an abstention whatever the confidence: no quote could hold the answer.
-    if confidence is not None and confidence < min_confidence and not restricted:
-        reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
-        return _abstain(reason, hits)
+    unheard_note = f"No paper in the collection mentions {_quoted(list(unheard_names))}." if unheard_names else ""
     if quantity and unheard_names and not is_list:
         # "What word error rate did Whisper give on StoRM's speech?" in a collection that never mentions Whisper: any
         # figure quoted would be about something else, however sure the model is that StoRM is here.
-        return _abstain(f"No paper in the collection mentions {_quoted(list(unheard_names))}.", hits)
+        return _abstain(unheard_note, hits)
+    if confidence is not None and confidence < min_confidence and not restricted:
+        reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
+        return _abstain(f"{unheard_note} {reason}".strip(), hits)
     judged = confidence is None or confidence < sure_confidence
     uncounted = [noun for noun in _COUNTED.findall(question)
                  if noun.lower() not in _NOT_COUNTED and not mentions(text_of[top.paper_id], noun)]

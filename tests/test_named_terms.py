@@ -79,4 +79,6 @@ def test_the_names_the_collection_never_uses_are_found_from_its_word_counts(seed
     lexical = Assistant(seeded_settings, offline=True).retriever.state().lexical
     assert unheard_names(question, term_stats(question, lexical)) == ["Whisper"]  # WebRL and WebArena-Lite are in the seeds
     answer = ask(question, settings=seeded_settings, llm=None)
-    assert answer.abstained and "Whisper" in answer.text
+    assert answer.abstained and "No paper in the collection mentions “Whisper”" in answer.text
+    unsure = ask("How does WebRL use Whisper transcripts?", settings=seeded_settings, llm=None)  # not a figure
+    assert unsure.abstained and "“Whisper”" in unsure.text  # whatever the reason, the user is told which name is missing
