@@ -359,3 +359,15 @@ def test_a_bm25_index_that_cannot_be_saved_still_answers(settings, papers, monke
     assert "Could not save the BM25 index" in caplog.text
     assert sorted(p.name for p in directory.iterdir()) == saved_before  # no half-written folder left behind
     assert LexicalIndex.load(directory, PaperStore(settings).version()) is None
+
+
+def test_a_paper_text_that_cannot_be_stored_is_not_called_a_damaged_index(settings, papers):
+    from assistant.models import Paper
+
+    before = PaperStore(settings).count_papers()
+    bad = Paper(paper_id="bad-text", title="A paper with a broken character", abstract="Volatility of \ud835 at day t.")
+    with pytest.raises(StoreError) as raised:
+        ingest_papers([bad], settings)
+    assert not isinstance(raised.value, DamagedIndexError)
+    assert "characters that cannot be stored" in str(raised.value) and "unchanged" in str(raised.value)
+    assert PaperStore(settings).count_papers() == before  # nothing lost, nothing half-written

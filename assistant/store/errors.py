@@ -24,9 +24,11 @@ class DamagedIndexError(StoreError):
 
 
 def _problem(error: Exception, path: Path) -> str:
-    """'space', 'permission', 'not a folder' or 'damaged': what a failure of the local index most likely means."""
+    """'space', 'permission', 'not a folder', 'text' or 'damaged': what a failure of the local index most likely means."""
     if isinstance(error, (NotADirectoryError, FileExistsError)):
         return "not a folder"
+    if isinstance(error, UnicodeError):  # the text handed to the index, not the index, is at fault
+        return "text"
     if isinstance(error, OSError) and error.errno in _SPACE_ERRNOS:
         return "space"
     if isinstance(error, OSError) and error.errno in _PERMISSION_ERRNOS:
@@ -58,6 +60,10 @@ def local_error(what: str, error: Exception, path: Path) -> StoreError:
     if problem == "not a folder":
         return StoreError(f"Cannot {what}: {path} or a folder above it is a file, not a folder ({detail}). Move that "
                           f"file away, or set ASSISTANT_DATA_DIR to a folder.")
+    if problem == "text":
+        return StoreError(f"Cannot {what}: a paper's text holds characters that cannot be stored ({detail}). The index "
+                          f"at {path} is unchanged; leave out or fix the file that paper came from, then run the command "
+                          f"again (and please report the file: reading it should have cleaned its text).")
     if problem == "permission":
         return StoreError(f"Cannot {what}: no permission to use the index at {path} ({detail}). Check the permissions of "
                           f"{path.parent} and everything in it (this user must be able to read and write them, on a "
