@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from assistant.chunking import place
-from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, term_overlap, terms
+from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, terms
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
 from assistant.names import is_acronym, mentions, specific_terms
@@ -124,9 +124,10 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     scored = []
     for sentence, words in zip(sentences, words_of):
         cosine = float(np.dot(question_vector, sentence.vector))
-        base = cosine + params.overlap_weight * term_overlap(question_terms, sentence.text)
+        held_terms = set(words)  # the sentence's words, tokenised once for every measure below
+        base = cosine + params.overlap_weight * _share(question_terms, held_terms)
         score = base
-        quote = cosine + params.overlap_weight * term_overlap(quote_terms, sentence.text)
+        quote = cosine + params.overlap_weight * _share(quote_terms, held_terms)
         if named:
             score += params.name_bonus * sum(mentions(sentence.text, term) for term in named) / len(named)
             quote += params.name_bonus * sum(mentions(sentence.text, term) for term in named if term not in in_title) / len(named)
@@ -139,6 +140,11 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             quote += params.number_bonus
         scored.append(_Scored(sentence, score, base, quote))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _share(asked: set[str], held: set[str]) -> float:
+    """The share of the asked words that are held (evidence.term_overlap, on words tokenised already)."""
+    return len(asked & held) / len(asked) if asked else 0.0
 
 
 def closest_papers_text(hits: list[Hit], limit: int = 3) -> str:
