@@ -114,6 +114,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     question_terms = terms(question)
     in_title = [name for name in named if mentions(title, name)]
     quote_terms = question_terms - {t for name in in_title for t in terms(name)}
+    focus = asked_for(question) & quote_terms
     words_of = [tokenize([sentence.text])[0] for sentence in sentences]
     # A compound that a quarter of the paper's sentences hold ("fine-tuning" in a paper about fine-tuning) does not tell
     # them apart; one in the title counts for choosing the paper, not the quote (as names in the title).
@@ -128,6 +129,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
         base = cosine + params.overlap_weight * _share(question_terms, held_terms)
         score = base
         quote = cosine + params.overlap_weight * _share(quote_terms, held_terms)
+        if focus:  # "On which CPU and GPU ...": the sentence naming what is asked for
+            quote += FOCUS_WEIGHT * _share(focus, held_terms)
         if named:
             score += params.name_bonus * sum(mentions(sentence.text, term) for term in named) / len(named)
             quote += params.name_bonus * sum(mentions(sentence.text, term) for term in named if term not in in_title) / len(named)
@@ -140,6 +143,19 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             quote += params.number_bonus
         scored.append(_Scored(sentence, score, base, quote))
     return sorted(scored, key=lambda s: -s.score)
+
+
+# "Which CPU and GPU were ...", "what gradient clipping threshold is ...": the words naming what the answer is.
+_ASKED_FOR = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,5}?)(?:is|are|was|were|did|does|do|has|have|had|can|could|"
+                        r"would|will|should|of|in|on|for|from|to|by|with|at|during|the)\b", re.IGNORECASE)
+# Those words count this much more in choosing the quote (0.2 and 0.35 tried: 0.35 lost a held-out PDF question, docs/BENCH.md).
+FOCUS_WEIGHT = 0.2
+
+
+def asked_for(question: str) -> set[str]:
+    """The stemmed words naming what a which/what question asks for ("CPU", "GPU" in "On which CPU and GPU were ...")."""
+    match = _ASKED_FOR.search(question)
+    return terms(match.group(1)) if match else set()
 
 
 def _share(asked: set[str], held: set[str]) -> float:

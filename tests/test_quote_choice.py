@@ -1,5 +1,6 @@
-"""A question's hyphenated compound ("low-scoring") is one idea: the quote is the sentence that holds it, not one that
-holds its second word in another compound ("high-score")."""
+"""Which sentence of a paper is the quote: a question's hyphenated compound ("low-scoring") is one idea, held by the
+sentence with its words side by side, not by one holding its second word in another compound ("high-score"); and the
+words naming what a which/what question asks for ("which CPU and GPU") point to the sentence that names them."""
 
 from __future__ import annotations
 
@@ -44,3 +45,23 @@ def test_the_quote_is_the_sentence_that_holds_the_question_s_compound(bank):
                               params=one_sentence)
     assert not draft.abstained
     assert "low-score objects via negative learning" in draft.citations[0].quote
+
+
+SPEED = Hit(paper_id="p", title="Place recognition methods compared indoors", score=1.0, abstract=(
+    "We compare four place recognition methods on data recorded in an indoor laboratory. "
+    "Scan Context and LoGG3D-Net use point clouds, while DBoW2 and SuperGlue use images. "
+    "We evaluated the computational efficiency of each method by analysing its execution time on 100 frames of test data. "
+    "These evaluations were conducted on an AMD Ryzen 7 5800H CPU and an NVIDIA RTX 3050 Ti GPU. "
+    "Scan Context was the fastest, and LoGG3D-Net the most accurate."))
+
+
+def test_the_words_a_which_question_asks_for_choose_the_quote(bank):
+    from assistant.extractive import asked_for
+
+    question = "On which CPU and GPU were the execution times of the place recognition methods measured?"
+    assert asked_for(question) == {"cpu", "gpu"}
+    assert asked_for("What minimum and maximum FWHM values were used?") >= {"fwhm"}
+    one_sentence = replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1)
+    draft = extractive_answer(question, [SPEED], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              params=one_sentence)
+    assert "AMD Ryzen 7 5800H CPU" in draft.citations[0].quote
