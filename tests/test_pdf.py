@@ -234,3 +234,27 @@ def test_a_double_spaced_preprint_keeps_its_paragraphs_whole(tmp_path: Path):
     whole = " ".join(f"{text.abstract} {text.body}".split())
     assert FACT in whole
     assert f"{text.abstract}\n\n{text.body}".count("\n\n") < len(lines[:28]) // 3  # paragraphs, not one per line
+
+
+def test_superscripts_stay_in_their_line_and_a_footnote_mark_does_not_join_a_figure(tmp_path: Path):
+    """A raised exponent or footnote mark ("10^-4", "73,000^6") is part of its line: the words around it keep their order."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scripts.pdf"
+    drawing = canvas.Canvas(str(path))
+    drawing.setFont(_font(), 16)
+    drawing.drawString(72, 780, TITLE)
+    for number, line in enumerate(_wrap(ABSTRACT, 450, _font(), 10)):
+        drawing.setFont(_font(), 10)
+        drawing.drawString(72, 740 - 13 * number, line)
+    y = 740 - 13 * (number + 2)
+    x = 72.0
+    for text, size, rise in (("Gradient norms are clipped to 0.5; Adam with a learning rate of 5 x 10", 10, 0), ("-4", 7, 4),
+                             (", and the questions exceed 73,000", 10, 0), ("6", 7, 4), (" in number.", 10, 0)):
+        drawing.setFont(_font(), size)
+        drawing.drawString(x, y + rise, text)
+        x += drawing.stringWidth(text, _font(), size)
+    drawing.save()
+    text = read_full_text(path)
+    whole = " ".join(f"{text.abstract} {text.body}".split())
+    assert "learning rate of 5 x 10-4, and the questions exceed 73,000 6 in number." in whole

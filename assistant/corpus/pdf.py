@@ -101,7 +101,8 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 2  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 3  # bump when the text read from a PDF changes: cached reads of other versions are read again
+# (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -236,11 +237,14 @@ def _page_lines(page) -> list[Line]:
                 _, bottom, _, top = textpage.get_charbox(i, loose=True)
                 size = max(top - bottom, _MIN_FONT_SIZE)
             gap = left - current.x1 if current is not None else 0.0
-            if current is None or abs(y.value - current.y) >= 0.4 * size or gap > 1.5 * size or gap < -2 * size:
+            # A superscript or subscript ("10^-4", "M_t"): smaller, a little off the line, right after its last letter.
+            script = (current is not None and size < 0.85 * current.size and abs(y.value - current.y) < 0.6 * current.size
+                      and -0.5 * current.size < gap < 0.5 * current.size)
+            if current is None or not script and (abs(y.value - current.y) >= 0.4 * size or gap > 1.5 * size or gap < -2 * size):
                 current = Line("", left, right, y.value, size)  # (a ligature's letters share one box: a small step back)
                 lines.append(current)
-            elif space or gap > 0.2 * size:
-                current.text += " "
+            elif space or gap > 0.2 * size or script and char.isdigit() and current.text[-1:].isdigit():
+                current.text += " "  # (a footnote mark after a figure stays apart: "73,000 6", not "73,0006")
             current.text += char
             current.x1 = max(current.x1, right)
             current.size = max(current.size, size)
