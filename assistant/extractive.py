@@ -148,7 +148,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
 # "Which CPU and GPU were ...", "what gradient clipping threshold is ...": the words naming what the answer is.
 _ASKED_FOR = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,5}?)(?:is|are|was|were|did|does|do|has|have|had|can|could|"
                         r"would|will|should|of|in|on|for|from|to|by|with|at|during|the)\b", re.IGNORECASE)
-# Those words count this much more in choosing the quote (0.2 and 0.35 tried: 0.35 lost a held-out PDF question, docs/BENCH.md).
+# Those words count this much more in choosing the quote (0.2 and 0.35 tried: 0.35 lost a held-out PDF question,
+# bench/data/real_pdfs.md).
 FOCUS_WEIGHT = 0.2
 
 
