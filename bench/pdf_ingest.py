@@ -2,6 +2,7 @@
 bare embedder on the same chunks (its share of the time), in pages per second.
 
     .venv/bin/python bench/pdf_ingest.py [--papers 20] [--pages 10]
+    .venv/bin/python bench/pdf_ingest.py --pdfs DIR       # real PDFs instead (e.g. those of bench/data/real_pdfs*_sources.md)
 
 Target (issue 23): at least 5 pages/s on a 2-core machine. The text is the seed abstracts' sentences shuffled into
 paragraphs under numbered headings, at the density of a real paper (about 900 words a page); reportlab is a dev
@@ -78,22 +79,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=20)
     parser.add_argument("--pages", type=int, default=10)
+    parser.add_argument("--pdfs", type=Path, default=None, help="A folder of real PDFs to ingest instead of synthetic ones.")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pdf-", dir="/tmp"))
     try:
-        run(work, args.papers, args.pages)
+        run(work, args.papers, args.pages, args.pdfs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(work: Path, papers: int, pages: int) -> None:
+def run(work: Path, papers: int, pages: int, real: Path | None = None) -> None:
     settings = Settings(_env_file=None, data_dir=work / "data", collection="pdfs", seed_when_empty=False)
-    rng = random.Random(23)
-    pool = sentences(settings)
-    folder = work / "pdfs"
-    folder.mkdir()
-    for number in range(papers):
-        make_pdf(folder / f"paper-{number:04d}.pdf", f"Synthetic Full Text Paper Number {number}", pool, pages, rng)
+    if real is not None:
+        folder = real
+        papers = len(list(real.glob("*.pdf")))
+    else:
+        rng = random.Random(23)
+        pool = sentences(settings)
+        folder = work / "pdfs"
+        folder.mkdir()
+        for number in range(papers):
+            make_pdf(folder / f"paper-{number:04d}.pdf", f"Synthetic Full Text Paper Number {number}", pool, pages, rng)
 
     started, cpu = time.perf_counter(), time.process_time()
     read = read_papers([folder])
@@ -114,7 +120,7 @@ def run(work: Path, papers: int, pages: int) -> None:
     words = sum(len(p.text.split()) for p in read.papers) / max(1, read.pages)
 
     print(f"machine:          {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other processes slow every figure)")
-    print(f"collection:       {papers} PDFs x {pages} pages = {read.pages} pages, {words:.0f} words/page, "
+    print(f"collection:       {papers} PDFs{'' if real else f' x {pages} pages'} = {read.pages} pages, {words:.0f} words/page, "
           f"{len(chunks)} chunks ({len(chunks) / max(1, papers):.0f} per paper)")
     print(f"read (parse):     {read_s:.1f} s, {read.pages / read_s:.1f} pages/s")
     print(f"bare embedder:    {bare_s:.1f} s for the same chunks, {len(chunks) / bare_s:.1f} chunks/s = {read.pages / bare_s:.1f} pages/s")
