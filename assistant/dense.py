@@ -13,10 +13,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from assistant.chunk_table import ChunkTable
 from assistant.store import ChunkRecord, Snapshot
 from assistant.version_files import derived_dir, folder_name, intact, publish_folder
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _MARKER = "chunks.json"
+FORMAT = 2  # 2: the chunk table as columns (chunk_table.py); a folder of another format is made again from the store
 _GRAPH = "graph.usearch"
 
 # At this many chunks and more, a saved index carries an HNSW graph; None: never (the exact scan always). Off until its
@@ -50,18 +52,15 @@ ANN = AnnParams()
 
 
 class DenseIndex:
-    """The live chunks of one version and their vectors (row i for chunks[i])."""
+    """The live chunks of one version and their vectors (row i for chunks[i]); the chunks as a columnar table."""
 
-    def __init__(self, chunks: list[ChunkRecord], vectors: np.ndarray, version: str, graph: Any = None,
+    def __init__(self, chunks: Sequence[ChunkRecord] | ChunkTable, vectors: np.ndarray, version: str, graph: Any = None,
                  ann: AnnParams = ANN):
-        self.chunks = chunks
+        self.chunks = chunks if isinstance(chunks, ChunkTable) else ChunkTable.of(chunks)
         self.vectors = vectors
         self.version = version
         self.graph = graph  # a usearch Index over the rows, or None (exact search)
         self.ann = ann
-        papers: dict[str, int] = {}
-        self._paper_of = np.array([papers.setdefault(c.paper_id, len(papers)) for c in chunks], dtype=np.int32)
-        self._paper_number = papers
 
     def search(self, vector: np.ndarray, n: int, paper_ids: list[str] | None = None) -> list[ChunkRecord]:
         """The n chunks nearest to vector (cosine similarity as score: the vectors are normalised), optionally within
@@ -70,8 +69,7 @@ class DenseIndex:
             return []
         query = np.asarray(vector, dtype=np.float32)
         if paper_ids:
-            numbers = [self._paper_number[p] for p in paper_ids if p in self._paper_number]
-            candidates = np.flatnonzero(np.isin(self._paper_of, numbers)) if numbers else np.zeros(0, dtype=np.int64)
+            candidates = np.flatnonzero(self.chunks.in_papers(paper_ids))
             scores = self.vectors[candidates] @ query  # only those papers' rows are read
         elif self.graph is not None and n * self.ann.shortlist < len(self.chunks):
             candidates = self._shortlist(query, n * self.ann.shortlist)
@@ -82,11 +80,7 @@ class DenseIndex:
             best = np.argpartition(-scores, n - 1)[:n]
             candidates, scores = candidates[best], scores[best]
         order = np.argsort(-scores, kind="stable")
-        result = []
-        for position, score in zip(candidates[order], scores[order]):
-            c = self.chunks[int(position)]
-            result.append(ChunkRecord(c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end, "", float(score)))
-        return result
+        return [self.chunks.record(int(position), float(score)) for position, score in zip(candidates[order], scores[order])]
 
     def _shortlist(self, query: np.ndarray, count: int) -> np.ndarray:
         """Rows the graph finds nearest to query, in row order (sorted: the re-score then reads the matrix forwards)."""
@@ -100,8 +94,8 @@ class DenseIndex:
             np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
             if _uses_graph(len(self.chunks)):
                 build_graph(self.vectors, self.ann).save(str(folder / _GRAPH))
-            table = {"version": self.version,
-                     "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
+            self.chunks.save(folder, "chunks")
+            table = {"version": self.version, "format": FORMAT, "groups": self.chunks.groups}
             (folder / _MARKER).write_text(json.dumps(table))
 
         publish_folder(directory, self.version, _MARKER, write, replace=replace)
@@ -114,9 +108,9 @@ class DenseIndex:
             return None
         try:
             table = json.loads((folder / _MARKER).read_text())
-            if table.get("version") != version:
+            if table.get("version") != version or table.get("format") != FORMAT:
                 return None
-            chunks = [ChunkRecord(cid, pid, h, i, s, e, "") for cid, pid, h, i, s, e in table["chunks"]]
+            chunks = ChunkTable.load(folder, "chunks", table["groups"])
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
             if vectors.shape[0] != len(chunks) or vectors.dtype != np.float32:
                 return None
