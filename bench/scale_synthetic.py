@@ -33,7 +33,8 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -148,8 +149,11 @@ def _chunks(spans: list[tuple[int, int]], counts: list[int], max_tokens: int, ov
     return chunks
 
 
-def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_CACHE) -> dict[str, Any]:
-    """Make data_dir an index of chunks_total chunks (the real ones included); what it did and how long each step took."""
+def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_CACHE, chroma: bool = True) -> dict[str, Any]:
+    """Make data_dir an index of chunks_total chunks (the real ones included); what it did and how long each step took.
+
+    Without chroma, only the derived files are made (under data_dir/derived-only, version "derived-only"), for timing
+    the searches alone at sizes whose Chroma build does not fit in the time at hand: no index a question can read."""
     import bm25s
 
     from assistant.chunk_table import ChunkTable
@@ -175,8 +179,9 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
     real = real_data_dir(cache)
     if data_dir.exists() and any(data_dir.iterdir()):
         raise SystemExit(f"{data_dir} is not empty: give a new directory (nothing was written).")
-    shutil.copytree(real, data_dir, dirs_exist_ok=True)
-    settings = Settings(_env_file=None, data_dir=data_dir)
+    if chroma:
+        shutil.copytree(real, data_dir, dirs_exist_ok=True)
+    settings = Settings(_env_file=None, data_dir=data_dir if chroma else real)
     store = PaperStore(settings)
     snapshot = store.snapshot()
     from assistant.dense import load_dense
@@ -220,9 +225,13 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
                      text=paper.abstract[start:end], token_count=tokens)
 
     rows = np.cumsum(np.concatenate([[0], per_paper]))
-    written = 0
+    written = 0 if chroma else len(vectors)
     adding = 0.0
-    with writer_lock(settings, store) as lock:
+    version = "derived-only"
+    if not chroma:
+        settings = Settings(_env_file=None, data_dir=data_dir / "derived-only")
+        store = PaperStore(settings, store.embedder)  # only its paths are used: no Chroma is opened there
+    with writer_lock(settings, store) if chroma else _nothing() as lock:
         def write(client: Any) -> str:
             nonlocal written, adding
             connection = store._connection
@@ -252,11 +261,13 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
             version, _ = store.writer._publish_catalog(client, live_index, papers_col, pending, by_id, [], lock.ensure_held)
             return version
 
-        with store._connection.writing():
-            version = store.call("write the synthetic papers", write)
-        store._connection.published(version)
-    steps["chroma_add_chunks_per_s"] = round(written / adding, 1) if adding else 0.0
-    done("write the chunks and publish the catalog (Chroma)")
+        if chroma:
+            with store._connection.writing():
+                version = store.call("write the synthetic papers", write)
+            store._connection.published(version)
+    if chroma:
+        steps["chroma_add_chunks_per_s"] = round(written / adding, 1) if adding else 0.0
+        done("write the chunks and publish the catalog (Chroma)")
 
     # The derived files of the new version, in bulk (what the first question would otherwise rebuild from Chroma).
     groups = list(real_dense.chunks.groups) + [(p.paper_id, h) for p, h, _ in papers]
@@ -307,13 +318,20 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
                    lambda folder: SentenceVectors.save(folder, version, store.embedder.identity, method, sentences))
     done("sentence vectors")
 
-    size = {kind: round(sum(f.stat().st_size for f in (data_dir / kind).rglob("*") if f.is_file()) / 2**20, 1)
+    root = data_dir if chroma else data_dir / "derived-only"
+    size = {kind: round(sum(f.stat().st_size for f in (root / kind).rglob("*") if f.is_file()) / 2**20, 1)
             for kind in ("chroma", "dense", "bm25", "sentences")}
     return {"chunks": real_count + written, "real_chunks": real_count, "synthetic_chunks": written,
             "papers": len(snapshot.papers) + len(papers), "real_papers": len(snapshot.papers), "version": version,
             "build_s": round(time.perf_counter() - started, 1), "steps_s": steps, "index_mb": size,
             "index_mb_total": round(sum(size.values()), 1), "load_average": round(os.getloadavg()[0], 1),
-            "synthetic": "text drawn from the real vocabulary; vectors made from real ones (perturbed), not embedded"}
+            "synthetic": "text drawn from the real vocabulary; vectors made from real ones (perturbed), not embedded",
+            "chroma": chroma}
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
 
 
 def main(chunks: int, data_dir: Path, seed: int = 0) -> dict[str, Any]:
@@ -351,6 +369,20 @@ def measure(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     services = default_assistant(settings).with_chat(None)
     first = services.ask(asked[-2])
     first_ask_s = time.perf_counter() - started
+    from assistant.dense import DenseIndex, dense_dir
+    from assistant.lexical import LexicalIndex, lexical_dir
+    from assistant.store import PaperStore
+
+    parts: dict[str, float] = {}  # what a cold start pays, part by part (read again: Chroma's and the page cache warm)
+    started = time.perf_counter()
+    snapshot = PaperStore(settings).snapshot()
+    parts["catalog_snapshot_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    LexicalIndex.load(lexical_dir(settings), snapshot.version)
+    parts["bm25_load_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    DenseIndex.load(dense_dir(services.store), snapshot.version)
+    parts["dense_load_s"] = round(time.perf_counter() - started, 2)
     retriever = Retriever(settings, services.store)
     retriever.retrieve(asked[-3], k=10)  # its own indexes loaded (the page cache is warm from the first ask)
     load_before = os.getloadavg()[0]
@@ -376,12 +408,59 @@ def measure(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     return {"cold_cli_ask_s": round(cold_cli_s, 2), "load_average_cold_cli": round(load_cli, 1),
             "cold_cli_answer_starts": done.stdout.strip()[:120],
             "first_ask_in_process_s": round(first_ask_s, 2), "load_average_first_ask": round(load_first, 1),
-            "first_answer_mode": first.mode,
+            "first_answer_mode": first.mode, "cold_parts_warm_cache": parts,
             "retrieve_ms": pct(retrieve_ms), "retrieve_cpu_ms": pct(cpu_retrieve),
             "stages_p50_ms": {k: round(float(np.percentile(v, 50)), 1) for k, v in stages.items()},
             "ask_ms": pct(ask_ms), "ask_cpu_ms": pct(cpu_ask), "questions": questions,
             "load_average_before_questions": round(load_before, 1), "load_average_after": round(os.getloadavg()[0], 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
+    """The searches alone over a derived-only build (build(chroma=False)), from a fresh process: the dense and BM25
+    folders' load, then per SciFact claim the query embedding, the exact dense search (the retriever's 80 chunks for
+    k=10) and the BM25 scoring of chunks and papers with the top 200 (retrieve without the catalog and fusion)."""
+    import resource
+
+    from assistant.dense import DenseIndex
+    from assistant.embedding import get_embedder
+    from assistant.lexical import LexicalIndex
+    from assistant.params import DEFAULT_RETRIEVAL
+    from assistant.retrieval import _top
+    from assistant.version_files import derived_dir
+    from bench.scifact import claims
+
+    settings = Settings(_env_file=None, data_dir=data_dir / "derived-only")
+    embedder = get_embedder(settings)
+    asked = list(dict.fromkeys(c["text"] for c in claims()))[:questions]
+    result: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 1)}
+    started = time.perf_counter()
+    dense = DenseIndex.load(derived_dir(settings, "dense"), "derived-only")
+    result["dense_load_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    lexical = LexicalIndex.load(derived_dir(settings, "bm25"), "derived-only")
+    result["bm25_load_s"] = round(time.perf_counter() - started, 2)
+    assert dense is not None and lexical is not None
+    times: dict[str, list[float]] = {"embed": [], "dense": [], "dense_cpu": [], "bm25": [], "bm25_cpu": [], "sum": []}
+    for question in asked:
+        started = time.perf_counter()
+        vector = embedder.embed([question])[0]
+        times["embed"].append((time.perf_counter() - started) * 1000)
+        started, cpu = time.perf_counter(), time.process_time()
+        dense.search(vector, 10 * DEFAULT_RETRIEVAL.dense_candidates_per_hit)
+        times["dense"].append((time.perf_counter() - started) * 1000)
+        times["dense_cpu"].append((time.process_time() - cpu) * 1000)
+        started, cpu = time.perf_counter(), time.process_time()
+        _top(lexical.scores(question), DEFAULT_RETRIEVAL.lexical_candidates)
+        _top(lexical.paper_scores(question), DEFAULT_RETRIEVAL.lexical_candidates)
+        times["bm25"].append((time.perf_counter() - started) * 1000)
+        times["bm25_cpu"].append((time.process_time() - cpu) * 1000)
+        times["sum"].append(times["embed"][-1] + times["dense"][-1] + times["bm25"][-1])
+    for key, values in times.items():
+        result[f"{key}_ms"] = {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1)}
+    result.update({"chunks": len(dense.chunks), "questions": len(asked), "load_average_after": round(os.getloadavg()[0], 1),
+                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+    return result
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
@@ -423,5 +502,20 @@ if __name__ == "__main__":  # the query side alone, in a fresh process: scale.py
     parser = argparse.ArgumentParser(description="Measure the query side of a built synthetic index (see bench/scale.py).")
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--parts", type=int, default=None, help="Build the derived files only, of this many chunks, then time the searches.")
     args = parser.parse_args()
-    print(json.dumps(measure(args.data_dir, args.questions)), flush=True)
+    if args.parts:
+        built = build(args.parts, args.data_dir, chroma=False)
+        import subprocess
+
+        code = (f"import json, sys; sys.path.insert(0, {str(PROJECT_ROOT)!r}); from bench.scale_synthetic import measure_parts; "
+                f"from pathlib import Path; print(json.dumps(measure_parts(Path({str(args.data_dir)!r}), {args.questions})))")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        row = {"part": "searches over derived files only (no Chroma)"} | built | json.loads(done.stdout.strip().splitlines()[-1])
+        print(json.dumps(row), flush=True)
+        out = PROJECT_ROOT / "docs" / "scale-1m" / "synthetic-parts.json"
+        rows = {r["chunks"]: r for r in (json.loads(out.read_text()) if out.exists() else [])}
+        rows[row["chunks"]] = row
+        out.write_text(json.dumps([rows[k] for k in sorted(rows)], indent=1) + "\n")
+    else:
+        print(json.dumps(measure(args.data_dir, args.questions)), flush=True)
