@@ -343,11 +343,20 @@ def main(chunks: int, data_dir: Path, seed: int = 0) -> dict[str, Any]:
     return result
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM: reset by exec, unlike ru_maxrss, which a child started by a big parent
+    inherits)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def measure(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     """Query figures of the index in data_dir, from a fresh process (this one): a cold CLI `assistant ask --offline` (its
     own process, wall time to the printed answer), then in this process the first ask (loading everything), then
     `questions` SciFact claims each through retrieve() and a first-time offline ask(); peak RSS of this process."""
-    import resource
     import subprocess
 
     from assistant.retrieval import Retriever, StageTimings
@@ -413,15 +422,13 @@ def measure(data_dir: Path, questions: int = 100) -> dict[str, Any]:
             "stages_p50_ms": {k: round(float(np.percentile(v, 50)), 1) for k, v in stages.items()},
             "ask_ms": pct(ask_ms), "ask_cpu_ms": pct(cpu_ask), "questions": questions,
             "load_average_before_questions": round(load_before, 1), "load_average_after": round(os.getloadavg()[0], 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     """The searches alone over a derived-only build (build(chroma=False)), from a fresh process: the dense and BM25
     folders' load, then per SciFact claim the query embedding, the exact dense search (the retriever's 80 chunks for
     k=10) and the BM25 scoring of chunks and papers with the top 200 (retrieve without the catalog and fusion)."""
-    import resource
-
     from assistant.dense import DenseIndex
     from assistant.embedding import get_embedder
     from assistant.lexical import LexicalIndex
@@ -459,7 +466,7 @@ def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     for key, values in times.items():
         result[f"{key}_ms"] = {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1)}
     result.update({"chunks": len(dense.chunks), "questions": len(asked), "load_average_after": round(os.getloadavg()[0], 1),
-                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+                   "peak_rss_mb": peak_rss_mb()})
     return result
 
 
