@@ -470,8 +470,8 @@ def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     return result
 
 
-def plot(rows: list[dict[str, Any]], path: Path) -> None:
-    """Log-log latency against chunks, with the 1M checks drawn as lines."""
+def plot(rows: list[dict[str, Any]], path: Path, parts: list[dict[str, Any]] | None = None) -> None:
+    """Log-log latency against chunks, with the 1M checks drawn as lines; parts: derived-only rows (searches alone)."""
     from matplotlib.figure import Figure
 
     rows = sorted(rows, key=lambda r: r["chunks"])
@@ -482,6 +482,10 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
         for q, style in (("p50", "-"), ("p95", "--")):
             axis.plot(ns, [r[key][q] for r in rows], marker="o", linestyle=style, color=color, label=f"{label} {q}")
     axis.plot(ns, [r["cold_cli_ask_s"] * 1000 for r in rows], marker="^", color="tab:red", label="cold `assistant ask` (process start to answer)")
+    for part in sorted(parts or [], key=lambda r: r["chunks"]):
+        for q, marker in (("p50", "x"), ("p95", "+")):
+            axis.plot([part["chunks"]], [part["sum_ms"][q]], marker=marker, markersize=10, linestyle="none", color="tab:purple",
+                      label=f"embed + dense + BM25 alone {q} (derived files, no Chroma)")
     for value, color in ((100, "tab:blue"), (400, "tab:green"), (5000, "tab:red")):
         axis.axhline(value, color=color, alpha=0.3, linewidth=1)
     axis.set(xscale="log", yscale="log", xlabel="chunks (N)", ylabel="ms", title="Latency against N (synthetic index, 2 shared cores)")
@@ -498,8 +502,9 @@ def merge(result: dict[str, Any], out: Path) -> Path:
     rows[result["chunks"]] = result
     ordered = [rows[k] for k in sorted(rows)]
     path.write_text(json.dumps(ordered, indent=1) + "\n")
+    parts_path = out / "synthetic-parts.json"
     if all("retrieve_ms" in r for r in ordered):
-        plot(ordered, out / "synthetic.png")
+        plot(ordered, out / "synthetic.png", json.loads(parts_path.read_text()) if parts_path.exists() else None)
     return path
 
 
