@@ -56,12 +56,12 @@ class DenseIndex:
     """The live chunks of one version and their vectors (row i for chunks[i]); the chunks as a columnar table."""
 
     def __init__(self, chunks: Sequence[ChunkRecord] | ChunkTable, vectors: np.ndarray, version: str, graph: Any = None,
-                 ann: AnnParams = ANN):
+                 ann: AnnParams | None = None):
         self.chunks = chunks if isinstance(chunks, ChunkTable) else ChunkTable.of(chunks)
         self.vectors = vectors
         self.version = version
         self.graph = graph  # a usearch Index over the rows, or None (exact search)
-        self.ann = ann
+        self.ann = ann or ANN  # read at call time: a bench may set dense.ANN
 
     def search(self, vector: np.ndarray, n: int, paper_ids: list[str] | None = None) -> list[ChunkRecord]:
         """The n chunks nearest to vector (cosine similarity as score: the vectors are normalised), optionally within
@@ -130,10 +130,11 @@ class DenseIndex:
 GRAPH_BUILD_THREADS: int | None = None
 
 
-def build_graph(vectors: np.ndarray, ann: AnnParams = ANN) -> Any:
+def build_graph(vectors: np.ndarray, ann: AnnParams | None = None) -> Any:
     """An HNSW graph over int8 copies of the (normalised) rows, keyed by row number; built on every core."""
     from usearch.index import Index
 
+    ann = ann or ANN
     graph = Index(ndim=vectors.shape[1], metric="ip", dtype="i8", connectivity=ann.connectivity,
                   expansion_add=ann.expansion_add, expansion_search=ann.expansion_search)
     graph.add(np.arange(len(vectors), dtype=np.uint64), np.ascontiguousarray(vectors, dtype=np.float32),
@@ -141,7 +142,7 @@ def build_graph(vectors: np.ndarray, ann: AnnParams = ANN) -> Any:
     return graph
 
 
-def view_graph(path: Path, ann: AnnParams = ANN) -> Any:
+def view_graph(path: Path, ann: AnnParams | None = None) -> Any:
     """The saved graph, memory-mapped (nothing read until searched), or None when it is missing or unreadable."""
     from usearch.index import Index
 
@@ -153,7 +154,7 @@ def view_graph(path: Path, ann: AnnParams = ANN) -> Any:
         return None
     if graph is None:
         return None
-    graph.expansion_search = ann.expansion_search  # type: ignore[misc]  # settable; usearch declares the setter oddly
+    graph.expansion_search = (ann or ANN).expansion_search  # type: ignore[misc]  # settable; usearch declares the setter oddly
     return graph
 
 

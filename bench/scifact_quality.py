@@ -85,11 +85,14 @@ def main() -> None:
     parser.add_argument("--ann-min-chunks", type=int, default=None,
                         help="dense.ANN_MIN_CHUNKS for this run (0: the HNSW graph + exact re-score at any size; the index's "
                              "dense folder is then made again with its graph)")
+    parser.add_argument("--ann-connectivity", type=int, default=None, help="the graph's connectivity (M) for this run")
     args = parser.parse_args()
     if args.ann_min_chunks is not None:
         import assistant.dense
 
         assistant.dense.ANN_MIN_CHUNKS = args.ann_min_chunks
+        if args.ann_connectivity:
+            assistant.dense.ANN = dataclasses.replace(assistant.dense.ANN, connectivity=args.ann_connectivity)
     params = with_params(args.param)
     relevant = qrels()
     questions = [(c["_id"], c["text"]) for c in claims() if c["_id"] in relevant]
