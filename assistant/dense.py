@@ -13,10 +13,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from assistant.chunk_table import ChunkTable
 from assistant.store import ChunkRecord, Snapshot
 from assistant.version_files import derived_dir, folder_name, intact, publish_folder
 
@@ -25,10 +26,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _MARKER = "chunks.json"
+FORMAT = 2  # 2: the chunk table as columns (chunk_table.py); a folder of another format is made again from the store
 _GRAPH = "graph.usearch"
 
 # At this many chunks and more, a saved index carries an HNSW graph; None: never (the exact scan always). Off until its
-# recall is measured >= 0.99 of the exact scan: the first measurement (100k chunks, docs/BENCH.md) gave 0.46.
+# recall is measured >= 0.99 of the exact scan at the sizes it serves: with rows and queries of one corpus it gave 0.993 at
+# 100k chunks but 0.76-0.83 at 1M (docs/BENCH.md, "A synthetic index of 100k / 300k / 1M chunks").
 ANN_MIN_CHUNKS: int | None = None
 
 
@@ -50,18 +53,15 @@ ANN = AnnParams()
 
 
 class DenseIndex:
-    """The live chunks of one version and their vectors (row i for chunks[i])."""
+    """The live chunks of one version and their vectors (row i for chunks[i]); the chunks as a columnar table."""
 
-    def __init__(self, chunks: list[ChunkRecord], vectors: np.ndarray, version: str, graph: Any = None,
-                 ann: AnnParams = ANN):
-        self.chunks = chunks
+    def __init__(self, chunks: Sequence[ChunkRecord] | ChunkTable, vectors: np.ndarray, version: str, graph: Any = None,
+                 ann: AnnParams | None = None):
+        self.chunks = chunks if isinstance(chunks, ChunkTable) else ChunkTable.of(chunks)
         self.vectors = vectors
         self.version = version
         self.graph = graph  # a usearch Index over the rows, or None (exact search)
-        self.ann = ann
-        papers: dict[str, int] = {}
-        self._paper_of = np.array([papers.setdefault(c.paper_id, len(papers)) for c in chunks], dtype=np.int32)
-        self._paper_number = papers
+        self.ann = ann or ANN  # read at call time: a bench may set dense.ANN
 
     def search(self, vector: np.ndarray, n: int, paper_ids: list[str] | None = None) -> list[ChunkRecord]:
         """The n chunks nearest to vector (cosine similarity as score: the vectors are normalised), optionally within
@@ -70,8 +70,7 @@ class DenseIndex:
             return []
         query = np.asarray(vector, dtype=np.float32)
         if paper_ids:
-            numbers = [self._paper_number[p] for p in paper_ids if p in self._paper_number]
-            candidates = np.flatnonzero(np.isin(self._paper_of, numbers)) if numbers else np.zeros(0, dtype=np.int64)
+            candidates = np.flatnonzero(self.chunks.in_papers(paper_ids))
             scores = self.vectors[candidates] @ query  # only those papers' rows are read
         elif self.graph is not None and n * self.ann.shortlist < len(self.chunks):
             candidates = self._shortlist(query, n * self.ann.shortlist)
@@ -82,11 +81,7 @@ class DenseIndex:
             best = np.argpartition(-scores, n - 1)[:n]
             candidates, scores = candidates[best], scores[best]
         order = np.argsort(-scores, kind="stable")
-        result = []
-        for position, score in zip(candidates[order], scores[order]):
-            c = self.chunks[int(position)]
-            result.append(ChunkRecord(c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end, "", float(score)))
-        return result
+        return [self.chunks.record(int(position), float(score)) for position, score in zip(candidates[order], scores[order])]
 
     def _shortlist(self, query: np.ndarray, count: int) -> np.ndarray:
         """Rows the graph finds nearest to query, in row order (sorted: the re-score then reads the matrix forwards)."""
@@ -100,8 +95,8 @@ class DenseIndex:
             np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
             if _uses_graph(len(self.chunks)):
                 build_graph(self.vectors, self.ann).save(str(folder / _GRAPH))
-            table = {"version": self.version,
-                     "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
+            self.chunks.save(folder, "chunks")
+            table = {"version": self.version, "format": FORMAT, "groups": self.chunks.groups}
             (folder / _MARKER).write_text(json.dumps(table))
 
         publish_folder(directory, self.version, _MARKER, write, replace=replace)
@@ -114,9 +109,9 @@ class DenseIndex:
             return None
         try:
             table = json.loads((folder / _MARKER).read_text())
-            if table.get("version") != version:
+            if table.get("version") != version or table.get("format") != FORMAT:
                 return None
-            chunks = [ChunkRecord(cid, pid, h, i, s, e, "") for cid, pid, h, i, s, e in table["chunks"]]
+            chunks = ChunkTable.load(folder, "chunks", table["groups"])
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
             if vectors.shape[0] != len(chunks) or vectors.dtype != np.float32:
                 return None
@@ -135,10 +130,11 @@ class DenseIndex:
 GRAPH_BUILD_THREADS: int | None = None
 
 
-def build_graph(vectors: np.ndarray, ann: AnnParams = ANN) -> Any:
+def build_graph(vectors: np.ndarray, ann: AnnParams | None = None) -> Any:
     """An HNSW graph over int8 copies of the (normalised) rows, keyed by row number; built on every core."""
     from usearch.index import Index
 
+    ann = ann or ANN
     graph = Index(ndim=vectors.shape[1], metric="ip", dtype="i8", connectivity=ann.connectivity,
                   expansion_add=ann.expansion_add, expansion_search=ann.expansion_search)
     graph.add(np.arange(len(vectors), dtype=np.uint64), np.ascontiguousarray(vectors, dtype=np.float32),
@@ -146,7 +142,7 @@ def build_graph(vectors: np.ndarray, ann: AnnParams = ANN) -> Any:
     return graph
 
 
-def view_graph(path: Path, ann: AnnParams = ANN) -> Any:
+def view_graph(path: Path, ann: AnnParams | None = None) -> Any:
     """The saved graph, memory-mapped (nothing read until searched), or None when it is missing or unreadable."""
     from usearch.index import Index
 
@@ -158,7 +154,7 @@ def view_graph(path: Path, ann: AnnParams = ANN) -> Any:
         return None
     if graph is None:
         return None
-    graph.expansion_search = ann.expansion_search  # type: ignore[misc]  # settable; usearch declares the setter oddly
+    graph.expansion_search = (ann or ANN).expansion_search  # type: ignore[misc]  # settable; usearch declares the setter oddly
     return graph
 
 

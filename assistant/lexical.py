@@ -17,6 +17,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from assistant.chunk_table import ChunkTable
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
 from assistant.version_files import derived_dir, folder_name, intact, remove_others, write_checksums
@@ -29,7 +30,8 @@ _stem_lock = threading.Lock()
 
 # What a saved index holds, part of its folder's name: a folder of another format (an older release's) is not loaded;
 # the index is rebuilt from the store and the old folder removed. 2: a BM25 over each paper's title + abstract too.
-FORMAT = 2
+# 3: the chunk table as columns (chunk_table.py).
+FORMAT = 3
 _PAPERS_FOLDER = "papers"
 
 
@@ -81,13 +83,13 @@ def paper_text(title: str, abstract: str) -> str:
 class LexicalIndex:
     """BM25 scores of every chunk, and of every paper (title + abstract), for a query."""
 
-    def __init__(self, chunks: list[ChunkRecord], version: str, retriever: bm25s.BM25 | None = None,
+    def __init__(self, chunks: list[ChunkRecord] | ChunkTable, version: str, retriever: bm25s.BM25 | None = None,
                  paper_texts: dict[str, str] | None = None, paper_retriever: bm25s.BM25 | None = None,
                  paper_ids: list[str] | None = None):
         """Built from the chunks' documents and paper_texts (paper id -> paper_text), or given the loaded retrievers."""
-        self.chunks = chunks
-        self.version = version
         self._retriever = retriever if retriever is not None else _bm25([c.document for c in chunks])
+        self.chunks = chunks if isinstance(chunks, ChunkTable) else ChunkTable.of(chunks)
+        self.version = version
         if paper_retriever is None:
             paper_texts = paper_texts or {}
             paper_ids = list(paper_texts)
@@ -142,8 +144,8 @@ class LexicalIndex:
                 self._retriever.save(str(tmp)) if self.chunks else tmp.mkdir()
                 if self.paper_ids:
                     self._paper_retriever.save(str(tmp / _PAPERS_FOLDER))
-                meta = {"version": self.version, "format": FORMAT, "papers": self.paper_ids,
-                        "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index, c.start, c.end] for c in self.chunks]}
+                self.chunks.save(tmp, "chunk_rows")
+                meta = {"version": self.version, "format": FORMAT, "papers": self.paper_ids, "groups": self.chunks.groups}
                 (tmp / "chunks.json").write_text(json.dumps(meta))
                 write_checksums(tmp)
                 try:
@@ -165,7 +167,7 @@ class LexicalIndex:
             meta = json.loads((folder / "chunks.json").read_text())
             if meta.get("version") != version or meta.get("format") != FORMAT:
                 return None  # another version, or written by an older release: rebuilt from the store
-            chunks = [ChunkRecord(cid, pid, h, i, s, e, "") for cid, pid, h, i, s, e in meta["chunks"]]
+            chunks = ChunkTable.load(folder, "chunk_rows", meta["groups"])
             paper_ids = list(meta["papers"])
             # memory-mapped: a question reads the columns of its words only (a million chunks' index need not be in RAM)
             retriever = bm25s.BM25.load(str(folder), mmap=True) if chunks else bm25s.BM25()

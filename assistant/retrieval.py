@@ -119,14 +119,13 @@ class Retriever:
         paper_scores = index.paper_scores(question)
         if paper_ids:
             allowed = set(paper_ids)
-            scores = np.where([chunk.paper_id in allowed for chunk in index.chunks], scores, 0.0)
+            scores = np.where(index.chunks.in_papers(allowed), scores, 0.0)
             paper_scores = np.where([pid in allowed for pid in index.paper_ids], paper_scores, 0.0)
         records = []
         for position in _top(scores, self.params.lexical_candidates):
-            chunk = index.chunks[position]
+            chunk = index.chunks.record(int(position), float(scores[position]))
             if _is_live(chunk, state.snapshot):
-                records.append(ChunkRecord(chunk.chunk_id, chunk.paper_id, chunk.index_hash, chunk.index, chunk.start, chunk.end, "",
-                                           float(scores[position])))
+                records.append(chunk)
         papers = {index.paper_ids[position]: float(paper_scores[position])
                   for position in _top(paper_scores, self.params.lexical_candidates) if index.paper_ids[position] in state.snapshot.papers}
         timings.lexical_ms = (time.perf_counter() - started) * 1000

@@ -5,6 +5,12 @@
     nice -n 10 .venv/bin/python bench/scale.py --corpus scifact --n 20000 --out docs/
     nice -n 10 .venv/bin/python bench/scale.py --corpus scifact --n 50000 --out docs/   # over an hour on 2 cores
 
+    .venv/bin/python bench/scale.py --synthetic-chunks 1000000 --data-dir /tmp/idx-1m --out docs/scale-1m/
+
+--synthetic-chunks N builds an index of N chunks in the product's format at --data-dir (real papers + synthetic ones
+with made vectors: bench/scale_synthetic.py says how), then measures it from a fresh process; rows merge by chunks
+into OUT/synthetic.json and OUT/synthetic.png. The index stays: ASSISTANT_DATA_DIR=DIR assistant ask ... reads it.
+
 With --corpus scifact the collection is the seeds, then SciFact's 5,183 real abstracts (../shared/bench/scifact),
 then synthetic ones up to N; with --corpus seeds (the default) only synthetic ones.
 
@@ -152,6 +158,36 @@ def plot(results: list[dict], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+def synthetic(args: argparse.Namespace) -> None:
+    """--synthetic-chunks: build (unless --measure-only), then measure from a fresh process, then merge the row."""
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from bench import scale_synthetic
+
+    if args.data_dir is None:
+        raise SystemExit("--synthetic-chunks needs --data-dir DIR (a new directory; the index is kept there).")
+    built_path = args.data_dir / "synthetic-build.json"
+    if args.measure_only:
+        built = json.loads(built_path.read_text())
+    else:
+        built = scale_synthetic.main(args.synthetic_chunks, args.data_dir, args.seed)
+        built_path.write_text(json.dumps(built))
+    done = subprocess.run([sys.executable, str(Path(scale_synthetic.__file__)), "--data-dir", str(args.data_dir),
+                           "--questions", str(args.questions_per_part)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"measuring failed: {done.stderr[-3000:]}")
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    row = built | measured | {"cores": os.cpu_count()}
+    print(json.dumps(row), flush=True)
+    print(f"{row['chunks']} chunks ({row['synthetic_chunks']} synthetic, vectors made): built in {row['build_s']} s; "
+          f"on disk {row['index_mb_total']} MB; cold `assistant ask` {row['cold_cli_ask_s']} s; retrieve p50/p95 "
+          f"{row['retrieve_ms']['p50']}/{row['retrieve_ms']['p95']} ms; offline ask p50/p95 {row['ask_ms']['p50']}/"
+          f"{row['ask_ms']['p95']} ms; peak RSS {row['peak_rss_mb']} MB (load {row['load_average_before_questions']})")
+    print(f"Wrote {scale_synthetic.merge(row, args.out)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="Collection size (repeatable); default 1000.")
@@ -162,7 +198,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="RNG seed of the synthetic collection.")
     parser.add_argument("--data-dir", type=Path, default=None, help="Where the indexes are built (default: a temporary directory).")
     parser.add_argument("--keep", action="store_true", help="Keep the indexes instead of deleting them.")
+    parser.add_argument("--synthetic-chunks", type=int, default=None,
+                        help="Build an index of this many chunks at --data-dir (real + synthetic papers, made vectors) and measure it.")
+    parser.add_argument("--measure-only", action="store_true", help="With --synthetic-chunks: measure the index already at --data-dir.")
+    parser.add_argument("--questions-per-part", type=int, default=100, help="With --synthetic-chunks: claims timed per part.")
     args = parser.parse_args()
+    if args.synthetic_chunks is not None:
+        synthetic(args)
+        return
 
     settings = Settings(_env_file=None)
     real = load_papers([settings.seeds_dir])

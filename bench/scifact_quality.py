@@ -82,7 +82,17 @@ def main() -> None:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a RetrievalParams field to change")
     parser.add_argument("--methods", default="dense,lexical,fused", help="comma-separated: dense, lexical, fused")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain bm25s baseline")
+    parser.add_argument("--ann-min-chunks", type=int, default=None,
+                        help="dense.ANN_MIN_CHUNKS for this run (0: the HNSW graph + exact re-score at any size; the index's "
+                             "dense folder is then made again with its graph)")
+    parser.add_argument("--ann-connectivity", type=int, default=None, help="the graph's connectivity (M) for this run")
     args = parser.parse_args()
+    if args.ann_min_chunks is not None:
+        import assistant.dense
+
+        assistant.dense.ANN_MIN_CHUNKS = args.ann_min_chunks
+        if args.ann_connectivity:
+            assistant.dense.ANN = dataclasses.replace(assistant.dense.ANN, connectivity=args.ann_connectivity)
     params = with_params(args.param)
     relevant = qrels()
     questions = [(c["_id"], c["text"]) for c in claims() if c["_id"] in relevant]

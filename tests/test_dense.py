@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 import assistant.dense
@@ -11,6 +13,7 @@ from assistant.indexing import ingest_papers
 from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import ChunkRecord, PaperStore
+from assistant.version_files import write_checksums
 
 PAPERS = [
     Paper(paper_id="widgets", title="Robust Widgets", abstract="Widgets break under stress. We propose a robust widget made of steel."),
@@ -103,4 +106,21 @@ def test_an_index_past_the_threshold_without_its_graph_is_not_loaded(tmp_path, m
     (folder / "graph.usearch").write_bytes(b"not a graph")
     assert DenseIndex.load(tmp_path, "v1") is None  # the caller reads the store again and saves it whole
     (folder / "graph.usearch").unlink()
+    assert DenseIndex.load(tmp_path, "v1") is None
+
+
+def test_the_saved_chunk_table_gives_back_every_chunk_as_it_was(tmp_path):
+    chunks = [ChunkRecord(f"{p}#h{p}#{i}", p, f"h{p}", i, 10 * i, 10 * i + 9, "") for p in ("a", "b", "c") for i in range(4)]
+    DenseIndex(chunks, _clustered(len(chunks)), "v1").save(tmp_path)
+    loaded = DenseIndex.load(tmp_path, "v1")
+    assert loaded is not None and list(loaded.chunks) == chunks
+    assert [c.paper_id for c in loaded.search(_clustered(1, seed=3)[0], 12, ["b"])] == ["b"] * 4
+
+
+def test_a_folder_with_the_older_json_chunk_list_is_not_loaded(tmp_path):
+    DenseIndex(_records(30), _clustered(30), "v1").save(tmp_path)
+    [folder] = list(tmp_path.iterdir())
+    (folder / "chunks.json").write_text(json.dumps({"version": "v1", "chunks": [[c.chunk_id, c.paper_id, c.index_hash, c.index,
+                                                                                  c.start, c.end] for c in _records(30)]}))
+    write_checksums(folder)  # intact, but of the format before the columnar table: made again from the store
     assert DenseIndex.load(tmp_path, "v1") is None

@@ -70,7 +70,7 @@ def test_an_index_saved_in_an_older_format_is_rebuilt_and_its_folder_removed(sma
     old = directory / current.name.removesuffix(f"-f{FORMAT}")  # as the previous release saved it: chunk level only
     current.rename(old)
     meta = json.loads((old / "chunks.json").read_text())
-    (old / "chunks.json").write_text(json.dumps({"version": meta["version"], "chunks": meta["chunks"]}))
+    (old / "chunks.json").write_text(json.dumps({"version": meta["version"], "chunks": []}))  # no paper level, no columns
 
     index = load_lexical(PaperStore(settings))
 
