@@ -136,14 +136,14 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
              else assistant.retriever.retrieve(standalone, k=fetch, paper_ids=paper_ids))
     retrieve_ms = (time.perf_counter() - t0) * 1000
     vector = assistant.retriever.embed_query(standalone)
-    lexical = assistant.retriever.loaded_state().lexical  # the BM25 statistics of the version the hits came from
+    # The BM25 statistics of the version the hits came from, read by the confidence, the list checks and the unheard names.
+    stats = term_stats(standalone, assistant.retriever.loaded_state().lexical)
     # The model was fitted on the top_k fused hits a question gets: judged on the same, however many are read or listed.
-    confident = confidence(standalone, fused[:settings.top_k], assistant.bank, vector, lexical, assistant.answerability)
+    confident = confidence(standalone, fused[:settings.top_k], assistant.bank, vector, stats, assistant.answerability)
     floor = assistant.confidence_floor_for(standalone)
     reading = read(reader, standalone, fused, assistant.bank.sentences(fused), vector,
                    threshold=reader.config.threshold) if reader is not None and fused else None
     hits = fused if listing else rerank(fused, reading, wanted) if reading is not None else fused[:wanted]
-    stats = term_stats(standalone, lexical)  # read by the list checks and the unheard names below
     draft = extractive_answer(standalone, hits, assistant.bank, restricted=restricted, question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),

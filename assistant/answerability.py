@@ -219,12 +219,12 @@ def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequenc
     }
 
 
-def confidence(question: str, hits: Sequence[Hit], bank: SentenceBank, question_vector: np.ndarray, lexical: LexicalIndex,
+def confidence(question: str, hits: Sequence[Hit], bank: SentenceBank, question_vector: np.ndarray, stats: TermStats,
                model: AnswerabilityModel) -> float:
-    """P(answerable) of the question over its hits (0 without hits): the features, read by the model."""
+    """P(answerable) of the question over its hits (0 without hits): the features, read by the model (stats: the
+    collection's statistics of the question's terms, term_stats)."""
     if not hits:
         return 0.0
-    stats = term_stats(question, lexical)
     return model.probability(features(question, hits, bank.sentences(list(hits)), question_vector, stats))
 
 
