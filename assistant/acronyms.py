@@ -9,6 +9,7 @@ words whose initials spell it. Words are compared as the lexical index stems the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Mapping, NamedTuple
 
 from assistant.lexical import tokenize
@@ -55,16 +56,26 @@ def defined_acronyms(texts: Iterable[str]) -> dict[str, Acronym]:
     """Acronym stem -> the acronym, for every acronym the texts define ("mcts": MCTS, Monte Carlo Tree Search)."""
     found: dict[str, Acronym] = {}
     for text in texts:
-        for words, acronym, _plural in _DEFINED.findall((text or "")[:DEFINITION_CHARS]):
-            letters = acronym if len(acronym) <= MAX_LETTERS else ""
-            expansion = _expansion(words.split(), letters) if letters else None
-            if not expansion:
-                continue
-            stems = tuple(tokenize([" ".join(expansion)])[0])
-            key = tokenize([acronym])[0]
-            if len(key) == 1 and len(stems) >= 2:
-                found.setdefault(key[0], Acronym(acronym, " ".join(expansion), stems))
+        for key, acronym in _defined_in((text or "")[:DEFINITION_CHARS]):
+            found.setdefault(key, acronym)
     return found
+
+
+@lru_cache(maxsize=512)
+def _defined_in(text: str) -> tuple[tuple[str, Acronym], ...]:
+    """The acronyms one text defines, in order, by stem; remembered: a list question reads its papers' texts once to
+    search again and once to list them, and the same papers come back question after question."""
+    found = []
+    for words, acronym, _plural in _DEFINED.findall(text):
+        letters = acronym if len(acronym) <= MAX_LETTERS else ""
+        expansion = _expansion(words.split(), letters) if letters else None
+        if not expansion:
+            continue
+        stems = tuple(tokenize([" ".join(expansion)])[0])
+        key = tokenize([acronym])[0]
+        if len(key) == 1 and len(stems) >= 2:
+            found.append((key[0], Acronym(acronym, " ".join(expansion), stems)))
+    return tuple(found)
 
 
 def _holds(words: list[str], sequence: tuple[str, ...]) -> bool:
