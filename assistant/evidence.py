@@ -84,9 +84,12 @@ def terms(text: str) -> set[str]:
 
 def term_overlap(question_terms: set[str], text: str) -> float:
     """Fraction of the question's content words that text contains."""
-    if not question_terms:
-        return 0.0
-    return len(question_terms & terms(text)) / len(question_terms)
+    return share_held(question_terms, terms(text))
+
+
+def share_held(asked: set[str], held: set[str]) -> float:
+    """Fraction of the asked words that are held (words a text holds, tokenised already: terms())."""
+    return len(asked & held) / len(asked) if asked else 0.0
 
 
 class Scorer(Protocol):

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from assistant.chunking import place
-from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, terms
+from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_held, terms
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
 from assistant.names import is_acronym, mentions, specific_terms
@@ -126,11 +126,11 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     for sentence, words in zip(sentences, words_of):
         cosine = float(np.dot(question_vector, sentence.vector))
         held_terms = set(words)  # the sentence's words, tokenised once for every measure below
-        base = cosine + params.overlap_weight * _share(question_terms, held_terms)
+        base = cosine + params.overlap_weight * share_held(question_terms, held_terms)
         score = base
-        quote = cosine + params.overlap_weight * _share(quote_terms, held_terms)
+        quote = cosine + params.overlap_weight * share_held(quote_terms, held_terms)
         if focus:  # "On which CPU and GPU ...": the sentence naming what is asked for
-            quote += FOCUS_WEIGHT * _share(focus, held_terms)
+            quote += FOCUS_WEIGHT * share_held(focus, held_terms)
         if named:
             score += params.name_bonus * sum(mentions(sentence.text, term) for term in named) / len(named)
             quote += params.name_bonus * sum(mentions(sentence.text, term) for term in named if term not in in_title) / len(named)
@@ -157,11 +157,6 @@ def asked_for(question: str) -> set[str]:
     """The stemmed words naming what a which/what question asks for ("CPU", "GPU" in "On which CPU and GPU were ...")."""
     match = _ASKED_FOR.search(question)
     return terms(match.group(1)) if match else set()
-
-
-def _share(asked: set[str], held: set[str]) -> float:
-    """The share of the asked words that are held (evidence.term_overlap, on words tokenised already)."""
-    return len(asked & held) / len(asked) if asked else 0.0
 
 
 def closest_papers_text(hits: list[Hit], limit: int = 3) -> str:
