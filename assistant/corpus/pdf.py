@@ -230,11 +230,10 @@ def _page_lines(page) -> list[Line]:
             char = "\x02" if code == 0xFFFE else chr(code) if code else ""  # PDFium marks a line-end hyphen U+FFFE
             if not char or unicodedata.category(char) in ("Cc", "Cf") and char not in "\x02\u00ad":
                 continue
-            left, _, right, _ = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
             raw.FPDFText_GetCharOrigin(textpage, i, x, y)
             size = raw.FPDFText_GetFontSize(textpage, i) or 10.0
             if size < _MIN_FONT_SIZE:  # some PDFs scale a 1-point font by the text matrix: the box tells the true size
-                _, bottom, _, top = textpage.get_charbox(i, loose=True)
                 size = max(top - bottom, _MIN_FONT_SIZE)
             gap = left - current.x1 if current is not None else 0.0
             # A superscript or subscript ("10^-4", "M_t"): smaller, a little off the line, right after its last letter.
