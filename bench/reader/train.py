@@ -73,6 +73,16 @@ def warm_up_then_decay(optimizer: torch.optim.Optimizer, total: int, budget: flo
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, min(progress(s) / 0.1, (1 - progress(s)) / 0.9, 1.0)) if s else 0.01)
 
 
+def take_step(loss: torch.Tensor, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              scheduler: torch.optim.lr_scheduler.LambdaLR) -> None:
+    """One optimisation step on the loss: gradients clipped to norm 1, the schedule advanced, gradients cleared."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+
+
 def pointwise_epoch(records: list[dict], rng: random.Random) -> list[tuple[str, str, int]]:
     """One epoch of (question, sentence, label) pairs, shuffled: each record asked in one of its wordings, picked anew."""
     pairs = []
@@ -144,11 +154,7 @@ def main() -> None:
             pairs = [(g["question"], c) for g in batch for c in g["candidates"]]
             logits = model(**encode(tokenizer, pairs)).logits.view(-1)
             loss = group_loss(logits, [len(g["candidates"]) for g in batch], [g["labels"] for g in batch], args.pointwise)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
+        take_step(loss, model, optimizer, scheduler)
         pairs_done += len(pairs)
         running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
         elapsed = time.monotonic() - began

@@ -25,7 +25,7 @@ import torch
 from tokenizers import Tokenizer
 from transformers import BertModel
 
-from train import base_model_dir, load_groups, warm_up_then_decay
+from train import base_model_dir, load_groups, take_step, warm_up_then_decay
 
 
 class DualReader(torch.nn.Module):
@@ -107,11 +107,7 @@ def main() -> None:
             start += size
         bce = torch.nn.functional.binary_cross_entropy_with_logits(torch.cat(logits_all), torch.cat(labels_all), pos_weight=pos_weight)
         loss = (torch.stack(losses).mean() if losses else 0.0) + bce
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
+        take_step(loss, model, optimizer, scheduler)
         pairs_done += len(sentences)
         running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
         elapsed = time.monotonic() - began
