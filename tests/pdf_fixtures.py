@@ -132,6 +132,17 @@ class _Writer:
         self.c.drawString(self.x, self.y, text)
         self.y -= 18
 
+    def abstract(self, heading_y: float) -> None:
+        """The "Abstract" heading at heading_y and ABSTRACT under it, full width; the body starts below them."""
+        self.c.setFont(self.font, 12)
+        self.c.drawCentredString(WIDTH / 2, heading_y, "Abstract")
+        y = heading_y - 18
+        self.c.setFont(self.font, 10)
+        for line in _wrap(ABSTRACT, WIDTH - 144, self.font, 10):
+            self.c.drawString(72, y, line)
+            y -= 12
+        self.y = self.top = y - 20
+
     def paragraph(self, text: str) -> None:
         self.c.setFont(self.font, 10)
         for line in _wrap(text, self.width, self.font, 10):
@@ -155,14 +166,7 @@ def paper_pdf(path: Path, *, image_page: bool = True, encrypt: str | None = None
     c.setFont(w.font, 11)
     c.drawCentredString(WIDTH / 2, HEIGHT - 112, "Ada Lovelace and Alan Turing")
     c.drawCentredString(WIDTH / 2, HEIGHT - 126, "doi:10.5555/tidal.2024.17")
-    c.setFont(w.font, 12)
-    c.drawCentredString(WIDTH / 2, HEIGHT - 160, "Abstract")
-    y = HEIGHT - 178
-    c.setFont(w.font, 10)
-    for line in _wrap(ABSTRACT, WIDTH - 144, w.font, 10):
-        c.drawString(72, y, line)
-        y -= 12
-    w.y = w.top = y - 20
+    w.abstract(HEIGHT - 160)
     w.heading("1 Introduction")
     for text in INTRODUCTION * 3:
         w.paragraph(text)
@@ -203,14 +207,7 @@ def page_opening_pdf(path: Path) -> Path:
     c = w.c
     c.setFont(w.font, 18)
     c.drawCentredString(WIDTH / 2, HEIGHT - 90, TITLE)
-    c.setFont(w.font, 12)
-    c.drawCentredString(WIDTH / 2, HEIGHT - 130, "Abstract")
-    y = HEIGHT - 148
-    c.setFont(w.font, 10)
-    for line in _wrap(ABSTRACT, WIDTH - 144, w.font, 10):
-        c.drawString(72, y, line)
-        y -= 12
-    w.y = w.top = y - 20
+    w.abstract(HEIGHT - 130)
     w.heading("1 Introduction")
     for text in INTRODUCTION:
         w.paragraph(text)
