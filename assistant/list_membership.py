@@ -21,7 +21,7 @@ from assistant.evidence import Reading, terms
 from assistant.lexical import tokenize
 from assistant.models import Hit
 from assistant.retrieval import Retriever
-from assistant.word_forms import compounds, found_terms, holds_compound, same_word  # noqa: F401  (same_word: tests)
+from assistant.word_forms import compounds, found_terms, holds_compound
 from assistant.names import specific_terms
 
 LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"

@@ -6,9 +6,9 @@ import pytest
 
 from assistant.answerability import AnswerabilityModel, TermStats
 from assistant.evidence import terms
-from assistant.list_membership import (LIST_MODEL_PATH, PAPER_FEATURES, compounds, found_terms, paper_features, same_word,
-                                       topic_found, topic_terms)
+from assistant.list_membership import LIST_MODEL_PATH, PAPER_FEATURES, paper_features, topic_found, topic_terms
 from assistant.models import Hit
+from assistant.word_forms import compounds, found_terms, same_word
 
 STATS = TermStats(documents=100, frequency={"agent": 60, "homeostasi": 1, "homeostat": 2, "memori": 10, "general": 30,
                                             "generat": 30})
