@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -171,7 +171,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                       question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
                       confidence: float | None = None, min_confidence: float = 0.0, sure_confidence: float = 1.0,
                       list_limit: int | None = None,
-                      members: set[str] | None = None, unheard: Sequence[str] = (), unheard_names: Sequence[str] = (),
+                      members: Mapping[str, float] | None = None, unheard: Sequence[str] = (), unheard_names: Sequence[str] = (),
                       reading: Reading | None = None,
                       quote_reader: Scorer | None = None) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
@@ -182,8 +182,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     the best sentence's score over params.min_evidence_score). None: the evidence rules alone.
     list_limit: a "which papers ..." answer lists every paper that bears on it, up to this many (then "and N more",
     the others in Draft.more); None: at most params.max_papers, as for any other question.
-    members: for a list question, the papers the list-membership model lets in (assistant/answerability.py); None: the
-    old hand rule (a share of the best paper's score, or every name or topic word of the question).
+    members: for a list question, the papers the list-membership model lets in, with their P(member) (list_membership.py),
+    the likeliest listed first; None: the old hand rule (a share of the best paper's score, or every name or topic word of the question).
     unheard: for a list question, the words of its topic that no paper in the collection uses, when they are most of it
     (list_membership.unheard_topic): unless the confidence is sure, no paper is about it.
     unheard_names: the names the question asks about that no text in the collection uses (answerability.unheard_names):
@@ -271,7 +271,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if is_list and members is not None:
         if unheard and judged and not restricted:
             return _abstain(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
-        chosen = [hit for hit in ranked if hit.paper_id in members]
+        # The papers most likely to belong come first: they are the ones shown with quotes, the rest as "N more".
+        chosen = sorted((hit for hit in ranked if hit.paper_id in members), key=lambda hit: -members[hit.paper_id])
         if named and chosen and not any(mentions(text_of[hit.paper_id], term) for hit in chosen for term in named):
             # "which papers evaluate on ARC-AGI?": no listed paper names what the question names, so none answers it
             return _abstain(f"None of the closest papers mentions {_quoted(named)}.", hits)

@@ -97,15 +97,15 @@ def unheard_topic(question: str, stats: TermStats) -> list[str]:
 
 
 def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: AnswerabilityModel,
-                 reading: Reading | None = None) -> set[str]:
-    """The hits that belong in a list answer: P(member) at or above the model's threshold (stats: the collection's
-    statistics of the question's terms, term_stats; reading: the reader's logits for the hits' sentences)."""
+                 reading: Reading | None = None) -> dict[str, float]:
+    """The hits that belong in a list answer, with their P(member): those at or above the model's threshold (stats: the
+    collection's statistics of the question's terms, term_stats; reading: the reader's logits for the hits' sentences)."""
     if not hits:
-        return set()
+        return {}
     top = max(hit.score for hit in hits)
     acronyms = hits_acronyms(question, hits)
-    return {hit.paper_id for hit in hits
-            if model.probability(paper_features(question, hit, top, stats, reading, acronyms)) >= model.threshold}
+    chances = {hit.paper_id: model.probability(paper_features(question, hit, top, stats, reading, acronyms)) for hit in hits}
+    return {paper_id: chance for paper_id, chance in chances.items() if chance >= model.threshold}
 
 
 def hits_acronyms(question: str, hits: Sequence[Hit]) -> dict[str, Acronym]:

@@ -7,7 +7,8 @@ Questions: the dev set's multi-paper questions (../shared/eval/questions.jsonl) 
 abstracts in bench/data/lists.jsonl (every seed abstract that mentions the topic; absent topics that must list none), both
 fitted on; and bench/data/lists_heldout.jsonl, labelled the same way later and never fitted on.
 A paper counts as listed when the answer cites it or carries it in Answer.more. Per question: recall@all (share of the
-gold papers listed), precision (share of the listed papers that are gold); means over the questions that have gold, and
+gold papers listed), precision (share of the listed papers that are gold; also of the papers shown first, with
+quotes, before "... and N more"); means over the questions that have gold, and
 the share of absent topics that list nothing.
 """
 
@@ -157,9 +158,11 @@ def main() -> None:
             listed = [c.paper_id for c in answer.citations] + [p.paper_id for p in answer.more]
             expected = set(gold.get(question.id, []))
             found = expected & set(listed)
+            shown = [c.paper_id for c in answer.citations]
             results.append({"source": source, "id": question.id, "gold": len(expected), "listed": len(listed), "shown": len(answer.citations),
                             "recall": len(found) / len(expected) if expected else None,
                             "precision": len(found) / len(listed) if listed and expected else None,
+                            "shown_precision": len(expected & set(shown)) / len(shown) if shown and expected else None,
                             "empty_when_absent": (not listed) if not expected else None, "confidence": answer.confidence,
                             "missed": sorted(titles[p][:60] for p in expected - found),
                             "extra": sorted(titles[p][:60] for p in set(listed) - expected)})
@@ -172,9 +175,11 @@ def main() -> None:
         part = [r for r in results if source is None or r["source"] == source]
         with_gold = [r for r in part if r["recall"] is not None]
         precise = [r["precision"] for r in with_gold if r["precision"] is not None]
+        shown_precise = [r["shown_precision"] for r in with_gold if r["shown_precision"] is not None]
         absent = [r for r in part if r["empty_when_absent"] is not None]
         print(f"{source or 'all'}: recall@all {sum(r['recall'] for r in with_gold) / len(with_gold):.3f}, "
-              f"precision {sum(precise) / max(1, len(precise)):.3f} over {len(with_gold)} questions"
+              f"precision {sum(precise) / max(1, len(precise)):.3f} (of the papers shown first "
+              f"{sum(shown_precise) / max(1, len(shown_precise)):.3f}) over {len(with_gold)} questions"
               + (f"; absent topics listing none {sum(r['empty_when_absent'] for r in absent)}/{len(absent)}" if absent else ""))
     (PROJECT_ROOT / "bench" / "results").mkdir(exist_ok=True)
     (PROJECT_ROOT / "bench" / "results" / "lists.json").write_text(json.dumps(results, indent=1), encoding="utf-8")

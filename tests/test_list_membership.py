@@ -74,3 +74,22 @@ def test_unheard_topic_names_the_words_no_paper_uses_when_they_are_most_of_the_t
     assert unheard_topic("Which papers give agents a long-term memory?", stats) == []
     # Names are left to the name rules.
     assert unheard_topic("Which papers use Anthropic's models?", stats) == []  # with the name counted: 0.94 of the topic
+
+
+def test_a_list_shows_its_likeliest_members_first_and_counts_the_rest():
+    from assistant.config import Settings
+    from assistant.embedding import get_embedder
+    from assistant.evidence import SentenceBank
+    from assistant.extractive import extractive_answer
+
+    bank = SentenceBank(get_embedder(Settings(_env_file=None)))
+    question = "Which papers use reinforcement learning to train language model agents?"
+    # By its sentences alone rl-games would be shown second; the membership model judges rl-robots the likelier member.
+    hits = [_hit("rl-games", "Reinforcement learning trains agents to play games.", 0.9),
+            _hit("rl-robots", "Reinforcement learning agents control robot arms.", 0.8),
+            _hit("rl-llm", "We train language model agents with reinforcement learning on web tasks.", 0.7)]
+    members = {"rl-games": 0.4, "rl-robots": 0.5, "rl-llm": 0.95}
+    draft = extractive_answer(question, hits, bank, question_vector=bank.embedder.embed([question])[0], list_limit=2,
+                              members=members)
+    assert [c.paper_id for c in draft.citations] == ["rl-llm", "rl-robots"]
+    assert [hit.paper_id for hit in draft.more] == ["rl-games"]
