@@ -38,6 +38,10 @@ _ORDINAL = re.compile(r"\bthe\s+(" + "|".join(_ORDINALS) + r")\s+(one|paper|meth
 # "these papers", "those methods", "which of them", "among these": every paper of the previous answer.
 _THESE = re.compile(r"\b(these|those|the above|all (?:of )?(?:these|those|the))\s+(papers|works|studies|methods|approaches|"
                     r"ones|articles|models|systems)\b|\b(?:of|among|in|between)\s+(them|these|those)\b", re.IGNORECASE)
+# "it" or "them" as the object of a verb ("how does the third one use it?"), not its subject ("how does it work?").
+_OBJECT_PRONOUN = re.compile(r"(?<!\bdoes )(?<!\bdo )(?<!\bdid )(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bcan )"
+                             r"(?<!\bcould )(?<!\bwould )(?<!\bwill )(?<!\bshould )(?<!\bhas )(?<!\bhave )(?<!\band )"
+                             r"(?<!^)\b(it|them)\b(?!\s+(?:is|was|are|were)\b)", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", re.IGNORECASE)
 # Content words that say what is asked, not what it is about.
 _GENERIC = set("""paper papers method methods model models approach work works study studies result results dataset datasets
@@ -185,4 +189,16 @@ def scope(question: str, history: Sequence[Turn], title_of: Callable[[str], str 
     chosen = ids[place]
     title = title_of(chosen)
     searched = question if not title else question[: ordinal.start()] + short_name(title) + question[ordinal.end():]
+    searched = _object_named(searched, history)
     return FollowUp(searched[:1].upper() + searched[1:], paper_ids=(chosen,), pointer=pointer)
+
+
+def _object_named(question: str, history: Sequence[Turn]) -> str:
+    """"How does SWE-Search use it?" after "Which papers use Monte Carlo Tree Search?": the "it" a verb takes is what the
+    previous question named (its names, names.specific_terms), put in its place; left as it is when that named nothing."""
+    previous = next((str(m.get("content", "")) for m in reversed(history) if m.get("role") == "user"), "")
+    names = specific_terms(previous)
+    pronoun = _OBJECT_PRONOUN.search(_EXPLETIVE.sub(lambda m: " " * len(m.group(0)), question))
+    if not names or pronoun is None:
+        return question
+    return question[: pronoun.start()] + " and ".join(names[:2]) + question[pronoun.end():]

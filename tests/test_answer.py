@@ -359,6 +359,21 @@ def test_these_papers_are_every_paper_of_the_previous_answer_in_order():
     assert scope("Which papers use DPO?", history, lambda pid: None) is None
 
 
+def test_an_it_the_verb_takes_is_what_the_previous_question_named():
+    from assistant.followup import scope
+
+    history = [{"role": "user", "content": "Which papers use Monte Carlo Tree Search?"},
+               {"role": "assistant", "content": "…", "paper_ids": ["p0", "p1", "p2"]}]
+    titles = {"p0": "AlphaLLM: self-improvement", "p1": "SWE-Search: agents", "p2": "WebPilot: web tasks"}.get
+    used = scope("How does the third one use it?", history, titles)
+    assert used is not None and used.searched == "How does WebPilot use Monte Carlo Tree Search?" and used.paper_ids == ("p2",)
+    # "it" as the subject is the paper pointed at, left alone; so is an "it" when the previous question named nothing.
+    works = scope("What is the second paper and how does it work?", history, titles)
+    assert works is not None and works.searched == "What is SWE-Search and how does it work?"
+    unnamed = [{"role": "user", "content": "which papers study continual learning?"}, history[1]]
+    assert scope("How does the third one use it?", unnamed, titles).searched == "How does WebPilot use it?"  # type: ignore[union-attr]
+
+
 def test_the_first_one_is_asked_of_the_first_paper_the_previous_answer_named(seeded_settings):
     first = ask(MCTS, settings=seeded_settings, llm=None)
     assert len(first.citations) > 1
