@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from processes import end_process
+
 CHROMA = Path(sys.executable).parent / "chroma"
 HOST = "127.0.0.1"
 
@@ -87,13 +89,7 @@ class ChromaServer:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
-        process.send_signal(first)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        end_process(process, first)
         deadline = time.monotonic() + 10
         while self.alive() and time.monotonic() < deadline:  # the port is free again before a restart
             time.sleep(0.1)

@@ -17,6 +17,7 @@ from typing import Iterator
 import pytest
 
 from assistant.corpus import load_papers
+from processes import end_process
 
 pytestmark = pytest.mark.browser
 
@@ -79,12 +80,7 @@ def served_app(directory: Path, env: dict[str, str]) -> Iterator[str]:
             wait_until_healthy(url, process, log)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            end_process(process)
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ pytest.importorskip("mcp", reason="the mcp SDK is not installed")
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 from mcp.shared.exceptions import MCPError  # noqa: E402
+from processes import end_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DAFORMER = "daformer-improving-network-architectures-and-training-047533"
@@ -129,12 +130,7 @@ def run_http(directory: Path) -> dict[str, Any]:
 
             return anyio.run(main)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            end_process(process)
 
 
 @pytest.fixture(scope="module", params=["stdio", "http"])

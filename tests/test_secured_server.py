@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from assistant.indexing import ingest_papers
 from assistant.store import PaperStore
 from chroma_server import HOST, ChromaServer, free_port
 from conftest import SEEDS_DIR
+from processes import end_process
 
 pytestmark = pytest.mark.server
 
@@ -97,13 +97,8 @@ class CaddyProxy:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        if process is not None:
+            end_process(process)
 
 
 @pytest.fixture(scope="module")
