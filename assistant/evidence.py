@@ -93,7 +93,7 @@ def share_held(asked: set[str], held: set[str]) -> float:
 
 
 class Scorer(Protocol):
-    """What reads a pair: assistant.reader.Reader (a cross-encoder), or a fake in tests."""
+    """What reads a pair: assistant.answering.reader.Reader (a cross-encoder), or a fake in tests."""
 
     def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray: ...
 

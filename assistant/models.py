@@ -157,7 +157,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
     confidence: float = Field(0.0, ge=0.0, le=1.0, description="P(the collection answers the question), from the fitted "
-                              "answerability model (assistant/answerability.py); 0 when nothing was retrieved.")
+                              "answerability model (assistant/answering/answerability.py); 0 when nothing was retrieved.")
     more: list[PaperRef] = Field(default_factory=list, description="Papers of a list answer past ASSISTANT_MAX_LIST_PAPERS "
                                  "(the text says \"and N more\"), best evidence first.")
     mode: Literal["llm", "extractive"] = "extractive"

@@ -14,21 +14,21 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from assistant.answer import History, answer_stream
-from assistant.answerability import AnswerabilityModel
-from assistant.list_membership import LIST_MODEL_PATH
+from assistant.answering.answer import History, answer_stream
+from assistant.answering.answerability import AnswerabilityModel
+from assistant.answering.list_membership import LIST_MODEL_PATH
 from assistant.config import Settings, get_settings
 from assistant.evidence import SentenceBank
 from assistant.llm import ChatModel, chat_model_from
 from assistant.models import Answer, Hit, Paper
 from assistant.params import DEFAULT_EXTRACTIVE, DEFAULT_RETRIEVAL, ExtractiveParams, RetrievalParams
-from assistant.question import clean_question
+from assistant.answering.question import clean_question
 from assistant.retrieval import Retriever
 from assistant.sentence_vectors import SentenceSource
 from assistant.store import UNFINISHED, IngestReport, PaperStore
 
 if TYPE_CHECKING:
-    from assistant.reader import Reader
+    from assistant.answering.reader import Reader
 
 Progress = Callable[[int, int], None]  # progress(chunks embedded so far, chunks to embed)
 _UNSET: object = object()
@@ -72,7 +72,7 @@ class Assistant:
         """The reader shipped in the package, loaded on first use (None when ASSISTANT_USE_READER is off)."""
         if not self.settings.use_reader:
             return None
-        from assistant.reader import get_reader  # onnxruntime's second session, loaded only when a question is read
+        from assistant.answering.reader import get_reader  # onnxruntime's second session, loaded only when a question is read
 
         return get_reader()
 
@@ -81,7 +81,7 @@ class Assistant:
         """The reader that picks quotes (ASSISTANT_READER_QUOTES or ASSISTANT_USE_READER; both off by default), loaded on first use."""
         if not (self.settings.reader_quotes or self.settings.use_reader):
             return None
-        from assistant.reader import get_reader
+        from assistant.answering.reader import get_reader
 
         return get_reader()
 

@@ -9,7 +9,7 @@
    (answerable ones labelled 1, "unanswerable" ones 0), and every answerable question again with its gold papers
    left out (labelled 0). Leaving out is emulated: the k + len(gold) best papers are retrieved and the gold ones
    dropped from the hits (the other papers' scores are what a collection without them gives, up to BM25's idf).
-Per question: the features of assistant/answerability.py, the label, the split, and what the offline answerer says
+Per question: the features of assistant/answering/answerability.py, the label, the split, and what the offline answerer says
 (abstained, cited papers, quote), written to OUT/rows.jsonl.
 """
 
@@ -73,9 +73,9 @@ class Asker:
         self.retriever = self.assistant.retriever
 
     def row(self, question: str, drop: set[str] = frozenset(), k: int = K, gold: list[str] = ()) -> dict:
-        from assistant.answerability import content_terms, features, term_stats, weighted_share
+        from assistant.answering.answerability import content_terms, features, term_stats, weighted_share
         from assistant.evidence import terms
-        from assistant.extractive import extractive_answer
+        from assistant.answering.extractive import extractive_answer
 
         state = self.retriever.state()
         hits = [h for h in self.retriever.retrieve(question, k=k + len(drop)) if h.paper_id not in drop][:k]
@@ -108,7 +108,7 @@ def reader_features(question: str, hits, sentences, vector) -> dict[str, float]:
     """The shipped reader's logits as answerability features: the best read sentence over the hits (each hit's sentences
     nearest the question, as answer.py reads them), the first hit's best, and the best minus the mean of the hits' bests."""
     from assistant.evidence import read
-    from assistant.reader import get_reader
+    from assistant.answering.reader import get_reader
 
     if not hits:
         return dict.fromkeys(READER_FEATURES, 0.0)

@@ -3,7 +3,7 @@
     PYTHONPATH=. .venv/bin/python bench/fit_answerability.py [--rows bench/results/answerability/rows.jsonl] [--write]
 
 Fits a logistic regression (scikit-learn; the runtime reads the result with plain numpy) over the features of
-assistant/answerability.py, on the SciFact FIT claims and the FIT half of the seed questions; its regularisation is
+assistant/answering/answerability.py, on the SciFact FIT claims and the FIT half of the seed questions; its regularisation is
 chosen by cross-validation within the FIT rows (folds by question, a leave-gold-out row with its question); with
 --calibrate its log-odds are rescaled on the out-of-fold probabilities (Platt scaling). Reports, per data set and
 split: AUC of the model and of every single feature, calibration error, and what the offline answerer does when it
@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from assistant.answerability import FEATURES, MODEL_PATH, AnswerabilityModel, is_claim_question  # noqa: E402
+from assistant.answering.answerability import FEATURES, MODEL_PATH, AnswerabilityModel, is_claim_question  # noqa: E402
 from assistant.config import PROJECT_ROOT  # noqa: E402
 from assistant.evaluation.metrics import auc as evaluation_auc, calibration_error as evaluation_calibration_error  # noqa: E402
 

@@ -67,8 +67,8 @@ def shared_word_rule(claims, corpus, embedder) -> tuple[float, float]:
 def main() -> None:
     from assistant.config import Settings
     from assistant.embedding import get_embedder
-    from assistant.generation import SUPPORT_CANDIDATES
-    from assistant.reader import Reader
+    from assistant.answering.generation import SUPPORT_CANDIDATES
+    from assistant.answering.reader import Reader
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=300, help="Claims per split (the first ones, in split order).")

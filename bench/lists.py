@@ -30,8 +30,8 @@ HELD_OUT_LISTS = PROJECT_ROOT / "bench" / "data" / "lists_heldout.jsonl"  # labe
 
 def paper_rows(assistant, questions, gold: dict[str, list[str]]) -> list[dict]:
     """One row per (list question, retrieved paper): its membership features and whether it is gold."""
-    from assistant.answerability import term_stats
-    from assistant.list_membership import hits_acronyms, list_candidates, list_hits, paper_features
+    from assistant.answering.answerability import term_stats
+    from assistant.answering.list_membership import hits_acronyms, list_candidates, list_hits, paper_features
 
     from assistant.evidence import read
 
@@ -60,8 +60,8 @@ def fit_membership(rows: list[dict]):
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    from assistant.answerability import AnswerabilityModel
-    from assistant.list_membership import PAPER_FEATURES, READER_FEATURE
+    from assistant.answering.answerability import AnswerabilityModel
+    from assistant.answering.list_membership import PAPER_FEATURES, READER_FEATURE
 
     names = PAPER_FEATURES + ((READER_FEATURE,) if all(READER_FEATURE in row["features"] for row in rows) else ())
     x = np.array([[row["features"][name] for name in names] for row in rows])
@@ -110,7 +110,7 @@ def fit(assistant, dev, ours, titles) -> None:
     """Report each question as listed by a model fitted without it (the held-out figures); then fit on every list
     question and write the model."""
     from assistant.evaluation import gold_paper_ids
-    from assistant.list_membership import LIST_MODEL_PATH
+    from assistant.answering.list_membership import LIST_MODEL_PATH
 
     rows = {name: paper_rows(assistant, questions, gold_paper_ids(questions, titles)) for name, questions in (("dev multi", dev), ("seed lists", ours))}
     everything = rows["dev multi"] + rows["seed lists"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from assistant import ask
-from assistant.acronyms import defined_acronyms, other_forms, with_acronyms
+from assistant.answering.acronyms import defined_acronyms, other_forms, with_acronyms
 from assistant.evidence import terms
 from assistant.lexical import tokenize
-from assistant.list_membership import topic_found
+from assistant.answering.list_membership import topic_found
 
 DEFINING = ["We integrate Monte Carlo Tree Search (MCTS) with LLMs.", "Large Language Models (LLMs) struggle with planning.",
             "A Mixture of Experts (MoE) routes tokens.", "Reinforcement Learning from Human Feedback (RLHF) aligns models.",

@@ -279,7 +279,7 @@ def test_a_follow_up_with_nothing_to_refer_to_asks_which_paper(seeded_settings):
 
 
 def test_follow_up_detection():
-    from assistant.followup import has_own_subject, refers_back
+    from assistant.answering.followup import has_own_subject, refers_back
 
     assert refers_back("how does it work?") and refers_back("what about HRDA?") and refers_back("does this method need labels?")
     assert not refers_back("Is it true that MCTS helps LLM reasoning?")
@@ -321,7 +321,7 @@ def test_plural_acronyms_are_common_nouns_not_names():
 
 
 def test_is_there_a_method_asks_for_the_best_evidence_and_which_papers_for_every_paper():
-    from assistant.extractive import asks_for_every_paper
+    from assistant.answering.extractive import asks_for_every_paper
 
     assert asks_for_every_paper("Which papers use Monte Carlo Tree Search?")
     assert asks_for_every_paper("Are there papers applying reinforcement learning to trading? list them")
@@ -346,7 +346,7 @@ def _turns(question: str, answer) -> list[dict]:
 
 
 def test_these_papers_are_every_paper_of_the_previous_answer_in_order():
-    from assistant.followup import scope
+    from assistant.answering.followup import scope
 
     ids = [f"p{i}" for i in range(10)]  # a list of ten, most of them past its limit in Answer.more
     history = [{"role": "user", "content": "which papers use X?"}, {"role": "assistant", "content": "…", "paper_ids": ids}]
@@ -360,7 +360,7 @@ def test_these_papers_are_every_paper_of_the_previous_answer_in_order():
 
 
 def test_an_it_the_verb_takes_is_what_the_previous_question_named():
-    from assistant.followup import scope
+    from assistant.answering.followup import scope
 
     history = [{"role": "user", "content": "Which papers use Monte Carlo Tree Search?"},
                {"role": "assistant", "content": "…", "paper_ids": ["p0", "p1", "p2"]}]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from assistant.answerability import (FEATURES, MODEL_PATH, AnswerabilityModel, TermStats, content_terms, features,
+from assistant.answering.answerability import (FEATURES, MODEL_PATH, AnswerabilityModel, TermStats, content_terms, features,
                                      is_claim_question, weighted_share)
 from assistant.evidence import Sentence, terms
 from assistant.lexical import LexicalIndex

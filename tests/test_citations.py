@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from assistant.citations import check_citations, is_abstention, keep_supported
+from assistant.answering.citations import check_citations, is_abstention, keep_supported
 from assistant.config import Settings
 from assistant.embedding import get_embedder
 from assistant.evidence import SentenceBank

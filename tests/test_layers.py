@@ -11,7 +11,7 @@ WRITERS = ("assistant.indexing", "assistant.store.writer", "assistant.corpus")  
 
 
 def test_asking_imports_no_writer():
-    code = ("import sys, assistant, assistant.retrieval, assistant.answer, assistant.service, assistant.collection; "
+    code = ("import sys, assistant, assistant.retrieval, assistant.answering.answer, assistant.service, assistant.collection; "
             f"print([m for m in {WRITERS!r} if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
                           env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"})
@@ -67,8 +67,9 @@ def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
     return False
 
 
-ANSWERING = ("answer", "service", "named_collections", "collection", "models", "bibtex_export", "extractive", "citations",
-             "generation", "answerability", "list_membership", "followup", "evidence", "retrieval", "question", "params")
+ANSWERING = ("answering.answer", "service", "named_collections", "collection", "models", "bibtex_export",
+             "answering.extractive", "answering.citations", "answering.generation", "answering.answerability",
+             "answering.list_membership", "answering.followup", "evidence", "retrieval", "answering.question", "params")
 
 
 def test_the_answering_modules_are_in_no_import_cycle():
@@ -76,3 +77,16 @@ def test_the_answering_modules_are_in_no_import_cycle():
     cycles = [(f"assistant.{name}", other) for name in ANSWERING for other in graph[f"assistant.{name}"]
               if _reaches(graph, other, f"assistant.{name}")]
     assert cycles == []
+
+
+def test_the_answer_side_is_a_package_that_imports_nothing_built_on_it():
+    """assistant.answering turns a question into an Answer; what serves it (the Assistant, collections, the CLI, the MCP
+    server, uploads, the evaluation) sits above it and is never imported from it (test_asking_imports_no_writer checks the
+    writers at run time)."""
+    graph = _import_graph()
+    above = {"assistant.service", "assistant.collection", "assistant.cli", "assistant.mcp_server", "assistant.uploads",
+             "assistant.evaluation", "assistant.evaluation.run"}
+    answering = [name for name in graph if name.startswith("assistant.answering.")]
+    assert {"assistant.answering.answer", "assistant.answering.extractive", "assistant.answering.reader"} <= set(answering)
+    reached = {(name, goal) for name in answering for goal in above if _reaches(graph, name, goal)}
+    assert reached == set()

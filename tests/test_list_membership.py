@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answerability import AnswerabilityModel, TermStats
+from assistant.answering.answerability import AnswerabilityModel, TermStats
 from assistant.evidence import terms
-from assistant.list_membership import LIST_MODEL_PATH, PAPER_FEATURES, paper_features, topic_found, topic_terms
+from assistant.answering.list_membership import LIST_MODEL_PATH, PAPER_FEATURES, paper_features, topic_found, topic_terms
 from assistant.models import Hit
-from assistant.word_forms import compounds, found_terms, same_word
+from assistant.answering.word_forms import compounds, found_terms, same_word
 
 STATS = TermStats(documents=100, frequency={"agent": 60, "homeostasi": 1, "homeostat": 2, "memori": 10, "general": 30,
                                             "generat": 30})
@@ -65,7 +65,7 @@ def test_the_shipped_model_reads_exactly_the_paper_features_and_prefers_the_pape
 
 
 def test_unheard_topic_names_the_words_no_paper_uses_when_they_are_most_of_the_topic():
-    from assistant.list_membership import unheard_topic
+    from assistant.answering.list_membership import unheard_topic
 
     stats = TermStats(documents=100, frequency={"learn": 80, "agent": 60, "long": 20, "term": 20, "memori": 10, "model": 70,
                                                 "claud": 2, "run": 30, "experi": 30})
@@ -80,7 +80,7 @@ def test_a_list_shows_its_likeliest_members_first_and_counts_the_rest():
     from assistant.config import Settings
     from assistant.embedding import get_embedder
     from assistant.evidence import SentenceBank
-    from assistant.extractive import extractive_answer
+    from assistant.answering.extractive import extractive_answer
 
     bank = SentenceBank(get_embedder(Settings(_env_file=None)))
     question = "Which papers use reinforcement learning to train language model agents?"

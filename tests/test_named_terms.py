@@ -8,7 +8,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embedding import get_embedder
 from assistant.evidence import SentenceBank
-from assistant.extractive import extractive_answer
+from assistant.answering.extractive import extractive_answer
 from assistant.models import Hit
 
 COMMITS = Hit(paper_id="c", title="A First Look at Conventional Commits Classification", score=1.0,
@@ -72,7 +72,7 @@ def test_a_figure_about_a_name_no_paper_of_the_collection_uses_is_not_answered_h
 
 def test_the_names_the_collection_never_uses_are_found_from_its_word_counts(seeded_settings):
     from assistant import ask
-    from assistant.answerability import term_stats, unheard_names
+    from assistant.answering.answerability import term_stats, unheard_names
     from assistant.service import Assistant
 
     question = "What success rate does WebRL reach with Whisper transcripts on WebArena-Lite?"

@@ -123,7 +123,7 @@ def test_a_second_sentence_joins_a_quote_only_from_the_best_ones_page(read: bool
     import numpy as np
 
     from assistant.evidence import Reading, Sentence
-    from assistant.extractive import _quote, _Scored
+    from assistant.answering.extractive import _quote, _Scored
 
     text = "Setup closes page one. The fact opens page two. A remark follows it."
     starts = [0, 23, 48]

@@ -11,11 +11,11 @@ import pytest
 from assistant.config import Settings
 from assistant.embedding import get_embedder
 from assistant.evidence import SentenceBank
-from assistant.extractive import extractive_answer
+from assistant.answering.extractive import extractive_answer
 from assistant.lexical import tokenize
 from assistant.models import Hit
 from assistant.params import DEFAULT_EXTRACTIVE
-from assistant.word_forms import compounds, holds_compound
+from assistant.answering.word_forms import compounds, holds_compound
 
 DETECTOR = Hit(paper_id="m", title="Test-time adaptation for monocular 3D object detection", score=1.0, abstract=(
     "Monocular 3D object detection identifies objects from a single image. "
@@ -56,7 +56,7 @@ SPEED = Hit(paper_id="p", title="Place recognition methods compared indoors", sc
 
 
 def test_the_words_a_which_question_asks_for_choose_the_quote(bank):
-    from assistant.extractive import asked_for
+    from assistant.answering.extractive import asked_for
 
     question = "On which CPU and GPU were the execution times of the place recognition methods measured?"
     assert asked_for(question) == {"cpu", "gpu"}

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.chunking import sentence_spans
 from assistant.errors import ReaderError
-from assistant.reader import Reader, get_reader, shipped_model_dir
+from assistant.answering.reader import Reader, get_reader, shipped_model_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,6 +85,6 @@ def test_a_missing_model_says_what_to_do(tmp_path: Path):
 
 
 def test_no_torch_at_run_time():
-    code = ("import sys; from assistant.reader import Reader; Reader.load().scores('q?', ['a passage']); "
+    code = ("import sys; from assistant.answering.reader import Reader; Reader.load().scores('q?', ['a passage']); "
             "sys.exit(int('torch' in sys.modules or 'transformers' in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

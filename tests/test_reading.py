@@ -7,12 +7,12 @@ from typing import Sequence
 import numpy as np
 import pytest
 
-from assistant.citations import keep_supported
+from assistant.answering.citations import keep_supported
 from assistant.config import Settings
 from assistant.embedding import get_embedder
 from assistant.evidence import READ_BUDGET, SentenceBank, read
-from assistant.extractive import extractive_answer
-from assistant.generation import reader_judge
+from assistant.answering.extractive import extractive_answer
+from assistant.answering.generation import reader_judge
 from assistant.models import Hit
 
 ABSTRACT = ("We study object detection under shift. High-score objects are reliable and guide adaptation. "
@@ -97,8 +97,8 @@ def test_the_rerank_orders_papers_by_the_readers_best_sentence_and_keeps_k(bank)
 
 
 def test_a_list_member_is_judged_with_the_readers_score_when_there_is_one(bank):
-    from assistant.answerability import AnswerabilityModel, TermStats
-    from assistant.list_membership import PAPER_FEATURES, paper_features
+    from assistant.answering.answerability import AnswerabilityModel, TermStats
+    from assistant.answering.list_membership import PAPER_FEATURES, paper_features
 
     question = "Which papers use negative learning?"
     vector = bank.embedder.embed([question])[0]

@@ -33,7 +33,7 @@ def _abstains_at(question: str, hits: list[Hit], bank: SentenceBank, levels: lis
     Abstaining only becomes more likely as the threshold rises, so the first level where it abstains is
     found by bisection: about log2(len(levels)) answers per question instead of one per level.
     """
-    from assistant.extractive import extractive_answer
+    from assistant.answering.extractive import extractive_answer
 
     low, high = 0, len(levels)
     while low < high:
@@ -51,7 +51,7 @@ def evaluate(questions: list[Question], settings: Settings, k: int = 10, *, llm=
     llm: a ChatModel to evaluate LLM answers with, None for offline only, or left out to use the one the settings configure.
     """
     from assistant.llm import chat_model_from
-    from assistant.question import clean_question
+    from assistant.answering.question import clean_question
     from assistant.service import default_assistant
 
     if not questions:
@@ -87,7 +87,7 @@ def evaluate(questions: list[Question], settings: Settings, k: int = 10, *, llm=
     levels = sorted(set(thresholds) | {assistant.extractive_params.min_evidence_score})
     abstains = {q.id: _abstains_at(cleaned[q.id], hits[q.id], assistant.bank, levels, assistant.extractive_params) for q in questions}
     # The confidence curve: answered when the answer's content passes (confidence taken as met) and its confidence is high enough.
-    from assistant.extractive import extractive_answer
+    from assistant.answering.extractive import extractive_answer
 
     floor = assistant.confidence_floor
     confidence = {q.id: answers["extractive"][q.id].confidence for q in questions}

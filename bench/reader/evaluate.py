@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.reader.data import Space, embedder_  # noqa: E402
 from bench.scifact_split import load_corpus, split_claims  # noqa: E402
-from assistant.reader import Reader  # noqa: E402
+from assistant.answering.reader import Reader  # noqa: E402
 
 
 SHORTLIST = 4  # sentences of a paper the reader reads at answer time, picked by the stored sentence vectors

@@ -6,19 +6,19 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
 
-from assistant.answerability import AnswerabilityModel, confidence, term_stats, unheard_names
+from assistant.answering.answerability import AnswerabilityModel, confidence, term_stats, unheard_names
 from assistant.config import Settings
 from assistant.evidence import SentenceBank, read
-from assistant.list_membership import list_candidates, list_hits, list_members, unheard_topic
-from assistant.extractive import asks_for_every_paper, extractive_answer
-from assistant.generation import llm_answer
+from assistant.answering.list_membership import list_candidates, list_hits, list_members, unheard_topic
+from assistant.answering.extractive import asks_for_every_paper, extractive_answer
+from assistant.answering.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
 from assistant.params import ExtractiveParams
 from assistant.pages import place_citations
-from assistant.followup import Turn
-from assistant.question import clean_question, standalone_question
-from assistant.reader import Reader
+from assistant.answering.followup import Turn
+from assistant.answering.question import clean_question, standalone_question
+from assistant.answering.reader import Reader
 from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, rerank
 
 History = Iterable[Turn] | None

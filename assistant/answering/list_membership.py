@@ -15,16 +15,16 @@ from typing import Mapping, Sequence
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from assistant.acronyms import Acronym, defined_acronyms, other_forms, with_acronyms
-from assistant.answerability import AnswerabilityModel, TermStats, content_terms, weighted_share
+from assistant.answering.acronyms import Acronym, defined_acronyms, other_forms, with_acronyms
+from assistant.answering.answerability import AnswerabilityModel, TermStats, content_terms, weighted_share
 from assistant.evidence import Reading, terms
 from assistant.lexical import tokenize
 from assistant.models import Hit
 from assistant.retrieval import Retriever
-from assistant.word_forms import compounds, found_terms, holds_compound
+from assistant.answering.word_forms import compounds, found_terms, holds_compound
 from assistant.names import specific_terms
 
-LIST_MODEL_PATH = Path(__file__).parent / "data" / "list_membership.json"
+LIST_MODEL_PATH = Path(__file__).parent.parent / "data" / "list_membership.json"
 PAPER_FEATURES = ("coverage", "fused_share", "fused")
 # With the reader on (ASSISTANT_USE_READER), a paper's best sentence's logit is one more feature (bench/lists.py fits it
 # when its rows were read); the shipped model does not use it yet.

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from assistant.config import Settings
 from assistant.errors import LLMError, QuestionError
-from assistant.followup import FollowUp, Turn, refers_back, resolve, scope
+from assistant.answering.followup import FollowUp, Turn, refers_back, resolve, scope
 from assistant.llm import ChatModel
 from assistant.prompts import render
 from assistant.tokens import count_tokens, truncate_tokens

@@ -7,11 +7,11 @@ from typing import Generator
 import numpy as np
 
 from assistant.chunking import place
-from assistant.citations import Judge, check_citations, keep_supported
+from assistant.answering.citations import Judge, check_citations, keep_supported
 from assistant.config import Settings
 from assistant.errors import LLMError
 from assistant.evidence import Scorer, SentenceBank, nearest
-from assistant.extractive import closest_papers_text
+from assistant.answering.extractive import closest_papers_text
 from assistant.llm import ChatModel, ChatReply
 from assistant.models import Answer, Hit
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams

@@ -16,7 +16,7 @@ from assistant.names import is_acronym, mentions, specific_terms
 from assistant.models import Citation, Draft, Hit, PaperRef
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
-from assistant.word_forms import compounds, holds_compound
+from assistant.answering.word_forms import compounds, holds_compound
 
 _CODE_QUESTION = re.compile(
     r"\b(code|github|repo|repository|implementation|source|link|url|project (page|site|website)|website|"
@@ -225,7 +225,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     present = [term for term in named if term not in missing]
     named_match = bool(present) and all(mentions(text_of[top.paper_id], term) for term in present)
     notes = []
-    # The fitted model (assistant/answerability.py) decides when it is clear either way; the evidence rules decide between.
+    # The fitted model (assistant/answering/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
     # asked for and found in no quote is an abstention whatever the confidence: no quote could hold the answer.
     unheard_note = f"No paper in the collection mentions {_quoted(list(unheard_names))}." if unheard_names else ""

@@ -17,12 +17,12 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from assistant.evidence import Sentence, SentenceBank, terms
-from assistant.extractive import has_quantity, is_list_question, is_quantity_question
+from assistant.answering.extractive import has_quantity, is_list_question, is_quantity_question
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Hit
 from assistant.names import mentions, specific_terms
 
-MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
+MODEL_PATH = Path(__file__).parent.parent / "data" / "answerability.json"
 FEATURES = ("dense_top", "dense_margin", "bm25_top", "bm25_margin", "agree", "sentence_top",
             "coverage_paper", "coverage_sentence", "unknown_terms", "names_missing", "figure_missing", "kind_list",
             "kind_quantity", "kind_yes_no",
