@@ -65,3 +65,37 @@ def test_the_words_a_which_question_asks_for_choose_the_quote(bank):
     draft = extractive_answer(question, [SPEED], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
                               params=one_sentence)
     assert "AMD Ryzen 7 5800H CPU" in draft.citations[0].quote
+
+
+def test_a_question_for_a_figure_is_never_taken_for_a_question_for_the_code():
+    from assistant.answering.extractive import is_code_question, is_quantity_question
+
+    for question in ("where is the code for DAFormer?", "Is the AutoManual code released anywhere? link pls",
+                     "Where can I find the project page?", "project site for that reset-free robot fine-tuning system?"):
+        assert is_code_question(question), question
+    for question in ("How many threads per block does the CUDA implementation launch?",
+                     "What speedup did the exact kinetic Monte Carlo code reach on a GPU?",
+                     "How much code did it take to re-implement the fuzzer?", "What does the implementation optimise?"):
+        assert not is_code_question(question), question
+    for question in ("What was the highest similarity between spectra of two different polymers?",
+                     "Which version of COMSOL Multiphysics ran the simulations?", "What speedup did the GPU code reach?",
+                     "What minimum and maximum FWHM values were used?", "How far apart are the two estimates at most?"):
+        assert is_quantity_question(question), question
+    assert not is_quantity_question("What does DAFormer propose?")
+
+
+FLOW = Hit(paper_id="f", title="Two-phase flow in a rough microchannel", score=1.0, abstract=(
+    "We simulate two-phase flow in a rough microchannel with a phase-field model. "
+    "The simulated wall shear stress differs from the measured wall shear stress near the inlet of the channel. "
+    "Yet, this difference is approximately 2 x 10^-3 Pa at most. "
+    "The roughness of the walls changes the velocity profile across the channel. "
+    "The model overpredicts the velocity near rough walls."), pages=[(0, 14)])  # a full text: its sentences run on
+
+
+def test_in_a_full_text_a_sentence_that_points_back_is_quoted_with_the_sentence_before_it(bank):
+    question = "How large is the difference between the simulated and the measured wall shear stress?"
+    draft = extractive_answer(question, [FLOW], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
+    assert not draft.abstained
+    quote = draft.citations[0].quote
+    assert "2 x 10^-3 Pa at most" in quote
+    assert "near the inlet of the channel. Yet, this difference" in quote  # the two as the text has them, no ellipsis

@@ -18,9 +18,14 @@ from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 from assistant.answering.word_forms import compounds, holds_compound
 
-_CODE_QUESTION = re.compile(
-    r"\b(code|github|repo|repository|implementation|source|link|url|project (page|site|website)|website|"
-    r"homepage|released?|open[- ]sourced?|download|available)\b", re.IGNORECASE)
+# A question for the code or the project's page asks where it is or whether it is out: "where is the code?", "is the
+# AutoManual code released?", "link to the repo?". "How many threads per block does the CUDA implementation launch?"
+# names the code but asks about the paper.
+_CODE_THING = re.compile(r"\b(code|github|repo|repository|implementation|source|link|url|project (page|site|website)|"
+                         r"website|homepage)\b", re.IGNORECASE)
+_CODE_ASK = re.compile(r"\b(where|link|url|github|repo|repository|released?|available|availability|open[- ]sourced?|"
+                       r"download|public(ly)?|find|access)\b|^\W*(the\s+|any\s+)?(code|github|repo|repository|implementation|"
+                       r"source code|link|url|project (page|site|website)|website|homepage)\b", re.IGNORECASE)  # "project site for X?"
 # "Which papers ...", "Is there a method ...", "any work on ...": questions answered by a list of papers.
 _LIST_QUESTION = re.compile(
     r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
@@ -31,9 +36,11 @@ _ONE_ASKED_FOR = re.compile(
     r"framework|system|model|research)\b", re.IGNORECASE)
 # "How many ...", "what percentage ...", "by how much ...": the answer must be a figure.
 _QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
-    r"accuracy|score|win rate|success rate|rate)|what ([\w-]+ ){1,2}(accuracy|score|rate)|in what percentage)\b",
-    re.IGNORECASE)  # "what word error rate", "what F1 score", "what top-1 accuracy"
+    r"\b(how (many|much|long|large|big|fast|often|far|high|low|small)|by how much|what (percentage|percent|fraction|share|"
+    r"proportion|number|accuracy|score|win rate|success rate|rate|speed-?up|values?|threshold|factor)|"
+    r"what ([\w-]+ ){1,2}(accuracy|score|rate|speed-?up|values?|threshold|factor)|in what percentage|which version|"
+    r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b",
+    re.IGNORECASE)  # "what word error rate", "what F1 score", "what top-1 accuracy", "what was the highest similarity"
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
 _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
@@ -64,6 +71,7 @@ class _Scored:
     score: float  # for ranking papers: base plus bonuses for names and numbers
     base: float  # cosine plus shared words: what the evidence threshold is judged on
     quote: float  # for choosing the quote within its paper: as score, but the names its title carries earn nothing
+    antecedent: Sentence | None = None  # the sentence before, which it points back to and was read with (then quoted with)
 
 
 def is_list_question(question: str) -> bool:
@@ -81,7 +89,9 @@ def _quoted(terms_: list[str]) -> str:
 
 
 def is_code_question(question: str) -> bool:
-    return bool(_CODE_QUESTION.search(question))
+    """Whether the question asks where the code (or the project's page) is, or whether it is out; never one that asks for
+    a figure."""
+    return bool(_CODE_THING.search(question) and _CODE_ASK.search(question)) and not is_quantity_question(question)
 
 
 def is_quantity_question(question: str) -> bool:
@@ -104,7 +114,7 @@ RARE_COMPOUND_SENTENCES = 4  # a compound counts when at most one in this many o
 
 
 def _score_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence], named: list[str],
-                     quantity: bool, params: ExtractiveParams, title: str = "") -> list[_Scored]:
+                     quantity: bool, params: ExtractiveParams, title: str = "", full_text: bool = False) -> list[_Scored]:
     """Sentences best first: cosine to the question, plus shared words, names of the question, and numbers when asked for.
 
     Within a paper whose title carries a name of the question every sentence is about that name, so the one that merely
@@ -123,9 +133,20 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     title_words = tokenize([title])[0]
     title_compounds = [compound for compound in joined if holds_compound(title_words, compound)]
     scored = []
-    for sentence, words in zip(sentences, words_of):
+    for index, (sentence, words) in enumerate(zip(sentences, words_of)):
         cosine = float(np.dot(question_vector, sentence.vector))
-        held_terms = set(words)  # the sentence's words, tokenised once for every measure below
+        # The sentence's words, tokenised once for every measure below. "At most, how far apart were the two models?"
+        # "... Yet, this difference is 2 x 10^-3 Pa at most": in a full text a figure often sits in the sentence after the
+        # one naming what it measures. For a question asking for a figure, a sentence that points back is read with the
+        # one before it (and quoted with it, _quote): the words of both, and the pair's meaning (the mean of
+        # their vectors) when that is closer to the question. (For every question, it quoted "This nonuniform sampling
+        # ..." over the answer to "What kind of transformation ...?": bench/data/real_pdfs.md.)
+        held_terms = set(words)
+        antecedent = sentences[index - 1] if full_text and quantity and index and points_back(sentence.text) else None
+        if antecedent is not None:
+            held_terms |= set(words_of[index - 1])
+            pair = sentence.vector + antecedent.vector
+            cosine = max(cosine, float(np.dot(question_vector, pair)) / max(float(np.linalg.norm(pair)), 1e-9))
         base = cosine + params.overlap_weight * share_held(question_terms, held_terms)
         score = base
         quote = cosine + params.overlap_weight * share_held(quote_terms, held_terms)
@@ -141,7 +162,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
         if quantity and _has_quantity(sentence.text):
             score += params.number_bonus
             quote += params.number_bonus
-        scored.append(_Scored(sentence, score, base, quote))
+        scored.append(_Scored(sentence, score, base, quote, antecedent))
     return sorted(scored, key=lambda s: -s.score)
 
 
@@ -202,7 +223,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     ranking_names = [name for name in named if not is_acronym(name)]  # acronyms are matched well by BM25 already
     quantity = bool(_QUANTITY_QUESTION.search(question))
     best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, []), ranking_names, quantity,
-                                                    params, hit.title)
+                                                    params, hit.title, full_text=bool(hit.pages))
                      for hit in hits}
     text_of = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in hits}
 
@@ -318,7 +339,10 @@ def _quote(scored: list[_Scored], limit: int, reading: Reading | None = None,
         chosen = [best] + [s for logit, s in others[:limit - 1] if logit >= reading.threshold and logit >= best_logit - READER_MARGIN]  # type: ignore[union-attr]
         return sorted(chosen, key=lambda s: s.start)
     # Two sentences hold a SciFact rationale sentence 0.79 of the time, one only 0.56 (docs/ANSWERABILITY.md).
-    return _best_on_one_page([item.sentence for item in sorted(scored, key=lambda s: -s.quote)], limit, pages)
+    ordered = sorted(scored, key=lambda s: -s.quote)
+    if ordered and ordered[0].antecedent is not None and limit > 1:
+        return [ordered[0].antecedent, ordered[0].sentence]  # "... near the inlet. Yet, this difference is 2 Pa at most."
+    return _best_on_one_page([item.sentence for item in ordered], limit, pages)
 
 
 def _best_on_one_page(ordered: Sequence[Sentence], limit: int, pages: Sequence[tuple[int, int]]) -> list[Sentence]:
@@ -327,6 +351,17 @@ def _best_on_one_page(ordered: Sequence[Sentence], limit: int, pages: Sequence[t
         return []
     chosen = [ordered[0]] + [s for s in ordered[1:] if _same_page(pages, s, ordered[0])][:limit - 1]
     return sorted(chosen, key=lambda s: s.start)
+
+
+# A sentence that opens by pointing at the one before it: "This type of ...", "Yet, this difference ...", "These results ...".
+_POINTS_BACK = re.compile(r"^(?:(?:yet|however|thus|hence|therefore|so|but|moreover|still|again|in addition|in contrast|"
+                          r"as a result),?\s+)?(?:this|these|that|those|such|it|they)\b(?!\s+(?:paper|work|study|article)\b)",
+                          re.IGNORECASE)
+
+
+def points_back(text: str) -> bool:
+    """Whether the sentence opens with a word pointing back at the sentence before it (not "This paper ...")."""
+    return bool(_POINTS_BACK.match(text))
 
 
 def _same_page(pages: Sequence[tuple[int, int]], sentence: Sentence, best: Sentence) -> bool:
