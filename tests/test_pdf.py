@@ -258,3 +258,25 @@ def test_superscripts_stay_in_their_line_and_a_footnote_mark_does_not_join_a_fig
     text = read_full_text(path)
     whole = " ".join(f"{text.abstract} {text.body}".split())
     assert "learning rate of 5 x 10-4, and the questions exceed 73,000 6 in number." in whole
+
+
+def test_a_drop_cap_does_not_make_the_first_line_of_the_text_the_title(tmp_path: Path):
+    """An IEEE paper without a Title entry opens its introduction with a large initial ("T" of "THE wide-area network
+    ..."): the title is the largest text by the size most of a line's letters have."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "dropcap.pdf"
+    drawing = canvas.Canvas(str(path))  # no setTitle: the title must come from the first page
+    font = _font()
+    drawing.setFont(font, 16)
+    drawing.drawString(72, 760, "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering")
+    drawing.setFont(font, 10)
+    drawing.drawString(72, 720, "Abstract. We study traffic engineering under failures and uncertain demands in wide-area networks.")
+    drawing.setFont(font, 28)
+    drawing.drawString(72, 680, "T")
+    drawing.setFont(font, 10)
+    drawing.drawString(92, 680, "HE wide-area network (WAN) that connects data centres carries demands that change.")
+    drawing.drawString(72, 668, "Operators plan for failures of links and routers ahead of time, with tunnels and weights.")
+    drawing.showPage()
+    drawing.save()
+    assert read_full_text(path).title == "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering"

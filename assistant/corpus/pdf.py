@@ -60,7 +60,13 @@ class Line:
     x0: float
     x1: float
     y: float
-    size: float
+    size: float  # its largest character's
+    sizes: list[float] = field(default_factory=list)  # each character's
+
+    @property
+    def typical_size(self) -> float:
+        """The size most of its characters have: an IEEE drop cap ("T" of "THE WAN ...") does not make a line a title."""
+        return statistics.median(self.sizes) if self.sizes else self.size
 
 
 @dataclass
@@ -101,7 +107,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 3  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 4  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line)
 
 
@@ -247,6 +253,7 @@ def _page_lines(page) -> list[Line]:
             current.text += char
             current.x1 = max(current.x1, right)
             current.size = max(current.size, size)
+            current.sizes.append(size)
             space = False
         width = page.get_width()
     finally:
@@ -392,14 +399,15 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
 
 
 def _first_page_title(lines: list[Line], height: float) -> str | None:
-    """The largest text in the upper half of the first page (consecutive lines of that size joined)."""
+    """The largest text in the upper half of the first page (consecutive lines of that size joined), by the size most of
+    a line's characters have."""
     upper = [line for line in lines if line.y > height * 0.4 and re.search(r"[A-Za-z]{3}", line.text)]  # a title may sit high
     if not upper:
         return None
-    biggest = max(line.size for line in upper)
+    biggest = max(line.typical_size for line in upper)
     parts, started = [], False
     for line in upper:
-        if abs(line.size - biggest) < 0.5:
+        if abs(line.typical_size - biggest) < 0.5:
             parts.append(line.text)
             started = True
         elif started:
