@@ -99,3 +99,20 @@ def test_in_a_full_text_a_sentence_that_points_back_is_quoted_with_the_sentence_
     quote = draft.citations[0].quote
     assert "2 x 10^-3 Pa at most" in quote
     assert "near the inlet of the channel. Yet, this difference" in quote  # the two as the text has them, no ellipsis
+
+
+TRAFFIC = Hit(paper_id="t", title="Traffic engineering under demand uncertainty", score=1.0, abstract=(
+    "We evaluate TUFTTE on the GEANT and Cogent topologies against FFC and other failure-tolerant schemes. "
+    "Notably, TUFTTE reduces the demand loss on the GEANT topology by an average of 11.59% compared to FFC. "
+    "In the most different case on GEANT, TUFTTE reduces the demand loss by 52.71% compared to FFC. "
+    "The training of the demand predictor takes two hours on one GPU."))
+
+
+def test_a_question_for_an_extreme_figure_quotes_the_sentence_that_marks_its_figure_as_one(bank):
+    """Two sentences alike in words and figures: the one that marks its figure as an extreme ("the most different case")
+    answers "in the best case", not the average."""
+    question = "In the best case on the GEANT topology, by how much did TUFTTE cut demand loss relative to FFC?"
+    one_sentence = replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1)
+    draft = extractive_answer(question, [TRAFFIC], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              params=one_sentence)
+    assert not draft.abstained and "52.71%" in draft.citations[0].quote
