@@ -37,8 +37,10 @@ def sentences(settings: Settings) -> list[str]:
     return [s for paper in load_papers([settings.seeds_dir]) for s in re.split(r"(?<=[.!?])\s+", paper.abstract) if len(s) > 40]
 
 
-def make_pdf(path: Path, title: str, pool: list[str], pages: int, rng: random.Random) -> None:
-    """A paper of `pages` pages: title and abstract, then two 8-pt columns of paragraphs under numbered headings."""
+def make_pdf(path: Path, title: str, pool: list[str], pages: int, rng: random.Random, size: float = 8,
+             figure_chance: float = 0.0) -> None:
+    """A paper of `pages` pages: title and abstract, then two columns of `size`-pt paragraphs under numbered headings;
+    with `figure_chance`, a column may give a third of its height to a figure (a box and its caption), as real papers do."""
     c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
     font = _font()
     c.setFont(font, 16)
@@ -56,17 +58,23 @@ def make_pdf(path: Path, title: str, pool: list[str], pages: int, rng: random.Ra
         for x in (60, 316):
             y = top
             while y > 70:
+                if figure_chance and y > 300 and rng.random() < figure_chance / 4:
+                    c.rect(x, y - 200, 236, 180)
+                    c.setFont(font, size)
+                    c.drawString(x, y - 214, f"Figure {section}.{int(y)}: results of the method on held-out data.")
+                    y -= 230
+                    continue
                 if rng.random() < 0.12:
                     section += 1
                     c.setFont(font, 11)
                     c.drawString(x, y - 6, f"{section} Section {section}")
                     y -= 22
-                c.setFont(font, 8)
-                for line in _wrap(" ".join(rng.sample(pool, 4)), 236, font, 8):
+                c.setFont(font, size)
+                for line in _wrap(" ".join(rng.sample(pool, 4)), 236, font, size):
                     if y <= 70:
                         break
                     c.drawString(x, y, line)
-                    y -= 9.5
+                    y -= size + 1.5
                 y -= 6
         c.setFont(font, 7)
         c.drawString(60, HEIGHT - 36, f"Synthetic Proceedings {title[:20]}")
