@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
+import os
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -35,10 +37,10 @@ def catalog_dir(settings: Settings) -> Path:
 class CatalogPapers(Mapping[str, PaperRecord]):
     """paper id -> PaperRecord, read from the saved columns on first use (and kept)."""
 
-    def __init__(self, ids: list[str], abstracts: tuple[np.ndarray, np.ndarray], rest: tuple[np.ndarray, np.ndarray]):
+    def __init__(self, ids: list[str], abstracts: tuple[Any, list[int]], rest: tuple[Any, list[int]]):
         self._ids = ids
         self._positions = {pid: i for i, pid in enumerate(ids)}
-        self._abstracts, self._rest = abstracts, rest  # (uint8 blob, int64 offsets: n + 1)
+        self._abstracts, self._rest = abstracts, rest  # (the blob, memory-mapped; offsets: n + 1)
         self._made: dict[str, PaperRecord] = {}
 
     def __getitem__(self, paper_id: str) -> PaperRecord:
@@ -59,9 +61,9 @@ class CatalogPapers(Mapping[str, PaperRecord]):
         return len(self._ids)
 
 
-def _text(column: tuple[np.ndarray, np.ndarray], position: int) -> str:
+def _text(column: tuple[Any, list[int]], position: int) -> str:
     blob, offsets = column
-    return bytes(blob[int(offsets[position]) : int(offsets[position + 1])]).decode("utf-8")
+    return blob[offsets[position] : offsets[position + 1]].decode("utf-8")
 
 
 def _record(paper_id: str, abstract: str, fields: list[Any]) -> PaperRecord:
@@ -106,12 +108,13 @@ def load_catalog(directory: Path, version: str) -> Snapshot | None:
         ids = [str(pid) for pid in meta["ids"]]
         columns = []
         for name in ("abstracts", "records"):
-            offsets = np.load(folder / f"{name}.npy", mmap_mode="r")
-            size = (folder / f"{name}.bin").stat().st_size
-            blob = np.memmap(folder / f"{name}.bin", dtype=np.uint8, mode="r") if size else np.zeros(0, dtype=np.uint8)
+            offsets = np.load(folder / f"{name}.npy")
+            with (folder / f"{name}.bin").open("rb") as file:
+                size = os.fstat(file.fileno()).st_size
+                blob = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
             if offsets.shape != (len(ids) + 1,) or int(offsets[-1]) != size:
                 return None
-            columns.append((blob, offsets))
+            columns.append((blob, offsets.tolist()))
         return Snapshot(version, CatalogPapers(ids, columns[0], columns[1]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
