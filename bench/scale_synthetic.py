@@ -590,6 +590,10 @@ def plot(rows: list[dict[str, Any]], path: Path, parts: list[dict[str, Any]] | N
         for q, marker in (("p50", "x"), ("p95", "+")):
             axis.plot([part["chunks"]], [part["sum_ms"][q]], marker=marker, markersize=10, linestyle="none", color="tab:purple",
                       label=f"embed + dense + BM25 alone {q} (derived files, no Chroma)")
+            for key, label, color in (("retrieve_ms", "retrieve", "tab:blue"), ("ask_ms", "offline ask", "tab:green")):
+                if key in part:  # round 3: the real Retriever / Assistant over the derived and catalog files
+                    axis.plot([part["chunks"]], [part[key][q]], marker=marker, markersize=10, linestyle="none", color=color,
+                              label=f"{label} {q} (derived + catalog files, no Chroma)")
     for value, color in ((100, "tab:blue"), (400, "tab:green"), (5000, "tab:red")):
         axis.axhline(value, color=color, alpha=0.3, linewidth=1)
     axis.set(xscale="log", yscale="log", xlabel="chunks (N)", ylabel="ms", title="Latency against N (synthetic index, 2 shared cores)")
