@@ -1,10 +1,17 @@
 """Files derived from one index version (BM25, dense matrix, sentence vectors), kept beside the Chroma data: written
 whole with a checksum of every file, then renamed; a folder whose files no longer match (truncated, zeroed, overwritten
-at the same size) is not used: it is made again from the store, like a missing one."""
+at the same size) is not used: it is made again from the store, like a missing one.
+
+The record also holds each file's identity as written (inode, size, modification and change times, taken after the
+files were flushed to disk): a file that still has it was not written since, so no process reads it to check it (a
+CRC of 1.9 GB at a million chunks took ~2.5 s per process). Any write changes the change time, which cannot be set
+back; a file with another identity (copied, restored, written to) is read whole and checked against its CRC, once per
+process and state."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -92,32 +99,68 @@ def _checksum(path: Path) -> str:
     return f"{crc:08x}"
 
 
+_TICK = ".tick"
+_TICK_WAIT_S = 2.5  # a file system whose clock ticks slower than this (FAT: 2 s) gets no identities: its files are read
+
+
 def write_checksums(folder: Path) -> None:
-    """Record the size and checksum of every file in folder (written last, before the folder is renamed into place)."""
-    files = {str(path.relative_to(folder)): [path.stat().st_size, _checksum(path)]
-             for path in sorted(folder.rglob("*")) if path.is_file() and path.name != CHECKSUMS}
+    """Record the size, checksum and identity of every file in folder (written last, before the folder is renamed into
+    place). The files are flushed to disk first, so that a crash cannot leave a file of the recorded identity whose
+    bytes never reached the disk; the identity is taken once the file system's clock has moved past every file's
+    change time, so that a write after the record cannot keep it (a write within the same clock tick would)."""
+    paths = [path for path in sorted(folder.rglob("*")) if path.is_file() and path.name not in (CHECKSUMS, _TICK)]
+    for path in paths:
+        with path.open("rb") as file:
+            os.fsync(file.fileno())
+    trusted = _clock_past(folder, max((path.stat().st_ctime_ns for path in paths), default=0))
+    files = {}
+    for path in paths:
+        found = path.stat()
+        identity = [found.st_ino, found.st_mtime_ns, found.st_ctime_ns] if trusted else []
+        files[str(path.relative_to(folder))] = [found.st_size, _checksum(path), *identity]
     (folder / CHECKSUMS).write_text(json.dumps(files))
+
+
+def _clock_past(folder: Path, newest: int) -> bool:
+    """Wait until a file written in folder now gets a change time later than newest (the file system's clock ticks in
+    steps of a few ms); False when it has not after _TICK_WAIT_S."""
+    probe = folder / _TICK
+    deadline = time.monotonic() + _TICK_WAIT_S
+    try:
+        while True:
+            probe.write_bytes(b"")
+            if probe.stat().st_ctime_ns > newest:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+    finally:
+        probe.unlink(missing_ok=True)
 
 
 def intact(folder: Path) -> bool:
     """Whether every file of folder is as write_checksums recorded it (False without a record: a folder from a release
     before checksums, made again once).
 
-    The files are read whole once per process and state of the folder (see _state): a load after that costs a stat
-    per file, so a memory-mapped BM25 index is not read from disk on every load.
+    Files that keep the identity recorded when they were written are not read (a stat each). Others are read whole
+    once per process and state of the folder (see _state): a load after that costs a stat per file, so a memory-mapped
+    BM25 index is not read from disk on every load.
     """
     try:
         files = json.loads((folder / CHECKSUMS).read_text())
         if not files:
             return False
         state = _state(folder, files)
-        if any(stat[1] != size for stat, (size, _) in zip(state[1:], files.values())):
+        if any(stat[1] != record[0] for stat, record in zip(state[1:], files.values())):
             return False
+        if all(len(record) == 5 and (stat[0], stat[2], stat[3]) == tuple(record[2:])
+               for stat, record in zip(state[1:], files.values())):
+            return True  # not written since they were recorded
         key = str(folder.resolve())
         with _verified_lock:
             if _verified.get(key) == state:
                 return True
-        if not all(_checksum(folder / name) == crc for name, (_, crc) in files.items()):
+        if not all(_checksum(folder / name) == record[1] for name, record in files.items()):
             return False
         with _verified_lock:
             _verified[key] = state

@@ -1,4 +1,4 @@
-"""The two searches of a question at 100k / 300k / 1M chunks, each alone: dense (exact scan against the HNSW shortlist
+"""The two searches of a question at 100k / 300k / 1M chunks, each alone: dense (exact scan against the HNSW or int8 shortlist
 re-scored exactly) and lexical (bm25s). Not a test; not the end-to-end `ask` (see docs/BENCH.md, "1M chunks").
 
     nice -n 10 .venv/bin/python bench/scale_parts.py --part dense --n 100000 --n 300000 --n 1000000 --out docs/scale-1m/
@@ -157,6 +157,54 @@ def dense(n: int, cache: Path, work: Path) -> dict:
             "vectors": str(REAL_VECTORS or "SciFact chunk vectors"), "queries": len(queries)}
 
 
+SWEEP_COMPACT = (200, 500, 1000, 2000)  # shortlist rows the int8 scan proposes for the exact re-score
+
+
+def compact(n: int, cache: Path, work: Path) -> dict:
+    """The first n rows of --real-vectors (e.g. the 1M synthetic index's vectors.npy, real rows first), memory-mapped:
+    the exact scan against the int8 compact copy's shortlist re-scored exactly (dense.py), and recall@100."""
+    import assistant.dense as dense_module
+    from assistant.chunk_table import ChunkTable
+    from assistant.dense import DenseIndex, compact_copy
+
+    assert REAL_VECTORS is not None, "--part compact reads --real-vectors (a saved index's vectors.npy)"
+    queries = query_vectors()
+    vectors = np.load(REAL_VECTORS, mmap_mode="r")[:n]
+    positions = np.arange(n, dtype=np.int32)
+    table = ChunkTable([(f"p{g}", "h") for g in range((n + 49) // 50)],
+                       np.stack([positions // 50, positions % 50, np.zeros(n, np.int32), np.ones(n, np.int32)], axis=1))
+    started = time.perf_counter()
+    copy = compact_copy(vectors)
+    quantise_s = time.perf_counter() - started
+    index = DenseIndex(table, vectors, "v")
+    for query in queries[:5]:
+        index.search(query, 100)  # the matrix into the page cache (as a warm process has it)
+    exact_ms, exact_cpu, exact_sets = [], [], []
+    for query in queries:
+        started, cpu = time.perf_counter(), time.process_time()
+        exact_sets.append({c.chunk_id for c in index.search(query, 100)})
+        exact_ms.append((time.perf_counter() - started) * 1000)
+        exact_cpu.append((time.process_time() - cpu) * 1000)
+    index.compact = copy
+    sweep = []
+    for shortlist in SWEEP_COMPACT:
+        dense_module.SHORTLIST = shortlist
+        took, cpu_took, recalls = [], [], []
+        for query, exact in zip(queries, exact_sets):
+            started, cpu = time.perf_counter(), time.process_time()
+            found = index.search(query, 100)
+            took.append((time.perf_counter() - started) * 1000)
+            cpu_took.append((time.process_time() - cpu) * 1000)
+            recalls.append(len(exact & {c.chunk_id for c in found}) / len(exact))
+        sweep.append({"shortlist": max(shortlist, 400), "compact_ms": pct(took), "compact_cpu_ms": pct(cpu_took),
+                      "recall@100": round(float(np.mean(recalls)), 4), "recall@100_min": round(float(np.min(recalls)), 4),
+                      "share_of_queries_at_0.99": round(float(np.mean(np.array(recalls) >= 0.99)), 3)})
+        print(json.dumps(sweep[-1]), flush=True)
+    return {"part": "compact", "n": n, "quantise_s": round(quantise_s, 1), "exact_ms": pct(exact_ms),
+            "exact_cpu_ms": pct(exact_cpu), "sweep": sweep, "compact_mb": round(n * vectors.shape[1] / 2**20, 1),
+            "rss_after_mb": current_rss_mb(), "vectors": str(REAL_VECTORS), "queries": len(queries)}
+
+
 def synthetic_tokens(n: int, seed: int = 0) -> list[list[str]]:
     """n chunks as BM25 sees them (stemmed words, no stop words): SciFact's abstracts, then chunks of 40-90 words drawn
     from the abstracts' own word frequencies (each word's document frequency grows with N as a real library's would;
@@ -223,6 +271,11 @@ def plot(results: list[dict], path: Path) -> None:
     figure = Figure(figsize=(7, 4.5), layout="constrained")
     axis = figure.subplots()
     series = [("dense", "exact_ms", "dense exact scan", "tab:red"), ("dense", "graph_ms", "dense HNSW i8 + exact re-score", "tab:blue")]
+    rows = sorted((r for r in results if r["part"] == "compact"), key=lambda r: r["n"])
+    for q, style in (("p50", "-"), ("p95", "--")):
+        if rows:  # the shortlist of 1000 (the default) at each N
+            axis.plot([r["n"] for r in rows], [next(s for s in r["sweep"] if s["shortlist"] == 1000)["compact_ms"][q] for r in rows],
+                      marker="^", linestyle=style, color="tab:purple", label=f"dense int8 scan + exact re-score {q}")
     for part, key, label, color in series:
         rows = sorted((r for r in results if r["part"] == part), key=lambda r: r["n"])
         if rows:
@@ -243,7 +296,7 @@ def plot(results: list[dict], path: Path) -> None:
 def main() -> None:
     global REAL_VECTORS, QUERIES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["dense", "lexical"], required=True)
+    parser.add_argument("--part", choices=["dense", "lexical", "compact"], required=True)
     parser.add_argument("--n", type=int, action="append", required=True, help="Chunks (repeatable; each N in its own process).")
     parser.add_argument("--out", type=Path, required=True, help="Where parts.json and parts.png go.")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/paper-assistant-bench"), help="Where the real vectors are kept between runs.")
@@ -270,7 +323,7 @@ def main() -> None:
     n = args.n[0]
     with tempfile.TemporaryDirectory(prefix=f"scale-{args.part}-", dir="/work/cache-25" if Path("/work/cache-25").is_dir() else None) as work:
         started = time.perf_counter()
-        result = (dense if args.part == "dense" else lexical)(n, args.cache, Path(work))
+        result = {"dense": dense, "lexical": lexical, "compact": compact}[args.part](n, args.cache, Path(work))
     result["run_s"] = round(time.perf_counter() - started, 1)
     result["load_average"] = round(os.getloadavg()[0], 1)
     result["cores"] = os.cpu_count()

@@ -318,9 +318,17 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
                    lambda folder: SentenceVectors.save(folder, version, store.embedder.identity, method, sentences))
     done("sentence vectors")
 
+    from assistant.store.catalog_file import catalog_dir, save_catalog
+    from assistant.store.records import Snapshot, paper_metadata, paper_record
+
+    made = {paper.paper_id: paper_record(paper.paper_id, paper.text, paper_metadata(paper, hash_, len(chunks)))
+            for paper, hash_, chunks in papers}
+    save_catalog(catalog_dir(settings), Snapshot(version, {**snapshot.papers, **made}))  # as the ingest that publishes writes it
+    done("catalog files")
+
     root = data_dir if chroma else data_dir / "derived-only"
     size = {kind: round(sum(f.stat().st_size for f in (root / kind).rglob("*") if f.is_file()) / 2**20, 1)
-            for kind in ("chroma", "dense", "bm25", "sentences")}
+            for kind in ("chroma", "dense", "bm25", "sentences", "catalog") if (root / kind).is_dir()}
     return {"chunks": real_count + written, "real_chunks": real_count, "synthetic_chunks": written,
             "papers": len(snapshot.papers) + len(papers), "real_papers": len(snapshot.papers), "version": version,
             "build_s": round(time.perf_counter() - started, 1), "steps_s": steps, "index_mb": size,
@@ -425,22 +433,96 @@ def measure(data_dir: Path, questions: int = 100) -> dict[str, Any]:
             "peak_rss_mb": peak_rss_mb()}
 
 
+class DerivedOnlyStore:
+    """What the read path asks of a PaperStore, answered from a derived-only build (no Chroma): the version is
+    "derived-only", the catalog its saved catalog files. For timing retrieve() and ask() at sizes whose Chroma build
+    does not fit in the time at hand; anything else of a store is an AttributeError."""
+
+    def __init__(self, settings: Settings):
+        from assistant.embedding import get_embedder
+
+        self.settings = settings
+        self.embedder = get_embedder(settings)
+
+    def version(self) -> str:
+        return "derived-only"
+
+    recent_version = version
+
+    def snapshot(self) -> Any:
+        from assistant.store.catalog_file import catalog_dir, load_catalog
+
+        snapshot = load_catalog(catalog_dir(self.settings), "derived-only")
+        assert snapshot is not None, "the derived-only build has no catalog files (built before they were written)"
+        return snapshot
+
+
+def first_answer(data_dir: Path, question: str, ask: bool) -> dict[str, Any]:
+    """In a fresh process (this one): the read path from nothing to the first retrieve (or offline ask) over a
+    derived-only build, part by part (Chroma's own start is not in it: measured on the full indexes)."""
+    from assistant.dense import load_dense
+    from assistant.lexical import load_lexical
+    from assistant.retrieval import Retriever
+    from assistant.service import Assistant
+
+    parts: dict[str, float] = {}
+    step = time.perf_counter()
+
+    def done(name: str) -> None:
+        nonlocal step
+        parts[name] = round(time.perf_counter() - step, 2)
+        step = time.perf_counter()
+
+    settings = Settings(_env_file=None, data_dir=data_dir / "derived-only")
+    store: Any = DerivedOnlyStore(settings)
+    done("settings_and_embedder_s")
+    snapshot = store.snapshot()
+    done("catalog_s")
+    load_lexical(store, snapshot)
+    done("bm25_s")
+    load_dense(store, snapshot)
+    done("dense_s")
+    if ask:
+        assistant = Assistant(settings, offline=True, store=store)
+        answer = assistant.ask(question)
+        done("first_ask_s")
+        return {"parts": parts, "answer_starts": answer.text[:120], "mode": answer.mode}
+    Retriever(settings, store).retrieve(question, k=10)
+    done("first_retrieve_s")
+    return {"parts": parts}
+
+
 def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
-    """The searches alone over a derived-only build (build(chroma=False)), from a fresh process: the dense and BM25
-    folders' load, then per SciFact claim the query embedding, the exact dense search (the retriever's 80 chunks for
-    k=10) and the BM25 scoring of chunks and papers with the top 200 (retrieve without the catalog and fusion)."""
+    """The query side over a derived-only build (build(chroma=False)), from fresh processes: a cold start to the first
+    retrieve and to the first offline ask (each its own process, wall time from its start); then in this process the
+    dense and BM25 folders' load and, per SciFact claim, the query embedding, the dense search (the retriever's 80
+    chunks for k=10) and the BM25 scoring of chunks and papers with the top 200; then retrieve() and a first-time
+    offline ask() through the real Retriever and Assistant over a store that reads the catalog files (no Chroma)."""
+    import subprocess
+
     from assistant.dense import DenseIndex
-    from assistant.embedding import get_embedder
     from assistant.lexical import LexicalIndex
     from assistant.params import DEFAULT_RETRIEVAL
-    from assistant.retrieval import _top
+    from assistant.retrieval import Retriever, StageTimings, _top
+    from assistant.service import Assistant
     from assistant.version_files import derived_dir
     from bench.scifact import claims
 
     settings = Settings(_env_file=None, data_dir=data_dir / "derived-only")
-    embedder = get_embedder(settings)
-    asked = list(dict.fromkeys(c["text"] for c in claims()))[:questions]
+    everything = list(dict.fromkeys(c["text"] for c in claims()))
+    asked = everything[:questions]
     result: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 1)}
+    for ask in (False, True):
+        code = (f"import json, sys; sys.path.insert(0, {str(PROJECT_ROOT)!r}); from bench.scale_synthetic import first_answer; "
+                f"from pathlib import Path; print(json.dumps(first_answer(Path({str(data_dir)!r}), {everything[-1 - ask]!r}, {ask})))")
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        key = "cold_first_ask" if ask else "cold_first_retrieve"
+        result[key] = {"wall_s": round(time.perf_counter() - started, 2), "load_average": round(load, 1)} | json.loads(
+            done.stdout.strip().splitlines()[-1])
+    store: Any = DerivedOnlyStore(settings)
+    embedder = store.embedder
     started = time.perf_counter()
     dense = DenseIndex.load(derived_dir(settings, "dense"), "derived-only")
     result["dense_load_s"] = round(time.perf_counter() - started, 2)
@@ -448,6 +530,7 @@ def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     lexical = LexicalIndex.load(derived_dir(settings, "bm25"), "derived-only")
     result["bm25_load_s"] = round(time.perf_counter() - started, 2)
     assert dense is not None and lexical is not None
+    result["dense_search"] = "int8 shortlist + exact re-score" if dense.compact is not None else "exact scan"
     times: dict[str, list[float]] = {"embed": [], "dense": [], "dense_cpu": [], "bm25": [], "bm25_cpu": [], "sum": []}
     for question in asked:
         started = time.perf_counter()
@@ -463,10 +546,31 @@ def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
         times["bm25"].append((time.perf_counter() - started) * 1000)
         times["bm25_cpu"].append((time.process_time() - cpu) * 1000)
         times["sum"].append(times["embed"][-1] + times["dense"][-1] + times["bm25"][-1])
+    del dense, lexical
+    retriever = Retriever(settings, store)
+    retriever.retrieve(everything[-3], k=10)  # its own indexes loaded
+    assistant = Assistant(settings, offline=True, store=store)
+    assistant.ask(everything[-4])
+    result["load_average_before_questions"] = round(os.getloadavg()[0], 1)
+    stages: dict[str, list[float]] = {"embed_ms": [], "dense_ms": [], "lexical_ms": [], "fusion_ms": []}
+    for question in asked:  # embedded above: the embedder's time is in the stages of the searches alone
+        timings = StageTimings()
+        started, cpu = time.perf_counter(), time.process_time()
+        retriever.retrieve(question, k=10, timings=timings)
+        times.setdefault("retrieve", []).append((time.perf_counter() - started) * 1000)
+        times.setdefault("retrieve_cpu", []).append((time.process_time() - cpu) * 1000)
+        for name in stages:
+            stages[name].append(getattr(timings, name))
+    for question in everything[questions : 2 * questions]:  # questions not asked before
+        started, cpu = time.perf_counter(), time.process_time()
+        assistant.ask(question)
+        times.setdefault("ask", []).append((time.perf_counter() - started) * 1000)
+        times.setdefault("ask_cpu", []).append((time.process_time() - cpu) * 1000)
     for key, values in times.items():
         result[f"{key}_ms"] = {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1)}
-    result.update({"chunks": len(dense.chunks), "questions": len(asked), "load_average_after": round(os.getloadavg()[0], 1),
-                   "peak_rss_mb": peak_rss_mb()})
+    result["retrieve_stages_p50_ms"] = {k: round(float(np.percentile(v, 50)), 1) for k, v in stages.items()}
+    result.update({"chunks": len(retriever.state().dense.chunks) if retriever.state().dense else 0, "questions": len(asked),
+                   "load_average_after": round(os.getloadavg()[0], 1), "peak_rss_mb": peak_rss_mb()})
     return result
 
 
@@ -486,6 +590,10 @@ def plot(rows: list[dict[str, Any]], path: Path, parts: list[dict[str, Any]] | N
         for q, marker in (("p50", "x"), ("p95", "+")):
             axis.plot([part["chunks"]], [part["sum_ms"][q]], marker=marker, markersize=10, linestyle="none", color="tab:purple",
                       label=f"embed + dense + BM25 alone {q} (derived files, no Chroma)")
+            for key, label, color in (("retrieve_ms", "retrieve", "tab:blue"), ("ask_ms", "offline ask", "tab:green")):
+                if key in part:  # round 3: the real Retriever / Assistant over the derived and catalog files
+                    axis.plot([part["chunks"]], [part[key][q]], marker=marker, markersize=10, linestyle="none", color=color,
+                              label=f"{label} {q} (derived + catalog files, no Chroma)")
     for value, color in ((100, "tab:blue"), (400, "tab:green"), (5000, "tab:red")):
         axis.axhline(value, color=color, alpha=0.3, linewidth=1)
     axis.set(xscale="log", yscale="log", xlabel="chunks (N)", ylabel="ms", title="Latency against N (synthetic index, 2 shared cores)")
@@ -515,14 +623,22 @@ if __name__ == "__main__":  # the query side alone, in a fresh process: scale.py
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--parts", type=int, default=None, help="Build the derived files only, of this many chunks, then time the searches.")
+    parser.add_argument("--parts-measure-only", action="store_true", help="With --parts: time the derived-only build already there.")
     args = parser.parse_args()
     if args.parts:
-        built = build(args.parts, args.data_dir, chroma=False)
+        built_path = args.data_dir / "derived-only-build.json"
+        if args.parts_measure_only:
+            built = json.loads(built_path.read_text())
+        else:
+            built = build(args.parts, args.data_dir, chroma=False)
+            built_path.write_text(json.dumps(built))
         import subprocess
 
         code = (f"import json, sys; sys.path.insert(0, {str(PROJECT_ROOT)!r}); from bench.scale_synthetic import measure_parts; "
                 f"from pathlib import Path; print(json.dumps(measure_parts(Path({str(args.data_dir)!r}), {args.questions})))")
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"measuring failed: {done.stderr[-3000:]}")
         row = {"part": "searches over derived files only (no Chroma)"} | built | json.loads(done.stdout.strip().splitlines()[-1])
         print(json.dumps(row), flush=True)
         out = PROJECT_ROOT / "docs" / "scale-1m" / "synthetic-parts.json"

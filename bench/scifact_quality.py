@@ -86,7 +86,14 @@ def main() -> None:
                         help="dense.ANN_MIN_CHUNKS for this run (0: the HNSW graph + exact re-score at any size; the index's "
                              "dense folder is then made again with its graph)")
     parser.add_argument("--ann-connectivity", type=int, default=None, help="the graph's connectivity (M) for this run")
+    parser.add_argument("--compact-min-chunks", type=int, default=None,
+                        help="dense.COMPACT_MIN_CHUNKS for this run (0: the int8 shortlist + exact re-score at any size; "
+                             "-1: never, the exact scan; the index's dense folder is made again when it lacks the copy)")
     args = parser.parse_args()
+    if args.compact_min_chunks is not None:
+        import assistant.dense
+
+        assistant.dense.COMPACT_MIN_CHUNKS = None if args.compact_min_chunks < 0 else args.compact_min_chunks
     if args.ann_min_chunks is not None:
         import assistant.dense
 

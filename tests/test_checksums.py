@@ -118,3 +118,68 @@ def test_a_folder_is_read_whole_once_per_state_and_damage_after_that_is_still_de
     assert target.stat().st_size == before.st_size and target.stat().st_mtime_ns == before.st_mtime_ns
 
     assert not intact(folder) and not intact(folder)
+
+
+def _written_folder(tmp_path: Path) -> Path:
+    from assistant.version_files import write_checksums
+
+    folder = tmp_path / "v1"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "big.npy").write_bytes(bytes(range(256)) * 64)
+    (folder / "sub" / "small.json").write_text('{"a": 1}')
+    write_checksums(folder)
+    return folder
+
+
+def test_files_that_keep_the_identity_recorded_at_write_are_not_read_and_a_write_after_it_is_seen(tmp_path, monkeypatch):
+    """What another process sees: the folder as written is trusted on a stat per file (nothing read); a write to a file
+    right after the record (the same clock tick, the same size, its modification time put back) is still seen."""
+    import assistant.version_files as version_files
+
+    folder = _written_folder(tmp_path)
+    read: list[Path] = []
+    checksum = version_files._checksum
+    monkeypatch.setattr(version_files, "_checksum", lambda path: read.append(path) or checksum(path))
+    monkeypatch.setattr(version_files, "_verified", {})  # a new process
+    assert intact(folder) and read == []
+    assert not (folder / ".tick").exists()
+
+    target = folder / "big.npy"
+    before = target.stat()
+    with target.open("r+b") as file:
+        file.seek(100)
+        file.write(b"\xff")
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size and target.stat().st_mtime_ns == before.st_mtime_ns
+    assert not intact(folder) and read  # read, and refused
+
+
+def test_a_copied_folder_is_read_once_then_trusted_a_truncated_or_missing_file_is_refused(tmp_path, monkeypatch):
+    import shutil
+
+    import assistant.version_files as version_files
+
+    copy = tmp_path / "copy"
+    shutil.copytree(_written_folder(tmp_path), copy)  # other inodes: the recorded identity no longer holds
+    read: list[Path] = []
+    checksum = version_files._checksum
+    monkeypatch.setattr(version_files, "_checksum", lambda path: read.append(path) or checksum(path))
+    assert intact(copy) and len(read) == 2
+    assert intact(copy) and len(read) == 2  # read once per process and state
+    with (copy / "big.npy").open("r+b") as file:
+        file.truncate(1000)
+    assert not intact(copy)
+    (copy / "sub" / "small.json").unlink()
+    assert not intact(copy)
+
+
+def test_a_record_without_identities_is_checked_by_its_crcs(tmp_path):
+    folder = _written_folder(tmp_path)
+    files = json.loads((folder / "checksums.json").read_text())
+    assert all(len(record) == 5 for record in files.values())
+    (folder / "checksums.json").write_text(json.dumps({name: record[:2] for name, record in files.items()}))  # an older release's
+    assert intact(folder)
+    (folder / "checksums.json").write_text(json.dumps({name: [record[0], "00000000", *record[2:]] for name, record in files.items()}))
+    assert intact(folder)  # the files keep their identity: the CRCs are not read
+    (folder / "sub" / "small.json").write_text('{"a": 2}')  # the same size, written after the record
+    assert not intact(folder)

@@ -124,3 +124,35 @@ def test_a_folder_with_the_older_json_chunk_list_is_not_loaded(tmp_path):
                                                                                   c.start, c.end] for c in _records(30)]}))
     write_checksums(folder)  # intact, but of the format before the columnar table: made again from the store
     assert DenseIndex.load(tmp_path, "v1") is None
+
+
+def test_past_the_threshold_the_compact_shortlist_rescored_exactly_finds_what_the_exact_scan_finds(tmp_path, monkeypatch):
+    monkeypatch.setattr(assistant.dense, "COMPACT_MIN_CHUNKS", 500)
+    monkeypatch.setattr(assistant.dense, "SHORTLIST", 200)
+    vectors, chunks = _clustered(3000), _records(3000)
+    DenseIndex(chunks, vectors, "v1").save(tmp_path)
+    loaded = DenseIndex.load(tmp_path, "v1")
+    assert loaded is not None and loaded.compact is not None and loaded.compact[0].dtype == np.int8
+    exact = DenseIndex(chunks, vectors, "v1")  # no compact copy: the full scan
+    queries = _clustered(30, seed=1)
+    found = [{c.chunk_id for c in loaded.search(q, 40)} & {c.chunk_id for c in exact.search(q, 40)} for q in queries]
+    assert sum(len(f) for f in found) / (40 * len(queries)) >= 0.99
+    top, exact_top = loaded.search(queries[0], 5), exact.search(queries[0], 5)
+    assert [c.chunk_id for c in top] == [c.chunk_id for c in exact_top]
+    assert np.allclose([c.score for c in top], [c.score for c in exact_top], atol=1e-6)  # re-scored in float32
+    assert {c.paper_id for c in loaded.search(queries[0], 5, ["p7", "p9"])} <= {"p7", "p9"}  # a filter scans those rows
+
+
+def test_an_index_past_the_compact_threshold_without_its_compact_copy_is_not_loaded(tmp_path, monkeypatch):
+    DenseIndex(_records(600), _clustered(600), "v1").save(tmp_path)  # saved below the threshold: no compact copy
+    monkeypatch.setattr(assistant.dense, "COMPACT_MIN_CHUNKS", 500)
+    assert DenseIndex.load(tmp_path, "v1") is None  # the caller reads the store again and saves it with the copy
+
+
+def test_the_top_rows_are_the_largest_scores():
+    scores = np.random.default_rng(0).normal(size=100_000).astype(np.float32)
+    for count in (1, 7, 1000, 99_999, 100_000, 200_000):
+        expected = np.sort(np.argsort(-scores, kind="stable")[: min(count, len(scores))])
+        assert np.array_equal(np.sort(assistant.dense.top_rows(scores, count)), expected)
+    ties = np.zeros(50_000, dtype=np.float32)
+    assert len(set(assistant.dense.top_rows(ties, 1000).tolist())) == 1000

@@ -9,6 +9,7 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 
 from assistant.embedding import Embedder
+from assistant.store.catalog_file import catalog_dir, keep_catalog, load_catalog
 from assistant.store.connection import Connection, gone, listing, paged
 from assistant.store.records import UNFINISHED, ChunkRecord, PaperRecord, Snapshot, chunk_record, paper_record
 
@@ -85,17 +86,27 @@ class Catalog:
         return version
 
     def snapshot(self) -> Snapshot:
-        """The catalog as it is now."""
+        """The catalog as it is now: from the version's catalog files when they are there (catalog_file.py), else
+        paged from Chroma (and saved for the next process)."""
+        directory = catalog_dir(self._connection.settings)
+
         def read(chunks: Any, papers: Any) -> Snapshot:
             records: dict[str, PaperRecord] = {}
-            if _version(papers) == UNFINISHED:
+            version = _version(papers)
+            if version == UNFINISHED:
                 return Snapshot(UNFINISHED, records)
+            saved = load_catalog(directory, version)
+            if saved is not None:
+                return saved
             for ids, documents, metadatas in paged(papers, include=["documents", "metadatas"]):
                 for paper_id, abstract, meta in zip(ids, documents, metadatas):
                     records[paper_id] = paper_record(paper_id, abstract, meta)
-            return Snapshot(_version(papers), records)
+            return Snapshot(version, records)
 
-        return self._read("read the catalog", Snapshot("missing", {}), read)
+        snapshot = self._read("read the catalog", Snapshot("missing", {}), read)
+        if snapshot.version not in (UNFINISHED, "missing") and isinstance(snapshot.papers, dict):
+            keep_catalog(self._connection.settings, snapshot, replace=True)  # paged: the saved one is missing or damaged
+        return snapshot
 
     def count_papers(self) -> int:
         return self._read("count the papers", 0, lambda chunks, papers: 0 if _version(papers) == UNFINISHED else papers.count())

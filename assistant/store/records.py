@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from assistant.config import Settings
 from assistant.models import Paper
@@ -47,7 +47,7 @@ class Snapshot:
     """One consistent view of the catalog, identified by the version the last ingest wrote."""
 
     version: str
-    papers: dict[str, PaperRecord]
+    papers: Mapping[str, PaperRecord]  # a dict, or the saved catalog's columns (store/catalog_file.py)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 
+from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.errors import IdClashError, StoreError
 from assistant.models import PAPER_ID_SCHEME, Chunk, Paper
+from assistant.store.catalog_file import keep_catalog
 from assistant.store.chunk_writer import ChunkWriter, Pending
 from assistant.store.connection import Connection, callers, listing, paged
-from assistant.store.records import (UNFINISHED, CollectionNames, IngestReport, LiveIndex, PaperRecord, index_collections,
-                                     index_hash, paper_record)
+from assistant.store.records import (UNFINISHED, CollectionNames, IngestReport, LiveIndex, PaperRecord, Snapshot,
+                                     index_collections, index_hash, paper_metadata, paper_record)
 
 _COPY_PAGE = 2000
 # publish(papers_col, pending, vectors, removed, guard) -> (the version published, the catalog now live)
@@ -141,6 +143,7 @@ class Writer:
             if guard:
                 guard()
             version, papers_col = publish(papers_col, pending, vectors, removed, guard)
+            _keep_catalog(settings, version, current, pending, removed)
         report.removed = removed
         kept = ChunkWriter.remove_stale(chunks_col, papers_col, wanted=set(wanted) if sync else None)
         if kept:
@@ -274,6 +277,16 @@ def check_id_clashes(papers: list[Paper], stored: dict[str, PaperRecord]) -> Non
         f"for a different paper, from {old.source or 'an earlier ingest'} ({old.title[:80]!r}): the titles and abstracts "
         f"both differ, so this is not an update{more}. Give one of them another id, then ingest again. Nothing was written."
     )
+
+
+def _keep_catalog(settings: Settings, version: str, current: dict[str, PaperRecord], pending: Pending, removed: list[str]) -> None:
+    """Save the catalog just published (the one read before, with the batch applied) as the version's catalog files,
+    so that no reader pages it out of Chroma (see catalog_file.py)."""
+    published = {paper.paper_id: paper_record(paper.paper_id, paper.text, paper_metadata(paper, hash_, len(chunks)))
+                 for paper, hash_, chunks in pending}
+    gone = set(removed)
+    papers = {pid: record for pid, record in current.items() if pid not in published and pid not in gone}
+    keep_catalog(settings, Snapshot(version, papers | published))
 
 
 def _stored_chunk_indexes(chunks_col: Any) -> dict[tuple[str, str], set[int]]:
