@@ -67,7 +67,7 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
     # A restricted search is about its papers: "what does this paper propose?" refers to them.
     context = [*turns, {"role": "assistant", "content": "", "paper_ids": list(paper_ids)}] if paper_ids else turns
     follow = standalone_question(question, context, chat, notes, lambda pid: papers[pid].title if pid in papers else None,
-                                 [paper.title for paper in papers.values()])
+                                 lambda: (paper.title for paper in papers.values()))  # read only when needed
     if follow.unresolved:
         if follow.paper_ids:
             text = (f"Which paper do you mean by “{follow.unresolved}”? The previous answer cited {len(follow.paper_ids)} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,8 @@ def has_own_subject(question: str) -> bool:
     return any(w not in _STOP and w not in _GENERIC for w in words)
 
 
-def subject_of(history: Sequence[Turn], title_of: Callable[[str], str | None], known_titles: Sequence[str]) -> list[str]:
+def subject_of(history: Sequence[Turn], title_of: Callable[[str], str | None],
+               known_titles: Callable[[], Iterable[str]]) -> list[str]:
     """Short names of what the previous turn was about: the papers its answer cited, else the names its question used."""
     for message in reversed(history):
         if message.get("role") == "assistant":
@@ -98,7 +99,7 @@ def subject_of(history: Sequence[Turn], title_of: Callable[[str], str | None], k
             titles: list[str] = [t for t in (title_of(str(pid)) for pid in ids) if t] if isinstance(ids, list) else []
             if not titles:
                 text = str(message.get("content", "")).replace("\\", "")
-                titles = [t for t in known_titles if t and t in text]
+                titles = [t for t in known_titles() if t and t in text]
             if titles:
                 return list(dict.fromkeys(short_name(t) for t in titles))[:2]
         elif message.get("role") == "user":
@@ -116,7 +117,7 @@ def short_name(title: str) -> str:
 
 
 def resolve(question: str, history: Sequence[Turn], title_of: Callable[[str], str | None],
-            known_titles: Sequence[str]) -> FollowUp:
+            known_titles: Callable[[], Iterable[str]]) -> FollowUp:
     """The question to search: itself when it stands alone, else with what it refers to put in its place."""
     if not refers_back(question):
         return FollowUp(question)

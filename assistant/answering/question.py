@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from assistant.config import Settings
 from assistant.errors import LLMError, QuestionError
@@ -29,10 +29,12 @@ def clean_question(question: str, settings: Settings) -> tuple[str, list[str]]:
 
 
 def standalone_question(question: str, history: Sequence[Turn], chat: ChatModel | None, notes: list[str],
-                        title_of: Callable[[str], str | None], known_titles: Sequence[str]) -> FollowUp:
+                        title_of: Callable[[str], str | None], known_titles: Callable[[], Iterable[str]]) -> FollowUp:
     """The question to search: itself unless it refers back ("it", "this method", "what about X?"); then rewritten by
     the LLM when there is one, else with the subject of the previous turn (the papers it cited) in place of the pointer.
     "The first one", "these papers": asked of those papers of the previous answer (FollowUp.paper_ids), no LLM needed.
+    known_titles: every title of the collection, asked for only when a previous answer carries no paper ids (at a
+    million chunks, making them costs seconds).
     """
     if not refers_back(question):
         return FollowUp(question)
