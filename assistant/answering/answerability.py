@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from assistant.evidence import Sentence, SentenceBank, terms
-from assistant.answering.extractive import has_quantity, is_list_question
+from assistant.answering.extractive import asks_for_figure_as_fitted, has_quantity, is_list_question
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Hit
 from assistant.names import mentions, specific_terms
@@ -31,14 +31,6 @@ FEATURES = ("dense_top", "dense_margin", "bm25_top", "bm25_margin", "agree", "se
             "coverage_best_sentence", "coverage_top3", "question_terms", "mean_idf",
             # The best value over every hit, not only the retrieval's first (the answer may quote another paper):
             "coverage_any_paper", "bigram_any_paper", "rare_terms_any_paper", "coverage_any_sentence")
-# The questions the model's kind_quantity and figure_missing features count as asking for a figure: the pattern it was
-# fitted with (bench/fit_answerability.py), kept as it was when extractive's own grew ("how far", "which version", "what
-# ... highest": for routing and quoting). A feature read differently from its fit shifts the model: "How far did the
-# plover flock fly?" fell from answered to 0.05. Refit before changing it.
-_FITTED_QUANTITY = re.compile(
-    r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
-    r"accuracy|score|win rate|success rate|rate)|what ([\w-]+ ){1,2}(accuracy|score|rate)|in what percentage)\b",
-    re.IGNORECASE)
 RARE_TERMS = 3  # rare_terms_*: the question's this many rarest content terms
 # Words that frame a question without naming its topic (stemmed, as terms() gives them).
 _FRAME_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
@@ -202,7 +194,7 @@ def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequenc
     named = specific_terms(question)
     named_texts = [f"{hit.title} {hit.abstract}" for hit in hits[:3]]
     names_missing = sum(1 for name in named if not any(mentions(text, name) for text in named_texts)) / len(named) if named else 0.0
-    quantity = bool(_FITTED_QUANTITY.search(question))
+    quantity = asks_for_figure_as_fitted(question)  # as fitted: kind_quantity and figure_missing
     top_cosines = sorted(((float(np.dot(question_vector, s.vector)), s.text) for s in sentences.get(top_paper, ())), reverse=True)[:3] if top_paper else []
     figure_missing = float(quantity and bool(hits) and not any(has_quantity(text) for _, text in top_cosines))
     asked = content_terms(question)

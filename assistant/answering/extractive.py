@@ -24,8 +24,8 @@ from assistant.answering.word_forms import compounds, holds_compound
 _CODE_THING = re.compile(r"\b(code|github|repo|repository|implementation|source|link|url|project (page|site|website)|"
                          r"website|homepage)\b", re.IGNORECASE)
 _CODE_ASK = re.compile(r"\b(where|link|url|github|repo|repository|released?|available|availability|open[- ]sourced?|"
-                       r"download|public(ly)?|find|access)\b|^\W*(the\s+|any\s+)?(code|github|repo|repository|implementation|"
-                       r"source code|link|url|project (page|site|website)|website|homepage)\b", re.IGNORECASE)  # "project site for X?"
+                       r"download|public(ly)?|find|access)\b|^\W*(the\s+|any\s+)?" + _CODE_THING.pattern,  # "project site for X?"
+                       re.IGNORECASE)
 # "Which papers ...", "Is there a method ...", "any work on ...": questions answered by a list of papers.
 _LIST_QUESTION = re.compile(
     r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
@@ -35,12 +35,17 @@ _ONE_ASKED_FOR = re.compile(
     r"\b(is there|any)\s+(a\s+|an\s+|one\s+|some\s+)?([\w-]+\s+)?(paper|work|study|article|method|approach|way|technique|"
     r"framework|system|model|research)\b", re.IGNORECASE)
 # "How many ...", "what percentage ...", "by how much ...": the answer must be a figure.
-_QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|long|large|big|fast|often|far|high|low|small)|by how much|what (percentage|percent|fraction|share|"
-    r"proportion|number|accuracy|score|win rate|success rate|rate|speed-?up|values?|threshold|factor)|"
-    r"what ([\w-]+ ){1,2}(accuracy|score|rate|speed-?up|values?|threshold|factor)|in what percentage|which version|"
-    r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b",
-    re.IGNORECASE)  # "what word error rate", "what F1 score", "what top-1 accuracy", "what was the highest similarity"
+# The answerability model's figure features were fitted with _FITTED_QUANTITY alone; a feature read differently from its
+# fit shifts the model ("How far did the plover flock fly?" fell from answered to 0.05), so it keeps that one.
+_FITTED_QUANTITY = re.compile(
+    r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
+    r"accuracy|score|win rate|success rate|rate)|what ([\w-]+ ){1,2}(accuracy|score|rate)|in what percentage)\b",
+    re.IGNORECASE)  # "what word error rate", "what F1 score", "what top-1 accuracy"
+# More questions for a figure, for routing and quoting: "how far", "what speedup", "which version", "what was the highest".
+_MORE_QUANTITY = re.compile(
+    r"\b(how (far|high|low|small)|what (speed-?up|values?|threshold|factor)|"
+    r"what ([\w-]+ ){1,2}(speed-?up|values?|threshold|factor)|which version|"
+    r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b", re.IGNORECASE)
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
 _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
@@ -95,8 +100,14 @@ def is_code_question(question: str) -> bool:
 
 
 def is_quantity_question(question: str) -> bool:
-    """ "How many ...", "what percentage ...": the answer must be a figure."""
-    return bool(_QUANTITY_QUESTION.search(question))
+    """ "How many ...", "what percentage ...", "which version ...": the answer must be a figure."""
+    return asks_for_figure_as_fitted(question) or bool(_MORE_QUANTITY.search(question))
+
+
+def asks_for_figure_as_fitted(question: str) -> bool:
+    """Whether the question asks for a figure as the answerability model's features were fitted to read it (a narrower
+    pattern than is_quantity_question's; refit bench/fit_answerability.py before widening it)."""
+    return bool(_FITTED_QUANTITY.search(question))
 
 
 def has_quantity(text: str) -> bool:
@@ -229,7 +240,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     sentences = bank.sentences(hits)
     named = specific_terms(question)
     ranking_names = [name for name in named if not is_acronym(name)]  # acronyms are matched well by BM25 already
-    quantity = bool(_QUANTITY_QUESTION.search(question))
+    quantity = is_quantity_question(question)
     best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, []), ranking_names, quantity,
                                                     params, hit.title, full_text=bool(hit.pages))
                      for hit in hits}
