@@ -122,7 +122,7 @@ def resolve(question: str, history: Sequence[Turn], title_of: Callable[[str], st
     if not refers_back(question):
         return FollowUp(question)
     subject = subject_of(history, title_of, known_titles)
-    previous = next((str(m.get("content", "")) for m in reversed(history) if m.get("role") == "user"), "")
+    previous = previous_question(history)
     if not subject:
         if previous:
             return FollowUp(f"{previous} {question}")  # the earlier question named nothing either: search both
@@ -163,6 +163,11 @@ def _replace_pointer(question: str, name: str) -> str:
     return question
 
 
+def previous_question(history: Sequence[Turn]) -> str:
+    """The conversation's last question ("" when there is none)."""
+    return next((str(m.get("content", "")) for m in reversed(history) if m.get("role") == "user"), "")
+
+
 def previous_papers(history: Sequence[Turn]) -> list[str]:
     """The ids of the papers the last answer of the conversation cited, in its order (none when it cited none)."""
     for message in reversed(history):
@@ -197,7 +202,7 @@ def scope(question: str, history: Sequence[Turn], title_of: Callable[[str], str 
 def _object_named(question: str, history: Sequence[Turn]) -> str:
     """"How does SWE-Search use it?" after "Which papers use Monte Carlo Tree Search?": the "it" a verb takes is what the
     previous question named (its names, names.specific_terms), put in its place; left as it is when that named nothing."""
-    previous = next((str(m.get("content", "")) for m in reversed(history) if m.get("role") == "user"), "")
+    previous = previous_question(history)
     names = specific_terms(previous)
     pronoun = _OBJECT_PRONOUN.search(_EXPLETIVE.sub(lambda m: " " * len(m.group(0)), question))
     if not names or pronoun is None:
