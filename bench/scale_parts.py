@@ -55,6 +55,18 @@ def pct(values: list[float]) -> dict[str, float]:
     return {"p50": round(float(np.percentile(values, 50)), 2), "p95": round(float(np.percentile(values, 95)), 2)}
 
 
+def timed_recalls(index, queries, exact_sets: list[set[str]]) -> tuple[list[float], list[float], list[float]]:
+    """Each query's top-100 search by the index: wall ms, CPU ms, and recall@100 against its exact set of chunk ids."""
+    took, cpu_took, recalls = [], [], []
+    for query, exact in zip(queries, exact_sets):
+        started, cpu = time.perf_counter(), time.process_time()
+        found = index.search(query, 100)
+        took.append((time.perf_counter() - started) * 1000)
+        cpu_took.append((time.process_time() - cpu) * 1000)
+        recalls.append(len(exact & {c.chunk_id for c in found}) / len(exact))
+    return took, cpu_took, recalls
+
+
 def real_vectors(cache: Path, papers_count: int = REAL_PAPERS) -> np.ndarray:
     """The chunk vectors of the first papers_count SciFact abstracts (chunked as an ingest does), embedded once and
     kept in cache."""
@@ -137,13 +149,7 @@ def dense(n: int, cache: Path, work: Path) -> dict:
         graph.expansion_search = ef
         for shortlist in SWEEP_SHORTLIST:
             index.graph, index.ann = graph, replace(ANN, expansion_search=ef, shortlist=shortlist)
-            ann_ms, ann_cpu, recalls = [], [], []
-            for query, exact in zip(queries, exact_sets):
-                started, cpu = time.perf_counter(), time.process_time()
-                approximate = index.search(query, 100)
-                ann_ms.append((time.perf_counter() - started) * 1000)
-                ann_cpu.append((time.process_time() - cpu) * 1000)
-                recalls.append(len(exact & {c.chunk_id for c in approximate}) / len(exact))
+            ann_ms, ann_cpu, recalls = timed_recalls(index, queries, exact_sets)
             sweep.append({"expansion_search": ef, "shortlist": shortlist, "graph_ms": pct(ann_ms), "graph_cpu_ms": pct(ann_cpu),
                           "recall@100": round(float(np.mean(recalls)), 4), "recall@100_min": round(float(np.min(recalls)), 4),
                           "share_of_queries_at_0.99": round(float(np.mean(np.array(recalls) >= 0.99)), 3)})
@@ -189,13 +195,7 @@ def compact(n: int, cache: Path, work: Path) -> dict:
     sweep = []
     for shortlist in SWEEP_COMPACT:
         dense_module.SHORTLIST = shortlist
-        took, cpu_took, recalls = [], [], []
-        for query, exact in zip(queries, exact_sets):
-            started, cpu = time.perf_counter(), time.process_time()
-            found = index.search(query, 100)
-            took.append((time.perf_counter() - started) * 1000)
-            cpu_took.append((time.process_time() - cpu) * 1000)
-            recalls.append(len(exact & {c.chunk_id for c in found}) / len(exact))
+        took, cpu_took, recalls = timed_recalls(index, queries, exact_sets)
         sweep.append({"shortlist": max(shortlist, 400), "compact_ms": pct(took), "compact_cpu_ms": pct(cpu_took),
                       "recall@100": round(float(np.mean(recalls)), 4), "recall@100_min": round(float(np.min(recalls)), 4),
                       "share_of_queries_at_0.99": round(float(np.mean(np.array(recalls) >= 0.99)), 3)})
