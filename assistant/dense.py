@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.chunk_table import ChunkTable
 from assistant.store import ChunkRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, intact, publish_folder
+from assistant.version_files import derived_dir, folder_name, intact, publish_folder, without_gc
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -172,6 +172,7 @@ class DenseIndex:
         publish_folder(directory, self.version, _MARKER, write, replace=replace)
 
     @classmethod
+    @without_gc
     def load(cls, directory: Path, version: str) -> "DenseIndex | None":
         """The saved index of this version, memory-mapped, or None (missing, damaged, another version)."""
         folder = directory / folder_name(version)

@@ -20,7 +20,7 @@ import Stemmer
 from assistant.chunk_table import ChunkTable
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, intact, remove_others, write_checksums
+from assistant.version_files import derived_dir, folder_name, intact, remove_others, write_checksums, without_gc
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -158,6 +158,7 @@ class LexicalIndex:
         remove_others(directory, keep=final.name)
 
     @classmethod
+    @without_gc
     def load(cls, directory: Path, version: str) -> "LexicalIndex | None":
         """The saved index if one was built for this version in this FORMAT, else None."""
         folder = _folder(directory, version)

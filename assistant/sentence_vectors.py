@@ -24,7 +24,7 @@ from assistant.chunking import chunk_paper, quotable_spans
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.models import Chunk, Hit, Paper
-from assistant.version_files import derived_dir, folder_name, intact, publish_folder, write_checksums
+from assistant.version_files import derived_dir, folder_name, intact, publish_folder, write_checksums, without_gc
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore, Snapshot
@@ -177,6 +177,7 @@ class SentenceVectors:
         write_checksums(folder)
 
     @classmethod
+    @without_gc
     def load(cls, folder: Path, identity: str, method: str) -> "SentenceVectors | None":
         """The vectors stored in folder for this embedder and method, or None (missing, damaged, other format)."""
         if not intact(folder):

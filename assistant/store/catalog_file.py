@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.store.records import PaperRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, intact, publish_folder
+from assistant.version_files import derived_dir, folder_name, intact, publish_folder, without_gc
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -96,6 +96,7 @@ def save_catalog(directory: Path, snapshot: Snapshot, replace: bool = False) -> 
     publish_folder(directory, snapshot.version, _MARKER, write, replace=replace)
 
 
+@without_gc
 def load_catalog(directory: Path, version: str) -> Snapshot | None:
     """The saved catalog of this version, or None (missing, damaged, another format)."""
     folder = directory / folder_name(version)
