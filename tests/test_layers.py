@@ -1,4 +1,4 @@
-"""The read path (retrieval, answering, the Assistant) imports nothing that writes the index."""
+"""The read path (retrieval, answering, the Assistant) imports nothing that writes the index, nor the OpenAI client."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import sys
 from assistant.config import PROJECT_ROOT
 
 WRITERS = ("assistant.indexing", "assistant.store.writer", "assistant.corpus")  # chunking.sentence_spans is shared, pure
+OPENAI = ("openai", "assistant.llm.openai_chat", "assistant.llm.server")  # imported when a client is made (~0.5 s cold)
 
 
-def test_asking_imports_no_writer():
+def test_asking_imports_no_writer_and_no_openai_client():
     code = ("import sys, assistant, assistant.retrieval, assistant.answering.answer, assistant.service, assistant.collection; "
-            f"print([m for m in {WRITERS!r} if m in sys.modules])")
+            f"print([m for m in {WRITERS + OPENAI!r} if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
                           env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"})
     assert done.stdout.strip() == "[]", done.stdout
