@@ -37,7 +37,10 @@ def specific_terms(question: str) -> list[str]:
         follows = bool(run) and question[words[index - 1][2] : start] == " "
         capitalised = word[:1].isupper() and word.lower() not in _FUNCTION_WORDS
         next_joins = index + 1 < len(words) and question[end : words[index + 1][1]] == " " and words[index + 1][0][:1].isupper()
-        after_number = follows and bool(re.fullmatch(r"[\d.,]+", run[-1]))  # "4 bits", "1.5 Flash": a bare number names nothing alone
+        # "4 bits": a bare number names nothing alone, so it takes the word after it; a name that ends in a number
+        # ("Figure 7", "PGE 2") does not take the verb after it ("Figure 7 compare ...").
+        after_number = (follows and bool(re.fullmatch(r"[\d.,]+", run[-1]))
+                        and all(part.islower() or re.fullmatch(r"[\d.,]+", part) for part in run))  # "3 and 6 years"
         if (follows and (capitalised or word[:1].isdigit() or after_number)) or _name_like(word, sentence_start) or (capitalised and next_joins and not possessive):
             run = run + [word] if follows else [word]
         else:

@@ -70,6 +70,29 @@ def test_a_figure_about_a_name_no_paper_of_the_collection_uses_is_not_answered_h
     assert not heard.abstained  # the same question when the collection has Whisper somewhere: the usual rules
 
 
+def test_any_question_about_a_name_a_whole_paper_never_uses_is_not_answered_but_over_an_abstract_the_usual_rules_decide(bank):
+    """A full text that never names Gazebo does not compare anything with it; an abstract is too short to tell."""
+    question = "How does ChatGPT's commit classification compare with Gazebo's?"  # not a figure question
+    vector = bank.embedder.embed([question])[0]
+    pages = [(0, 1), (len(COMMITS.abstract) // 2, 2)]
+    full_text = COMMITS.model_copy(update={"pages": pages, "body_start": len(COMMITS.abstract) // 2})
+    for hit, abstains in ((full_text, True), (COMMITS, False)):
+        draft = extractive_answer(question, [hit], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
+                                  sure_confidence=0.5, unheard_names=["Gazebo"])
+        assert draft.abstained is abstains, (hit.pages, draft.text)
+        if abstains:
+            assert "No paper in the collection mentions “Gazebo”" in draft.text and not draft.citations
+
+
+def test_a_name_ending_in_a_number_does_not_take_the_word_after_it():
+    from assistant.names import specific_terms
+
+    assert specific_terms("Which tools does Figure 7 compare the Haskell matcher against?") == ["Figure 7", "Haskell"]
+    assert specific_terms("Does PGE 2 suppress tumour growth?") == ["PGE 2"]
+    assert specific_terms("Which paper quantizes an LLM to 4 bits?") == ["4 bits"]  # a bare number takes what it counts
+    assert specific_terms("Is asthma less frequent at 3 and 6 years?") == ["3 and 6 years"]
+
+
 def test_the_names_the_collection_never_uses_are_found_from_its_word_counts(seeded_settings):
     from assistant import ask
     from assistant.answering.answerability import term_stats, unheard_names
@@ -82,3 +105,15 @@ def test_the_names_the_collection_never_uses_are_found_from_its_word_counts(seed
     assert answer.abstained and "No paper in the collection mentions “Whisper”" in answer.text
     unsure = ask("How does WebRL use Whisper transcripts?", settings=seeded_settings, llm=None)  # not a figure
     assert unsure.abstained and "“Whisper”" in unsure.text  # whatever the reason, the user is told which name is missing
+
+
+def test_a_why_question_quotes_the_sentence_giving_the_reason_not_the_one_restating_what_happens(bank):
+    paper = Hit(paper_id="w", title="PathRank: Personalized PageRank for Word Sense Disambiguation", score=1.0,
+                abstract="We propose PathRank, a PageRank-based model for word sense disambiguation. Increasing the number of "
+                         "power iterations beyond ten results in slightly lower performance. The reason for this could be "
+                         "that ten iterations balance the spread of information against oversmoothing. We evaluate "
+                         "PathRank on five standard benchmarks.")
+    question = "Why does PathRank's performance drop when the number of power iterations goes beyond ten?"
+    draft = extractive_answer(question, [paper], bank, question_vector=bank.embedder.embed([question])[0])
+    assert not draft.abstained
+    assert "oversmoothing" in draft.citations[0].quote.split(" … ")[0], draft.citations[0].quote

@@ -79,7 +79,8 @@ def test_a_question_for_a_figure_is_never_taken_for_a_question_for_the_code():
         assert not is_code_question(question), question
     for question in ("What was the highest similarity between spectra of two different polymers?",
                      "Which version of COMSOL Multiphysics ran the simulations?", "What speedup did the GPU code reach?",
-                     "What minimum and maximum FWHM values were used?", "How far apart are the two estimates at most?"):
+                     "What minimum and maximum FWHM values were used?", "How far apart are the two estimates at most?",
+                     "What speed should the robot keep under near people?", "What dose of vitamin D was given?"):
         assert is_quantity_question(question), question
     assert not is_quantity_question("What does DAFormer propose?")
 

@@ -41,10 +41,12 @@ _FITTED_QUANTITY = re.compile(
     r"\b(how (many|much|long|large|big|fast|often)|by how much|what (percentage|percent|fraction|share|proportion|number|"
     r"accuracy|score|win rate|success rate|rate)|what ([\w-]+ ){1,2}(accuracy|score|rate)|in what percentage)\b",
     re.IGNORECASE)  # "what word error rate", "what F1 score", "what top-1 accuracy"
-# More questions for a figure, for routing and quoting: "how far", "what speedup", "which version", "what was the highest".
+# More questions for a figure, for routing and quoting: "how far", "what speedup", "what speed", "which version", "what
+# was the highest".
 _MORE_QUANTITY = re.compile(
-    r"\b(how (far|high|low|small)|what (speed-?up|values?|threshold|factor)|"
-    r"what ([\w-]+ ){1,2}(speed-?up|values?|threshold|factor)|which version|"
+    r"\b(how (far|high|low|small)|what (speed-?up|values?|threshold|factor|speed|velocity|temperature|distance|latency|"
+    r"duration|dose|dosage|budget)|what ([\w-]+ ){1,2}(speed-?up|values?|threshold|factor|speed|velocity|temperature|"
+    r"distance|latency|duration|dose|dosage|budget)|which version|"
     r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b", re.IGNORECASE)
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
@@ -124,6 +126,12 @@ def _has_quantity(text: str) -> bool:
 _EXTREME = re.compile(r"\b(best|worst|highest|lowest|largest|smallest|greatest|maximum|minimum|max|min|peak|most|least|"
                       r"at most|at least|up to|as (high|low|much|many|large) as)\b", re.IGNORECASE)
 EXTREME_WEIGHT = 0.2  # as FOCUS_WEIGHT; on the three real-PDF sets it mended two questions and changed no other (real_pdfs.md)
+# "Why does performance drop when K is raised above 10?": the sentence giving a reason ("The reason for this could be
+# that ...", "... because ...") answers it, rather than the one restating what happens; it counts this much more.
+_WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
+_REASON = re.compile(r"\b(because|due to|owing to|thanks to|the reason|reasons? (for|why)|caused by|attribut(ed|able) to|"
+                     r"explained by|stems? from|could be that|as a result of)\b", re.IGNORECASE)
+REASON_WEIGHT = 0.2  # as EXTREME_WEIGHT
 # A compound of the question ("low-scoring") held by a sentence counts for this share of a name's bonus.
 COMPOUND_SHARE = 0.5
 RARE_COMPOUND_SENTENCES = 4  # a compound counts when at most one in this many of the paper's sentences holds it
@@ -142,6 +150,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     quote_terms = question_terms - {t for name in in_title for t in terms(name)}
     focus = asked_for(question) & quote_terms
     extreme = quantity and bool(_EXTREME.search(question))
+    why = bool(_WHY.search(question))
     words_of = [tokenize([sentence.text])[0] for sentence in sentences]
     # A compound that a quarter of the paper's sentences hold ("fine-tuning" in a paper about fine-tuning) does not tell
     # them apart; one in the title counts for choosing the paper, not the quote (as names in the title).
@@ -176,6 +185,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             held = [compound for compound in joined if holds_compound(words, compound)]
             score += COMPOUND_SHARE * params.name_bonus * len(held) / len(joined)
             quote += COMPOUND_SHARE * params.name_bonus * sum(compound not in title_compounds for compound in held) / len(joined)
+        if why and _REASON.search(sentence.text):
+            quote += REASON_WEIGHT
         if quantity and _has_quantity(sentence.text):
             score += params.number_bonus
             quote += params.number_bonus
@@ -227,7 +238,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     unheard: for a list question, the words of its topic that no paper in the collection uses, when they are most of it
     (list_membership.unheard_topic): unless the confidence is sure, no paper is about it.
     unheard_names: the names the question asks about that no text in the collection uses (answerability.unheard_names):
-    a figure asked about one of them is no answer, whatever the confidence.
+    a figure asked about one of them, or anything asked of a full text that never names them, is no answer, whatever the
+    confidence.
     reading: the reader's logits for the hits' candidate sentences (evidence.read): papers are ranked by their best
     sentence's logit and quoted with the sentences it scores highest; None: by cosine and shared words.
     quote_reader: without a reading, the reader that picks each cited paper's quote among the sentences cosine and
@@ -269,9 +281,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
     # asked for and found in no quote is an abstention whatever the confidence: no quote could hold the answer.
     unheard_note = f"No paper in the collection mentions {_quoted(list(unheard_names))}." if unheard_names else ""
-    if quantity and unheard_names and not is_list:
+    if unheard_names and not is_list and (quantity or top.pages):
         # "What word error rate did Whisper give on StoRM's speech?" in a collection that never mentions Whisper: any
-        # figure quoted would be about something else, however sure the model is that StoRM is here.
+        # figure quoted would be about something else, however sure the model is that StoRM is here. Over a full text
+        # any question: a paper's whole text that never names Gazebo does not compare ReBeT with it. (An abstract is
+        # too short to tell: SciFact's abstracts support claims about "VB6" or "cRCT" without those words.)
         return _abstain(unheard_note, hits)
     if confidence is not None and confidence < min_confidence and not restricted:
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
