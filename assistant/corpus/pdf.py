@@ -62,6 +62,7 @@ class Line:
     y: float
     size: float  # its largest character's
     sizes: list[float] = field(default_factory=list)  # each character's
+    row: bool = False  # a table's rows, each one's cells together, after its table's label and header
 
     @property
     def typical_size(self) -> float:
@@ -107,8 +108,8 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 4  # bump when the text read from a PDF changes: cached reads of other versions are read again
-# (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line)
+READER_VERSION = 5  # bump when the text read from a PDF changes: cached reads of other versions are read again
+# (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -260,7 +261,7 @@ def _page_lines(page) -> list[Line]:
         textpage.close()
     for line in lines:
         line.text = _normal(line.text)
-    return _reading_order([line for line in lines if line.text], width)
+    return _reading_order(_table_rows([line for line in lines if line.text], width), width)
 
 
 def _normal(text: str) -> str:
@@ -274,14 +275,19 @@ def _normal(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+def _two_columns(lines: list[Line], width: float) -> bool:
+    """Whether the page sets its text in two columns: three lines or more of some length on each side of the middle."""
+    mid, margin = width / 2, width * 0.02
+    left = [line for line in lines if line.x1 <= mid + margin]
+    right = [line for line in lines if line.x0 >= mid - margin]
+    return sum(len(line.text) > 25 for line in left) >= 3 and sum(len(line.text) > 25 for line in right) >= 3
+
+
 def _reading_order(lines: list[Line], width: float) -> list[Line]:
     mid = width / 2
     margin = width * 0.02
-    left = [line for line in lines if line.x1 <= mid + margin]
-    right = [line for line in lines if line.x0 >= mid - margin]
-    two_columns = sum(len(line.text) > 25 for line in left) >= 3 and sum(len(line.text) > 25 for line in right) >= 3
     top_down = sorted(lines, key=lambda line: (-round(line.y, 1), line.x0))
-    if not two_columns:
+    if not _two_columns(lines, width):
         return top_down
     ordered: list[Line] = []
     band_left: list[Line] = []
@@ -295,6 +301,229 @@ def _reading_order(lines: list[Line], width: float) -> list[Line]:
             ordered += band_left + band_right + [line]
             band_left, band_right = [], []
     return ordered + band_left + band_right
+
+
+# Tables. A row's cells stand apart by more than the gap that ends a line, so each cell (or group of close cells) comes
+# as a line of its own, and a cell of a number or two is debris by _is_debris. On a page, the lines that share a baseline
+# in a table region are joined into one row: the region next to a "Table N" caption (above or below it), or a block of
+# three or more rows of three or more aligned cells. The region of a "Figure N" caption keeps the debris rule (axis
+# ticks), and a line of prose ends a region: two text columns on one baseline are never joined. A table's rows then
+# make one paragraph (a few for a long table) that says what they are: "Table 1: <caption's first sentence> (<header>):
+# row; row; ..." (_row_lines).
+_TABLE_CAPTION = re.compile(r"(Table|TABLE|Tab\.)\s+([IVXLC]+|[A-Z]?\d+(\.\d+)?)\b")
+_FIGURE_CAPTION = re.compile(r"(Figure|FIGURE|Fig\.|FIG\.)\s+([IVXLC]+|[A-Z]?\d+(\.\d+)?)\b")
+_NUMBER_CELL = re.compile(r"[-+−±~<>≈]?\(?[-+−]?\d+([.,]\d+)*%?\)?[*†‡]*")
+_HEADER_CHARS = 160  # a header longer than this is cut: a row's context, not a second copy of the table
+_CAPTION_CHARS = 150  # a row's label: its table's number and the first sentence of its caption, cut to this
+_TABLE_CHARS = 600  # a table's rows go in sentences of at most this many characters: a quote one can read
+_FUNCTION_WORDS = frozenset("the of and to in is are was were that this for with on by as from at we which be it an a "
+                            "or can not our their its has have".split())
+
+
+def _table_rows(lines: list[Line], width: float) -> list[Line]:
+    """The page's lines with the cells of each table row joined into one row line (see above), the others as they were."""
+    sides = _sides(lines, width)
+    mid = width / 2 if len(sides) > 1 else None
+    used: set[int] = set()
+    rows: list[Line] = []
+    for caption in lines:
+        match = _TABLE_CAPTION.match(caption.text)
+        if match is None or id(caption) in used:
+            continue
+        label = f"Table {match.group(2)}"
+        lo, hi = next((side for side in sides if side[0] - 1 <= caption.x0 and caption.x1 <= side[1] + 1),
+                      (min(0.0, caption.x0), max(width, caption.x1)))  # (a caption running off the page)
+        groups = _baselines([line for line in lines if lo - 1 <= line.x0 and line.x1 <= hi + 1 and id(line) not in used])
+        at = next(i for i, group in enumerate(groups) if any(line is caption for line in group))
+        end = _caption_end(groups, at)
+        label = _caption_label(label, [groups[i][0].text for i in range(at, end + 1)], match.end())
+        for found in (_walk(groups, at, -1, lo, hi, mid), _walk(groups, end, 1, lo, hi, mid)):
+            if _tabular(found):
+                rows += _row_lines(sorted(found, key=lambda group: -group[0].y), label)
+                used.update(id(line) for group in found for line in group)
+    for lo, hi in sides:
+        groups = _baselines([line for line in lines if lo - 1 <= line.x0 and line.x1 <= hi + 1 and id(line) not in used])
+        for found in _grids(groups, lines):
+            rows += _row_lines(found, "Table")
+            used.update(id(line) for group in found for line in group)
+    return [line for line in lines if id(line) not in used] + rows
+
+
+def _caption_label(label: str, lines: list[str], start: int) -> str:
+    """ "Table 1: Percentage of paths between connected synsets": the label and the caption's first sentence (cut short)."""
+    text = ""
+    for line in lines:
+        text = _join(text, line) if text else line
+    rest = text[start:].replace("\x02", "").lstrip(" :.|—–-")
+    first = re.split(r"(?:(?<=[^\W\d_])|(?<=[)\]]))\.(?:\s|$)", rest, maxsplit=1)[0].strip()
+    if len(first) > _CAPTION_CHARS:
+        first = first[:_CAPTION_CHARS].rsplit(" ", 1)[0] + " ..."
+    return f"{label}: {first}" if first else label
+
+
+def _sides(lines: list[Line], width: float) -> list[tuple[float, float]]:
+    """The horizontal extents a table can take: each column of a two-column page, or the whole page (first fit wins)."""
+    mid, margin = width / 2, width * 0.02
+    if _two_columns(lines, width):
+        return [(0.0, mid + margin), (mid - margin, width), (0.0, width)]
+    return [(0.0, width)]
+
+
+def _baselines(lines: list[Line]) -> list[list[Line]]:
+    """The lines grouped by baseline, top down, each group left to right."""
+    groups: list[list[Line]] = []
+    for line in sorted(lines, key=lambda line: -line.y):
+        if groups and abs(groups[-1][0].y - line.y) < 0.3 * min(groups[-1][0].size, line.size):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return [sorted(group, key=lambda line: line.x0) for group in groups]
+
+
+def _is_prose(group: list[Line], lo: float, hi: float, mid: float | None) -> bool:
+    """A line of a paragraph: of words, alone on its baseline across most of the extent, or (on a two-column page, in a
+    table across both) across most of one column."""
+    if len(group) == 1:
+        line = group[0]
+        if line.x1 - line.x0 >= 0.5 * (hi - lo) and _wordy(line) or _NUMBERED.fullmatch(line.text.rstrip(".")):
+            return True  # (or a heading after the table)
+    if any(_sentence_like(line) and line.x1 - line.x0 >= 0.3 * (hi - lo) for line in group):
+        return True  # a paragraph's line beside a line number
+    if group[-1].text.endswith(".") and sum(bool(_NUMBER_CELL.fullmatch(t)) for line in group for t in line.text.split()) < 2:
+        return True  # the last line of a paragraph or of another caption (a row ends with a figure)
+    return mid is not None and hi - lo > mid * 1.5 and any(
+        _wordy(line) and (line.x1 <= mid * 1.05 or line.x0 >= mid * 0.95) and line.x1 - line.x0 >= 0.5 * mid for line in group)
+
+
+def _caption_end(groups: list[list[Line]], at: int) -> int:
+    """The index of a caption's last line: the lines after its first one at a line's distance, alone and of its size."""
+    first = groups[at][0]
+    end = at
+    while end + 1 < len(groups):
+        line, previous = groups[end + 1], groups[end][0]
+        if (len(line) > 1 or abs(line[0].size - first.size) > 0.3 or previous.y - line[0].y > 1.7 * first.size
+                or previous.text.endswith(".") and previous.x1 - previous.x0 < 0.85 * (first.x1 - first.x0)):
+            break
+        end += 1
+    return end
+
+
+def _walk(groups: list[list[Line]], at: int, step: int, lo: float, hi: float, mid: float | None) -> list[list[Line]]:
+    """The baselines next to a caption (above it: step -1; below: +1) up to a gap, a line of prose or another caption."""
+    found: list[list[Line]] = []
+    previous = groups[at]
+    i = at + step
+    while 0 <= i < len(groups):
+        group = groups[i]
+        size = max(line.size for line in group)
+        if (abs(previous[0].y - group[0].y) > 3.2 * size or _is_prose(group, lo, hi, mid)
+                or any(_TABLE_CAPTION.match(line.text) or _FIGURE_CAPTION.match(line.text) for line in group)):
+            break
+        found.append(group)
+        previous = group
+        i += step
+    return found
+
+
+def _grids(groups: list[list[Line]], lines: list[Line]) -> list[list[list[Line]]]:
+    """Blocks of three or more consecutive baselines of three or more cells, each aligned with the one above, with words
+    in at least half of them and no figure caption next to them."""
+    runs: list[list[list[Line]]] = [[]]
+    for group in groups:
+        if len(group) < 3 or any(_wordy(line) for line in group):
+            runs.append([])
+            continue
+        if runs[-1] and not _aligned(runs[-1][-1], group):
+            runs.append([])
+        runs[-1].append(group)
+    return [run for run in runs if len(run) >= 3 and _worded(run) and _numeric(run) and not _near_figure(run, lines)]
+
+
+def _aligned(above: list[Line], group: list[Line]) -> bool:
+    """Two cells or more of group start or end where a cell of the row above does, a row's distance below it."""
+    size = max(line.size for line in group)
+    edges = [edge for line in above for edge in (line.x0, line.x1)]
+    matched = sum(any(abs(line.x0 - e) < 0.6 * size or abs(line.x1 - e) < 0.6 * size for e in edges) for line in group)
+    return above[0].y - group[0].y <= 3 * size and matched >= 2
+
+
+def _wordy(line: Line) -> bool:
+    return len(re.findall(r"[^\W\d_]{3,}", line.text)) >= 5
+
+
+def _sentence_like(line: Line) -> bool:
+    """Words of a sentence ("cast horizons considered in the main analysis. At the"), not a table's header."""
+    words = line.text.lower().split()
+    return len(words) >= 6 and sum(word.strip(",.;:") in _FUNCTION_WORDS for word in words) >= 2
+
+
+def _tabular(groups: list[list[Line]]) -> bool:
+    """Whether the baselines found next to a caption make a table: two or more, and at least half of them, of two cells
+    or more, with words somewhere (not a column of line numbers), its rows with numbers alike or labelled."""
+    multi = sum(len(group) >= 2 for group in groups)
+    if multi < 2 or multi * 2 < len(groups) or not any(re.search(r"[^\W\d_]{3,}", line.text) for group in groups for line in group):
+        return False
+    # Most rows with numbers hold as many of them, or name what they hold; a plot's ticks, bare numbers one or two a
+    # baseline, do neither.
+    texts = [" ".join(line.text for line in group) for group in groups]
+    counts = [sum(bool(_NUMBER_CELL.fullmatch(token)) for token in text.split()) for text in texts]
+    numbered = [(count, text) for count, text in zip(counts, texts) if count]
+    if not numbered:
+        return True  # a table of words
+    common, times = Counter(count for count, _ in numbered).most_common(1)[0]
+    labelled = sum(bool(re.search(r"[^\W\d_]{2,}", text)) for _, text in numbered)
+    return common >= 2 and times * 2 >= len(numbered) or labelled * 2 >= len(numbered)
+
+
+def _numeric(block: list[list[Line]]) -> bool:
+    """Two cells or more of numbers in two rows of three (an equation's pieces are letters and signs)."""
+    cells = [sum(all(_NUMBER_CELL.fullmatch(token) for token in line.text.split()) for line in group) for group in block]
+    return sum(count >= 2 for count in cells) * 3 >= 2 * len(block)
+
+
+def _worded(block: list[list[Line]]) -> bool:
+    return sum(any(re.search(r"[^\W\d_]{3,}", line.text) for line in group) for group in block) * 2 >= len(block)
+
+
+def _near_figure(block: list[list[Line]], lines: list[Line]) -> bool:
+    top, bottom = block[0][0].y, block[-1][0].y
+    x0, x1 = min(line.x0 for group in block for line in group), max(line.x1 for group in block for line in group)
+    size = max(line.size for group in block for line in group)
+    return any(_FIGURE_CAPTION.match(line.text) and bottom - 4 * size <= line.y <= top + 4 * size
+               and line.x0 < x1 and line.x1 > x0 for line in lines)
+
+
+def _row_lines(groups: list[list[Line]], label: str) -> list[Line]:
+    """A table's baselines (top down) as lines of "Table N (header): row; row; ...", each of at most _TABLE_CHARS.
+
+    The header is the one to three rows above the first one that holds two numbers (or one), when such a row follows
+    them and none ends a sentence. The rows of a table go in one sentence (or a few, for a long table), each row's cells
+    together: one sentence a row, each with the header's words, outnumbered the text's own sentences in choosing a
+    quote (bench/data/real_pdfs.md).
+    """
+    texts = [" ".join(line.text for line in group) for group in groups]
+    numbers = [sum(bool(_NUMBER_CELL.fullmatch(token)) for token in text.split()) for text in texts]
+    first = next((i for i, count in enumerate(numbers) if count >= 2), next((i for i, n in enumerate(numbers) if n), 0))
+    header = ""
+    if 1 <= first <= 3 and not any(text.endswith(".") for text in texts[:first]):
+        header = " ".join(texts[:first])[:_HEADER_CHARS].strip()
+    prefix = f"{label} ({header}): " if header else f"{label}: "
+    parts: list[list[tuple[list[Line], str]]] = [[]]
+    for group, text in list(zip(groups, texts))[first if header else 0 :]:
+        if len(re.findall(r"\w", text)) < 2:
+            continue  # a letter of a label set sideways beside the rows
+        if parts[-1] and len(prefix) + sum(len(t) + 2 for _, t in parts[-1]) + len(text) > _TABLE_CHARS:
+            parts.append([])
+        parts[-1].append((group, text))
+    rows = []
+    for part in parts:
+        if not part:
+            continue
+        every = [line for group, _ in part for line in group]
+        rows.append(Line(prefix + "; ".join(text for _, text in part), min(line.x0 for line in every),
+                         max(line.x1 for line in every), part[0][0][0].y, max(line.size for line in every),
+                         [size for line in every for size in line.sizes], row=True))
+    return rows
 
 
 def _shape(text: str) -> str:
@@ -337,6 +566,10 @@ def _blocks(lines: list[Line], body_size: float) -> list[Block]:
     previous: Line | None = None
     pitch = _line_pitch(lines)
     for line in lines:
+        if line.row:  # a table's row: a paragraph of its own, never debris
+            blocks.append(Block(line.text))
+            previous = None
+            continue
         if _is_heading(line, body_size):
             blocks.append(Block(line.text, heading=True))
             previous = None
