@@ -217,6 +217,49 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(settings, seed_
     assert chunk_ids(store) == expected_chunk_ids(seed_papers[:2], settings)
 
 
+def test_papers_are_chunked_ahead_of_the_embedder_and_the_plan_is_told_before_any_progress(settings, seed_papers, monkeypatch):
+    import threading
+
+    import assistant.indexing
+
+    monkeypatch.setattr(assistant.store.chunk_writer, "_WRITE_BATCH", 4)  # several batches
+    threads, calls = set(), []
+    real_chunk_paper = assistant.indexing.chunk_paper
+
+    def chunk_paper(*args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return real_chunk_paper(*args, **kwargs)
+
+    monkeypatch.setattr(assistant.indexing, "chunk_paper", chunk_paper)
+    report = ingest_papers([revised(p) for p in seed_papers], settings, on_plan=lambda n: calls.append(("plan", n)),
+                           progress=lambda n: calls.append(("done", n)))
+
+    assert calls[0][0] == "plan" and [kind for kind, _ in calls].count("plan") == 1
+    assert sum(n for kind, n in calls if kind == "done") == calls[0][1] == report.chunks_written > 4
+    assert threads and all(name.startswith("chunker") for name in threads)  # not the embedding thread
+    assert catalog(PaperStore(settings)) == {p.paper_id: revised(p).abstract for p in seed_papers}
+
+
+def test_a_paper_that_cannot_be_chunked_leaves_the_store_unchanged(settings, seed_papers, monkeypatch):
+    import assistant.indexing
+
+    store = PaperStore(settings)
+    before = (store.version(), catalog(store), chunk_ids(store))
+    monkeypatch.setattr(assistant.store.chunk_writer, "_WRITE_BATCH", 4)
+    real_chunk_paper = assistant.indexing.chunk_paper
+
+    def chunk_paper(paper, *args, **kwargs):
+        if paper.paper_id == seed_papers[3].paper_id:
+            raise ValueError("a tokenizer fault")
+        return real_chunk_paper(paper, *args, **kwargs)
+
+    monkeypatch.setattr(assistant.indexing, "chunk_paper", chunk_paper)
+    with pytest.raises(Exception, match="a tokenizer fault"):
+        ingest_papers([revised(p) for p in seed_papers], settings)
+
+    assert (store.version(), catalog(store)) == before[:2]  # chunks of papers before it may be kept, invisible, for reuse
+
+
 @pytest.mark.parametrize("rebuild", [False, True], ids=["ingest", "rebuild"])
 def test_a_bad_input_file_leaves_the_store_unchanged(settings, seed_papers, tmp_path, rebuild):
     store = PaperStore(settings)

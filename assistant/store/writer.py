@@ -121,7 +121,7 @@ class Writer:
         check_id_clashes(papers, current)
         present = _stored_chunk_indexes(chunks_col)
         wanted = {p.paper_id: p for p in papers}
-        pending: Pending = []
+        to_write: list[tuple[Paper, str]] = []
         for paper in papers:
             hash_ = index_hash(paper, settings)
             old = current.get(paper.paper_id)
@@ -132,12 +132,12 @@ class Writer:
                 report.repaired.append(paper.paper_id)  # chunks lost (e.g. to an old concurrent ingest): re-embed them
             else:
                 (report.updated if old is not None else report.added).append(paper.paper_id)
-            pending.append((paper, hash_, chunker(paper)))
+            to_write.append((paper, hash_))
         removed = [pid for pid in current if sync and pid not in wanted]
         if report.repaired:
             report.notes.append(f"{len(report.repaired)} unchanged paper(s) had lost chunks; they were re-embedded")
 
-        vectors = self._chunks.write(chunks_col, pending, progress, on_plan, report)
+        pending, vectors = self._chunks.write(chunks_col, to_write, chunker, progress, on_plan, report)
         version = None
         if pending or removed:
             if guard:
