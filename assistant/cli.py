@@ -104,9 +104,10 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
     bar = tqdm(total=0, unit="chunk", desc="Reading", disable=None, leave=False)
     lines = None if not bar.disable else ProgressLines(lambda line: click.echo(line, err=True))
 
-    def on_plan(count: int) -> None:
+    def on_plan(count: int) -> None:  # the chunks to embed found so far: again when more are found
         bar.set_description("Embedding", refresh=False)
-        bar.reset(total=count)
+        bar.total = count
+        bar.refresh()
         if lines:
             lines.plan(count)
 
@@ -153,8 +154,9 @@ class ProgressLines:
         self._thread: threading.Thread | None = None
 
     def plan(self, total: int) -> None:
+        """The chunks to embed found so far (an ingest tells it again as it finds more)."""
         with self._lock:
-            self.done, self.total = 0, total
+            self.total = total
         self.tick()
 
     def advance(self, count: int) -> None:

@@ -198,10 +198,10 @@ def progress_callbacks(progress: Progress | None) -> dict[str, Callable[[int], N
     """The ingest's on_plan and progress callbacks that report progress(done, total)."""
     done, total = [0], [0]
 
-    def on_plan(count: int) -> None:
+    def on_plan(count: int) -> None:  # the chunks to embed found so far: again when more are found
         total[0] = count
         if progress:
-            progress(0, count)
+            progress(done[0], count)
 
     def on_progress(count: int) -> None:
         done[0] += count

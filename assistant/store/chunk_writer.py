@@ -42,13 +42,13 @@ class ChunkWriter:
 
         A thread chunks the papers ahead while the embedder works on the ones chunked already: chunking (sentence
         splitting, tokenising) is pure Python and would otherwise leave the embedder idle for ~8% of an ingest. on_plan
-        gets the number of chunks to embed once every paper is chunked; progress counted before then is reported
-        right after it."""
+        gets the number of chunks to embed found so far, before the first of them is embedded and again whenever more
+        are found (the last call gives the total); progress(n) follows each batch embedded."""
         pending: Pending = []
         vectors: dict[str, np.ndarray] = {}
         waiting: list[_Planned] = []  # chunks to embed, in paper order
         chunk_counts: dict[str, int] = {}
-        planned, held, plan_told = 0, 0, on_plan is None
+        planned, told = 0, -1
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunker") as pool:
             chunked = deque(pool.submit(chunker, paper) for paper, _ in papers)
             try:
@@ -63,24 +63,22 @@ class ChunkWriter:
                     chunk_counts.update((paper.paper_id, len(chunks)) for paper, _, chunks in taken)
                     waiting.extend(todo)
                     planned += len(todo)
-                    if not chunked and not plan_told:
-                        _tell_plan(on_plan, progress, planned, held)
-                        plan_told = True
+                    if on_plan is not None and planned != told:
+                        on_plan(planned)
+                        told = planned
                     end = _batch_end(waiting) if chunked else _batch_end(waiting) or len(waiting)
                     if not end:
                         continue
                     batch, waiting = waiting[:end], waiting[end:]
                     self._store(chunks_col, batch, chunk_counts, vectors, report)
-                    if not plan_told:
-                        held += len(batch)
-                    elif progress:
+                    if progress:
                         progress(len(batch))
             except BaseException:
                 for future in chunked:
                     future.cancel()
                 raise
-        if not plan_told:  # no paper to write
-            _tell_plan(on_plan, progress, planned, held)
+        if on_plan is not None and told < 0:  # no paper to write
+            on_plan(0)
         return pending, vectors
 
     def _unstored(self, chunks_col: Any, papers: Pending, vectors: dict[str, np.ndarray]) -> list[_Planned]:
@@ -177,14 +175,6 @@ class ChunkWriter:
 def _place(chunk: Chunk) -> dict[str, Any]:
     """A full-text chunk's page and section, as chunk metadata (Chroma holds no None)."""
     return {name: value for name, value in (("page", chunk.page), ("section", chunk.section)) if value is not None}
-
-
-def _tell_plan(on_plan: Callable[[int], None] | None, progress: Callable[[int], None] | None, planned: int, done: int) -> None:
-    """on_plan(the chunks to embed), then progress(those embedded before the plan was known)."""
-    if on_plan is not None:
-        on_plan(planned)
-    if progress and done:
-        progress(done)
 
 
 def _batch_end(waiting: list[_Planned]) -> int | None:
