@@ -46,7 +46,7 @@ class ChunkWriter:
         are found (the last call gives the total); progress(n) follows each batch embedded."""
         pending: Pending = []
         vectors: dict[str, np.ndarray] = {}
-        waiting: list[_Planned] = []  # chunks to embed, in paper order
+        waiting: deque[_Planned] = deque()  # chunks to embed, in paper order (a million of them at times: taken from the left)
         chunk_counts: dict[str, int] = {}
         planned, told = 0, -1
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunker") as pool:
@@ -69,7 +69,7 @@ class ChunkWriter:
                     end = _batch_end(waiting) if chunked else _batch_end(waiting) or len(waiting)
                     if not end:
                         continue
-                    batch, waiting = waiting[:end], waiting[end:]
+                    batch = [waiting.popleft() for _ in range(end)]
                     self._store(chunks_col, batch, chunk_counts, vectors, report)
                     if progress:
                         progress(len(batch))
@@ -177,10 +177,12 @@ def _place(chunk: Chunk) -> dict[str, Any]:
     return {name: value for name, value in (("page", chunk.page), ("section", chunk.section)) if value is not None}
 
 
-def _batch_end(waiting: list[_Planned]) -> int | None:
+def _batch_end(waiting: deque[_Planned]) -> int | None:
     """Where the next batch of about _WRITE_BATCH chunks ends (a paper's chunks never split between two batches), or
     None while the chunks waiting do not fill one."""
-    for position in range(_WRITE_BATCH, len(waiting)):
-        if waiting[position - 1][1].paper_id != waiting[position][1].paper_id:
+    previous = None
+    for position, (_, paper, _, _) in enumerate(waiting):  # in order: indexing a deque's middle costs its length
+        if position >= _WRITE_BATCH and paper.paper_id != previous:
             return position
+        previous = paper.paper_id
     return None
