@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.chunk_table import ChunkTable
 from assistant.store import ChunkRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, intact, publish_folder, without_gc
+from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, without_gc
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -176,12 +176,10 @@ class DenseIndex:
     def load(cls, directory: Path, version: str) -> "DenseIndex | None":
         """The saved index of this version, memory-mapped, or None (missing, damaged, another version)."""
         folder = directory / folder_name(version)
-        if not intact(folder):
+        table = read_record(folder, _MARKER, version=version, format=FORMAT)
+        if table is None:
             return None
         try:
-            table = json.loads((folder / _MARKER).read_text())
-            if table.get("version") != version or table.get("format") != FORMAT:
-                return None
             chunks = ChunkTable.load(folder, "chunks", table["groups"])
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
             if vectors.shape[0] != len(chunks) or vectors.dtype != np.float32:

@@ -20,7 +20,7 @@ import Stemmer
 from assistant.chunk_table import ChunkTable
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, intact, remove_others, write_checksums, without_gc
+from assistant.version_files import derived_dir, folder_name, read_record, remove_others, write_checksums, without_gc
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -162,12 +162,12 @@ class LexicalIndex:
     def load(cls, directory: Path, version: str) -> "LexicalIndex | None":
         """The saved index if one was built for this version in this FORMAT, else None."""
         folder = _folder(directory, version)
-        if not intact(folder):
-            return None  # missing, or damaged since it was written (even at the same size)
+        # None when missing, damaged since it was written (even at the same size), of another version, or written by an
+        # older release: rebuilt from the store
+        meta = read_record(folder, "chunks.json", version=version, format=FORMAT)
+        if meta is None:
+            return None
         try:
-            meta = json.loads((folder / "chunks.json").read_text())
-            if meta.get("version") != version or meta.get("format") != FORMAT:
-                return None  # another version, or written by an older release: rebuilt from the store
             chunks = ChunkTable.load(folder, "chunk_rows", meta["groups"])
             paper_ids = list(meta["papers"])
             # memory-mapped: a question reads the columns of its words only (a million chunks' index need not be in RAM)

@@ -24,7 +24,7 @@ from assistant.chunking import chunk_paper, quotable_spans
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.models import Chunk, Hit, Paper
-from assistant.version_files import derived_dir, folder_name, intact, publish_folder, write_checksums, without_gc
+from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, write_checksums, without_gc
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore, Snapshot
@@ -180,12 +180,10 @@ class SentenceVectors:
     @without_gc
     def load(cls, folder: Path, identity: str, method: str) -> "SentenceVectors | None":
         """The vectors stored in folder for this embedder and method, or None (missing, damaged, other format)."""
-        if not intact(folder):
+        table = read_record(folder, _MARKER, format=FORMAT, embedder=identity, method=method)
+        if table is None:
             return None
         try:
-            table = json.loads((folder / _MARKER).read_text())
-            if (table.get("format"), table.get("embedder"), table.get("method")) != (FORMAT, identity, method):
-                return None
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
             spans = np.load(folder / "spans.npy", mmap_mode="r")
             papers = {pid: (str(d), int(first), int(count)) for pid, (d, first, count) in table["papers"].items()}

@@ -160,6 +160,18 @@ def _clock_past(folder: Path, newest: int) -> bool:
         probe.unlink(missing_ok=True)
 
 
+def read_record(folder: Path, marker: str, **expected: object) -> dict | None:
+    """The folder's marker file (its JSON record) when the folder is intact and the record holds these values (its
+    version, format, ...), else None: missing, damaged, or another version or format, to be made again from the store."""
+    if not intact(folder):
+        return None
+    try:
+        record = json.loads((folder / marker).read_text())
+    except (OSError, ValueError):
+        return None  # removed or damaged while read
+    return record if isinstance(record, dict) and all(record.get(key) == value for key, value in expected.items()) else None
+
+
 def intact(folder: Path) -> bool:
     """Whether every file of folder is as write_checksums recorded it (False without a record: a folder from a release
     before checksums, made again once).

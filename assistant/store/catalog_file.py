@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.store.records import PaperRecord, Snapshot
-from assistant.version_files import derived_dir, folder_name, intact, publish_folder, without_gc
+from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, without_gc
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -100,12 +100,10 @@ def save_catalog(directory: Path, snapshot: Snapshot, replace: bool = False) -> 
 def load_catalog(directory: Path, version: str) -> Snapshot | None:
     """The saved catalog of this version, or None (missing, damaged, another format)."""
     folder = directory / folder_name(version)
-    if not intact(folder):
+    meta = read_record(folder, _MARKER, version=version, format=FORMAT)
+    if meta is None:
         return None
     try:
-        meta = json.loads((folder / _MARKER).read_text())
-        if meta.get("version") != version or meta.get("format") != FORMAT:
-            return None
         ids = [str(pid) for pid in meta["ids"]]
         columns = []
         for name in ("abstracts", "records"):
