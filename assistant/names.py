@@ -6,6 +6,7 @@ import re
 
 from bm25s.stopwords import STOPWORDS_EN
 
+_NUMBER = re.compile(r"[\d.,]+")  # a bare number: "4", "1.5", "250,000"
 _WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
 # Acronyms so common in this field that their absence says nothing.
 _GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms", "api", "apis", "gpu", "gpus",
@@ -39,8 +40,8 @@ def specific_terms(question: str) -> list[str]:
         next_joins = index + 1 < len(words) and question[end : words[index + 1][1]] == " " and words[index + 1][0][:1].isupper()
         # "4 bits": a bare number names nothing alone, so it takes the word after it; a name that ends in a number
         # ("Figure 7", "PGE 2") does not take the verb after it ("Figure 7 compare ...").
-        after_number = (follows and bool(re.fullmatch(r"[\d.,]+", run[-1]))
-                        and all(part.islower() or re.fullmatch(r"[\d.,]+", part) for part in run))  # "3 and 6 years"
+        after_number = (follows and bool(_NUMBER.fullmatch(run[-1]))
+                        and all(part.islower() or _NUMBER.fullmatch(part) for part in run))  # "3 and 6 years"
         if (follows and (capitalised or word[:1].isdigit() or after_number)) or _name_like(word, sentence_start) or (capitalised and next_joins and not possessive):
             run = run + [word] if follows else [word]
         else:
