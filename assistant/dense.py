@@ -22,6 +22,7 @@ import numpy as np
 
 from assistant.chunk_table import ChunkTable
 from assistant.store import ChunkRecord, Snapshot
+from assistant.resident import read_at_random
 from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, without_gc
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class DenseIndex:
             return None
         try:
             chunks = ChunkTable.load(folder, "chunks", table["groups"])
-            vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+            vectors = read_at_random(np.load(folder / "vectors.npy", mmap_mode="r"))  # whole, or a shortlist's rows
             if vectors.shape[0] != len(chunks) or vectors.dtype != np.float32:
                 return None
             graph = None

@@ -30,14 +30,24 @@ StoredSentences = Callable[[list[Hit]], dict[str, tuple[list[tuple[int, int]], n
 
 
 class SentenceBank:
-    """Abstract sentences and their vectors, computed once per abstract text (or taken from stored ones)."""
+    """Abstract sentences and their vectors, computed once per abstract text (or taken from stored ones), the most recent
+    capacity sentences kept (a full text has hundreds: a count of papers would not bound the memory they take)."""
 
-    def __init__(self, embedder: Embedder, capacity: int = 5000, stored: StoredSentences | None = None):
+    def __init__(self, embedder: Embedder, capacity: int = 50_000, stored: StoredSentences | None = None):
         self.embedder = embedder
         self._stored = stored
         self._cache: dict[tuple[str, int], list[Sentence]] = {}
+        self._cached = 0  # sentences in the cache
         self._capacity = capacity
         self._lock = threading.Lock()
+
+    def _keep(self, hit: Hit, sentences: list[Sentence]) -> None:
+        """Cache a hit's sentences (the lock held), emptying the cache first when it is full."""
+        if self._cached + len(sentences) > self._capacity:
+            self._cache.clear()
+            self._cached = 0
+        self._cache[(hit.paper_id, hash(hit.abstract))] = sentences
+        self._cached += len(sentences)
 
     def sentences(self, hits: list[Hit]) -> dict[str, list[Sentence]]:
         """The sentences of each hit's abstract, by paper id (embedding only the abstracts not seen before)."""
@@ -57,7 +67,8 @@ class SentenceBank:
                     if hit.paper_id in found:
                         spans_, vectors_ = found[hit.paper_id]
                         sentences_ = [Sentence(hit.paper_id, hit.abstract[s:e], s, e, v) for (s, e), v in zip(spans_, vectors_)]
-                        self._cache[(hit.paper_id, hash(hit.abstract))] = result[hit.paper_id] = sentences_
+                        self._keep(hit, sentences_)
+                        result[hit.paper_id] = sentences_
             missing = [hit for hit in missing if hit.paper_id not in found]
         if missing:
             spans = [quotable_spans(hit.abstract, hit.sections) for hit in missing]
@@ -65,14 +76,12 @@ class SentenceBank:
             vectors = self.embedder.embed(texts) if texts else np.zeros((0, 0))
             position = 0
             with self._lock:
-                if len(self._cache) > self._capacity:
-                    self._cache.clear()
                 for hit, hit_spans in zip(missing, spans):
                     sentences = []
                     for start, end in hit_spans:
                         sentences.append(Sentence(hit.paper_id, hit.abstract[start:end], start, end, vectors[position]))
                         position += 1
-                    self._cache[(hit.paper_id, hash(hit.abstract))] = sentences
+                    self._keep(hit, sentences)
                     result[hit.paper_id] = sentences
         return result
 

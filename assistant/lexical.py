@@ -20,6 +20,7 @@ import Stemmer
 from assistant.chunk_table import ChunkTable
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
+from assistant.resident import read_at_random
 from assistant.version_files import derived_dir, folder_name, read_record, remove_others, write_checksums, without_gc
 
 if TYPE_CHECKING:
@@ -175,6 +176,8 @@ class LexicalIndex:
             paper_retriever = bm25s.BM25.load(str(folder / _PAPERS_FOLDER), mmap=True) if paper_ids else bm25s.BM25()
             if not (_holds(retriever, len(chunks)) and _holds(paper_retriever, len(paper_ids))):
                 return None
+            for mapped in (*retriever.scores.values(), *paper_retriever.scores.values()):
+                read_at_random(mapped)  # the postings of a question's words
             return cls(chunks, version, retriever, paper_retriever=paper_retriever, paper_ids=paper_ids)
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, damaged or removed while read: the caller rebuilds it from the store

@@ -17,6 +17,7 @@ from assistant.lexical import LexicalIndex, load_lexical
 from assistant.models import ChunkMatch, Hit
 from assistant.names import has_inner_capitals, mentions, specific_terms
 from assistant.params import DEFAULT_RETRIEVAL, RetrievalParams
+from assistant import resident
 from assistant.store import ChunkRecord, PaperStore, Snapshot
 
 Method = Literal["fused", "dense", "lexical"]
@@ -136,6 +137,7 @@ class Retriever:
         """The k best papers for the question, best first; also_words: more words for the lexical side only (another
         form of the question's words, e.g. an acronym's expansion), which the dense side does not read."""
         timings = timings or StageTimings()
+        resident.release()  # what earlier questions read of the memory-mapped files: resident memory stays bounded
         state = self.state()
         if paper_ids:
             check_paper_ids(paper_ids, state.snapshot)

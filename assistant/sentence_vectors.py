@@ -24,6 +24,7 @@ from assistant.chunking import chunk_paper, quotable_spans
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.models import Chunk, Hit, Paper
+from assistant.resident import read_at_random
 from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, write_checksums, without_gc
 
 if TYPE_CHECKING:
@@ -184,8 +185,8 @@ class SentenceVectors:
         if table is None:
             return None
         try:
-            vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-            spans = np.load(folder / "spans.npy", mmap_mode="r")
+            vectors = read_at_random(np.load(folder / "vectors.npy", mmap_mode="r"))  # only the hits' sentences are read
+            spans = read_at_random(np.load(folder / "spans.npy", mmap_mode="r"))
             papers = {pid: (str(d), int(first), int(count)) for pid, (d, first, count) in table["papers"].items()}
             if len(vectors) != len(spans) or any(first + count > len(vectors) for _, first, count in papers.values()):
                 return None

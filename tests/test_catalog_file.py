@@ -11,7 +11,7 @@ from assistant.config import Settings
 from assistant.indexing import ingest_papers
 from assistant.models import Paper
 from assistant.store import PaperStore
-from assistant.store.catalog_file import catalog_dir, load_catalog
+from assistant.store.catalog_file import CatalogPapers, catalog_dir, load_catalog
 from assistant.version_files import folder_name
 
 PAPERS = [
@@ -74,3 +74,20 @@ def test_a_missing_or_damaged_catalog_is_read_from_chroma_and_saved_again(tmp_pa
     assert dict(snapshot.papers) == _paged_snapshot(store, monkeypatch)
     assert load_catalog(catalog_dir(settings), snapshot.version) is not None  # saved again for the next process
 
+
+
+def test_records_read_past_the_kept_limit_are_dropped_and_read_again_the_same(tmp_path, monkeypatch):
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    ingest_papers(PAPERS, settings)
+    store = PaperStore(settings)
+    saved = load_catalog(catalog_dir(settings), store.version() or "")
+    assert saved is not None
+    first = {paper_id: saved.papers[paper_id] for paper_id in saved.papers}
+    assert all(saved.papers[paper_id] is first[paper_id] for paper_id in first)  # kept: made once
+
+    monkeypatch.setattr(CatalogPapers, "KEPT_CHARACTERS", len(PAPERS[0].abstract) + 1)  # room for about one record
+    again = load_catalog(catalog_dir(settings), store.version() or "")
+    assert again is not None
+    for _ in range(2):
+        assert {paper_id: again.papers[paper_id] for paper_id in again.papers} == first  # the same records, read again
+    assert again.papers._kept <= CatalogPapers.KEPT_CHARACTERS

@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from assistant.config import Settings
+from assistant.resident import read_at_random
 from assistant.store.records import PaperRecord, Snapshot
 from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, without_gc
 
@@ -35,20 +36,29 @@ def catalog_dir(settings: Settings) -> Path:
 
 
 class CatalogPapers(Mapping[str, PaperRecord]):
-    """paper id -> PaperRecord, read from the saved columns on first use (and kept)."""
+    """paper id -> PaperRecord, read from the saved columns on first use and kept while the records kept hold fewer than
+    KEPT_CHARACTERS characters of text (then they are dropped and read again as asked: a process that has answered for
+    days would otherwise hold every full text it ever cited)."""
+
+    KEPT_CHARACTERS = 32_000_000
 
     def __init__(self, ids: list[str], abstracts: tuple[Any, list[int]], rest: tuple[Any, list[int]]):
         self._ids = ids
         self._positions = {pid: i for i, pid in enumerate(ids)}
         self._abstracts, self._rest = abstracts, rest  # (the blob, memory-mapped; offsets: n + 1)
         self._made: dict[str, PaperRecord] = {}
+        self._kept = 0  # characters of the abstracts in _made
 
     def __getitem__(self, paper_id: str) -> PaperRecord:
         made = self._made.get(paper_id)
         if made is None:
             position = self._positions[paper_id]
             fields = json.loads(_text(self._rest, position))
-            made = self._made[paper_id] = _record(paper_id, _text(self._abstracts, position), fields)
+            made = _record(paper_id, _text(self._abstracts, position), fields)
+            if self._kept + len(made.abstract) > self.KEPT_CHARACTERS:
+                self._made, self._kept = {}, 0  # a new dict: another thread reading the old one still finds its records
+            self._made[paper_id] = made
+            self._kept += len(made.abstract)
         return made
 
     def __contains__(self, paper_id: object) -> bool:
@@ -110,7 +120,7 @@ def load_catalog(directory: Path, version: str) -> Snapshot | None:
             offsets = np.load(folder / f"{name}.npy")
             with (folder / f"{name}.bin").open("rb") as file:
                 size = os.fstat(file.fileno()).st_size
-                blob = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+                blob = read_at_random(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)) if size else b""
             if offsets.shape != (len(ids) + 1,) or int(offsets[-1]) != size:
                 return None
             columns.append((blob, offsets.tolist()))
