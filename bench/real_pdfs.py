@@ -1,9 +1,10 @@
 """Real PDFs: questions whose answer sits on one page of a public paper, asked offline of the seeds plus those PDFs.
 
-    .venv/bin/python bench/real_pdfs.py --pdfs DIR [--questions bench/data/real_pdfs.jsonl]
+    .venv/bin/python bench/real_pdfs.py --pdfs DIR [--questions bench/data/real_pdfs.jsonl] [--data-dir KEEP]
 
 DIR holds the PDFs named in bench/data/real_pdfs_sources.md (not committed). Reported, against issue 23's targets:
 gold paper cited (>= 0.95), page right (>= 0.9), quote holds the fact (>= 0.9), near misses abstained (>= 0.9).
+With --data-dir the index is built there once and kept: a second run only asks (for changes on the answer side).
 """
 
 from __future__ import annotations
@@ -26,17 +27,23 @@ def main() -> None:
     parser.add_argument("--pdfs", type=Path, required=True)
     parser.add_argument("--questions", type=Path, default=HERE / "data" / "real_pdfs.jsonl")
     parser.add_argument("--no-seeds", action="store_true", help="Only the PDFs in the collection.")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="Build the index here and keep it; when it is already built, only ask (default: a temporary one).")
     args = parser.parse_args()
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
-    work = Path(tempfile.mkdtemp(prefix="bench-real-pdfs-", dir="/tmp"))
+    work = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-real-pdfs-", dir="/tmp"))
+    built = work / "built"
     try:
         settings = Settings(_env_file=None, data_dir=work / "data", collection="real", seed_when_empty=False)
-        sources = [args.pdfs] + ([] if args.no_seeds else [settings.seeds_dir])
-        report = ingest_paths(sources, settings)
-        print(f"ingested: {report.summary()}\n")
+        if not built.exists():
+            sources = [args.pdfs] + ([] if args.no_seeds else [settings.seeds_dir])
+            report = ingest_paths(sources, settings)
+            print(f"ingested: {report.summary()}\n")
+            built.write_text(report.summary())
         run(questions, settings)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.data_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def run(questions: list[dict], settings: Settings) -> None:
