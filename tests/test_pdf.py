@@ -280,3 +280,27 @@ def test_a_drop_cap_does_not_make_the_first_line_of_the_text_the_title(tmp_path:
     drawing.showPage()
     drawing.save()
     assert read_full_text(path).title == "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering"
+
+
+def _blocks_text(pages: dict[int, list[tuple[str, bool]]]) -> pdf_module.FullText:
+    """full_text() of a PDF whose pages hold these (text, is heading) blocks."""
+    return pdf_module.full_text(pdf_module.PdfText(pages={n: [pdf_module.Block(t, h) for t, h in blocks] for n, blocks in pages.items()},
+                                                   title="T"), Path("t.pdf"))
+
+
+ONE_REFERENCE = ("Piwowar, H., Priem, J., & Orr, R. (2019). The Future of OA: a large-scale analysis. BioRxiv. "
+                 "https://doi.org/10.1101/795310 21. Rabesandratana, T. (2019). The world debates open-access mandates. "
+                 "Science, 363(6422), 11-12. https://doi.org/10.1126/science.363.6422.11")
+
+
+def test_a_reference_line_that_reads_like_an_appendix_heading_does_not_end_the_references():
+    text = _blocks_text({
+        1: [("Abstract", True), ("We study open access.", False), ("1 Results", True), ("Gold access grew.", False),
+            ("References", True), (ONE_REFERENCE, False)],
+        2: [("A Gold Way from", True), ("the South. Canadian Journal of Higher Education, 111-126. " + ONE_REFERENCE, False),
+            ("A Proofs", True), ("We prove the bound by induction on the number of institutions.", False)],
+    })
+    assert "Gold access grew." in text.body
+    assert "Canadian Journal" not in text.body and "Rabesandratana" not in text.body
+    assert "We prove the bound by induction" in text.body  # an appendix after the references is kept
+    assert [heading for _, heading in text.sections][-1] == "A Proofs"

@@ -40,6 +40,9 @@ _NUMBERED = re.compile(r"((\d{1,2}(\.\d{1,2}){0,3}\.?)|([IVX]{1,5}\.)|([A-H](\.\
 _REFERENCES = re.compile(r"(\d{1,2}\.?\s+|[IVX]{1,5}\.\s+)?(references|bibliography|literature cited|works cited)", re.IGNORECASE)
 # What ends the references: an appendix ("Appendix", "A Proofs", "B.1 More results"; not "D. Hao, ..." of a reference).
 _AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary)\b|[A-H](\.\d{1,2})*\s+[A-Z][a-z]+")
+# What a reference list is dense with: "(2019)", "2019.", "et al.", a DOI or URL, "pp. 12", "363(6422)".
+_CITATION_MARKS = re.compile(r"\((19|20)\d\d[a-z]?\)|\b(19|20)\d\d[a-z]?\.(\s|$)|\bet al\.|\bdoi\b|https?://|\bpp?\.\s*\d|\d+\(\d+\)",
+                             re.IGNORECASE)
 _ABSTRACT_START = re.compile(r"abstract\s*[.:—–-]?\s*", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"(page\s+)?[\divxlc]{1,5}(\s*(/|of)\s*\d{1,5})?", re.IGNORECASE)
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+", re.IGNORECASE)
@@ -108,7 +111,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 5  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 6  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
@@ -665,13 +668,13 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     in_references = False
     dropped = 0
     previous: Block | None = None
-    for number, block in flat[start:]:
+    for at, (number, block) in enumerate(flat[start:], start):
         if block.heading:
             heading = block.text
             if _REFERENCES.fullmatch(heading.rstrip(".:")):
                 in_references = True
                 continue
-            if in_references and _AFTER_REFERENCES.match(heading):
+            if in_references and _AFTER_REFERENCES.match(heading) and not _references_go_on(flat, at):
                 in_references = False
             if in_references:
                 continue
@@ -702,6 +705,13 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     return FullText(title=title, abstract=abstract, body=body, pages=pages, sections=sections, authors=pdf.authors,
                     date=pdf.date, doi=pdf.doi, notes=notes, page_count=pdf.page_count,
                     page_numbers=sorted(pdf.pages))
+
+
+def _references_go_on(flat: list[tuple[int, Block]], at: int) -> bool:
+    """Whether the paragraph after the heading at flat[at] is more of a reference list: a line of a reference taken for
+    an appendix's heading ("A Gold Way from the South" wrapped onto a line of its own, like "A Proofs")."""
+    following = next((block.text for _, block in flat[at + 1 :] if not block.heading), "")
+    return len(_CITATION_MARKS.findall(following)) >= max(3, len(following) // 300)
 
 
 def _abstract(flat: list[tuple[int, Block]]) -> tuple[str | None, int, int, bool]:
