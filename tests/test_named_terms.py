@@ -117,3 +117,49 @@ def test_a_why_question_quotes_the_sentence_giving_the_reason_not_the_one_restat
     draft = extractive_answer(question, [paper], bank, question_vector=bank.embedder.embed([question])[0])
     assert not draft.abstained
     assert "oversmoothing" in draft.citations[0].quote.split(" … ")[0], draft.citations[0].quote
+
+
+def test_a_name_whose_identifier_the_collection_never_uses_is_unheard_though_its_other_words_are(seeded_settings):
+    from assistant.answering.answerability import term_stats, unheard_names
+    from assistant.service import Assistant
+
+    lexical = Assistant(seeded_settings, offline=True).retriever.state().lexical
+    for question, unheard in (
+        ("What speedup does WebRL reach on an AMD MI250X GPU?", ["AMD MI250X GPU"]),  # the seeds say GPU, never MI250X
+        ("How many hallucinated objects did GPT-4V produce?", ["GPT-4V"]),  # GPT-4 is in the seeds, GPT-4V is not
+        ("How does WebRL compare with GPT-4?", []),
+        ("How does WebRL compare with GPT4?", []),  # written without its hyphen: the halves are in the seeds
+    ):
+        assert unheard_names(question, term_stats(question, lexical)) == unheard, question
+
+
+def test_a_question_whose_topic_no_full_text_uses_is_not_answered_however_sure_but_over_an_abstract_the_usual_rules(bank):
+    question = "How accurately did the commit classifier predict which rodents host which helminth parasites?"
+    vector = bank.embedder.embed([question])[0]
+    pages = [(0, 1), (len(COMMITS.abstract) // 2, 2)]
+    full_text = COMMITS.model_copy(update={"pages": pages, "body_start": len(COMMITS.abstract) // 2})
+    for hit, abstains in ((full_text, True), (COMMITS, False)):
+        draft = extractive_answer(question, [hit], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
+                                  sure_confidence=0.5, unheard=["rodents", "helminth", "parasites"])
+        assert draft.abstained is abstains, (hit.pages, draft.text)
+        if abstains:
+            assert "No paper in the collection mentions “rodents”, “helminth”, “parasites”" in draft.text, draft.text
+
+
+def test_in_a_full_text_a_sentence_counts_the_question_s_words_the_sentence_before_it_holds(bank):
+    """Of two sentences worded alike, the one after a sentence naming what the question asks about is the better quote
+    ("... six developers volunteered. ... we gave them a 20-min lecture")."""
+    from assistant.answering.extractive import DEFAULT_EXTRACTIVE, _score_sentences
+
+    text = ("The weather in the city was fine that week. They received a short lecture on the tool. "
+            "Six developers volunteered for the study. They received a short lecture on the tool.")
+    paper = Hit(paper_id="e", title="A Policy Plug-in", score=1.0, abstract=text, pages=[(0, 1)], body_start=0)
+    question = "What did the six volunteer developers receive?"
+    sentences = bank.sentences([paper])["e"]
+    vector = bank.embedder.embed([question])[0]
+    lectures = [s for s in sentences if s.text.startswith("They received")]
+    for full_text, expected in ((True, lectures[1]), (False, lectures[0])):  # over an abstract: as before, the first
+        scored = [item for item in _score_sentences(question, vector, sentences, [], False, DEFAULT_EXTRACTIVE, paper.title,
+                                                     full_text=full_text) if item.sentence in lectures]
+        assert scored[0].sentence is expected
+        assert (scored[0].score > scored[1].score) is full_text

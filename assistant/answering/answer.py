@@ -149,7 +149,7 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
                               members=list_members(standalone, hits, stats, assistant.list_membership, reading) if listing else None,
-                              unheard=unheard_topic(standalone, stats) if listing else (), unheard_names=unheard_names(standalone, stats),
+                              unheard=unheard_topic(standalone, stats), unheard_names=unheard_names(standalone, stats),
                               reading=reading,
                               quote_reader=assistant.quote_reader)
     return _Offline(hits, confident, floor, draft, retrieve_ms)

@@ -56,15 +56,45 @@ class TermStats:
 
 
 def term_stats(question: str, lexical: LexicalIndex) -> TermStats:
-    """The collection's statistics of the question's terms: how many chunks it has, and how many hold each term."""
-    return TermStats(len(lexical.chunks), lexical.document_frequencies(tokenize([question])[0]))
+    """The collection's statistics of the question's terms (and of the two halves of an identifier, see
+    _identifier_halves): how many chunks it has, and how many hold each term."""
+    words = tokenize([question])[0]
+    return TermStats(len(lexical.chunks), lexical.document_frequencies(words + [half for w in words for half in _identifier_halves(w)]))
+
+
+# A word of letters then a digit: a model, version or part identifier ("mi250x", "resnet50", "gpt4").
+_IDENTIFIER = re.compile(r"([a-z]+)(\d\w*)")
+
+
+def _identifier_halves(word: str) -> tuple[str, ...]:
+    """"resnet50" -> ("resnet", "50"): how a text writing "ResNet-50" holds it; () for a word that is no such identifier."""
+    match = _IDENTIFIER.fullmatch(word)
+    return match.groups() if match else ()
+
+
+def _heard(word: str, stats: TermStats) -> bool:
+    """Whether some text uses the word, whole or (an identifier) as its two halves."""
+    if stats.frequency.get(word):
+        return True
+    halves = _identifier_halves(word)
+    if not halves or len(halves[0]) < 2:
+        return False  # "a20": no name in its letters
+    letters, digits = halves  # digits of one character ("gpt4": "4") are no word of BM25's: not counted
+    return bool(stats.frequency.get(letters)) and (len(digits) < 2 or bool(stats.frequency.get(digits)))
+
+
+def _is_identifier(word: str) -> bool:
+    """A word of letters and digits ("mi250x", "4v", "t5")."""
+    return bool(re.search(r"\d", word)) and bool(re.search(r"[a-z]", word))
 
 
 def unheard_names(question: str, stats: TermStats) -> list[str]:
-    """The names the question asks about (names.specific_terms) of which no text in the collection uses a single word:
-    no paper can say anything about them ("Whisper" in a collection without it)."""
+    """The names the question asks about (names.specific_terms) that no text in the collection uses: not a single word
+    of them ("Whisper" in a collection without it), or not the identifier that tells them apart ("AMD MI250X GPU" in
+    a collection that names GPUs but never an MI250X; "GPT-4V" where only GPT-4 is). No paper can say anything about them."""
     return [name for name in specific_terms(question)
-            if (words := set(tokenize([name])[0])) and not any(stats.frequency.get(word) for word in words)]
+            if (words := set(tokenize([name])[0]))
+            and (not any(_heard(word, stats) for word in words) or any(_is_identifier(w) and not _heard(w, stats) for w in words))]
 
 
 def is_claim_question(question: str) -> bool:

@@ -134,6 +134,12 @@ _REASON = re.compile(r"\b(because|due to|owing to|thanks to|the reason|reasons? 
 REASON_WEIGHT = 0.2  # as EXTREME_WEIGHT
 # A compound of the question ("low-scoring") held by a sentence counts for this share of a name's bonus.
 COMPOUND_SHARE = 0.5
+# In a full text, the question's words that a sentence lacks but the sentence before it holds count this much of their
+# own weight: "What training did the six volunteer developers receive?" is answered by "... we gave them a 20-min
+# lecture about the tool", after "a group of 6 developers volunteered". Chosen on the first four real-PDF sets (0.5: one
+# fact gained, none lost; 1.0: two gained, one lost), then checked on a fifth written after it (one fact gained, none
+# lost; docs/BENCH.md). Abstracts are read as before.
+CONTEXT_WEIGHT = 0.5
 RARE_COMPOUND_SENTENCES = 4  # a compound counts when at most one in this many of the paper's sentences holds it
 
 
@@ -174,8 +180,12 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             pair = sentence.vector + antecedent.vector
             cosine = max(cosine, float(np.dot(question_vector, pair)) / max(float(np.linalg.norm(pair)), 1e-9))
         base = cosine + params.overlap_weight * share_held(question_terms, held_terms)
-        score = base
         quote = cosine + params.overlap_weight * share_held(quote_terms, held_terms)
+        if full_text and index and antecedent is None:
+            before = set(words_of[index - 1])
+            base += CONTEXT_WEIGHT * params.overlap_weight * _share_missing(question_terms, held_terms, before)
+            quote += CONTEXT_WEIGHT * params.overlap_weight * _share_missing(quote_terms, held_terms, before)
+        score = base
         if focus:  # "On which CPU and GPU ...": the sentence naming what is asked for
             quote += FOCUS_WEIGHT * share_held(focus, held_terms)
         if named:
@@ -194,6 +204,11 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
                 quote += EXTREME_WEIGHT
         scored.append(_Scored(sentence, score, base, quote, antecedent))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _share_missing(asked: set[str], held: set[str], context: set[str]) -> float:
+    """The share of the asked words that a sentence lacks and its context holds."""
+    return len((asked - held) & context) / len(asked) if asked else 0.0
 
 
 # "Which CPU and GPU were ...", "what gradient clipping threshold is ...": the words naming what the answer is.
@@ -235,8 +250,9 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     the others in Draft.more); None: at most params.max_papers, as for any other question.
     members: for a list question, the papers the list-membership model lets in, with their P(member) (list_membership.py),
     the likeliest listed first; None: the old hand rule (a share of the best paper's score, or every name or topic word of the question).
-    unheard: for a list question, the words of its topic that no paper in the collection uses, when they are most of it
-    (list_membership.unheard_topic): unless the confidence is sure, no paper is about it.
+    unheard: the words of the question's topic that no paper in the collection uses, when they are most of it
+    (list_membership.unheard_topic): for a list, unless the confidence is sure, no paper is about it; for another
+    question asked of a full text, no paper answers it, whatever the confidence.
     unheard_names: the names the question asks about that no text in the collection uses (answerability.unheard_names):
     a figure asked about one of them, or anything asked of a full text that never names them, is no answer, whatever the
     confidence.
@@ -287,6 +303,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # any question: a paper's whole text that never names Gazebo does not compare ReBeT with it. (An abstract is
         # too short to tell: SciFact's abstracts support claims about "VB6" or "cRCT" without those words.)
         return _abstain(unheard_note, hits)
+    if unheard and not is_list and top.pages and not restricted:
+        # "How accurately did SVD imputation predict which rodents host which helminth parasites?" over full texts that
+        # never use "rodents", "helminth" or "parasites": what it asks about is in no paper. (Over abstracts, no: SciFact's
+        # claims often word their topic otherwise than the abstract that supports them.)
+        return _abstain(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
     if confidence is not None and confidence < min_confidence and not restricted:
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
         return _abstain(f"{unheard_note} {reason}".strip(), hits)
