@@ -304,3 +304,30 @@ def test_a_reference_line_that_reads_like_an_appendix_heading_does_not_end_the_r
     assert "Canadian Journal" not in text.body and "Rabesandratana" not in text.body
     assert "We prove the bound by induction" in text.body  # an appendix after the references is kept
     assert [heading for _, heading in text.sections][-1] == "A Proofs"
+
+
+def _numbered_page(first: int, texts: list[str], step: int = 1) -> tuple[list[pdf_module.Line], float]:
+    """A page's lines, top to bottom, each opening with a margin line number counting up from first."""
+    lines = [pdf_module.Line(f"{first + i * step} {text}", 57, 500, 700 - 12 * i, 10) for i, text in enumerate(texts)]
+    return lines, 792.0
+
+
+def test_a_manuscript_s_margin_line_numbers_are_taken_off_its_lines_but_not_a_figure_that_opens_a_line():
+    prose = ["Nuptial gifts are given by males", "to females during courtship, and", "selection favours them when",
+             "the gift raises fitness enough.", "We model the search for gifts", "with a time-in time-out model."]
+    pages = {1: _numbered_page(20, prose, step=2), 2: _numbered_page(32, prose), 3: _numbered_page(38, prose[:5])}
+    pages[3][0].extend(pdf_module.Line(f"Figure {i}: a gift", 57, 500, 300 - 12 * i, 10) for i in range(30))  # few numbered
+    plain = {4: ([pdf_module.Line("12 participants took part in the study.", 57, 500, 700, 10),
+                  pdf_module.Line("They were paid for their time.", 57, 500, 688, 10)], 792.0)}
+    pdf_module._strip_line_numbers(pages | plain)
+    assert [line.text for line in pages[1][0]] == prose
+    assert [line.text for line in pages[3][0][:5]] == prose[:5]  # the document is line-numbered: a sparse page too
+    assert plain[4][0][0].text == "12 participants took part in the study."
+
+
+def test_a_table_s_rank_column_is_kept_in_a_document_without_line_numbers():
+    rows = [pdf_module.Line(f"{rank} connectance {10 + rank} 0.8{rank}", 57, 500, 600 - 12 * rank, 10) for rank in range(1, 6)]
+    prose = [pdf_module.Line(f"A sentence of the text, line {i}.", 57, 500, 400 - 12 * i, 10) for i in range(30)]
+    pages = {5: (rows + prose, 792.0)}
+    pdf_module._strip_line_numbers(pages)
+    assert rows[0].text == "1 connectance 11 0.81"

@@ -252,7 +252,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     the likeliest listed first; None: the old hand rule (a share of the best paper's score, or every name or topic word of the question).
     unheard: the words of the question's topic that no paper in the collection uses, when they are most of it
     (list_membership.unheard_topic): for a list, unless the confidence is sure, no paper is about it; for another
-    question asked of a full text, no paper answers it, whatever the confidence.
+    question asked of a full text, two such words or more, no paper answers it, whatever the confidence.
     unheard_names: the names the question asks about that no text in the collection uses (answerability.unheard_names):
     a figure asked about one of them, or anything asked of a full text that never names them, is no answer, whatever the
     confidence.
@@ -303,10 +303,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # any question: a paper's whole text that never names Gazebo does not compare ReBeT with it. (An abstract is
         # too short to tell: SciFact's abstracts support claims about "VB6" or "cRCT" without those words.)
         return _abstain(unheard_note, hits)
-    if unheard and not is_list and top.pages and not restricted:
+    if len(unheard) >= 2 and not is_list and top.pages and not restricted:
         # "How accurately did SVD imputation predict which rodents host which helminth parasites?" over full texts that
         # never use "rodents", "helminth" or "parasites": what it asks about is in no paper. (Over abstracts, no: SciFact's
-        # claims often word their topic otherwise than the abstract that supports them.)
+        # claims often word their topic otherwise than the abstract that supports them. One word, no: "What AUC did the
+        # Kalman filter model reach?" over a paper that never says "reach", its topic left once the names are set apart.)
         return _abstain(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
     if confidence is not None and confidence < min_confidence and not restricted:
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."

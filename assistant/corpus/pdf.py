@@ -111,7 +111,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 6  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 7  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
@@ -209,6 +209,7 @@ def read_pdf(file: Path, on_page: Callable[[int], None] | None = None) -> PdfTex
         if empty:
             result.notes.append(f"{file}: page{'s' if len(empty) > 1 else ''} {_ranges(empty)} without text (a scan or "
                                 f"an image) skipped; OCR the PDF to include {'them' if len(empty) > 1 else 'it'}.")
+        _strip_line_numbers(lines_of)
         running = _running_lines(lines_of)
         sizes = [line.size for lines, _ in lines_of.values() for line in lines for _ in line.text]
         body_size = statistics.median(sizes) if sizes else 10.0
@@ -265,6 +266,38 @@ def _page_lines(page) -> list[Line]:
     for line in lines:
         line.text = _normal(line.text)
     return _reading_order(_table_rows([line for line in lines if line.text], width), width)
+
+
+# A line that opens with a number: in a manuscript under review, its margin line number ("182 Given the graph layout, ...").
+_LINE_NUMBER = re.compile(r"(\d{1,4}) (?=\S)")
+_MIN_LINE_NUMBERS = 5  # a page needs this many numbered lines counting up to be read as line-numbered
+_MAX_LINE_NUMBER_STEP = 10  # from one to the next (a line whose number was read apart, with a heading or a figure, is a gap)
+
+
+def _strip_line_numbers(pages: dict[int, tuple[list[Line], float]]) -> None:
+    """Take a manuscript's margin line numbers off its lines. A page is line-numbered when its lines that open with a
+    number, top to bottom, count up by small steps (every line or every other line numbered) and make a fifth of its
+    lines at least; once two pages are, so is any page with such a run (a page of figures has few numbered lines). A line
+    that merely opens with a figure ("12 participants took part") is no run, nor is a table's rank column ("1
+    connectance 12 0.846"), a few of its page's lines, in a document without line numbers."""
+    runs = {number: _line_number_run(lines) for number, (lines, _) in pages.items()}
+    numbered = [number for number, run in runs.items() if len(run) >= len(pages[number][0]) / 5]
+    for number, run in runs.items():
+        if number in numbered or len(numbered) >= 2:
+            for line, value in run:
+                line.text = line.text[len(str(value)) + 1 :]
+
+
+def _line_number_run(lines: list[Line]) -> list[tuple[Line, int]]:
+    """The lines that open with numbers counting up from the top of the page (at least _MIN_LINE_NUMBERS of them, and
+    most of the lines opening with a number), with their numbers; [] when there is no such run."""
+    numbered = sorted(((line, int(match.group(1))) for line in lines if (match := _LINE_NUMBER.match(line.text))),
+                      key=lambda pair: -pair[0].y)
+    run: list[tuple[Line, int]] = []
+    for line, number in numbered:
+        if not run or 1 <= number - run[-1][1] <= _MAX_LINE_NUMBER_STEP:
+            run.append((line, number))
+    return run if len(run) >= _MIN_LINE_NUMBERS and len(run) >= 0.8 * len(numbered) else []
 
 
 def _normal(text: str) -> str:
