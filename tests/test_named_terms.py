@@ -129,6 +129,8 @@ def test_a_name_whose_identifier_the_collection_never_uses_is_unheard_though_its
         ("How many hallucinated objects did GPT-4V produce?", ["GPT-4V"]),  # GPT-4 is in the seeds, GPT-4V is not
         ("How does WebRL compare with GPT-4?", []),
         ("How does WebRL compare with GPT4?", []),  # written without its hyphen: the halves are in the seeds
+        ("What success rate does WebRL reach with Monte Carlo Forest Search?", ["Monte Carlo Forest Search"]),  # no Forest
+        ("What success rate does WebRL reach with Monte Carlo Tree Search?", []),
     ):
         assert unheard_names(question, term_stats(question, lexical)) == unheard, question
 

@@ -90,11 +90,20 @@ def _is_identifier(word: str) -> bool:
 
 def unheard_names(question: str, stats: TermStats) -> list[str]:
     """The names the question asks about (names.specific_terms) that no text in the collection uses: not a single word
-    of them ("Whisper" in a collection without it), or not the identifier that tells them apart ("AMD MI250X GPU" in
-    a collection that names GPUs but never an MI250X; "GPT-4V" where only GPT-4 is). No paper can say anything about them."""
+    of them ("Whisper" in a collection without it), or not a word that tells them apart: an identifier ("AMD MI250X GPU"
+    in a collection that names GPUs but never an MI250X; "GPT-4V" where only GPT-4 is) or, in a name of several words, a
+    capitalised one ("Intel Stratix 10 FPGA" where FPGAs are named, never a Stratix). No paper can say anything about them."""
     return [name for name in specific_terms(question)
             if (words := set(tokenize([name])[0]))
-            and (not any(_heard(word, stats) for word in words) or any(_is_identifier(w) and not _heard(w, stats) for w in words))]
+            and (not any(_heard(word, stats) for word in words) or any(not _heard(w, stats) for w in _distinctive_words(name)))]
+
+
+def _distinctive_words(name: str) -> list[str]:
+    """The (tokenised) words of a name that tell it apart from others of its kind: its identifiers, and in a name of
+    several words its capitalised words of three letters or more ("Stratix" in "Intel Stratix 10 FPGA")."""
+    several = len(name.split()) > 1
+    return [token for word in name.split() for token in tokenize([word])[0]
+            if _is_identifier(token) or (several and re.match(r"[A-Z][a-z]{2,}", word))]
 
 
 def is_claim_question(question: str) -> bool:
