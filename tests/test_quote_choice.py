@@ -80,9 +80,11 @@ def test_a_question_for_a_figure_is_never_taken_for_a_question_for_the_code():
     for question in ("What was the highest similarity between spectra of two different polymers?",
                      "Which version of COMSOL Multiphysics ran the simulations?", "What speedup did the GPU code reach?",
                      "What minimum and maximum FWHM values were used?", "How far apart are the two estimates at most?",
-                     "What speed should the robot keep under near people?", "What dose of vitamin D was given?"):
+                     "What speed should the robot keep under near people?", "What dose of vitamin D was given?",
+                     "What average power did the memory draw?", "What mean ratio did the configuration reach?"):
         assert is_quantity_question(question), question
     assert not is_quantity_question("What does DAFormer propose?")
+    assert not is_quantity_question("What does a mean-field model assume?")
 
 
 FLOW = Hit(paper_id="f", title="Two-phase flow in a rough microchannel", score=1.0, abstract=(
