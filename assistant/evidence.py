@@ -30,8 +30,8 @@ StoredSentences = Callable[[list[Hit]], dict[str, tuple[list[tuple[int, int]], n
 
 
 class SentenceBank:
-    """Abstract sentences and their vectors, computed once per abstract text (or taken from stored ones), the most recent
-    capacity sentences kept (a full text has hundreds: a count of papers would not bound the memory they take)."""
+    """Abstract sentences and their vectors, computed once per abstract text (or taken from stored ones), at most
+    `capacity` sentences kept (emptied when full; a full text has hundreds: a count of papers would not bound the memory)."""
 
     def __init__(self, embedder: Embedder, capacity: int = 50_000, stored: StoredSentences | None = None):
         self.embedder = embedder
