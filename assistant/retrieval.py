@@ -137,7 +137,7 @@ class Retriever:
         """The k best papers for the question, best first; also_words: more words for the lexical side only (another
         form of the question's words, e.g. an acronym's expansion), which the dense side does not read."""
         timings = timings or StageTimings()
-        resident.release()  # what earlier questions read of the memory-mapped files: resident memory stays bounded
+        resident.within_budget()  # past its budget, what earlier questions read of the memory-mapped files is handed back
         state = self.state()
         if paper_ids:
             check_paper_ids(paper_ids, state.snapshot)

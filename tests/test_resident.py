@@ -80,3 +80,19 @@ def test_the_sentence_bank_keeps_at_most_its_capacity_of_sentences():
     later = bank.sentences(hits)
     assert [s.text for s in later["p0"]] == [s.text for s in first["p0"]]
     assert bank._cached <= 7
+
+
+def test_a_retrieval_hands_back_the_pages_earlier_questions_read_once_the_process_is_over_its_budget(
+        seeded_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    data_dir = copy_index(Path(seeded_settings.data_dir), tmp_path)
+    assistant = Assistant(seeded_settings.model_copy(update={"data_dir": data_dir}), offline=True)
+    sentence_vectors = next(path for path in data_dir.rglob("vectors.npy") if "sentences" in path.parts)
+    question = "Which papers use Monte Carlo Tree Search?"
+    assistant.ask(question)  # reads the sentence vectors of its hits; a retrieval alone reads none
+    assert mapped_kb(sentence_vectors) > 0
+    monkeypatch.setattr(resident, "BUDGET_MB", 1_000_000)
+    assistant.retrieve(question)
+    assert mapped_kb(sentence_vectors) > 0  # within the budget: left mapped
+    monkeypatch.setattr(resident, "BUDGET_MB", 0)
+    assistant.retrieve(question)
+    assert mapped_kb(sentence_vectors) == 0  # over it: handed back first
