@@ -85,6 +85,7 @@ def test_a_question_for_a_figure_is_never_taken_for_a_question_for_the_code():
         assert is_quantity_question(question), question
     assert not is_quantity_question("What does DAFormer propose?")
     assert not is_quantity_question("What does a mean-field model assume?")
+    assert not is_quantity_question("What mean-field approximation do they use?")
 
 
 FLOW = Hit(paper_id="f", title="Two-phase flow in a rough microchannel", score=1.0, abstract=(

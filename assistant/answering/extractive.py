@@ -46,7 +46,7 @@ _FITTED_QUANTITY = re.compile(
 _MORE_QUANTITY = re.compile(
     r"\b(how (far|high|low|small)|what (speed-?up|values?|threshold|factor|speed|velocity|temperature|distance|latency|"
     r"duration|dose|dosage|budget)|what ([\w-]+ ){1,2}(speed-?up|values?|threshold|factor|speed|velocity|temperature|"
-    r"distance|latency|duration|dose|dosage|budget)|which version|what (average|mean|median|total)\b|"
+    r"distance|latency|duration|dose|dosage|budget)|which version|what (average|mean|median|total)(?![\w-])|"
     r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b", re.IGNORECASE)
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
