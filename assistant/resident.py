@@ -60,11 +60,11 @@ def release() -> None:
             pass
 
 
-def within_budget(budget_mb: float | None = None) -> bool:
-    """Release the registered files' pages when this process's resident memory is over budget_mb (default BUDGET_MB);
-    True when it was within it. Where the resident size cannot be read (no /proc), release every time."""
+def within_budget() -> bool:
+    """Release the registered files' pages when this process's resident memory is over BUDGET_MB; True when it was
+    within it. Where the resident size cannot be read (no /proc), release every time."""
     resident = _resident_bytes()
-    if resident is not None and resident <= (BUDGET_MB if budget_mb is None else budget_mb) * 2**20:
+    if resident is not None and resident <= BUDGET_MB * 2**20:
         return True
     release()
     return False

@@ -16,6 +16,10 @@ COMMITS = Hit(paper_id="c", title="A First Look at Conventional Commits Classifi
                        "with a fine-tuned model and compare it with ChatGPT. Our approach reaches an F1 score of 0.71, "
                        "while ChatGPT reaches 0.52.")
 
+# The same text read as a PDF's: two pages, its body after the abstract's first half.
+COMMITS_FULL_TEXT = COMMITS.model_copy(update={"pages": [(0, 1), (len(COMMITS.abstract) // 2, 2)],
+                                               "body_start": len(COMMITS.abstract) // 2})
+
 
 @pytest.fixture(scope="module")
 def bank() -> SentenceBank:
@@ -74,9 +78,7 @@ def test_any_question_about_a_name_a_whole_paper_never_uses_is_not_answered_but_
     """A full text that never names Gazebo does not compare anything with it; an abstract is too short to tell."""
     question = "How does ChatGPT's commit classification compare with Gazebo's?"  # not a figure question
     vector = bank.embedder.embed([question])[0]
-    pages = [(0, 1), (len(COMMITS.abstract) // 2, 2)]
-    full_text = COMMITS.model_copy(update={"pages": pages, "body_start": len(COMMITS.abstract) // 2})
-    for hit, abstains in ((full_text, True), (COMMITS, False)):
+    for hit, abstains in ((COMMITS_FULL_TEXT, True), (COMMITS, False)):
         draft = extractive_answer(question, [hit], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
                                   sure_confidence=0.5, unheard_names=["Gazebo"])
         assert draft.abstained is abstains, (hit.pages, draft.text)
@@ -138,9 +140,7 @@ def test_a_name_whose_identifier_the_collection_never_uses_is_unheard_though_its
 def test_a_question_whose_topic_no_full_text_uses_is_not_answered_however_sure_but_over_an_abstract_the_usual_rules(bank):
     question = "How accurately did the commit classifier predict which rodents host which helminth parasites?"
     vector = bank.embedder.embed([question])[0]
-    pages = [(0, 1), (len(COMMITS.abstract) // 2, 2)]
-    full_text = COMMITS.model_copy(update={"pages": pages, "body_start": len(COMMITS.abstract) // 2})
-    for hit, abstains in ((full_text, True), (COMMITS, False)):
+    for hit, abstains in ((COMMITS_FULL_TEXT, True), (COMMITS, False)):
         draft = extractive_answer(question, [hit], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
                                   sure_confidence=0.5, unheard=["rodents", "helminth", "parasites"])
         assert draft.abstained is abstains, (hit.pages, draft.text)

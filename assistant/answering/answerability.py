@@ -62,13 +62,13 @@ def term_stats(question: str, lexical: LexicalIndex) -> TermStats:
     return TermStats(len(lexical.chunks), lexical.document_frequencies(words + [half for w in words for half in _identifier_halves(w)]))
 
 
-# A word of letters then a digit: a model, version or part identifier ("mi250x", "resnet50", "gpt4").
-_IDENTIFIER = re.compile(r"([a-z]+)(\d\w*)")
+# An identifier of letters then digits ("mi250x", "resnet50", "gpt4"), which a text may write in two ("ResNet-50").
+_LETTERS_THEN_DIGITS = re.compile(r"([a-z]+)(\d\w*)")
 
 
 def _identifier_halves(word: str) -> tuple[str, ...]:
     """"resnet50" -> ("resnet", "50"): how a text writing "ResNet-50" holds it; () for a word that is no such identifier."""
-    match = _IDENTIFIER.fullmatch(word)
+    match = _LETTERS_THEN_DIGITS.fullmatch(word)
     return match.groups() if match else ()
 
 

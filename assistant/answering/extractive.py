@@ -138,7 +138,7 @@ COMPOUND_SHARE = 0.5
 # own weight: "What training did the six volunteer developers receive?" is answered by "... we gave them a 20-min
 # lecture about the tool", after "a group of 6 developers volunteered". Chosen on the first four real-PDF sets (0.5: one
 # fact gained, none lost; 1.0: two gained, one lost), then checked on a fifth written after it (one fact gained, none
-# lost; docs/BENCH.md). Abstracts are read as before.
+# lost; bench/data/real_pdfs.md). Abstracts are read as before.
 CONTEXT_WEIGHT = 0.5
 RARE_COMPOUND_SENTENCES = 4  # a compound counts when at most one in this many of the paper's sentences holds it
 
