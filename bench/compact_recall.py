@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.dense import DenseIndex, dense_dir
+from assistant.dense import COMPACT_MIN_CHUNKS, DenseIndex, dense_dir
 from assistant.store import PaperStore
 
 
@@ -32,7 +32,7 @@ def main() -> None:
     version = store.version()
     dense = DenseIndex.load(dense_dir(store), version) if version else None
     if dense is None or dense.compact is None:
-        raise SystemExit(f"{args.data_dir}: no saved dense index with an int8 copy (it needs {50_000:,}+ chunks).")
+        raise SystemExit(f"{args.data_dir}: no saved dense index with an int8 copy (it needs {COMPACT_MIN_CHUNKS or 0:,}+ chunks).")
     exact = DenseIndex(dense.chunks, dense.vectors, dense.version)
     questions = list(dict.fromkeys(claim["text"] for claim in claims()))
     found = total = same_top10 = 0

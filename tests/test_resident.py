@@ -1,4 +1,4 @@
-"""Resident memory: pages read from the registered memory-mapped files are handed back before each question."""
+"""Resident memory: pages read from the registered memory-mapped files are handed back once the process is over its budget."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from assistant import resident
 from assistant.config import Settings
 from assistant.service import Assistant
-from tests.conftest import copy_index
+from conftest import copy_index
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
 
