@@ -331,3 +331,20 @@ def test_a_table_s_rank_column_is_kept_in_a_document_without_line_numbers():
     pages = {5: (rows + prose, 792.0)}
     pdf_module._strip_line_numbers(pages)
     assert rows[0].text == "1 connectance 11 0.81"
+
+
+def test_a_hyphen_cut_at_a_line_end_stays_only_when_it_is_the_words_own():
+    """"recog-" + "nition" is one word without its hyphen; "semi-" + "honest" keeps it, since the text writes
+    "semi-honest" elsewhere; so do a link of a longer chain and two words the text uses on their own."""
+    from assistant.corpus.pdf import Block, _join, _mend_broken_words
+
+    lines = ["The protocol is only secure against semi-", "honest clients and outper-", "forms a recog-",
+             "nition baseline trained end-to-", "end with project-", "specific rules."]
+    broken = lines[0]
+    for line in lines[1:]:
+        broken = _join(broken, line)
+    pages = {1: [Block("A semi-honest client follows the protocol; each project has specific rules.")], 2: [Block(broken)]}
+    _mend_broken_words(pages)
+    assert pages[2][0].text == ("The protocol is only secure against semi-honest clients and outperforms a recognition "
+                                "baseline trained end-to-end with project-specific rules.")
+    assert pages[1][0].text.startswith("A semi-honest client")

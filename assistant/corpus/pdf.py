@@ -30,6 +30,9 @@ _MIN_PAGE_CHARS = 20  # fewer characters than this on a page: a scan, an image, 
 _EDGE = 0.09  # the top and bottom 9% of a page hold running headers and footers
 _MIN_FONT_SIZE = 3.0  # a font size below this (points) is a scaled 1-point font: its size is read from the glyph box
 _HYPHENS = "-\u00ad\u2010\x02"
+_BROKEN = "\x03"  # where _join took out an end-of-line hyphen, until _mend_broken_words decides
+_LETTERS = r"[^\W\d_]+"
+_BROKEN_WORD = re.compile(rf"({_LETTERS}){_BROKEN}({_LETTERS})")
 _HEADING_WORDS = re.compile(
     r"(abstract|introduction|background|related work|preliminaries|methods?|methodology|approach|experiments?|"
     r"experimental (setup|results)|evaluation|results?|results and discussion|discussion|analysis|limitations|"
@@ -111,7 +114,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 7  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 8  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
@@ -216,6 +219,7 @@ def read_pdf(file: Path, on_page: Callable[[int], None] | None = None) -> PdfTex
         for number, (lines, height) in lines_of.items():
             kept = [line for line in lines if not _is_running(line, height, running)]
             result.pages[number] = _blocks(kept, body_size)
+        _mend_broken_words(result.pages)
         first_lines, first_height = next(iter(lines_of.values()))
         _metadata(document, result, first_lines, first_height)
         return result
@@ -641,12 +645,45 @@ def _is_debris(text: str) -> bool:
 
 
 def _join(text: str, line: str) -> str:
-    """Two lines of a paragraph joined; a word cut by an end-of-line hyphen made whole ("recog-" + "nition")."""
+    """Two lines of a paragraph joined; a word cut by an end-of-line hyphen marked _BROKEN ("recog" + "nition"), for
+    _mend_broken_words to tell, from the whole text, whether the hyphen was the word's own."""
     if len(text) > 1 and text[-1] in _HYPHENS and text[-2].isalpha() and line[:1].islower():
-        return text[:-1] + line
+        return text[:-1] + _BROKEN + line
     if text and text[-1] in "\x02\u00ad":
         text = text[:-1]
     return f"{text} {line}"
+
+
+def _mend_broken_words(pages: dict[int, list[Block]]) -> None:
+    """Each word cut by an end-of-line hyphen made whole. The hyphen goes ("recog-nition", "outper-formed") unless it is
+    the word's own: the text writes the word with a hyphen elsewhere at least as often as without ("semi-honest",
+    "individual-based", "fine-grained"); or, written nowhere else, it is a link of a longer chain ("end-to-end") or joins
+    two words of the text of four letters or more ("project-specific")."""
+    text = " ".join(block.text for blocks in pages.values() for block in blocks)
+    if _BROKEN not in text:
+        return
+    elsewhere = _BROKEN_WORD.sub(" ", text)
+    words = Counter(word.casefold() for word in re.findall(_LETTERS, elsewhere))
+    pairs: Counter[str] = Counter()
+    for chain in re.findall(rf"{_LETTERS}(?:-{_LETTERS})+", elsewhere):
+        parts = chain.casefold().split("-")
+        pairs.update(f"{a}-{b}" for a, b in zip(parts, parts[1:]))
+
+    def mend(match: re.Match[str], text: str) -> str:
+        first, second = match.groups()
+        pair, whole = f"{first}-{second}".casefold(), (first + second).casefold()
+        if pairs[pair] and pairs[pair] >= words[whole]:
+            return f"{first}-{second}"
+        if words[whole]:
+            return first + second
+        chained = text[match.start() - 1 : match.start()] == "-" or text[match.end() : match.end() + 1] == "-"
+        both_words = all(len(part) >= 4 and words[part.casefold()] for part in (first, second))
+        return f"{first}-{second}" if chained or both_words else first + second
+
+    for blocks in pages.values():
+        for block in blocks:
+            if _BROKEN in block.text:
+                block.text = _BROKEN_WORD.sub(lambda match: mend(match, block.text), block.text).replace(_BROKEN, "")
 
 
 def _metadata(document, result: PdfText, first: list[Line], height: float) -> None:
