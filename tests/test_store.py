@@ -19,6 +19,7 @@ from assistant.indexing import ingest_papers, ingest_paths
 from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import CollectionNames, PaperStore, index_hash
+from assistant.store.connection import CHUNK_GRAPH
 from conftest import SEEDS_DIR, copy_index
 
 NEW_SENTENCE = "A later revision adds a quokka benchmark that no other paper in the collection mentions."
@@ -197,6 +198,22 @@ def test_rebuild_replaces_the_index_even_for_another_embedder(settings, seed_pap
     assert store.live_names() == CollectionNames.generation(settings.collection, 2)  # built as generation 2, then switched to
     with pytest.raises(StoreError, match="--rebuild"):
         PaperStore(settings).count_papers()  # the bundled embedder no longer matches the index
+
+
+def test_the_chunks_get_chromas_small_graph_and_the_papers_its_default(settings, seed_papers):
+    """The chunks' graph answers no question (dense.py scans its own matrix), so it is built small: a rebuild's new
+    generation has it, and Chroma's own search over it still finds a chunk's nearest chunk, itself."""
+    store = PaperStore(settings)
+    ingest_papers(seed_papers, settings, rebuild=True, store=store)
+    names = store.live_names()
+    graphs = store.call("read the graphs", lambda client: {
+        name: client.get_collection(name, embedding_function=None).configuration["hnsw"]
+        for name in (names.chunks, names.papers)})
+    assert {k: graphs[names.chunks][k] for k in CHUNK_GRAPH["hnsw"]} == CHUNK_GRAPH["hnsw"]
+    assert graphs[names.papers]["max_neighbors"] > CHUNK_GRAPH["hnsw"]["max_neighbors"]
+    records, vectors = store.catalog.chunk_vectors()
+    for record, vector in zip(records, vectors):
+        assert store.query_chunks(vector, 1)[0].chunk_id == record.chunk_id
 
 
 def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(settings, seed_papers, monkeypatch):

@@ -36,6 +36,10 @@ from assistant.store.records import CATALOG_KEY, GENERATION_KEY, UNFINISHED, Col
 # The private attributes of chromadb's SharedSystemClient that _chroma_systems() relies on (see there).
 CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcount_lock")
 CHECKED_CHROMADB_VERSION = "1.5.9"
+# Chroma builds a graph (HNSW) over every collection as it is written. The chunks' graph is never what answers a
+# question (dense.py scans its own matrix of the vectors), only Chroma's own search (query_chunks) uses it: so a
+# smaller one, built in a fraction of the time. Chunks/s of Chroma's add, measured in docs/BENCH.md ("Chroma's share").
+CHUNK_GRAPH: dict[str, Any] = {"hnsw": {"ef_construction": 32, "max_neighbors": 8}}
 HELD_MARKER = "index-held.json"  # in the data dir, once it has held an index (see Connection._check_present)
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -426,7 +430,8 @@ class Connection:
         """(chunks, papers) collections of these names, holding no finished ingest yet (version "empty")."""
         ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
         meta = {"embedder": embedder.identity, "dimension": embedder.dimension, "version": UNFINISHED, "ids": PAPER_ID_SCHEME}
-        return (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef),
+        return (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef,
+                                                configuration=CHUNK_GRAPH),
                 client.get_or_create_collection(names.papers, metadata=meta, embedding_function=ef))
 
     def create_catalog(self, client: Any, name: str, metadata: dict[str, Any]) -> Any:
