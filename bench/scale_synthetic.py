@@ -16,9 +16,11 @@ What is real and what is made (the output says so too):
   plus noise (norm ~0.4), normalised, float16; the paper's catalog vector is the mean of its chunks' (as ingest makes it).
 - Stored as an ingest stores them: the chunks into the live generation's chunk collection (ids, documents, metadata
   as ChunkWriter writes them), then the catalog published by the Writer's own code (a new catalog, one pointer write),
-  the publish signal written; then the derived files of the new version (dense matrix, BM25 over chunks and papers,
-  sentence vectors) written in bulk with the product's own classes (their `save`), from the made tokens and vectors,
-  so that the first question does not rebuild them from Chroma.
+  the publish signal written: by a writer process of its own (ChromaWriter; Chroma's add holds the GIL), handed the
+  papers in batches as they are made. Beside it this process makes the derived files of the new version (dense matrix,
+  BM25 over chunks and papers, sentence vectors) from the made tokens and vectors, and saves them with the product's
+  own classes (their `save`) once the writer has published and the version is known, so that the first question does
+  not rebuild them from Chroma.
 
 A cold `assistant ask` with ASSISTANT_DATA_DIR=DIR then reads this index as any other.
 """
@@ -27,13 +29,14 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
-from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
@@ -41,9 +44,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.store.connection import CHUNK_GRAPH  # noqa: E402
 
-REAL_CACHE = PROJECT_ROOT / ".cache" / "scale-real"
+# The real part, embedded once; named by the chunk graph Chroma builds, since a collection keeps the graph it was made with
+_GRAPH = CHUNK_GRAPH["hnsw"]
+REAL_CACHE = PROJECT_ROOT / ".cache" / f"scale-real-m{_GRAPH['max_neighbors']}-ef{_GRAPH['ef_construction']}"
 CHROMA_BATCH = 5000  # chunks per Chroma add
+WRITER_WORK = "synthetic-handover"  # in the data dir while the Chroma writer runs: the batches of papers it is handed
+HANDOVER_PAPERS = 10_000  # papers a batch (about 56,000 chunks)
 _WORD = re.compile(r"[a-z]{2,}")
 
 
@@ -159,12 +167,10 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
     from assistant.chunk_table import ChunkTable
     from assistant.dense import DenseIndex, dense_dir
     from assistant.lexical import LexicalIndex, lexical_dir, paper_text, tokenize
-    from assistant.models import Chunk
     from assistant.sentence_vectors import _MARKER, PaperSentences, SentenceVectors, digest, load_sentences, method_of, sentences_dir
     from assistant.store import PaperStore
-    from assistant.store.connection import listing
-    from assistant.store.lock import writer_lock
-    from assistant.store.records import chunk_id, index_hash
+    from assistant.store.catalog_file import catalog_dir, save_catalog
+    from assistant.store.records import Snapshot, index_hash, paper_metadata, paper_record
     from assistant.version_files import publish_folder
 
     steps: dict[str, float] = {}
@@ -201,81 +207,50 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
         f"SYNTHETIC part: {wanted} chunks, text drawn from the real vocabulary, vectors MADE (perturbed real vectors), not embedded")
 
     vocabulary = Vocabulary([p.abstract for p in snapshot.papers.values()], [p.title for p in snapshot.papers.values()], settings)
-    papers, chunk_words, paper_words, sentence_spans = [], [], [], []
+    base = np.asarray(real_dense.vectors, dtype=np.float32)
+    rng = np.random.default_rng(seed + 1)
+    # Chroma's add holds the GIL: its writes go to a process of their own, handed the papers batch by batch as they are
+    # made, while this one makes the rest and the derived files.
+    writer = ChromaWriter(data_dir) if chroma else None
+    papers, chunk_words, paper_words, sentence_spans, blocks = [], [], [], [], []
+    batch: list = []
+
+    def hand_over() -> None:
+        blocks.append(_made_vectors(batch, base, rng))
+        if writer:
+            writer.hand(batch, blocks[-1])
+        batch.clear()
+
     for paper, spans, chunks, title_ids, per_sentence in synthetic_papers(vocabulary, wanted, settings, seed):
         papers.append((paper, index_hash(paper, settings), chunks))
+        batch.append(papers[-1])
         sentence_spans.append(spans)
         chunk_words.extend(np.concatenate([title_ids, *per_sentence[first : last + 1]]) for *_, first, last in chunks)
         paper_words.append(np.concatenate([title_ids, *per_sentence]))
-    done(f"make {len(papers)} synthetic papers ({wanted} chunks)")
-
-    rng = np.random.default_rng(seed + 1)
-    base = np.asarray(real_dense.vectors, dtype=np.float32)
+        if len(batch) == HANDOVER_PAPERS:
+            hand_over()
+    if batch:
+        hand_over()
+    if writer:
+        writer.handed_all()
+    matrix = np.concatenate([base, *blocks])  # the dense matrix: the real vectors, then the made ones
+    vectors = matrix[len(base) :]
+    blocks.clear()
     per_paper = np.array([len(c) for _, _, c in papers])
-    centres = base[rng.integers(0, len(base), len(papers))] + 0.5 * base[rng.integers(0, len(base), len(papers))]
-    vectors = np.repeat(centres, per_paper, axis=0)
-    for start in range(0, len(vectors), 100_000):
-        block = vectors[start : start + 100_000]
-        block += rng.normal(scale=0.6 / np.sqrt(base.shape[1]), size=block.shape).astype(np.float32)
-        block /= np.linalg.norm(block, axis=1, keepdims=True)
-    done("make the synthetic chunk vectors")
-
-    def chunk_of(paper, start: int, end: int, tokens: int, index: int) -> Chunk:
-        return Chunk(paper_id=paper.paper_id, title=paper.title, index=index, start=start, end=end,
-                     text=paper.abstract[start:end], token_count=tokens)
-
     rows = np.cumsum(np.concatenate([[0], per_paper]))
-    written = 0 if chroma else len(vectors)
-    adding = 0.0
-    version = "derived-only"
+    done(f"make {len(papers)} synthetic papers ({wanted} chunks) and their vectors"
+         + (", handed to the Chroma writer as they were made" if writer else ""))
     if not chroma:
         settings = Settings(_env_file=None, data_dir=data_dir / "derived-only")
         store = PaperStore(settings, store.embedder)  # only its paths are used: no Chroma is opened there
-    with writer_lock(settings, store) if chroma else _nothing() as lock:
-        def write(client: Any) -> str:
-            nonlocal written, adding
-            connection = store._connection
-            chunks_col, papers_col = connection.collections(client, store.embedder, create=False)
-            ids, documents, metadatas = [], [], []
-            for number, (paper, hash_, chunks) in enumerate(papers):
-                for index, (start, end, tokens, _, _) in enumerate(chunks):
-                    ids.append(chunk_id(paper.paper_id, hash_, index))
-                    documents.append(f"{paper.title}\n\n{paper.abstract[start:end]}")
-                    metadatas.append({"paper_id": paper.paper_id, "hash": hash_, "index": index, "start": start, "end": end,
-                                      "tokens": tokens})
-                if len(ids) >= CHROMA_BATCH or number == len(papers) - 1:
-                    t = time.perf_counter()
-                    chunks_col.add(ids=ids, embeddings=vectors[written : written + len(ids)], documents=documents,
-                                   metadatas=metadatas)
-                    adding += time.perf_counter() - t
-                    written += len(ids)
-                    ids, documents, metadatas = [], [], []
-                    if written % 100_000 < CHROMA_BATCH:
-                        log(f"  Chroma: {written} synthetic chunks added ({written / adding:.0f} chunks/s of add)")
-            pending = [(paper, hash_, [chunk_of(paper, s, e, t, i) for i, (s, e, t, _, _) in enumerate(chunks)])
-                       for paper, hash_, chunks in papers]
-            by_id = {chunk_id(paper.paper_id, hash_, c.index): vectors[rows[number] + c.index]
-                     for number, (paper, hash_, chunks) in enumerate(pending) for c in chunks}
-            live_index = connection.live(listing(client))
-            lock.ensure_held()
-            version, _ = store.writer._publish_catalog(client, live_index, papers_col, pending, by_id, [], lock.ensure_held)
-            return version
 
-        if chroma:
-            with store._connection.writing():
-                version = store.call("write the synthetic papers", write)
-            store._connection.published(version)
-    if chroma:
-        steps["chroma_add_chunks_per_s"] = round(written / adding, 1) if adding else 0.0
-        done("write the chunks and publish the catalog (Chroma)")
-
-    # The derived files of the new version, in bulk (what the first question would otherwise rebuild from Chroma).
+    # The derived files of the new version, made in memory beside the Chroma writer (what the first question would
+    # otherwise rebuild from Chroma), saved once the writer has published and the version is known.
     groups = list(real_dense.chunks.groups) + [(p.paper_id, h) for p, h, _ in papers]
     synthetic_rows = np.array([(len(real_dense.chunks.groups) + number, index, s, e)
                                for number, (_, _, chunks) in enumerate(papers) for index, (s, e, *_) in enumerate(chunks)],
                               dtype=np.int32).reshape(-1, 4)
     table = ChunkTable(groups, np.concatenate([np.asarray(real_dense.chunks.rows), synthetic_rows]))
-    DenseIndex(table, np.concatenate([base, vectors]), version).save(dense_dir(store))
     done("dense matrix")
 
     stem_ids: dict[str, int] = {}
@@ -286,6 +261,7 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
 
     real_chunk_ids = [ids_of(words) for words in tokenize([c.document for c in real_lexical_chunks])]
     made_chunk_ids = [(s := word_stem[w])[s >= 0].tolist() for w in chunk_words]
+    del chunk_words  # at 1M the word lists and the token lists below are most of this process's memory: freed once used
     real_table = ChunkTable.of(real_lexical_chunks)
     lexical_groups = list(real_table.groups) + [(p.paper_id, h) for p, h, _ in papers]
     lexical_rows = synthetic_rows.copy()
@@ -294,37 +270,57 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
     vocab = dict(stem_ids)
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenization.Tokenized(ids=real_chunk_ids + made_chunk_ids, vocab=vocab), show_progress=False)
+    del real_chunk_ids, made_chunk_ids
     real_ids = sorted(snapshot.papers)
     real_paper_ids = [ids_of(words) for words in tokenize([paper_text(snapshot.papers[p].title, snapshot.papers[p].abstract)
                                                           for p in real_ids])]
     made_paper_ids = [(s := word_stem[w])[s >= 0].tolist() for w in paper_words]
+    del paper_words
     paper_retriever = bm25s.BM25()
     paper_retriever.index(bm25s.tokenization.Tokenized(ids=real_paper_ids + made_paper_ids, vocab=dict(stem_ids)),
                           show_progress=False)
-    LexicalIndex(lexical_table, version, retriever, paper_retriever=paper_retriever,
-                 paper_ids=real_ids + [p.paper_id for p, _, _ in papers]).save(lexical_dir(settings))
+    del real_paper_ids, made_paper_ids
     done("BM25 (chunks and papers)")
 
     sentences = {pid: found for pid, p in snapshot.papers.items() if (found := real_sentences.get(pid, p.title, p.abstract))}
-    for number, ((paper, _, chunks), spans) in enumerate(zip(papers, sentence_spans)):
-        owner = np.full(len(spans), -1, dtype=np.int64)  # a sentence's vector is made from the first chunk holding it
+    owners = []  # per synthetic sentence, the chunk row its vector is made from: the first chunk holding it
+    for number, ((_, _, chunks), spans) in enumerate(zip(papers, sentence_spans)):
+        owner = np.full(len(spans), -1, dtype=np.int64)
         for index, (*_, first, last) in enumerate(chunks):
-            owner[first : last + 1] = np.where(owner[first : last + 1] < 0, index, owner[first : last + 1])
-        made = vectors[rows[number] + owner] + rng.normal(scale=0.4 / np.sqrt(base.shape[1]), size=(len(spans), base.shape[1]))
-        made /= np.linalg.norm(made, axis=1, keepdims=True)
-        sentences[paper.paper_id] = PaperSentences(digest(paper.title, paper.abstract), spans, made.astype(np.float16))
-    method = method_of(store.embedder, settings.sentence_vectors)
-    publish_folder(sentences_dir(settings), version, _MARKER,
-                   lambda folder: SentenceVectors.save(folder, version, store.embedder.identity, method, sentences))
+            held = owner[first : last + 1]
+            held[held < 0] = index
+        owners.append(rows[number] + owner)
+    owner_rows = np.concatenate(owners)
+    made_sentences = np.empty((len(owner_rows), base.shape[1]), dtype=np.float16)
+    for first in range(0, len(owner_rows), 200_000):  # its chunk's vector plus noise, normalised
+        block = vectors[owner_rows[first : first + 200_000]]
+        block += rng.normal(scale=0.4 / np.sqrt(base.shape[1]), size=block.shape).astype(np.float32)
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        made_sentences[first : first + len(block)] = block
+    bounds = np.cumsum([0] + [len(spans) for spans in sentence_spans])
+    for number, ((paper, _, _), spans) in enumerate(zip(papers, sentence_spans)):
+        sentences[paper.paper_id] = PaperSentences(digest(paper.title, paper.abstract), spans,
+                                                   made_sentences[bounds[number] : bounds[number + 1]])
     done("sentence vectors")
-
-    from assistant.store.catalog_file import catalog_dir, save_catalog
-    from assistant.store.records import Snapshot, paper_metadata, paper_record
 
     made = {paper.paper_id: paper_record(paper.paper_id, paper.text, paper_metadata(paper, hash_, len(chunks)))
             for paper, hash_, chunks in papers}
+    done("catalog records")
+
+    written, version = len(vectors), "derived-only"
+    if chroma:
+        chroma_figures = writer.finish()
+        version, written = chroma_figures.pop("version"), chroma_figures.pop("synthetic_chunks")
+        steps.update(chroma_figures)
+        done("wait for the Chroma writer (chunks written, catalog published)")
+    DenseIndex(table, matrix, version).save(dense_dir(store))
+    LexicalIndex(lexical_table, version, retriever, paper_retriever=paper_retriever,
+                 paper_ids=real_ids + [p.paper_id for p, _, _ in papers]).save(lexical_dir(settings))
+    method = method_of(store.embedder, settings.sentence_vectors)
+    publish_folder(sentences_dir(settings), version, _MARKER,
+                   lambda folder: SentenceVectors.save(folder, version, store.embedder.identity, method, sentences))
     save_catalog(catalog_dir(settings), Snapshot(version, {**snapshot.papers, **made}))  # as the ingest that publishes writes it
-    done("catalog files")
+    done("save the derived files and the catalog")
 
     root = data_dir if chroma else data_dir / "derived-only"
     size = {kind: round(sum(f.stat().st_size for f in (root / kind).rglob("*") if f.is_file()) / 2**20, 1)
@@ -337,9 +333,135 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
             "chroma": chroma}
 
 
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield None
+def _made_vectors(papers: list, base: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The papers' chunk vectors, made: a paper's centre is a real vector plus half another, each of its chunks the centre
+    plus Gaussian noise (norm ~0.6), normalised."""
+    per_paper = [len(chunks) for _, _, chunks in papers]
+    centres = base[rng.integers(0, len(base), len(papers))] + 0.5 * base[rng.integers(0, len(base), len(papers))]
+    vectors = np.repeat(centres, per_paper, axis=0)
+    vectors += rng.normal(scale=0.6 / np.sqrt(base.shape[1]), size=vectors.shape).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+class ChromaWriter:
+    """The process that writes the synthetic papers into the index (write_chroma), and the files it is handed them in."""
+
+    def __init__(self, data_dir: Path):
+        self.work = data_dir / WRITER_WORK
+        self.work.mkdir()
+        self.batches = 0
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--data-dir", str(data_dir),
+                                         "--write-chroma"])
+
+    def hand(self, papers: list, vectors: np.ndarray) -> None:
+        """A batch of (paper, index hash, chunks) and their chunk vectors, for the writer to add next."""
+        if self.process.poll() is not None:
+            raise SystemExit(f"the Chroma writer stopped (exit {self.process.returncode}); its output is above")
+        name = f"batch-{self.batches:05d}.pickle"
+        with open(self.work / f"{name}.tmp", "wb") as out:
+            pickle.dump((papers, vectors), out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(self.work / f"{name}.tmp", self.work / name)
+        self.batches += 1
+
+    def handed_all(self) -> None:
+        (self.work / "handed-all").write_text(str(self.batches))
+
+    def finish(self) -> dict[str, Any]:
+        """Wait for the writer; what it wrote (the version it published among it); the hand-over folder removed."""
+        if self.process.wait() != 0:
+            raise SystemExit(f"the Chroma writer failed (exit {self.process.returncode}); its output is above; {self.work} is left")
+        figures = json.loads((self.work / "written.json").read_text())
+        shutil.rmtree(self.work)
+        return figures
+
+
+def _handed_batches(work: Path, parent: int) -> Iterator[tuple[list, np.ndarray]]:
+    """The batches ChromaWriter.hand writes, in order, each read once and removed; until handed_all, or the parent is gone."""
+    number = 0
+    while True:
+        batch = work / f"batch-{number:05d}.pickle"
+        if batch.exists():
+            with open(batch, "rb") as handed:
+                yield pickle.load(handed)
+            batch.unlink()
+            number += 1
+        elif (work / "handed-all").exists() and not batch.exists():
+            return
+        elif os.getppid() != parent:
+            raise SystemExit("the building process is gone; the Chroma writer stops")
+        else:
+            time.sleep(0.2)
+
+
+def write_chroma(data_dir: Path) -> None:
+    """The Chroma writer: the handed-over synthetic papers into the live chunk collection (ids, documents and metadata
+    as ChunkWriter writes them), then the catalog published by the Writer's own code (a new catalog, one pointer write)
+    and the publish signal written. Its figures, the version among them, go to written.json."""
+    from assistant.models import Chunk
+    from assistant.store import PaperStore
+    from assistant.store.connection import listing
+    from assistant.store.lock import writer_lock
+    from assistant.store.records import chunk_id
+
+    work, parent = data_dir / WRITER_WORK, os.getppid()
+    pending: list = []
+    by_id: dict[str, np.ndarray] = {}
+    settings = Settings(_env_file=None, data_dir=data_dir)
+    store = PaperStore(settings)
+    written, adding, publishing = 0, 0.0, 0.0
+
+    def chunk_of(paper, start: int, end: int, tokens: int, index: int) -> Chunk:
+        # without its text: publishing reads only a chunk's index (its vector, for the paper's), and a million chunk texts
+        # held again here would not fit beside the building process at 1M
+        return Chunk(paper_id=paper.paper_id, title=paper.title, index=index, start=start, end=end, text="",
+                     token_count=tokens)
+
+    with writer_lock(settings, store) as lock:
+        def write(client: Any) -> str:
+            nonlocal written, adding, publishing
+            connection = store._connection
+            chunks_col, papers_col = connection.collections(client, store.embedder, create=False)
+            for batch, vectors in _handed_batches(work, parent):
+                ids, documents, metadatas, added = [], [], [], 0
+                for number, (paper, hash_, chunks) in enumerate(batch):
+                    for index, (start, end, tokens, _, _) in enumerate(chunks):
+                        ids.append(chunk_id(paper.paper_id, hash_, index))
+                        documents.append(f"{paper.title}\n\n{paper.abstract[start:end]}")
+                        metadatas.append({"paper_id": paper.paper_id, "hash": hash_, "index": index, "start": start,
+                                          "end": end, "tokens": tokens})
+                    if len(ids) >= CHROMA_BATCH or number == len(batch) - 1:
+                        t = time.perf_counter()
+                        chunks_col.add(ids=ids, embeddings=vectors[added : added + len(ids)], documents=documents,
+                                       metadatas=metadatas)
+                        adding += time.perf_counter() - t
+                        added += len(ids)
+                        written += len(ids)
+                        if written % 100_000 < len(ids):
+                            log(f"  Chroma writer: {written} synthetic chunks added ({written / adding:.0f} chunks/s of add)")
+                        ids, documents, metadatas = [], [], []
+                row = 0
+                for paper, hash_, chunks in batch:
+                    pending.append((paper, hash_, [chunk_of(paper, s, e, n, i) for i, (s, e, n, _, _) in enumerate(chunks)]))
+                    for index in range(len(chunks)):
+                        by_id[chunk_id(paper.paper_id, hash_, index)] = vectors[row + index]
+                    row += len(chunks)
+            t = time.perf_counter()
+            live_index = connection.live(listing(client))
+            lock.ensure_held()
+            version, _ = store.writer._publish_catalog(client, live_index, papers_col, pending, by_id, [], lock.ensure_held)
+            publishing = time.perf_counter() - t
+            return version
+
+        with store._connection.writing():
+            version = store.call("write the synthetic papers", write)
+        store._connection.published(version)
+    log(f"  Chroma writer: {written} chunks in {adding:.0f} s of add, catalog of {len(pending)} papers published in "
+        f"{publishing:.0f} s")
+    (work / "written.json").write_text(json.dumps({
+        "version": version, "synthetic_chunks": written, "chroma_add_s": round(adding, 1),
+        "chroma_add_chunks_per_s": round(written / adding, 1) if adding else 0.0,
+        "chroma_publish_catalog_s": round(publishing, 1)}))
 
 
 def main(chunks: int, data_dir: Path, seed: int = 0) -> dict[str, Any]:
@@ -365,7 +487,6 @@ def measure(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     """Query figures of the index in data_dir, from a fresh process (this one): a cold CLI `assistant ask --offline` (its
     own process, wall time to the printed answer), then in this process the first ask (loading everything), then
     `questions` SciFact claims each through retrieve() and a first-time offline ask(); peak RSS of this process."""
-    import subprocess
 
     from assistant.retrieval import Retriever, StageTimings
     from assistant.service import default_assistant
@@ -498,7 +619,6 @@ def measure_parts(data_dir: Path, questions: int = 100) -> dict[str, Any]:
     dense and BM25 folders' load and, per SciFact claim, the query embedding, the dense search (the retriever's 80
     chunks for k=10) and the BM25 scoring of chunks and papers with the top 200; then retrieve() and a first-time
     offline ask() through the real Retriever and Assistant over a store that reads the catalog files (no Chroma)."""
-    import subprocess
 
     from assistant.dense import DenseIndex
     from assistant.lexical import LexicalIndex
@@ -624,15 +744,17 @@ if __name__ == "__main__":  # the query side alone, in a fresh process: scale.py
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--parts", type=int, default=None, help="Build the derived files only, of this many chunks, then time the searches.")
     parser.add_argument("--parts-measure-only", action="store_true", help="With --parts: time the derived-only build already there.")
+    parser.add_argument("--write-chroma", action="store_true", help="(build's own use) write the handed-over papers into Chroma.")
     args = parser.parse_args()
-    if args.parts:
+    if args.write_chroma:
+        write_chroma(args.data_dir)
+    elif args.parts:
         built_path = args.data_dir / "derived-only-build.json"
         if args.parts_measure_only:
             built = json.loads(built_path.read_text())
         else:
             built = build(args.parts, args.data_dir, chroma=False)
             built_path.write_text(json.dumps(built))
-        import subprocess
 
         code = (f"import json, sys; sys.path.insert(0, {str(PROJECT_ROOT)!r}); from bench.scale_synthetic import measure_parts; "
                 f"from pathlib import Path; print(json.dumps(measure_parts(Path({str(args.data_dir)!r}), {args.questions})))")

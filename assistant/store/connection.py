@@ -38,7 +38,7 @@ CHROMA_INTERNALS = ("_identifier_to_system", "_identifier_to_refcount", "_refcou
 CHECKED_CHROMADB_VERSION = "1.5.9"
 # Chroma builds a graph (HNSW) over every collection as it is written. The chunks' graph is never what answers a
 # question (dense.py scans its own matrix of the vectors), only Chroma's own search (query_chunks) uses it: so a
-# smaller one, built in a fraction of the time. Chunks/s of Chroma's add, measured in docs/BENCH.md ("Chroma's share").
+# smaller one, built in two thirds of the time (docs/BENCH.md, "1M chunks through the normal API, with Chroma").
 CHUNK_GRAPH: dict[str, Any] = {"hnsw": {"ef_construction": 32, "max_neighbors": 8}}
 HELD_MARKER = "index-held.json"  # in the data dir, once it has held an index (see Connection._check_present)
 T = TypeVar("T")
