@@ -669,8 +669,9 @@ def _mend_broken_words(pages: dict[int, list[Block]]) -> None:
         parts = chain.casefold().split("-")
         pairs.update(f"{a}-{b}" for a, b in zip(parts, parts[1:]))
 
-    def mend(match: re.Match[str], text: str) -> str:
+    def mend(match: re.Match[str]) -> str:
         first, second = match.groups()
+        text = match.string  # the block's text, its other cuts still marked
         pair, whole = f"{first}-{second}".casefold(), (first + second).casefold()
         if pairs[pair] and pairs[pair] >= words[whole]:
             return f"{first}-{second}"
@@ -683,7 +684,7 @@ def _mend_broken_words(pages: dict[int, list[Block]]) -> None:
     for blocks in pages.values():
         for block in blocks:
             if _BROKEN in block.text:
-                block.text = _BROKEN_WORD.sub(lambda match: mend(match, block.text), block.text).replace(_BROKEN, "")
+                block.text = _BROKEN_WORD.sub(mend, block.text).replace(_BROKEN, "")
 
 
 def _metadata(document, result: PdfText, first: list[Line], height: float) -> None:
