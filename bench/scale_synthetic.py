@@ -386,6 +386,7 @@ def _handed_batches(work: Path, parent: int) -> Iterator[tuple[list, np.ndarray]
                 yield pickle.load(handed)
             batch.unlink()
             number += 1
+        # handed-all is written after the last batch: a batch that appeared between the two checks is read first
         elif (work / "handed-all").exists() and not batch.exists():
             return
         elif os.getppid() != parent:
