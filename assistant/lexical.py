@@ -9,6 +9,7 @@ import shutil
 import threading
 import uuid
 from collections import OrderedDict
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -209,6 +210,18 @@ def lexical_dir(settings: Settings) -> Path:
     return derived_dir(settings, "bm25")
 
 
+def live_chunk_texts(chunks: list[ChunkRecord], snapshot: Snapshot) -> list[ChunkRecord]:
+    """The chunks of the snapshot's papers as indexed (others left out), each with its text as it was embedded: the
+    title, a blank line, then the paper's text between the chunk's offsets. The catalog holds the text once; Chroma's
+    chunk records hold no document (their full-text index would double the cost of every write)."""
+    live = []
+    for chunk in chunks:
+        paper = snapshot.papers.get(chunk.paper_id)
+        if paper is not None and paper.index_hash == chunk.index_hash:
+            live.append(replace(chunk, document=f"{paper.title}\n\n{paper.abstract[chunk.start : chunk.end]}"))
+    return live
+
+
 def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> LexicalIndex:
     """The BM25 index for the snapshot's version (default: the store's current one): loaded from disk, or built from
     the store's chunks and the papers that the snapshot names and kept on disk as a cache (the Chroma index is never
@@ -218,7 +231,7 @@ def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> Lexical
     index = LexicalIndex.load(directory, snapshot.version)
     if index is not None:
         return index
-    live = [c for c in store.all_chunks() if (p := snapshot.papers.get(c.paper_id)) and p.index_hash == c.index_hash]
+    live = live_chunk_texts(store.all_chunks(), snapshot)
     texts = {pid: paper_text(p.title, p.abstract) for pid, p in sorted(snapshot.papers.items())}
     index = LexicalIndex(live, snapshot.version, paper_texts=texts)
     try:

@@ -14,7 +14,7 @@ What is real and what is made (the output says so too):
 - Their vectors are made, not embedded: a paper takes one real chunk vector plus half of another as its centre; each
   of its chunks is the centre plus Gaussian noise (norm ~0.6), normalised; each sentence vector is its chunk's vector
   plus noise (norm ~0.4), normalised, float16; the paper's catalog vector is the mean of its chunks' (as ingest makes it).
-- Stored as an ingest stores them: the chunks into the live generation's chunk collection (ids, documents, metadata
+- Stored as an ingest stores them: the chunks into the live generation's chunk collection (ids, vectors, metadata
   as ChunkWriter writes them), then the catalog published by the Writer's own code (a new catalog, one pointer write),
   the publish signal written: by a writer process of its own (ChromaWriter; Chroma's add holds the GIL), handed the
   papers in batches as they are made. Beside it this process makes the derived files of the new version (dense matrix,
@@ -191,12 +191,10 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
     store = PaperStore(settings)
     snapshot = store.snapshot()
     from assistant.dense import load_dense
-    from assistant.lexical import load_lexical
+    from assistant.lexical import live_chunk_texts, load_lexical
 
     real_dense = load_dense(store, snapshot)
-    real_lexical_chunks = store.all_chunks()
-    live = {pid: p.index_hash for pid, p in snapshot.papers.items()}
-    real_lexical_chunks = [c for c in real_lexical_chunks if live.get(c.paper_id) == c.index_hash]
+    real_lexical_chunks = live_chunk_texts(store.all_chunks(), snapshot)
     real_sentences = load_sentences(settings, store.embedder, snapshot.version)
     assert real_sentences is not None, "the real index has no sentence vectors"
     load_lexical(store, snapshot)
@@ -396,7 +394,7 @@ def _handed_batches(work: Path, parent: int) -> Iterator[tuple[list, np.ndarray]
 
 
 def write_chroma(data_dir: Path) -> None:
-    """The Chroma writer: the handed-over synthetic papers into the live chunk collection (ids, documents and metadata
+    """The Chroma writer: the handed-over synthetic papers into the live chunk collection (ids, vectors and metadata
     as ChunkWriter writes them), then the catalog published by the Writer's own code (a new catalog, one pointer write)
     and the publish signal written. Its figures, the version among them, go to written.json."""
     from assistant.models import Chunk
@@ -424,23 +422,21 @@ def write_chroma(data_dir: Path) -> None:
             connection = store._connection
             chunks_col, papers_col = connection.collections(client, store.embedder, create=False)
             for batch, vectors in _handed_batches(work, parent):
-                ids, documents, metadatas, added = [], [], [], 0
+                ids, metadatas, added = [], [], 0
                 for number, (paper, hash_, chunks) in enumerate(batch):
                     for index, (start, end, tokens, _, _) in enumerate(chunks):
                         ids.append(chunk_id(paper.paper_id, hash_, index))
-                        documents.append(f"{paper.title}\n\n{paper.abstract[start:end]}")
                         metadatas.append({"paper_id": paper.paper_id, "hash": hash_, "index": index, "start": start,
                                           "end": end, "tokens": tokens})
                     if len(ids) >= CHROMA_BATCH or number == len(batch) - 1:
                         t = time.perf_counter()
-                        chunks_col.add(ids=ids, embeddings=vectors[added : added + len(ids)], documents=documents,
-                                       metadatas=metadatas)
+                        chunks_col.add(ids=ids, embeddings=vectors[added : added + len(ids)], metadatas=metadatas)
                         adding += time.perf_counter() - t
                         added += len(ids)
                         written += len(ids)
                         if written % 100_000 < len(ids):
                             log(f"  Chroma writer: {written} synthetic chunks added ({written / adding:.0f} chunks/s of add)")
-                        ids, documents, metadatas = [], [], []
+                        ids, metadatas = [], []
                 row = 0
                 for paper, hash_, chunks in batch:
                     pending.append((paper, hash_, [chunk_of(paper, s, e, n, i) for i, (s, e, n, _, _) in enumerate(chunks)]))

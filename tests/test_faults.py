@@ -73,7 +73,7 @@ def revised(paper: Paper) -> Paper:
 
 def state(store: PaperStore) -> tuple:
     """Everything a reader can see: version, catalog and every stored chunk."""
-    chunks = sorted((c.chunk_id, c.document, c.start, c.end) for c in store.all_chunks())
+    chunks = sorted((c.chunk_id, c.start, c.end) for c in store.all_chunks())
     papers = {pid: (r.index_hash, r.abstract, r.chunk_count) for pid, r in store.snapshot().papers.items()}
     return store.version(), papers, chunks
 

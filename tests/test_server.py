@@ -1,4 +1,4 @@
-"""One index on a real `chroma run` server: ingest, ask, BM25 from the server's documents, the server going away."""
+"""One index on a real `chroma run` server: ingest, ask, BM25 from what the server holds, the server going away."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_ask_offline_cites_a_paper_from_the_server(indexed):
     assert "https://github.com/lhoyer/DAFormer" in answer.text + str([c.urls for c in answer.citations])
 
 
-def test_bm25_is_built_from_the_servers_documents(indexed, tmp_path):
+def test_bm25_is_built_from_what_the_server_holds(indexed, tmp_path):
     shutil.rmtree(indexed.data_dir / "bm25", ignore_errors=True)
     elsewhere = indexed.model_copy(update={"data_dir": tmp_path / "another-machine"})  # an app with no local files
 

@@ -16,6 +16,7 @@ from assistant.config import Settings
 from assistant.corpus import load_papers
 from assistant.errors import CorpusError, StoreError
 from assistant.indexing import ingest_papers, ingest_paths
+from assistant.lexical import live_chunk_texts
 from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import CollectionNames, PaperStore, index_hash
@@ -214,6 +215,21 @@ def test_the_chunks_get_chromas_small_graph_and_the_papers_its_default(settings,
     records, vectors = store.catalog.chunk_vectors()
     for record, vector in zip(records, vectors):
         assert store.query_chunks(vector, 1)[0].chunk_id == record.chunk_id
+
+
+def test_the_chunks_hold_no_text_of_their_own_and_bm25_reads_it_from_the_catalog(settings, seed_papers):
+    """A chunk's text is its paper's between its offsets: Chroma keeps it once, in the catalog (a chunk document would
+    be full-text indexed again on every write)."""
+    store = PaperStore(settings)
+    ingest_papers(seed_papers[:3], settings, rebuild=True, store=store)
+    stored = store.call("read the chunks", lambda client: client.get_collection(store.live_names().chunks, embedding_function=None).get(
+        include=["documents"]))
+    assert stored["ids"] and set(stored["documents"]) == {None}
+    paper = seed_papers[1]
+    chunk = chunk_paper(paper, settings.chunk_tokens, settings.chunk_overlap, settings.tokenizer_encoding)[-1]
+    live = {c.chunk_id: c.document for c in live_chunk_texts(store.all_chunks(), store.snapshot())}
+    assert live[f"{paper.paper_id}#{index_hash(paper, settings)}#{chunk.index}"] == chunk.embed_text
+    assert len(live) == len(stored["ids"])
 
 
 def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(settings, seed_papers, monkeypatch):

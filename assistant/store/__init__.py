@@ -1,7 +1,8 @@
 """The Chroma index: chunk vectors plus a catalog of papers (chromadb is imported only in this package).
 
 Two collections per generation of an index (names made in records.CollectionNames):
-- `<name>_chunks-g<G>`: one record per chunk, id `paper_id#hash#index`, document = title + chunk text.
+- `<name>_chunks-g<G>`: one record per chunk, id `paper_id#hash#index`, its vector and offsets into its paper's text;
+  no document (the catalog holds the text once; stores written before 2026-12 have one, which is not read).
 - `<name>_papers-g<G>`: the catalog, one record per paper, id = paper_id, with the hash of the indexed
   version. A paper is visible only through the catalog: readers keep a chunk only when its hash is
   the catalog's, so a half-written or replaced paper is never seen.

@@ -124,20 +124,20 @@ class Catalog:
             if paper_ids:
                 where = {"paper_id": {"$in": list(paper_ids)}} if len(paper_ids) > 1 else {"paper_id": paper_ids[0]}
             result = chunks.query(query_embeddings=[vector.tolist()], n_results=min(n, total), where=where,
-                                  include=["documents", "metadatas", "distances"])
+                                  include=["metadatas", "distances"])
             return [
-                chunk_record(cid, doc, m, 1.0 - float(d))
-                for cid, doc, m, d in zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+                chunk_record(cid, "", m, 1.0 - float(d))
+                for cid, m, d in zip(result["ids"][0], result["metadatas"][0], result["distances"][0])
                 if m is not None  # deleted by another process since this one loaded its vector index
             ]
 
         return self._read("search the index", [], read)
 
     def all_chunks(self) -> list[ChunkRecord]:
-        """Every stored chunk (the lexical index is built from these)."""
+        """Every stored chunk, without its text (lexical.live_chunk_texts gives it from the catalog)."""
         def read(chunks: Any, papers: Any) -> list[ChunkRecord]:
-            return [chunk_record(cid, doc, m) for ids, documents, metadatas in paged(chunks, include=["documents", "metadatas"])
-                    for cid, doc, m in zip(ids, documents, metadatas)]
+            return [chunk_record(cid, "", m) for ids, _, metadatas in paged(chunks, include=["metadatas"])
+                    for cid, m in zip(ids, metadatas)]
 
         return self._read("read the chunks", [], read)
 

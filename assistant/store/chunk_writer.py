@@ -97,7 +97,6 @@ class ChunkWriter:
         chunks_col.upsert(
             ids=[cid for cid, _, _, _ in batch],
             embeddings=[v.tolist() for v in embedded],
-            documents=[c.embed_text for _, _, _, c in batch],
             metadatas=[{"paper_id": p.paper_id, "hash": h, "index": c.index, "start": c.start, "end": c.end,
                         "tokens": c.token_count, **_place(c)} for _, p, h, c in batch],
         )
