@@ -13,10 +13,14 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from assistant.store import ChunkRecord
+from assistant.store import ChunkRecord, Snapshot
 from assistant.store.records import chunk_id
 
 _COLUMNS = 4  # group, index, start, end
+# A derived index (dense, BM25) of a new version is made from the previous version's saved one (its rows of papers still
+# live, then the new chunks read from the store by id) while at most this share of its chunks is new; else every chunk
+# is read from the store.
+CARRY_OVER_MAX_NEW = 0.5
 
 
 class ChunkTable(Sequence[ChunkRecord]):
@@ -63,6 +67,29 @@ class ChunkTable(Sequence[ChunkRecord]):
         """Whether each row belongs to one of these papers."""
         numbers = [self.paper_numbers[p] for p in paper_ids if p in self.paper_numbers]
         return np.isin(self.paper_of(), numbers)
+
+    def carried_over(self, snapshot: Snapshot) -> tuple[np.ndarray, list[tuple[str, str, int]]]:
+        """What a table of the snapshot's live chunks keeps of this one, and what it lacks: the positions (ascending) of
+        the rows of papers the snapshot holds at the same index hash with all their chunks here, and the (paper id, index
+        hash, chunk count) of the snapshot's other papers."""
+        live = {(paper_id, paper.index_hash): paper.chunk_count for paper_id, paper in snapshot.papers.items()}
+        rows_per_group = (np.bincount(np.asarray(self.rows[:, 0]), minlength=len(self.groups)) if len(self)
+                          else np.zeros(len(self.groups), dtype=np.int64))
+        whole = np.array([live.get(group) == int(rows) for group, rows in zip(self.groups, rows_per_group)], dtype=bool)
+        kept = np.flatnonzero(whole[np.asarray(self.rows[:, 0])]) if len(self) else np.zeros(0, dtype=np.int64)
+        held = {group for group, complete in zip(self.groups, whole) if complete}
+        return kept, [(paper_id, hash_, count) for (paper_id, hash_), count in live.items() if (paper_id, hash_) not in held]
+
+    def taken(self, positions: np.ndarray, added: Sequence[ChunkRecord]) -> "ChunkTable":
+        """The table of this one's rows at positions (in that order), then the added chunks."""
+        rows = np.array(self.rows[positions], dtype=np.int32).reshape(-1, _COLUMNS)
+        used = np.unique(rows[:, 0])
+        renumber = np.full(len(self.groups), -1, dtype=np.int32)
+        renumber[used] = np.arange(len(used), dtype=np.int32)
+        rows[:, 0] = renumber[rows[:, 0]]
+        numbers = {self.groups[group]: number for number, group in enumerate(used)}
+        extra = [(numbers.setdefault((c.paper_id, c.index_hash), len(numbers)), c.index, c.start, c.end) for c in added]
+        return ChunkTable(list(numbers), np.concatenate([rows, np.array(extra, dtype=np.int32).reshape(-1, _COLUMNS)]))
 
     def save(self, folder: Path, name: str) -> None:
         """Write folder/<name>.npy (the rows); the groups go into the caller's JSON (see groups)."""

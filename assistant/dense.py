@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from assistant.chunk_table import ChunkTable
+from assistant.chunk_table import CARRY_OVER_MAX_NEW, ChunkTable
 from assistant.store import ChunkRecord, Snapshot
 from assistant.resident import read_at_random
-from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, without_gc
+from assistant.store.records import chunk_id
+from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, saved_versions, without_gc
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -110,10 +111,12 @@ class DenseIndex:
     """The live chunks of one version and their vectors (row i for chunks[i]); the chunks as a columnar table."""
 
     def __init__(self, chunks: Sequence[ChunkRecord] | ChunkTable, vectors: np.ndarray, version: str, graph: Any = None,
-                 ann: AnnParams | None = None, compact: tuple[np.ndarray, np.ndarray] | None = None):
+                 ann: AnnParams | None = None, compact: tuple[np.ndarray, np.ndarray] | None = None,
+                 embedder: str | None = None):
         self.chunks = chunks if isinstance(chunks, ChunkTable) else ChunkTable.of(chunks)
         self.vectors = vectors
         self.version = version
+        self.embedder = embedder  # the identity of the embedder that made the vectors (None: not known)
         self.graph = graph  # a usearch Index over the rows, or None (exact search)
         self.ann = ann or ANN  # read at call time: a bench may set dense.ANN
         self.compact = compact  # (int8 rows, scale per dimension): see compact_copy; None: not used
@@ -167,7 +170,7 @@ class DenseIndex:
             if _uses_graph(len(self.chunks)):
                 build_graph(self.vectors, self.ann).save(str(folder / _GRAPH))
             self.chunks.save(folder, "chunks")
-            table = {"version": self.version, "format": FORMAT, "groups": self.chunks.groups}
+            table = {"version": self.version, "format": FORMAT, "groups": self.chunks.groups, "embedder": self.embedder}
             (folder / _MARKER).write_text(json.dumps(table))
 
         publish_folder(directory, self.version, _MARKER, write, replace=replace)
@@ -198,7 +201,7 @@ class DenseIndex:
                 if rows.shape != vectors.shape or rows.dtype != np.int8 or scale.shape != (vectors.shape[1],):
                     return None
                 compact = (rows, scale.astype(np.float32))
-            return cls(chunks, vectors, version, graph, compact=compact)
+            return cls(chunks, vectors, version, graph, compact=compact, embedder=table.get("embedder"))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -241,16 +244,14 @@ def dense_dir(store: PaperStore) -> Path:
 
 
 def load_dense(store: PaperStore, snapshot: Snapshot) -> DenseIndex:
-    """The dense index of the snapshot's version: loaded from disk, or read from the store's chunks that the snapshot
-    names and saved (a read-only data dir keeps it in memory only)."""
+    """The dense index of the snapshot's version: loaded from disk, or made from the previous version's and the store's
+    new chunks, or read from the store's chunks that the snapshot names; saved (a read-only data dir keeps it in memory
+    only)."""
     directory = dense_dir(store)
     index = DenseIndex.load(directory, snapshot.version)
     if index is not None:
         return index
-    chunks, vectors = store.chunk_vectors()
-    live = [i for i, c in enumerate(chunks) if (p := snapshot.papers.get(c.paper_id)) and p.index_hash == c.index_hash]
-    index = DenseIndex([chunks[i] for i in live], vectors[live] if len(live) else np.zeros((0, 0), dtype=np.float32),
-                       snapshot.version)
+    index = _carried_over(store, snapshot, directory) or _read_whole(store, snapshot)
     try:
         index.save(directory, replace=(directory / folder_name(snapshot.version)).exists())  # there but unreadable
     except OSError as error:
@@ -259,3 +260,31 @@ def load_dense(store: PaperStore, snapshot: Snapshot) -> DenseIndex:
         loaded = DenseIndex.load(directory, snapshot.version)  # the graph or compact copy just saved, memory-mapped
         index = loaded if loaded is not None else index
     return index
+
+
+def _read_whole(store: PaperStore, snapshot: Snapshot) -> DenseIndex:
+    """Every stored chunk of the snapshot's papers (at their indexed version) and its vector, read from the store."""
+    chunks, vectors = store.chunk_vectors()
+    live = [i for i, c in enumerate(chunks) if (p := snapshot.papers.get(c.paper_id)) and p.index_hash == c.index_hash]
+    return DenseIndex([chunks[i] for i in live], vectors[live] if len(live) else np.zeros((0, 0), dtype=np.float32),
+                      snapshot.version, embedder=store.embedder.identity)
+
+
+def _carried_over(store: PaperStore, snapshot: Snapshot, directory: Path) -> DenseIndex | None:
+    """The snapshot's index made from the newest saved one of another version: its rows of papers the snapshot holds
+    unchanged, then the chunks of the others, read from the store by id. None when there is no such index, it was made
+    by another embedder (a rebuild keeps the index hashes), too much is new, or a chunk is not stored."""
+    versions = [version for version in saved_versions(directory, _MARKER) if version != snapshot.version]
+    previous = DenseIndex.load(directory, versions[0]) if versions else None
+    if previous is None or previous.embedder is None or previous.embedder != store.embedder.identity:
+        return None
+    kept, missing = previous.chunks.carried_over(snapshot)
+    ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in missing for index in range(count)]
+    if not len(kept) or len(ids) > CARRY_OVER_MAX_NEW * (len(kept) + len(ids)):
+        return None
+    added, vectors = store.chunks_of(ids, vectors=True)
+    if len(added) != len(ids):
+        return None  # a paper lost chunks: the whole read gives what is stored
+    dimension = previous.vectors.shape[1] if previous.vectors.ndim == 2 else store.embedder.dimension
+    matrix = np.concatenate([np.asarray(previous.vectors[kept], dtype=np.float32), vectors.reshape(-1, dimension)])
+    return DenseIndex(previous.chunks.taken(kept, added), matrix, snapshot.version, embedder=previous.embedder)

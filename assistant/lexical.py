@@ -18,11 +18,15 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from assistant.chunk_table import ChunkTable
+from assistant.chunk_table import CARRY_OVER_MAX_NEW, ChunkTable
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
 from assistant.resident import read_at_random
-from assistant.version_files import derived_dir, folder_name, read_record, remove_others, write_checksums, without_gc
+from assistant import term_counts
+from assistant.store.records import chunk_id
+from assistant.term_counts import TermCounts
+from assistant.version_files import (derived_dir, folder_name, read_record, remove_others, saved_versions, write_checksums,
+                                     without_gc)
 
 if TYPE_CHECKING:
     from assistant.store import PaperStore
@@ -70,11 +74,9 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return [list(found[text]) for text in texts]
 
 
-def _bm25(texts: list[str]) -> bm25s.BM25:
-    retriever = bm25s.BM25()
-    if texts:
-        retriever.index(tokenize(texts), show_progress=False)
-    return retriever
+def _bm25(texts: list[str]) -> tuple[bm25s.BM25, TermCounts | None]:
+    """The BM25 index of these texts and the term counts it was made from (an empty index: None)."""
+    return term_counts.index(tokenize(texts)) if texts else (bm25s.BM25(), None)
 
 
 def paper_text(title: str, abstract: str) -> str:
@@ -87,16 +89,23 @@ class LexicalIndex:
 
     def __init__(self, chunks: list[ChunkRecord] | ChunkTable, version: str, retriever: bm25s.BM25 | None = None,
                  paper_texts: dict[str, str] | None = None, paper_retriever: bm25s.BM25 | None = None,
-                 paper_ids: list[str] | None = None):
-        """Built from the chunks' documents and paper_texts (paper id -> paper_text), or given the loaded retrievers."""
-        self._retriever = retriever if retriever is not None else _bm25([c.document for c in chunks])
+                 paper_ids: list[str] | None = None, counts: TermCounts | None = None,
+                 paper_counts: TermCounts | None = None, paper_hashes: list[str] | None = None):
+        """Built from the chunks' documents and paper_texts (paper id -> paper_text), or given the retrievers (loaded,
+        or made from term counts). counts, paper_counts: the term counts they were made from, when known, and
+        paper_hashes the index hash of each paper as indexed: what the next version's index is made from."""
+        if retriever is None:
+            retriever, counts = _bm25([c.document for c in chunks])
+        self._retriever = retriever
         self.chunks = chunks if isinstance(chunks, ChunkTable) else ChunkTable.of(chunks)
         self.version = version
         if paper_retriever is None:
             paper_texts = paper_texts or {}
             paper_ids = list(paper_texts)
-            paper_retriever = _bm25([paper_texts[p] for p in paper_ids])
+            paper_retriever, paper_counts = _bm25([paper_texts[p] for p in paper_ids])
         self.paper_ids: list[str] = paper_ids or []
+        self.counts, self.paper_counts = counts, paper_counts
+        self.paper_hashes = paper_hashes if paper_hashes is not None and len(paper_hashes) == len(self.paper_ids) else None
         self._paper_retriever = paper_retriever
         self._paper_positions = {paper_id: position for position, paper_id in enumerate(self.paper_ids)}
 
@@ -144,10 +153,15 @@ class LexicalIndex:
             tmp = directory / f".{final.name}.tmp-{uuid.uuid4().hex}"
             try:
                 self._retriever.save(str(tmp)) if self.chunks else tmp.mkdir()
+                if self.chunks and self.counts is not None:
+                    self.counts.save(tmp)
                 if self.paper_ids:
                     self._paper_retriever.save(str(tmp / _PAPERS_FOLDER))
+                    if self.paper_counts is not None:
+                        self.paper_counts.save(tmp / _PAPERS_FOLDER)
                 self.chunks.save(tmp, "chunk_rows")
-                meta = {"version": self.version, "format": FORMAT, "papers": self.paper_ids, "groups": self.chunks.groups}
+                meta = {"version": self.version, "format": FORMAT, "papers": self.paper_ids, "groups": self.chunks.groups,
+                        "paper_hashes": self.paper_hashes}
                 (tmp / "chunks.json").write_text(json.dumps(meta))
                 write_checksums(tmp)
                 try:
@@ -179,7 +193,10 @@ class LexicalIndex:
                 return None
             for mapped in (*retriever.scores.values(), *paper_retriever.scores.values()):
                 read_at_random(mapped)  # the postings of a question's words
-            return cls(chunks, version, retriever, paper_retriever=paper_retriever, paper_ids=paper_ids)
+            counts = TermCounts.load(folder, retriever) if chunks else None
+            paper_counts = TermCounts.load(folder / _PAPERS_FOLDER, paper_retriever) if paper_ids else None
+            return cls(chunks, version, retriever, paper_retriever=paper_retriever, paper_ids=paper_ids, counts=counts,
+                       paper_counts=paper_counts, paper_hashes=meta.get("paper_hashes"))
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, damaged or removed while read: the caller rebuilds it from the store
 
@@ -231,11 +248,48 @@ def load_lexical(store: PaperStore, snapshot: Snapshot | None = None) -> Lexical
     index = LexicalIndex.load(directory, snapshot.version)
     if index is not None:
         return index
-    live = live_chunk_texts(store.all_chunks(), snapshot)
-    texts = {pid: paper_text(p.title, p.abstract) for pid, p in sorted(snapshot.papers.items())}
-    index = LexicalIndex(live, snapshot.version, paper_texts=texts)
+    index = _carried_over(store, snapshot, directory) or _read_whole(store, snapshot)
     try:
         index.save(directory, replace=_folder(directory, snapshot.version).exists())  # there but unreadable
     except OSError as error:  # a read-only or full data dir still answers; the index is rebuilt in memory next time
         log.warning("Could not save the BM25 index to %s (%s); it is kept in memory only.", directory, error)
     return index
+
+
+def _read_whole(store: PaperStore, snapshot: Snapshot) -> LexicalIndex:
+    """The index of every stored chunk of the snapshot's papers (at their indexed version) and of every paper."""
+    live = live_chunk_texts(store.all_chunks(), snapshot)
+    papers = sorted(snapshot.papers.items())
+    texts = {paper_id: paper_text(paper.title, paper.abstract) for paper_id, paper in papers}
+    return LexicalIndex(live, snapshot.version, paper_texts=texts, paper_hashes=[paper.index_hash for _, paper in papers])
+
+
+def _carried_over(store: PaperStore, snapshot: Snapshot, directory: Path) -> LexicalIndex | None:
+    """The snapshot's index made from the term counts of the newest saved one of another version: its chunks and papers
+    that the snapshot holds unchanged, then the others' (their chunks read from the store by id, their texts from the
+    catalog). None when there is no such index, it was saved without its counts, or too much is new (see
+    chunk_table.CARRY_OVER_MAX_NEW)."""
+    versions = [version for version in saved_versions(directory, "chunks.json") if version != snapshot.version]
+    previous = LexicalIndex.load(directory, versions[0]) if versions else None
+    if previous is None or previous.counts is None or previous.paper_counts is None or previous.paper_hashes is None:
+        return None
+    kept, missing = previous.chunks.carried_over(snapshot)
+    ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in missing for index in range(count)]
+    if not len(kept) or len(ids) > CARRY_OVER_MAX_NEW * (len(kept) + len(ids)):
+        return None
+    stored, _ = store.chunks_of(ids)
+    added = live_chunk_texts(stored, snapshot)
+    if len(added) != len(ids):
+        return None  # a paper lost chunks: the whole read gives what is stored
+    counts = previous.counts.taken(kept, tokenize([c.document for c in added]))
+    hashes = {paper_id: paper.index_hash for paper_id, paper in snapshot.papers.items()}
+    kept_papers = [i for i, (paper_id, hash_) in enumerate(zip(previous.paper_ids, previous.paper_hashes))
+                   if hashes.get(paper_id) == hash_]
+    unchanged = {previous.paper_ids[i] for i in kept_papers}
+    new_papers = sorted(paper_id for paper_id in hashes if paper_id not in unchanged)
+    paper_counts = previous.paper_counts.taken(np.array(kept_papers, dtype=np.int64), tokenize(
+        [paper_text(snapshot.papers[paper_id].title, snapshot.papers[paper_id].abstract) for paper_id in new_papers]))
+    paper_ids = [previous.paper_ids[i] for i in kept_papers] + new_papers
+    return LexicalIndex(previous.chunks.taken(kept, added), snapshot.version, counts.retriever(),
+                        paper_retriever=paper_counts.retriever(), paper_ids=paper_ids, counts=counts,
+                        paper_counts=paper_counts, paper_hashes=[hashes[paper_id] for paper_id in paper_ids])

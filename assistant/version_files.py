@@ -92,6 +92,20 @@ def publish_folder(directory: Path, version: str, marker: str, write: Callable[[
     return final
 
 
+def saved_versions(directory: Path, marker: str) -> list[str]:
+    """The versions of the finished folders in directory (their marker's "version"), the newest first; a folder being
+    written, moved away or unreadable is left out."""
+    found = []
+    for folder in directory.iterdir() if directory.is_dir() else []:
+        if folder.name.startswith("."):
+            continue
+        try:
+            found.append((folder.stat().st_mtime_ns, str(json.loads((folder / marker).read_text())["version"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return [version for _, version in sorted(found, reverse=True)]
+
+
 def remove_others(directory: Path, keep: str) -> None:
     """Remove the saved versions other than keep (and unfinished folders of writers that died)."""
     for item in directory.iterdir():

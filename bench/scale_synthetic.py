@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -162,7 +163,6 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
 
     Without chroma, only the derived files are made (under data_dir/derived-only, version "derived-only"), for timing
     the searches alone at sizes whose Chroma build does not fit in the time at hand: no index a question can read."""
-    import bm25s
 
     from assistant.chunk_table import ChunkTable
     from assistant.dense import DenseIndex, dense_dir
@@ -265,18 +265,16 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
     lexical_rows = synthetic_rows.copy()
     lexical_rows[:, 0] += len(real_table.groups) - len(real_dense.chunks.groups)
     lexical_table = ChunkTable(lexical_groups, np.concatenate([np.asarray(real_table.rows), lexical_rows]))
-    vocab = dict(stem_ids)
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenization.Tokenized(ids=real_chunk_ids + made_chunk_ids, vocab=vocab), show_progress=False)
+    counts = _term_counts(real_chunk_ids + made_chunk_ids, dict(stem_ids))
+    retriever = counts.retriever()
     del real_chunk_ids, made_chunk_ids
     real_ids = sorted(snapshot.papers)
     real_paper_ids = [ids_of(words) for words in tokenize([paper_text(snapshot.papers[p].title, snapshot.papers[p].abstract)
                                                           for p in real_ids])]
     made_paper_ids = [(s := word_stem[w])[s >= 0].tolist() for w in paper_words]
     del paper_words
-    paper_retriever = bm25s.BM25()
-    paper_retriever.index(bm25s.tokenization.Tokenized(ids=real_paper_ids + made_paper_ids, vocab=dict(stem_ids)),
-                          show_progress=False)
+    paper_counts = _term_counts(real_paper_ids + made_paper_ids, dict(stem_ids))
+    paper_retriever = paper_counts.retriever()
     del real_paper_ids, made_paper_ids
     done("BM25 (chunks and papers)")
 
@@ -311,9 +309,11 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
         version, written = chroma_figures.pop("version"), chroma_figures.pop("synthetic_chunks")
         steps.update(chroma_figures)
         done("wait for the Chroma writer (chunks written, catalog published)")
-    DenseIndex(table, matrix, version).save(dense_dir(store))
+    DenseIndex(table, matrix, version, embedder=store.embedder.identity).save(dense_dir(store))
     LexicalIndex(lexical_table, version, retriever, paper_retriever=paper_retriever,
-                 paper_ids=real_ids + [p.paper_id for p, _, _ in papers]).save(lexical_dir(settings))
+                 paper_ids=real_ids + [p.paper_id for p, _, _ in papers], counts=counts, paper_counts=paper_counts,
+                 paper_hashes=[snapshot.papers[p].index_hash for p in real_ids] + [h for _, h, _ in papers],
+                 ).save(lexical_dir(settings))
     method = method_of(store.embedder, settings.sentence_vectors)
     publish_folder(sentences_dir(settings), version, _MARKER,
                    lambda folder: SentenceVectors.save(folder, version, store.embedder.identity, method, sentences))
@@ -329,6 +329,13 @@ def build(chunks_total: int, data_dir: Path, seed: int = 0, cache: Path = REAL_C
             "index_mb_total": round(sum(size.values()), 1), "load_average": round(os.getloadavg()[0], 1),
             "synthetic": "text drawn from the real vocabulary; vectors made from real ones (perturbed), not embedded",
             "chroma": chroma}
+
+
+def _term_counts(documents: list[list[int]], vocab: dict[str, int]):
+    """The term counts of documents given as word numbers (vocab: word -> number), as lexical.LexicalIndex keeps them."""
+    from assistant.term_counts import TermCounts
+
+    return replace(TermCounts.of(documents, {number: number for number in range(len(vocab))}), vocab=vocab)
 
 
 def _made_vectors(papers: list, base: np.ndarray, rng: np.random.Generator) -> np.ndarray:

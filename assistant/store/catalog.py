@@ -141,6 +141,22 @@ class Catalog:
 
         return self._read("read the chunks", [], read)
 
+    def chunks_of(self, ids: list[str], vectors: bool = False, page: int = 1000) -> tuple[list[ChunkRecord], np.ndarray]:
+        """The stored chunks of these ids (those the store holds, in no set order) and, with vectors, their vectors (row i
+        for chunk i; else an empty array)."""
+        def read(chunks: Any, papers: Any) -> tuple[list[ChunkRecord], np.ndarray]:
+            records: list[ChunkRecord] = []
+            blocks: list[np.ndarray] = []
+            for first in range(0, len(ids), page):
+                got = chunks.get(ids=ids[first : first + page], include=["metadatas", "embeddings"] if vectors else ["metadatas"])
+                records.extend(chunk_record(cid, "", m) for cid, m in zip(got["ids"], got["metadatas"]))
+                if vectors and got["ids"]:
+                    blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+            return records, (np.vstack(blocks) if blocks else np.zeros((0, 0), dtype=np.float32))
+
+        nothing: tuple[list[ChunkRecord], np.ndarray] = ([], np.zeros((0, 0), dtype=np.float32))
+        return self._read("read the chunks", nothing, read)
+
     def chunk_vectors(self, page: int = 5000) -> tuple[list[ChunkRecord], np.ndarray]:
         """Every stored chunk (without its document) and its vector, row i for chunk i."""
         def read(chunks: Any, papers: Any) -> tuple[list[ChunkRecord], np.ndarray]:

@@ -106,6 +106,10 @@ class PaperStore:
         """Every stored chunk (without its document) and its vector, row i for chunk i."""
         return self.catalog.chunk_vectors()
 
+    def chunks_of(self, ids: list[str], vectors: bool = False) -> tuple[list[ChunkRecord], np.ndarray]:
+        """The stored chunks of these ids (without their documents; in no set order), with their vectors when asked."""
+        return self.catalog.chunks_of(ids, vectors)
+
     def related(self, paper_id: str, k: int = 5) -> list[tuple[str, float]]:
         """Papers nearest to paper_id in the index, with cosine similarity."""
         return self.catalog.related(paper_id, k)
