@@ -453,7 +453,9 @@ def write_chroma(data_dir: Path) -> None:
             t = time.perf_counter()
             live_index = connection.live(listing(client))
             lock.ensure_held()
-            version, _ = store.writer._publish_catalog(client, live_index, papers_col, pending, by_id, [], lock.ensure_held)
+            texts_col = connection.texts(client, live_index.names.papers)
+            version, _ = store.writer._publish_catalog(client, live_index, papers_col, pending, by_id, [], lock.ensure_held,
+                                                       texts_col=texts_col)
             publishing = time.perf_counter() - t
             return version
 

@@ -257,9 +257,17 @@ def test_a_reader_follows_a_rebuild_by_another_process(settings, papers_file, pa
 
 
 def make_legacy(settings: Settings) -> None:
-    """Rename generation 1 to the names of the layout before generations, and remove the pointer."""
+    """Rename generation 1 to the names of the layout before generations, with the papers' texts as their catalog
+    records' documents (as that layout kept them), and remove the pointer."""
     def rename(client):
-        for new, old in zip(CollectionNames.of(settings.collection), CollectionNames.generation(settings.collection, 1)):
+        names = CollectionNames.generation(settings.collection, 1)
+        papers, texts = client.get_collection(names.papers), client.get_collection(names.texts)
+        records = papers.get(include=["metadatas"])
+        held = texts.get(ids=[f"{pid}#{meta['hash']}" for pid, meta in zip(records["ids"], records["metadatas"])],
+                         include=["metadatas"])
+        papers.update(ids=[meta["paper_id"] for meta in held["metadatas"]], documents=[meta["text"] for meta in held["metadatas"]])
+        client.delete_collection(names.texts)
+        for new, old in zip(CollectionNames.of(settings.collection), names):
             client.get_collection(old).modify(name=new)
         client.delete_collection(CollectionNames.pointer(settings.collection))
 

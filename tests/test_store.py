@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from assistant.lexical import live_chunk_texts
 from assistant.models import Paper
 from assistant.retrieval import Retriever
 from assistant.store import CollectionNames, PaperStore, index_hash
+from assistant.store.catalog_file import catalog_dir
 from assistant.store.connection import CHUNK_GRAPH
 from conftest import SEEDS_DIR, copy_index
 
@@ -230,6 +232,58 @@ def test_the_chunks_hold_no_text_of_their_own_and_bm25_reads_it_from_the_catalog
     live = {c.chunk_id: c.document for c in live_chunk_texts(store.all_chunks(), store.snapshot())}
     assert live[f"{paper.paper_id}#{index_hash(paper, settings)}#{chunk.index}"] == chunk.embed_text
     assert len(live) == len(stored["ids"])
+
+
+def stored_texts(store: PaperStore) -> dict[str, str]:
+    """The texts collection of the live generation: id -> text."""
+    def read(client):
+        got = client.get_collection(store.live_names().texts, embedding_function=None).get(include=["metadatas"])
+        return {id_: meta["text"] for id_, meta in zip(got["ids"], got["metadatas"])}
+
+    return store.call("read the texts", read)
+
+
+def test_each_text_is_kept_once_apart_from_the_catalog_that_every_ingest_copies(settings, seed_papers):
+    store = PaperStore(settings)
+    ingest_papers([*seed_papers, load_papers([SEEDS_DIR])[5]], settings, store=store)  # a copy of the catalog, published
+    changed = revised(seed_papers[1])
+    ingest_papers([seed_papers[0], changed, *seed_papers[2:5]], settings, sync=True, store=store)
+
+    names = store.live_names()
+    catalog = store.call("read the catalog", lambda client: client.get_collection(names.papers, embedding_function=None).get(
+        include=["documents", "metadatas"]))
+    assert set(catalog["documents"]) == {None}  # the copy holds no text
+    live = [seed_papers[0], changed, *seed_papers[2:5]]
+    assert stored_texts(store) == {f"{p.paper_id}#{index_hash(p, settings)}": p.text for p in live}  # replaced and removed: swept
+
+    shutil.rmtree(catalog_dir(settings))  # a reader with no catalog files pages it from Chroma, texts included
+    fresh = PaperStore(settings).snapshot()
+    assert {pid: record.abstract for pid, record in fresh.papers.items()} == {p.paper_id: p.text for p in live}
+
+
+def test_texts_an_older_release_kept_in_the_catalog_are_read_and_moved_by_the_next_copy(settings, seed_papers):
+    """The five-paper index as a release before texts were kept apart wrote it: texts as the catalog's documents."""
+    store = PaperStore(settings)
+    names = store.live_names()
+
+    def make_old(client):
+        papers = client.get_collection(names.papers, embedding_function=None)
+        records = papers.get(include=["metadatas"])
+        texts = {f"{p.paper_id}#{index_hash(p, settings)}": p.text for p in seed_papers[:5]}
+        papers.update(ids=records["ids"], documents=[texts[f"{pid}#{m['hash']}"] for pid, m in zip(records["ids"], records["metadatas"])])
+        client.delete_collection(names.texts)
+
+    store.call("write the old layout", make_old)
+    shutil.rmtree(catalog_dir(settings))
+    assert {pid: r.abstract for pid, r in PaperStore(settings).snapshot().papers.items()} == {p.paper_id: p.text for p in seed_papers[:5]}
+
+    sixth = load_papers([SEEDS_DIR])[5]
+    ingest_papers([*seed_papers, sixth], settings, store=store)
+
+    assert stored_texts(store) == {f"{p.paper_id}#{index_hash(p, settings)}": p.text for p in [*seed_papers, sixth]}
+    shutil.rmtree(catalog_dir(settings))
+    assert {pid: r.abstract for pid, r in PaperStore(settings).snapshot().papers.items()} == {
+        p.paper_id: p.text for p in [*seed_papers, sixth]}
 
 
 def test_a_rebuild_that_fails_midway_leaves_the_old_index_intact(settings, seed_papers, monkeypatch):

@@ -11,7 +11,8 @@ import numpy as np
 from assistant.embedding import Embedder
 from assistant.store.catalog_file import catalog_dir, keep_catalog, load_catalog
 from assistant.store.connection import Connection, gone, listing, paged
-from assistant.store.records import UNFINISHED, ChunkRecord, PaperRecord, Snapshot, chunk_record, paper_record
+from assistant.store.records import UNFINISHED, ChunkRecord, Snapshot, chunk_record
+from assistant.store.texts import read_papers
 
 T = TypeVar("T")
 
@@ -32,15 +33,19 @@ class Catalog:
         The pointer is resolved on every read (it comes with the listing of collections: no extra call). A
         generation removed while this read used it (superseded twice over by rebuilds) is resolved anew, once.
         """
+        return self._read_with_client(what, missing, lambda client, chunks, papers: read(chunks, papers))
+
+    def _read_with_client(self, what: str, missing: T, read: Callable[[Any, Any, Any], T]) -> T:
+        """_read, with read(client, chunks, papers)."""
         def action(client: Any) -> T:
             try:
                 found = self._connection.collections(client, self._embedder(), create=False)
-                return missing if found is None else read(*found)
+                return missing if found is None else read(client, *found)
             except Exception as error:  # chromadb's NotFoundError, for a collection a rebuild removed
                 if not gone(error):
                     raise
             found = self._connection.collections(client, self._embedder(), create=False)
-            return missing if found is None else read(*found)
+            return missing if found is None else read(client, *found)
 
         return self._connection.call(what, action)
 
@@ -90,20 +95,16 @@ class Catalog:
         paged from Chroma (and saved for the next process)."""
         directory = catalog_dir(self._connection.settings)
 
-        def read(chunks: Any, papers: Any) -> Snapshot:
-            records: dict[str, PaperRecord] = {}
+        def read(client: Any, chunks: Any, papers: Any) -> Snapshot:
             version = _version(papers)
             if version == UNFINISHED:
-                return Snapshot(UNFINISHED, records)
+                return Snapshot(UNFINISHED, {})
             saved = load_catalog(directory, version)
             if saved is not None:
                 return saved
-            for ids, documents, metadatas in paged(papers, include=["documents", "metadatas"]):
-                for paper_id, abstract, meta in zip(ids, documents, metadatas):
-                    records[paper_id] = paper_record(paper_id, abstract, meta)
-            return Snapshot(version, records)
+            return Snapshot(version, read_papers(papers, self._connection.texts(client, papers.name, create=False)))
 
-        snapshot = self._read("read the catalog", Snapshot("missing", {}), read)
+        snapshot = self._read_with_client("read the catalog", Snapshot("missing", {}), read)
         if snapshot.version not in (UNFINISHED, "missing") and isinstance(snapshot.papers, dict):
             keep_catalog(self._connection.settings, snapshot, replace=True)  # paged: the saved one is missing or damaged
         return snapshot

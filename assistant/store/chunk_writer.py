@@ -16,6 +16,7 @@ from assistant.sentence_vectors import embed_papers
 from assistant.store.connection import paged
 from assistant.store.errors import describe
 from assistant.store.records import IngestReport, chunk_id, paper_metadata
+from assistant.store.texts import stale_texts, write_texts
 
 _WRITE_BATCH = 256
 _PUBLISH_BATCH = 2000  # catalog records per write
@@ -127,8 +128,13 @@ class ChunkWriter:
         by_id.update(zip([cid for cid, *_ in rest], rest_vectors))
         return np.array([by_id[cid] for cid, *_ in batch], dtype=np.float32)
 
-    def publish(self, papers_col: Any, pending: Pending, vectors: dict[str, np.ndarray], removed: list[str]) -> str:
-        """Make the new papers visible and the removed ones invisible, then mark a new version (returned)."""
+    def publish(self, papers_col: Any, pending: Pending, vectors: dict[str, np.ndarray], removed: list[str],
+                texts_col: Any | None = None) -> str:
+        """Make the new papers visible and the removed ones invisible, then mark a new version (returned). The papers'
+        texts go into texts_col first (store/texts.py), or with no texts collection (the legacy layout) into the
+        catalog records' documents."""
+        if texts_col is not None:
+            write_texts(texts_col, [(paper.paper_id, hash_, paper.text) for paper, hash_, _ in pending])
         for first in range(0, len(pending), _PUBLISH_BATCH):
             batch = pending[first : first + _PUBLISH_BATCH]
             embeddings = []
@@ -140,8 +146,8 @@ class ChunkWriter:
             papers_col.upsert(
                 ids=[p.paper_id for p, _, _ in batch],
                 embeddings=embeddings,
-                documents=[p.text for p, _, _ in batch],  # a full-text paper's abstract, then its body
                 metadatas=[paper_metadata(p, h, len(c)) for p, h, c in batch],
+                **({} if texts_col is not None else {"documents": [p.text for p, _, _ in batch]}),  # abstract, then body
             )
         for first in range(0, len(removed), 2000):
             papers_col.delete(ids=removed[first : first + 2000])
@@ -151,11 +157,15 @@ class ChunkWriter:
         return str(meta["version"])
 
     @staticmethod
-    def remove_stale(chunks_col: Any, papers_col: Any, wanted: set[str] | None = None) -> int:
-        """Delete chunks of versions the catalog no longer names: a paper's replaced versions, and (with wanted, the
-        papers of a sync) papers not wanted. Chunks of papers the catalog does not hold (an interrupted ingest's) are
-        kept, invisible to readers, to be reused: their number is returned."""
+    def remove_stale(chunks_col: Any, papers_col: Any, wanted: set[str] | None = None, texts_col: Any | None = None) -> int:
+        """Delete chunks (and texts) of versions the catalog no longer names: a paper's replaced versions, and (with
+        wanted, the papers of a sync) papers not wanted. Chunks of papers the catalog does not hold (an interrupted
+        ingest's) are kept, invisible to readers, to be reused: their number is returned."""
         live = {pid: meta.get("hash") for ids, _, metas in paged(papers_col, include=["metadatas"]) for pid, meta in zip(ids, metas)}
+        if texts_col is not None:
+            stale_text_ids = stale_texts(texts_col, live, wanted)
+            for first in range(0, len(stale_text_ids), 2000):
+                texts_col.delete(ids=stale_text_ids[first : first + 2000])
         stale, kept = [], 0
         for ids, _, metas in paged(chunks_col, include=["metadatas"]):
             for cid, m in zip(ids, metas):

@@ -40,6 +40,8 @@ CHECKED_CHROMADB_VERSION = "1.5.9"
 # question (dense.py scans its own matrix of the vectors), only Chroma's own search (query_chunks) uses it: so a
 # smaller one, built in two thirds of the time (docs/BENCH.md, "1M chunks through the normal API, with Chroma").
 CHUNK_GRAPH: dict[str, Any] = {"hnsw": {"ef_construction": 32, "max_neighbors": 8}}
+# The texts collection is never searched (store/texts.py): the smallest graph Chroma builds.
+TEXT_GRAPH: dict[str, Any] = {"hnsw": {"ef_construction": 8, "max_neighbors": 4}}
 HELD_MARKER = "index-held.json"  # in the data dir, once it has held an index (see Connection._check_present)
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -430,9 +432,26 @@ class Connection:
         """(chunks, papers) collections of these names, holding no finished ingest yet (version "empty")."""
         ef = PaperAssistantEmbeddingFunction.from_settings(self.settings)
         meta = {"embedder": embedder.identity, "dimension": embedder.dimension, "version": UNFINISHED, "ids": PAPER_ID_SCHEME}
-        return (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef,
-                                                configuration=CHUNK_GRAPH),
+        made = (client.get_or_create_collection(names.chunks, metadata=meta, embedding_function=ef, configuration=CHUNK_GRAPH),
                 client.get_or_create_collection(names.papers, metadata=meta, embedding_function=ef))
+        self.texts(client, names.papers)
+        return made
+
+    def texts(self, client: Any, papers: str, create: bool = True) -> Any | None:
+        """The texts collection of the generation whose catalog is named `papers` (records.CollectionNames.texts_of),
+        made when missing and create is set (a generation made before texts were kept apart); None for the legacy
+        layout, or when it is missing and not made."""
+        name = CollectionNames.texts_of(papers)
+        if name is None:
+            return None
+        if create:
+            return client.get_or_create_collection(name, embedding_function=None, configuration=TEXT_GRAPH)
+        try:
+            return client.get_collection(name, embedding_function=None)
+        except Exception as error:  # chromadb's NotFoundError
+            if gone(error):
+                return None
+            raise
 
     def create_catalog(self, client: Any, name: str, metadata: dict[str, Any]) -> Any:
         """A new papers collection (a catalog) of this name and metadata."""

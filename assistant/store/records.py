@@ -104,6 +104,7 @@ class CollectionNames:
 
     chunks: str
     papers: str
+    texts: str | None = None  # the papers' texts, once per indexed version (None: the legacy layout keeps them in `papers`)
 
     @classmethod
     def of(cls, collection: str) -> CollectionNames:
@@ -115,7 +116,7 @@ class CollectionNames:
         """The collections of generation `number`, with its catalog number `catalog` (0: the one it was built with;
         every later ingest publishes its batch as a new catalog, a copy switched to in one pointer write)."""
         papers = f"{collection}_papers-g{number}" + (f"-c{catalog}" if catalog else "")
-        return cls(chunks=f"{collection}_chunks-g{number}", papers=papers)
+        return cls(chunks=f"{collection}_chunks-g{number}", papers=papers, texts=f"{collection}_texts-g{number}")
 
     @staticmethod
     def pointer(collection: str) -> str:
@@ -130,8 +131,8 @@ class CollectionNames:
     @staticmethod
     def generation_of(collection: str, name: str) -> int | None:
         """The generation a collection of this index belongs to, or None when `name` is not one of them."""
-        found = re.fullmatch(rf"{re.escape(collection)}_(?:chunks-g(\d+)|papers-g(\d+)(?:-c\d+)?)", name)
-        return int(found.group(1) or found.group(2)) if found else None
+        found = re.fullmatch(rf"{re.escape(collection)}_(?:chunks-g(\d+)|papers-g(\d+)(?:-c\d+)?|texts-g(\d+))", name)
+        return int(found.group(1) or found.group(2) or found.group(3)) if found else None
 
     @staticmethod
     def catalog_of(collection: str, number: int, name: str) -> int | None:
@@ -139,8 +140,14 @@ class CollectionNames:
         found = re.fullmatch(rf"{re.escape(collection)}_papers-g{number}(?:-c(\d+))?", name)
         return (int(found.group(1)) if found.group(1) else 0) if found else None
 
+    @staticmethod
+    def texts_of(papers: str) -> str | None:
+        """The texts collection of the generation whose catalog is named `papers` (None: the legacy layout)."""
+        found = re.fullmatch(r"(.*)_papers-g(\d+)(?:-c\d+)?", papers)
+        return f"{found.group(1)}_texts-g{found.group(2)}" if found else None
+
     def __iter__(self) -> Iterator[str]:
-        return iter((self.chunks, self.papers))
+        return iter((self.chunks, self.papers) if self.texts is None else (self.chunks, self.papers, self.texts))
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,11 @@ def index_names(existing: Iterable[str]) -> list[str]:
 def index_hash(paper: Paper, settings: Settings) -> str:
     """Changes whenever the paper or the way it is chunked changes."""
     return f"{paper.content_hash}-{settings.chunk_tokens}-{settings.chunk_overlap}"
+
+
+def text_id(paper_id: str, hash_: str) -> str:
+    """The stored id of a paper's text at one indexed version."""
+    return f"{paper_id}#{hash_}"
 
 
 def chunk_id(paper_id: str, hash_: str, index: int) -> str:

@@ -16,11 +16,12 @@ from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.errors import IdClashError, StoreError
 from assistant.models import PAPER_ID_SCHEME, Chunk, Paper
-from assistant.store.catalog_file import keep_catalog
+from assistant.store.catalog_file import catalog_dir, keep_catalog, load_catalog
 from assistant.store.chunk_writer import ChunkWriter, Pending
 from assistant.store.connection import Connection, callers, listing, paged
 from assistant.store.records import (UNFINISHED, CollectionNames, IngestReport, LiveIndex, PaperRecord, Snapshot,
                                      index_collections, index_hash, paper_metadata, paper_record)
+from assistant.store.texts import read_papers, read_texts, write_texts
 
 _COPY_PAGE = 2000
 # publish(papers_col, pending, vectors, removed, guard) -> (the version published, the catalog now live)
@@ -61,9 +62,11 @@ class Writer:
             live = self._connection.live(listing(client))
             assert live is not None
             atomic = live.generation is not None and _version(found[1]) != UNFINISHED  # else nothing is visible yet
+            texts_col = self._connection.texts(client, live.names.papers)
             publish = functools.partial(self._publish_catalog, client, live) if atomic else self._publish_in_place
             report, version = self._fill(*found, papers, chunker=chunker, sync=sync, progress=progress, on_plan=on_plan,
-                                         guard=guard, publish=publish)
+                                         guard=guard, publish=functools.partial(publish, texts_col=texts_col),
+                                         texts_col=texts_col)
             report.notes[:0] = notes
             if version is not None:
                 self._connection.published(version)
@@ -90,10 +93,12 @@ class Writer:
             live = self._remove_debris(client, keep=set(), collections=existing)
             numbers = [n for name in existing if (n := CollectionNames.generation_of(self._connection.name, name)) is not None]
             number = max(numbers, default=0) + 1  # never a number used before, not even by a killed rebuild
-            chunks_col, papers_col = self._connection.create(client, CollectionNames.generation(self._connection.name, number),
-                                                             self.embedder)
+            names = CollectionNames.generation(self._connection.name, number)
+            chunks_col, papers_col = self._connection.create(client, names, self.embedder)
+            texts_col = self._connection.texts(client, names.papers)
             report, version = self._fill(chunks_col, papers_col, papers, chunker=chunker, sync=True, progress=progress,
-                                         on_plan=on_plan, guard=guard, publish=self._publish_in_place)  # not live yet
+                                         on_plan=on_plan, guard=guard, texts_col=texts_col,
+                                         publish=functools.partial(self._publish_in_place, texts_col=texts_col))  # not live yet
             if guard:
                 guard()
             self._connection.point_to(client, number, exists=live is not None and live.generation is not None)
@@ -109,15 +114,14 @@ class Writer:
 
     def _fill(self, chunks_col: Any, papers_col: Any, papers: list[Paper], *, chunker: Callable[[Paper], list[Chunk]],
               sync: bool, progress: Callable[[int], None] | None, on_plan: Callable[[int], None] | None,
-              guard: Callable[[], None] | None, publish: Publish) -> tuple[IngestReport, str | None]:
+              guard: Callable[[], None] | None, publish: Publish, texts_col: Any | None = None
+              ) -> tuple[IngestReport, str | None]:
         """Ingest into these collections: the report, and the version published (None when nothing changed)."""
         settings = self._connection.settings
         chunker = callers(chunker)
         progress, on_plan = (callers(progress) if progress else None), (callers(on_plan) if on_plan else None)
         report = IngestReport()
-        current = {pid: paper_record(pid, abstract, meta)
-                   for ids, abstracts, metas in paged(papers_col, include=["documents", "metadatas"])
-                   for pid, abstract, meta in zip(ids, abstracts, metas)}
+        current = _current_catalog(settings, papers_col, texts_col)
         check_id_clashes(papers, current)
         present = _stored_chunk_indexes(chunks_col)
         wanted = {p.paper_id: p for p in papers}
@@ -145,7 +149,7 @@ class Writer:
             version, papers_col = publish(papers_col, pending, vectors, removed, guard)
             _keep_catalog(settings, version, current, pending, removed)
         report.removed = removed
-        kept = ChunkWriter.remove_stale(chunks_col, papers_col, wanted=set(wanted) if sync else None)
+        kept = ChunkWriter.remove_stale(chunks_col, papers_col, wanted=set(wanted) if sync else None, texts_col=texts_col)
         if kept:
             report.notes.append(f"{kept} embedded chunk(s) of papers not in the collection (an interrupted ingest's) are "
                                 f"kept, invisible, and reused when those papers are ingested again")
@@ -153,16 +157,18 @@ class Writer:
         return report, version
 
     def _publish_in_place(self, papers_col: Any, pending: Pending, vectors: dict[str, Any], removed: list[str],
-                          guard: Callable[[], None] | None) -> tuple[str, Any]:
+                          guard: Callable[[], None] | None, texts_col: Any | None = None) -> tuple[str, Any]:
         """Write the batch into papers_col itself: for a catalog no reader sees yet (a rebuild's, or one holding no
         finished ingest, read as empty until its version is set), and the legacy layout."""
-        return self._chunks.publish(papers_col, pending, vectors, removed), papers_col
+        return self._chunks.publish(papers_col, pending, vectors, removed, texts_col), papers_col
 
     def _publish_catalog(self, client: Any, live: LiveIndex, papers_col: Any, pending: Pending, vectors: dict[str, Any],
-                         removed: list[str], guard: Callable[[], None] | None) -> tuple[str, Any]:
+                         removed: list[str], guard: Callable[[], None] | None, texts_col: Any | None = None) -> tuple[str, Any]:
         """Publish the batch all at once: a copy of the live catalog with the batch applied, as a new catalog of the live
         generation, then one write of the pointer. Killed before that write, readers never saw any of it; the next
-        ingest finishes it (when the copy was complete) or removes it (see _settle_interrupted)."""
+        ingest finishes it (when the copy was complete) or removes it (see _settle_interrupted). The copy holds no text
+        (store/texts.py): a text a record still holds as its document (written before texts were kept apart) is moved
+        into texts_col."""
         assert live.generation is not None
         name = self._connection.name
         numbers = [n for c in listing(client) if (n := CollectionNames.catalog_of(name, live.generation, c)) is not None]
@@ -174,13 +180,17 @@ class Writer:
         while True:
             got = papers_col.get(include=["embeddings", "documents", "metadatas"], limit=_COPY_PAGE, offset=offset)
             keep = [i for i, pid in enumerate(got["ids"]) if pid not in skip]
-            if keep:
+            if keep and texts_col is not None:
+                _move_texts(texts_col, [(got["ids"][i], got["metadatas"][i], got["documents"][i]) for i in keep])
+                new.add(ids=[got["ids"][i] for i in keep], embeddings=[got["embeddings"][i] for i in keep],
+                        metadatas=[got["metadatas"][i] for i in keep])
+            elif keep:
                 new.add(ids=[got["ids"][i] for i in keep], embeddings=[got["embeddings"][i] for i in keep],
                         documents=[got["documents"][i] for i in keep], metadatas=[got["metadatas"][i] for i in keep])
             if len(got["ids"]) < _COPY_PAGE:
                 break
             offset += _COPY_PAGE
-        version = self._chunks.publish(new, pending, vectors, [])  # its version set last: the copy is complete
+        version = self._chunks.publish(new, pending, vectors, [], texts_col)  # its version set last: the copy is complete
         if guard:
             guard()
         self._connection.point_to(client, live.generation, exists=True, catalog=catalog)
@@ -287,6 +297,25 @@ def _keep_catalog(settings: Settings, version: str, current: dict[str, PaperReco
     gone = set(removed)
     papers = {pid: record for pid, record in current.items() if pid not in published and pid not in gone}
     keep_catalog(settings, Snapshot(version, papers | published))
+
+
+def _current_catalog(settings: Settings, papers_col: Any, texts_col: Any | None) -> dict[str, PaperRecord]:
+    """The records of papers_col with their texts: from the version's saved catalog files when they are there (a version
+    is a new uuid at every publish: the files describe this catalog and no other), else read from Chroma."""
+    version = _version(papers_col)
+    saved = load_catalog(catalog_dir(settings), version) if version != UNFINISHED else None
+    if saved is not None and len(saved.papers) == papers_col.count():
+        return dict(saved.papers.items())
+    return read_papers(papers_col, texts_col)
+
+
+def _move_texts(texts_col: Any, records: list[tuple[str, dict[str, Any], str | None]]) -> None:
+    """Store the texts that these copied catalog records (id, metadata, document) hold as their documents, unless the
+    texts collection has that version's text already."""
+    held = [(paper_id, str(meta["hash"]), document) for paper_id, meta, document in records if document is not None]
+    if held:
+        stored = read_texts(texts_col, [(paper_id, hash_) for paper_id, hash_, _ in held])
+        write_texts(texts_col, [item for item in held if (item[0], item[1]) not in stored])
 
 
 def _stored_chunk_indexes(chunks_col: Any) -> dict[tuple[str, str], set[int]]:
