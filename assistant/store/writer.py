@@ -20,7 +20,7 @@ from assistant.store.catalog_file import catalog_dir, keep_catalog, load_catalog
 from assistant.store.chunk_writer import ChunkWriter, Pending
 from assistant.store.connection import Connection, callers, listing, paged
 from assistant.store.records import (UNFINISHED, CollectionNames, IngestReport, LiveIndex, PaperRecord, Snapshot,
-                                     index_collections, index_hash, paper_metadata, paper_record)
+                                     chunk_id, index_collections, index_hash, paper_metadata, paper_record)
 from assistant.store.texts import read_papers, read_texts, write_texts
 
 _COPY_PAGE = 2000
@@ -123,14 +123,15 @@ class Writer:
         report = IngestReport()
         current = _current_catalog(settings, papers_col, texts_col)
         check_id_clashes(papers, current)
-        present = _stored_chunk_indexes(chunks_col)
+        present = _stored_chunks(chunks_col, [(p.paper_id, h, current[p.paper_id].chunk_count) for p in papers
+                                              if p.paper_id in current and current[p.paper_id].index_hash == (h := index_hash(p, settings))])
         wanted = {p.paper_id: p for p in papers}
         to_write: list[tuple[Paper, str]] = []
         for paper in papers:
             hash_ = index_hash(paper, settings)
             old = current.get(paper.paper_id)
             if old is not None and old.index_hash == hash_:
-                if len(present.get((paper.paper_id, hash_), ())) >= old.chunk_count:
+                if present.get((paper.paper_id, hash_), 0) >= old.chunk_count:
                     report.unchanged.append(paper.paper_id)
                     continue
                 report.repaired.append(paper.paper_id)  # chunks lost (e.g. to an old concurrent ingest): re-embed them
@@ -318,14 +319,16 @@ def _move_texts(texts_col: Any, records: list[tuple[str, dict[str, Any], str | N
         write_texts(texts_col, [item for item in held if (item[0], item[1]) not in stored])
 
 
-def _stored_chunk_indexes(chunks_col: Any) -> dict[tuple[str, str], set[int]]:
-    """(paper id, hash) -> the chunk indexes stored for that version of the paper."""
-    present: dict[tuple[str, str], set[int]] = {}
-    for _, _, metas in paged(chunks_col, include=["metadatas"]):
-        for m in metas:
-            if m:
-                present.setdefault((m["paper_id"], m["hash"]), set()).add(int(m["index"]))
-    return present
+def _stored_chunks(chunks_col: Any, papers: list[tuple[str, str, int]], page: int = 2000) -> dict[tuple[str, str], int]:
+    """(paper id, hash) -> how many of the chunks that version has are stored, for these (paper id, hash, chunk count):
+    read by id (a one-paper ingest into a million chunks reads none of the others)."""
+    stored: dict[tuple[str, str], int] = {}
+    ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in papers for index in range(count)]
+    for first in range(0, len(ids), page):
+        for cid in chunks_col.get(ids=ids[first : first + page], include=[])["ids"]:
+            paper_id, hash_, _ = cid.rsplit("#", 2)  # an index hash holds no "#"
+            stored[(paper_id, hash_)] = stored.get((paper_id, hash_), 0) + 1
+    return stored
 
 
 def _version(papers_col: Any) -> str:
