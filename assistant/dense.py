@@ -285,6 +285,8 @@ def _carried_over(store: PaperStore, snapshot: Snapshot, directory: Path) -> Den
     added, vectors = store.chunks_of(ids, vectors=True)
     if len(added) != len(ids):
         return None  # a paper lost chunks: the whole read gives what is stored
-    dimension = previous.vectors.shape[1] if previous.vectors.ndim == 2 else store.embedder.dimension
-    matrix = np.concatenate([np.asarray(previous.vectors[kept], dtype=np.float32), vectors.reshape(-1, dimension)])
+    matrix = np.empty((len(kept) + len(added), previous.vectors.shape[1]), dtype=np.float32)  # one copy at 1.5 GB a million
+    np.take(previous.vectors, kept, axis=0, out=matrix[: len(kept)])
+    if len(added):
+        matrix[len(kept) :] = vectors
     return DenseIndex(previous.chunks.taken(kept, added), matrix, snapshot.version, embedder=previous.embedder)

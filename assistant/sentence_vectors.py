@@ -154,26 +154,48 @@ class SentenceVectors:
         spans = [(int(s), int(e)) for s, e in self._spans[first : first + rows]]
         return PaperSentences(entry[0], spans, np.asarray(self._vectors[first : first + rows], dtype=np.float32))
 
+    def stored(self, paper_id: str, title: str, abstract: str) -> tuple[str, int, int] | None:
+        """(digest, first row, rows) of the paper's sentences, if stored for exactly this title and abstract."""
+        entry = self._papers.get(paper_id)
+        return entry if entry is not None and entry[0] == digest(title, abstract) else None
+
     def __len__(self) -> int:
         return len(self._papers)
 
     @staticmethod
-    def save(folder: Path, version: str, identity: str, method: str, papers: dict[str, PaperSentences]) -> None:
-        """Write these papers' sentences into folder (vectors.npy, spans.npy, sentences.json)."""
-        ordered = sorted(papers)
-        rows = [len(papers[pid].spans) for pid in ordered]
+    def save(folder: Path, version: str, identity: str, method: str, papers: dict[str, PaperSentences],
+             carried: dict[str, tuple[str, int, int]] | None = None, source: "SentenceVectors | None" = None) -> None:
+        """Write these papers' sentences into folder (vectors.npy, spans.npy, sentences.json), and those of the carried
+        papers ((digest, first row, rows) in source) copied from source's rows as they are. Written through memory-mapped
+        files: at a million chunks the vectors are 3 GB, and a copy of them in memory (as float32 per paper, 4 times
+        over) took an ingest of one paper to 18 GB."""
+        carried = carried or {}
+        ordered = sorted({*papers, *carried})
+        rows = [len(papers[pid].spans) if pid in papers else carried[pid][2] for pid in ordered]
         firsts = np.concatenate([[0], np.cumsum(rows)]).astype(int)
         dimension = next((p.vectors.shape[1] for p in papers.values() if len(p.spans)), 0)
-        vectors = np.zeros((int(firsts[-1]), dimension), dtype=np.float16)
-        spans = np.zeros((int(firsts[-1]), 2), dtype=np.int64)
+        if not dimension and source is not None and source._vectors.ndim == 2:
+            dimension = source._vectors.shape[1]
+        total = int(firsts[-1])
+        vectors = np.lib.format.open_memmap(folder / "vectors.npy", mode="w+", dtype=np.float16, shape=(total, dimension))
+        spans = np.lib.format.open_memmap(folder / "spans.npy", mode="w+", dtype=np.int64, shape=(total, 2))
         for pid, first, count in zip(ordered, firsts, rows):
-            if count:
+            if not count:
+                continue
+            if pid in papers:
                 vectors[first : first + count] = papers[pid].vectors
                 spans[first : first + count] = papers[pid].spans
-        np.save(folder / "vectors.npy", vectors)
-        np.save(folder / "spans.npy", spans)
+            else:
+                assert source is not None
+                at = carried[pid][1]
+                vectors[first : first + count] = source._vectors[at : at + count]
+                spans[first : first + count] = source._spans[at : at + count]
+        vectors.flush()
+        spans.flush()
+        del vectors, spans
+        digests = {pid: papers[pid].digest if pid in papers else carried[pid][0] for pid in ordered}
         table = {"format": FORMAT, "version": version, "embedder": identity, "method": method,
-                 "papers": {pid: [papers[pid].digest, int(first), count] for pid, first, count in zip(ordered, firsts, rows)}}
+                 "papers": {pid: [digests[pid], int(first), count] for pid, first, count in zip(ordered, firsts, rows)}}
         (folder / _MARKER).write_text(json.dumps(table))
         write_checksums(folder)
 
@@ -247,15 +269,16 @@ def store_sentences(store: PaperStore, snapshot: Snapshot, fresh: dict[str, Pape
         return existing
     previous = _latest(settings, embedder)
     papers: dict[str, PaperSentences] = {}
+    carried: dict[str, tuple[str, int, int]] = {}  # unchanged papers: their rows in previous, copied as they are
     missing: list[Paper] = []
     for pid, record in snapshot.papers.items():
         found = fresh.get(pid)
-        if found is None or found.digest != digest(record.title, record.abstract):
-            found = previous.get(pid, record.title, record.abstract) if previous is not None else None
-        if found is None:
-            missing.append(record.to_paper())
-        else:
+        if found is not None and found.digest == digest(record.title, record.abstract):
             papers[pid] = found
+        elif previous is not None and (entry := previous.stored(pid, record.title, record.abstract)) is not None:
+            carried[pid] = entry
+        else:
+            missing.append(record.to_paper())
     if missing:
         log.info("Making the sentence vectors of %d paper(s) of the index.", len(missing))
         papers.update(compute(settings, embedder, missing))
@@ -265,7 +288,7 @@ def store_sentences(store: PaperStore, snapshot: Snapshot, fresh: dict[str, Pape
     method = method_of(embedder, settings.sentence_vectors)
 
     def write(folder: Path) -> None:
-        SentenceVectors.save(folder, snapshot.version, embedder.identity, method, papers)
+        SentenceVectors.save(folder, snapshot.version, embedder.identity, method, papers, carried, previous)
 
     try:
         folder = publish_folder(sentences_dir(settings), snapshot.version, _MARKER, write,

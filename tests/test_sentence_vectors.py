@@ -173,6 +173,9 @@ def test_damaged_stored_sentences_are_ignored_not_trusted(tmp_path, damage):
 def test_an_edited_paper_gets_new_vectors_and_the_others_are_carried_over(tmp_path):
     settings = Settings(_env_file=None, data_dir=tmp_path / "data")
     ingest_papers(PAPERS, settings)
+    before = load_sentences(settings, get_embedder(settings), PaperStore(settings).version())
+    assert before is not None
+    widgets = before.get("widgets", PAPERS[0].title, PAPERS[0].abstract)
     edited = PAPERS[1].model_copy(update={"abstract": "Gadgets are plain. Ours glows in the dark."})
     report = ingest_papers([PAPERS[0], edited], settings)
     assert report.updated == ["gadgets"]
@@ -180,7 +183,9 @@ def test_an_edited_paper_gets_new_vectors_and_the_others_are_carried_over(tmp_pa
     assert stored is not None and len(stored) == 2
     got = stored.get("gadgets", edited.title, edited.abstract)
     assert got is not None and [edited.abstract[s:e] for s, e in got.spans] == ["Gadgets are plain.", "Ours glows in the dark."]
-    assert stored.get("widgets", PAPERS[0].title, PAPERS[0].abstract) is not None
+    carried = stored.get("widgets", PAPERS[0].title, PAPERS[0].abstract)  # its rows copied as they were
+    assert carried is not None and widgets is not None
+    assert carried.spans == widgets.spans and np.array_equal(carried.vectors, widgets.vectors)
     assert digest(edited.title, edited.abstract) != digest(PAPERS[1].title, PAPERS[1].abstract)
 
 
