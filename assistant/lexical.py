@@ -22,7 +22,6 @@ from assistant.chunk_table import CARRY_OVER_MAX_NEW, ChunkTable
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
 from assistant.resident import read_at_random
-from assistant import term_counts
 from assistant.store.records import chunk_id
 from assistant.term_counts import TermCounts
 from assistant.version_files import (derived_dir, folder_name, read_record, remove_others, saved_versions, write_checksums,
@@ -76,7 +75,10 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 
 def _bm25(texts: list[str]) -> tuple[bm25s.BM25, TermCounts | None]:
     """The BM25 index of these texts and the term counts it was made from (an empty index: None)."""
-    return term_counts.index(tokenize(texts)) if texts else (bm25s.BM25(), None)
+    if not texts:
+        return bm25s.BM25(), None
+    counts = TermCounts.of(tokenize(texts))
+    return counts.retriever(), counts
 
 
 def paper_text(title: str, abstract: str) -> str:

@@ -121,9 +121,3 @@ class TermCounts:
         if counts.shape != scores["indices"].shape or lengths.shape != (scores["num_docs"],):
             return None
         return cls(retriever.vocab_dict, np.asarray(scores["indptr"]), scores["indices"], counts, lengths)
-
-
-def index(documents: list[list[str]]) -> tuple[bm25s.BM25, TermCounts]:
-    """A bm25s index of these word lists and the counts it was made from."""
-    counts = TermCounts.of(documents)
-    return counts.retriever(), counts

@@ -8,7 +8,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from assistant.term_counts import TermCounts, index
+from assistant.term_counts import TermCounts
 
 WORDS = "glacier moss retreat slope ice model protein fold graph agent learn memori tree search".split()
 QUERIES = [["glacier"], ["moss", "ice"], ["tree", "search", "agent"], ["quokka", "slope"]]
@@ -32,8 +32,8 @@ def scores(retriever: bm25s.BM25, query: list[str]) -> np.ndarray:
 
 
 def test_the_index_scores_as_bm25s_own_index(documents):
-    ours, counts = index(documents)
-    theirs = bm25s_index(documents)
+    counts = TermCounts.of(documents)
+    ours, theirs = counts.retriever(), bm25s_index(documents)
     assert len(counts) == len(documents) and counts.lengths.tolist() == [len(d) for d in documents]
     for query in QUERIES:
         assert np.allclose(scores(ours, query), scores(theirs, query), rtol=1e-6, atol=1e-7), query
@@ -41,7 +41,7 @@ def test_the_index_scores_as_bm25s_own_index(documents):
 
 
 def test_an_updated_index_scores_as_a_fresh_index_of_the_same_documents(documents, tmp_path):
-    _, counts = index(documents)
+    counts = TermCounts.of(documents)
     kept = np.array([i for i in range(len(documents)) if i % 7])
     rng = random.Random(1)
     added = [[rng.choice(WORDS + ["quokka"]) for _ in range(rng.randint(1, 20))] for _ in range(25)]
