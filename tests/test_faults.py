@@ -18,6 +18,8 @@ from pathlib import Path
 
 import chromadb
 import pytest
+
+import assistant.store.chunk_writer
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import InternalError
 
@@ -165,6 +167,38 @@ def test_an_ingest_killed_midway_converges_to_a_clean_ingest(settings, papers, f
     assert report.chunks_written == (planned - stored if when == "writing" else 0)  # what the killed run stored is kept
     sentences = load_sentences(settings, store.embedder, store.version())  # papers the killed run stored in part included
     assert sentences is not None and len(sentences) == len(final_set)
+
+
+def only_live_versions(store: PaperStore) -> bool:
+    """Whether every stored chunk of a paper the catalog holds is of the version the catalog names, all of them there."""
+    papers = store.snapshot().papers
+    held = [c for c in store.all_chunks() if c.paper_id in papers]
+    return all(papers[c.paper_id].index_hash == c.index_hash for c in held) and \
+        len(held) == sum(record.chunk_count for record in papers.values())
+
+
+def test_an_ingest_sweeps_only_the_versions_it_replaced_once_the_catalog_was_swept(settings, papers, monkeypatch):
+    """Into a swept catalog, an ingest that is no sync removes the versions its batch replaced by id: the million
+    other chunks are not paged out of Chroma."""
+    ingest_papers(papers[:5], settings, sync=True)  # a sync sweeps everything, and marks the catalog swept
+    monkeypatch.setattr(assistant.store.chunk_writer.ChunkWriter, "remove_stale",
+                        staticmethod(lambda *a, **k: pytest.fail("every chunk was looked at")))
+    report = ingest_papers([revised(papers[2]), papers[5]], settings)
+    assert report.updated == [papers[2].paper_id] and report.added == [papers[5].paper_id]
+    assert only_live_versions(PaperStore(settings))
+
+
+def test_an_ingest_killed_before_its_sweep_is_swept_by_the_next_one_that_is_no_sync(settings, papers, final_set, tmp_path):
+    papers_file = tmp_path / "papers.json"
+    papers_file.write_text(json.dumps([p.model_dump() for p in final_set]))
+    killed = subprocess.run([sys.executable, "-c", KILLED_INGEST, str(settings.data_dir), str(papers_file), "publishing"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not only_live_versions(PaperStore(settings))  # published, the replaced versions still stored
+
+    ingest_papers([revised(papers[2])], settings)  # not a sync: the unfinished sweep is done all the same
+
+    assert only_live_versions(PaperStore(settings))
 
 
 # -- a damaged index --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from assistant.models import Chunk, Paper
 from assistant.sentence_vectors import embed_papers
 from assistant.store.connection import paged
 from assistant.store.errors import describe
-from assistant.store.records import IngestReport, chunk_id, paper_metadata
+from assistant.store.records import IngestReport, chunk_id, paper_metadata, text_id
 from assistant.store.texts import stale_texts, write_texts
 
 _WRITE_BATCH = 256
@@ -155,6 +155,15 @@ class ChunkWriter:
         meta["version"] = uuid.uuid4().hex
         papers_col.modify(metadata=meta)
         return str(meta["version"])
+
+    @staticmethod
+    def remove_versions(chunks_col: Any, texts_col: Any | None, versions: list[tuple[str, str, int]]) -> None:
+        """Delete the chunks and texts of these (paper id, index hash, chunk count): versions a batch replaced."""
+        ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in versions for index in range(count)]
+        for first in range(0, len(ids), 2000):
+            chunks_col.delete(ids=ids[first : first + 2000])
+        if texts_col is not None and versions:
+            texts_col.delete(ids=[text_id(paper_id, hash_) for paper_id, hash_, _ in versions])
 
     @staticmethod
     def remove_stale(chunks_col: Any, papers_col: Any, wanted: set[str] | None = None, texts_col: Any | None = None) -> int:

@@ -24,6 +24,9 @@ from assistant.store.records import (UNFINISHED, CollectionNames, IngestReport, 
 from assistant.store.texts import read_papers, read_texts, write_texts
 
 _COPY_PAGE = 2000
+# In a catalog's metadata: whether the chunks and texts of versions it does not name have been removed since it was
+# published. An ingest into a swept catalog removes only the versions its batch replaced; else it looks at them all.
+SWEPT_KEY = "swept"
 # publish(papers_col, pending, vectors, removed, guard) -> (the version published, the catalog now live)
 Publish = Callable[[Any, Pending, dict[str, Any], list[str], Callable[[], None] | None], tuple[str, Any]]
 
@@ -144,13 +147,26 @@ class Writer:
 
         pending, vectors = self._chunks.write(chunks_col, to_write, chunker, progress, on_plan, report)
         version = None
+        before = papers_col
         if pending or removed:
             if guard:
                 guard()
             version, papers_col = publish(papers_col, pending, vectors, removed, guard)
             _keep_catalog(settings, version, current, pending, removed)
         report.removed = removed
-        kept = ChunkWriter.remove_stale(chunks_col, papers_col, wanted=set(wanted) if sync else None, texts_col=texts_col)
+        kept = 0
+        swept_before = bool((before.metadata or {}).get(SWEPT_KEY))
+        if swept_before and not sync and version is None:
+            pass  # nothing published into a swept catalog: nothing is stale
+        elif swept_before and not sync and papers_col.name != before.name:
+            # published as a new catalog over a swept one: only the versions this batch replaced can be stale
+            replaced = [(paper.paper_id, old.index_hash, old.chunk_count) for paper, hash_, _ in pending
+                        if (old := current.get(paper.paper_id)) is not None and old.index_hash != hash_]
+            ChunkWriter.remove_versions(chunks_col, texts_col, replaced)
+        else:  # a sync (it also removes what unwanted papers left), an ingest killed before its sweep, an in-place publish
+            kept = ChunkWriter.remove_stale(chunks_col, papers_col, wanted=set(wanted) if sync else None, texts_col=texts_col)
+        if not (papers_col.metadata or {}).get(SWEPT_KEY):
+            papers_col.modify(metadata={**dict(papers_col.metadata or {}), SWEPT_KEY: True})
         if kept:
             report.notes.append(f"{kept} embedded chunk(s) of papers not in the collection (an interrupted ingest's) are "
                                 f"kept, invisible, and reused when those papers are ingested again")
@@ -174,7 +190,7 @@ class Writer:
         name = self._connection.name
         numbers = [n for c in listing(client) if (n := CollectionNames.catalog_of(name, live.generation, c)) is not None]
         catalog = max(numbers, default=0) + 1  # never a number used before, not even by a killed ingest
-        meta = {**dict(papers_col.metadata or {}), "version": UNFINISHED}
+        meta = {**dict(papers_col.metadata or {}), "version": UNFINISHED, SWEPT_KEY: False}  # swept once published
         new = self._connection.create_catalog(client, CollectionNames.generation(name, live.generation, catalog).papers, meta)
         skip = set(removed) | {paper.paper_id for paper, _, _ in pending}
         offset = 0
