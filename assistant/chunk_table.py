@@ -80,6 +80,15 @@ class ChunkTable(Sequence[ChunkRecord]):
         held = {group for group, complete in zip(self.groups, whole) if complete}
         return kept, [(paper_id, hash_, count) for (paper_id, hash_), count in live.items() if (paper_id, hash_) not in held]
 
+    def carry_over_plan(self, snapshot: Snapshot) -> tuple[np.ndarray, list[str]] | None:
+        """carried_over's kept positions and the ids of the chunks to read from the store, or None when nothing would be
+        kept or more than CARRY_OVER_MAX_NEW of the chunks are new (the whole read is then as cheap)."""
+        kept, missing = self.carried_over(snapshot)
+        ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in missing for index in range(count)]
+        if not len(kept) or len(ids) > CARRY_OVER_MAX_NEW * (len(kept) + len(ids)):
+            return None
+        return kept, ids
+
     def taken(self, positions: np.ndarray, added: Sequence[ChunkRecord]) -> "ChunkTable":
         """The table of this one's rows at positions (in that order), then the added chunks."""
         rows = np.array(self.rows[positions], dtype=np.int32).reshape(-1, _COLUMNS)

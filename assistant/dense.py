@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from assistant.chunk_table import CARRY_OVER_MAX_NEW, ChunkTable
+from assistant.chunk_table import ChunkTable
 from assistant.store import ChunkRecord, Snapshot
 from assistant.resident import read_at_random
-from assistant.store.records import chunk_id
 from assistant.version_files import derived_dir, folder_name, publish_folder, read_record, saved_versions, without_gc
 
 if TYPE_CHECKING:
@@ -278,10 +277,10 @@ def _carried_over(store: PaperStore, snapshot: Snapshot, directory: Path) -> Den
     previous = DenseIndex.load(directory, versions[0]) if versions else None
     if previous is None or previous.embedder is None or previous.embedder != store.embedder.identity:
         return None
-    kept, missing = previous.chunks.carried_over(snapshot)
-    ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in missing for index in range(count)]
-    if not len(kept) or len(ids) > CARRY_OVER_MAX_NEW * (len(kept) + len(ids)):
+    plan = previous.chunks.carry_over_plan(snapshot)
+    if plan is None:
         return None
+    kept, ids = plan
     added, vectors = store.chunks_of(ids, vectors=True)
     if len(added) != len(ids):
         return None  # a paper lost chunks: the whole read gives what is stored

@@ -18,11 +18,10 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from assistant.chunk_table import CARRY_OVER_MAX_NEW, ChunkTable
+from assistant.chunk_table import ChunkTable
 from assistant.config import Settings
 from assistant.store import ChunkRecord, Snapshot
 from assistant.resident import read_at_random
-from assistant.store.records import chunk_id
 from assistant.term_counts import TermCounts
 from assistant.version_files import (derived_dir, folder_name, read_record, remove_others, saved_versions, write_checksums,
                                      without_gc)
@@ -275,10 +274,10 @@ def _carried_over(store: PaperStore, snapshot: Snapshot, directory: Path) -> Lex
     previous = LexicalIndex.load(directory, versions[0]) if versions else None
     if previous is None or previous.counts is None or previous.paper_counts is None or previous.paper_hashes is None:
         return None
-    kept, missing = previous.chunks.carried_over(snapshot)
-    ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in missing for index in range(count)]
-    if not len(kept) or len(ids) > CARRY_OVER_MAX_NEW * (len(kept) + len(ids)):
+    plan = previous.chunks.carry_over_plan(snapshot)
+    if plan is None:
         return None
+    kept, ids = plan
     stored, _ = store.chunks_of(ids)
     added = live_chunk_texts(stored, snapshot)
     if len(added) != len(ids):
