@@ -378,7 +378,44 @@ def build_pointwise(sizes: dict[str, int], seed: int = 13) -> list[Record]:
         for (question, cid, positives), qvec in zip(made, space.embed([m[0] for m in made])):
             candidates, labels = pointwise_candidates(space, qvec, {cid: positives}, others=3, per_other=2)
             records.append(Record([question], candidates, labels, kind))
+    records += public_records(sizes, rng)
     rng.shuffle(records)
+    return records
+
+
+def public_records(sizes: dict[str, int], rng: random.Random) -> list[Record]:
+    """Questions people wrote about papers of the public sets' FIT part (bench/reader/public_qa.py).
+
+    COVID-QA (full text): the sentences holding the answer against the paper's 10 other sentences nearest the question
+    and the 2 best of each of the 2 nearest other papers. PubMedQA: the conclusion against the 3 best sentences of each
+    of the 4 nearest other abstracts; every other question also with its abstract left out (none answers)."""
+    from bench.reader.public_qa import PublicSpace, covid_qa, pubmed_qa
+
+    records: list[Record] = []
+    for name, load, size in (("covid_qa", covid_qa, sizes.get("covid", 0)), ("pubmed_qa", pubmed_qa, sizes.get("pubmed", 0))):
+        if not size:
+            continue
+        papers, questions = load()
+        fit = [q for q in questions if q.split == "fit"]
+        rng.shuffle(fit)
+        fit = fit[:size]
+        space = PublicSpace(name, papers, CACHE)
+        for number, (question, qvec) in enumerate(zip(fit, embedder_().embed([q.text for q in fit]))):
+            sentences = papers[question.paper_id].sentences
+            candidates = [sentences[j] for j in question.answers]
+            labels = [1] * len(candidates)
+            if name == "covid_qa":
+                same = space.best(qvec, question.paper_id, 10, skip=set(question.answers))
+                candidates += [sentences[j] for j in same]
+                labels += [0] * len(same)
+                others, per_other = space.nearest(qvec, 2, question.paper_id, "fit"), 2
+            else:
+                others, per_other = space.nearest(qvec, 4, question.paper_id, "fit"), 3
+            negatives = [papers[o].sentences[j] for o in others for j in space.best(qvec, o, per_other)]
+            records.append(Record([question.text], candidates + negatives, labels + [0] * len(negatives), name))
+            if name == "pubmed_qa" and number % 2 == 0:
+                absent = [papers[o].sentences[j] for o in space.nearest(qvec, 5, question.paper_id, "fit") for j in space.best(qvec, o, 2)]
+                records.append(Record([question.text], absent, [0] * len(absent), f"{name}-absent"))
     return records
 
 
@@ -390,10 +427,13 @@ def main() -> None:
     parser.add_argument("--pseudo", type=int, default=500, help="self-supervised groups: a sentence made into a claim-like question")
     parser.add_argument("--phrase", type=int, default=250, help="self-supervised groups: a question about a phrase")
     parser.add_argument("--title", type=int, default=250, help="self-supervised groups: a title as the question")
+    parser.add_argument("--covid", type=int, default=0, help="COVID-QA questions of FIT papers (pointwise only)")
+    parser.add_argument("--pubmed", type=int, default=0, help="PubMedQA questions of FIT papers (pointwise only)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--pointwise", action="store_true", help="write pointwise records (the shipped recipe) instead of listwise groups")
     args = parser.parse_args()
-    sizes = {"claims": args.claims, "no_evidence": args.no_evidence, "pseudo": args.pseudo, "phrase": args.phrase, "title": args.title}
+    sizes = {"claims": args.claims, "no_evidence": args.no_evidence, "pseudo": args.pseudo, "phrase": args.phrase, "title": args.title,
+             "covid": args.covid, "pubmed": args.pubmed}
     if args.pointwise:
         records = build_pointwise(sizes, args.seed)
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -152,6 +152,59 @@ def seeds(reader: Reader) -> dict:
     }
 
 
+def public(reader: Reader) -> dict:
+    """The public sets' HELD papers (bench/reader/public_qa.py), never trained on. COVID-QA (full text): the answering
+    sentence top-1 among all of its paper's sentences, and among the bi-encoder's 8 best (what quoting reads). PubMedQA:
+    the same answerability AUC as on SciFact (the best sentence over the gold abstract + 4 nearest vs the 5 nearest)."""
+    from bench.reader.public_qa import PublicSpace, covid_qa, pubmed_qa
+
+    out: dict = {}
+    papers, questions = covid_qa()
+    space = PublicSpace("covid_qa", papers, ROOT / ".cache" / "reader")
+    held = [q for q in questions if q.split == "held"]
+    top1: dict[str, list[int]] = {"reader": [], "bi-encoder": [], "reader within the bi-encoder's top 8": []}
+    logits: dict[str, np.ndarray] = {}  # a paper's questions scored in one call: a dual reader embeds each sentence once
+    for paper_id in sorted({q.paper_id for q in held}):
+        mine = [q for q in held if q.paper_id == paper_id]
+        scored = reader.score_pairs([(q.text, s) for q in mine for s in papers[paper_id].sentences])
+        for i, q in enumerate(mine):
+            size = len(papers[paper_id].sentences)
+            logits[q.text + "\0" + paper_id] = scored[i * size : (i + 1) * size]
+    for question, qvec in zip(held, embedder_().embed([q.text for q in held])):
+        cosine = space.vectors_of(question.paper_id) @ qvec
+        logit = logits[question.text + "\0" + question.paper_id]
+        shortlist = np.argsort(-cosine)[:8]
+        top1["reader"].append(int(int(np.argmax(logit)) in question.answers))
+        top1["bi-encoder"].append(int(int(np.argmax(cosine)) in question.answers))
+        top1["reader within the bi-encoder's top 8"].append(int(int(shortlist[int(np.argmax(logit[shortlist]))]) in question.answers))
+    out["covid_qa held (full text)"] = {"questions": len(held), "papers": len({q.paper_id for q in held}),
+                                        "answer sentence top-1": {k: round(float(np.mean(v)), 3) for k, v in top1.items()}}
+
+    papers, questions = pubmed_qa()
+    space = PublicSpace("pubmed_qa", papers, ROOT / ".cache" / "reader")
+    held = [q for q in questions if q.split == "held"]
+    present: dict[str, list[float]] = {"reader": [], "bi-encoder": []}
+    absent: dict[str, list[float]] = {"reader": [], "bi-encoder": []}
+    for question, qvec in zip(held, embedder_().embed([q.text for q in held])):
+        others = space.nearest(qvec, 5, question.paper_id, "held")
+        best: dict[str, dict[str, float]] = {"reader": {}, "bi-encoder": {}}
+        for pid in [question.paper_id] + others:
+            best["reader"][pid] = float(reader.scores(question.text, papers[pid].sentences).max())
+            best["bi-encoder"][pid] = float((space.vectors_of(pid) @ qvec).max())
+        for name, by_paper in best.items():
+            present[name].append(max(by_paper[p] for p in [question.paper_id] + others[:4]))
+            absent[name].append(max(by_paper[p] for p in others))
+    threshold = reader.config.threshold
+    out["pubmed_qa held"] = {
+        "questions": len(held),
+        "answerability AUC": {**{name: round(auc(present[name], absent[name]), 3) for name in present},
+                              "reader + bi-encoder (rank mean)": round(auc(*rank_mean(present, absent)), 3)},
+        "reader at threshold": {"answered when present": round(float(np.mean(np.array(present["reader"]) > threshold)), 3),
+                                "abstained when absent": round(float(np.mean(np.array(absent["reader"]) <= threshold)), 3)},
+    }
+    return out
+
+
 def cost(reader: Reader) -> dict:
     embedder = embedder_()
     question = "what does the reader cost here"
@@ -177,7 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=None, help="a folder with reader.onnx + reader.json, or an .onnx file (default: the shipped one)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N HELD claims (a quick look)")
-    parser.add_argument("--parts", default="scifact,seeds,cost")
+    parser.add_argument("--parts", default="scifact,seeds,public,cost")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
     reader = Reader.load(args.model)
@@ -187,6 +240,8 @@ def main() -> None:
         figures["scifact held claims"] = scifact(reader, args.limit)
     if "seeds" in parts:
         figures["seeds dev + extra (validation)"] = seeds(reader)
+    if "public" in parts:
+        figures["public sets, held papers"] = public(reader)
     if "cost" in parts:
         figures["cost"] = cost(reader)
     print(json.dumps(figures, indent=1))
