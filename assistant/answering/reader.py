@@ -111,7 +111,9 @@ class Reader:
 
     def _dual_logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """scale x cosine + bias, each distinct text embedded once (batched by similar length)."""
-        texts = sorted({text or " " for pair in pairs for text in pair}, key=len)
+        # Ordered by length, then text: the same batches in every process (int8 scales activations per batch, and a
+        # set's order follows the string hash seed).
+        texts = sorted({text or " " for pair in pairs for text in pair}, key=lambda text: (len(text), text))
         vectors: dict[str, np.ndarray] = {}
         for first in range(0, len(texts), self.batch_size):
             chunk = texts[first : first + self.batch_size]

@@ -153,12 +153,15 @@ def seeds(reader: Reader) -> dict:
 
 
 def public(reader: Reader) -> dict:
-    """The public sets' HELD papers (bench/reader/public_qa.py), never trained on. COVID-QA (full text): the answering
-    sentence top-1 among all of its paper's sentences, and among the bi-encoder's 8 best (what quoting reads). PubMedQA:
-    the same answerability AUC as on SciFact (the best sentence over the gold abstract + 4 nearest vs the 5 nearest)."""
-    from bench.reader.public_qa import PublicSpace, covid_qa, pubmed_qa
+    """The public sets' HELD papers (bench/reader/public_qa.py), never trained on."""
+    return {"covid_qa held (full text)": covid_held(reader), "pubmed_qa held": pubmed_held(reader)}
 
-    out: dict = {}
+
+def covid_held(reader: Reader) -> dict:
+    """COVID-QA's full texts: the answering sentence top-1 among all of its paper's sentences, and among the
+    bi-encoder's 8 best (what quoting reads)."""
+    from bench.reader.public_qa import PublicSpace, covid_qa
+
     papers, questions = covid_qa()
     space = PublicSpace("covid_qa", papers, ROOT / ".cache" / "reader")
     held = [q for q in questions if q.split == "held"]
@@ -177,8 +180,14 @@ def public(reader: Reader) -> dict:
         top1["reader"].append(int(int(np.argmax(logit)) in question.answers))
         top1["bi-encoder"].append(int(int(np.argmax(cosine)) in question.answers))
         top1["reader within the bi-encoder's top 8"].append(int(int(shortlist[int(np.argmax(logit[shortlist]))]) in question.answers))
-    out["covid_qa held (full text)"] = {"questions": len(held), "papers": len({q.paper_id for q in held}),
-                                        "answer sentence top-1": {k: round(float(np.mean(v)), 3) for k, v in top1.items()}}
+    return {"questions": len(held), "papers": len({q.paper_id for q in held}),
+            "answer sentence top-1": {k: round(float(np.mean(v)), 3) for k, v in top1.items()}}
+
+
+def pubmed_held(reader: Reader) -> dict:
+    """PubMedQA: the same answerability AUC as on SciFact (the best sentence over the gold abstract + 4 nearest vs the
+    5 nearest), and the reader's threshold."""
+    from bench.reader.public_qa import PublicSpace, pubmed_qa
 
     papers, questions = pubmed_qa()
     space = PublicSpace("pubmed_qa", papers, ROOT / ".cache" / "reader")
@@ -195,14 +204,13 @@ def public(reader: Reader) -> dict:
             present[name].append(max(by_paper[p] for p in [question.paper_id] + others[:4]))
             absent[name].append(max(by_paper[p] for p in others))
     threshold = reader.config.threshold
-    out["pubmed_qa held"] = {
+    return {
         "questions": len(held),
         "answerability AUC": {**{name: round(auc(present[name], absent[name]), 3) for name in present},
                               "reader + bi-encoder (rank mean)": round(auc(*rank_mean(present, absent)), 3)},
         "reader at threshold": {"answered when present": round(float(np.mean(np.array(present["reader"]) > threshold)), 3),
                                 "abstained when absent": round(float(np.mean(np.array(absent["reader"]) <= threshold)), 3)},
     }
-    return out
 
 
 def cost(reader: Reader) -> dict:
