@@ -13,7 +13,7 @@ from assistant.embedding import Embedder
 from assistant.errors import AssistantError, StoreError
 from assistant.models import Chunk, Paper
 from assistant.sentence_vectors import embed_papers
-from assistant.store.connection import paged
+from assistant.store.connection import delete_in_pages, paged
 from assistant.store.errors import describe
 from assistant.store.records import IngestReport, chunk_id, paper_metadata, text_id
 from assistant.store.texts import stale_texts, write_texts
@@ -149,8 +149,7 @@ class ChunkWriter:
                 metadatas=[paper_metadata(p, h, len(c)) for p, h, c in batch],
                 **({} if texts_col is not None else {"documents": [p.text for p, _, _ in batch]}),  # abstract, then body
             )
-        for first in range(0, len(removed), 2000):
-            papers_col.delete(ids=removed[first : first + 2000])
+        delete_in_pages(papers_col, removed)
         meta = dict(papers_col.metadata or {})
         meta["version"] = uuid.uuid4().hex
         papers_col.modify(metadata=meta)
@@ -160,10 +159,9 @@ class ChunkWriter:
     def remove_versions(chunks_col: Any, texts_col: Any | None, versions: list[tuple[str, str, int]]) -> None:
         """Delete the chunks and texts of these (paper id, index hash, chunk count): versions a batch replaced."""
         ids = [chunk_id(paper_id, hash_, index) for paper_id, hash_, count in versions for index in range(count)]
-        for first in range(0, len(ids), 2000):
-            chunks_col.delete(ids=ids[first : first + 2000])
-        if texts_col is not None and versions:
-            texts_col.delete(ids=[text_id(paper_id, hash_) for paper_id, hash_, _ in versions])
+        delete_in_pages(chunks_col, ids)
+        if texts_col is not None:
+            delete_in_pages(texts_col, [text_id(paper_id, hash_) for paper_id, hash_, _ in versions])
 
     @staticmethod
     def remove_stale(chunks_col: Any, papers_col: Any, wanted: set[str] | None = None, texts_col: Any | None = None) -> int:
@@ -172,9 +170,7 @@ class ChunkWriter:
         ingest's) are kept, invisible to readers, to be reused: their number is returned."""
         live = {pid: meta.get("hash") for ids, _, metas in paged(papers_col, include=["metadatas"]) for pid, meta in zip(ids, metas)}
         if texts_col is not None:
-            stale_text_ids = stale_texts(texts_col, live, wanted)
-            for first in range(0, len(stale_text_ids), 2000):
-                texts_col.delete(ids=stale_text_ids[first : first + 2000])
+            delete_in_pages(texts_col, stale_texts(texts_col, live, wanted))
         stale, kept = [], 0
         for ids, _, metas in paged(chunks_col, include=["metadatas"]):
             for cid, m in zip(ids, metas):
@@ -185,8 +181,7 @@ class ChunkWriter:
                     kept += 1
                 else:
                     stale.append(cid)
-        for first in range(0, len(stale), 2000):
-            chunks_col.delete(ids=stale[first : first + 2000])
+        delete_in_pages(chunks_col, stale)
         return kept
 
 

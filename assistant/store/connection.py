@@ -236,6 +236,12 @@ def gone(error: Exception) -> bool:
     return isinstance(error, NotFoundError)
 
 
+def delete_in_pages(collection: Any, ids: list[str], page: int = 2000) -> None:
+    """collection.delete of these ids in pages, so a long list does not hit Chroma's batch limit."""
+    for first in range(0, len(ids), page):
+        collection.delete(ids=ids[first : first + page])
+
+
 def paged(collection: Any, include: list[str], page: int = 5000) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
     """collection.get in pages, so large collections do not hit Chroma's limits."""
     offset = 0

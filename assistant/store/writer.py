@@ -18,7 +18,7 @@ from assistant.errors import IdClashError, StoreError
 from assistant.models import PAPER_ID_SCHEME, Chunk, Paper
 from assistant.store.catalog_file import catalog_dir, keep_catalog, load_catalog
 from assistant.store.chunk_writer import ChunkWriter, Pending
-from assistant.store.connection import Connection, callers, listing, paged
+from assistant.store.connection import Connection, callers, delete_in_pages, listing, paged
 from assistant.store.records import (UNFINISHED, CollectionNames, IngestReport, LiveIndex, PaperRecord, Snapshot,
                                      chunk_id, index_collections, index_hash, paper_metadata, paper_record)
 from assistant.store.texts import read_papers, read_texts, write_texts
@@ -241,8 +241,7 @@ class Writer:
         elif str(collections.get(live.names.papers, {}).get("version", UNFINISHED)) == UNFINISHED:
             papers = client.get_collection(live.names.papers, embedding_function=None)
             ids = [pid for batch, _, _ in paged(papers, include=[]) for pid in batch]
-            for first in range(0, len(ids), 2000):
-                papers.delete(ids=ids[first : first + 2000])
+            delete_in_pages(papers, ids)
             if ids:
                 notes.append(f"an interrupted first ingest was rolled back: the {len(ids)} papers it had begun to publish "
                              f"were never visible and are taken out")
