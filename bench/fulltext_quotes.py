@@ -11,8 +11,6 @@ line is the abstract, the rest the body). Never trained on: the reader learns fr
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import re
 import statistics
 import sys
@@ -22,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reader.public_qa import DATA, split_of  # noqa: E402
+from bench.reader.public_qa import load, split_of  # noqa: E402
 
 
 def held_papers() -> tuple[list, list[tuple[str, str, str]]]:
     """The HELD papers as Papers, and their (question, paper id, answer text)."""
     from assistant.models import Paper
 
-    data = json.loads(gzip.decompress((DATA / "covid_qa.json.gz").read_bytes()))["data"]
+    data = load("covid_qa.json.gz")["data"]
     papers, questions = [], []
     for article in data:
         for paragraph in article["paragraphs"]:

@@ -15,8 +15,6 @@ Papers are titled "PubMed <id>" (the set gives the title only as the question) a
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 import tempfile
 import zlib
@@ -26,12 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reader.public_qa import DATA, split_of  # noqa: E402
-
-
-def auc(positive: list[float], negative: list[float]) -> float:
-    pos, neg = np.asarray(positive)[:, None], np.asarray(negative)[None, :]
-    return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
+from bench.reader.evaluate import auc  # noqa: E402
+from bench.reader.public_qa import load, split_of  # noqa: E402
 
 
 def main() -> None:
@@ -44,13 +38,12 @@ def main() -> None:
     from assistant.indexing import ingest_papers
     from assistant.models import Paper
 
-    data = json.loads(gzip.decompress((DATA / "pubmedqa_pqal.json.gz").read_bytes()))
+    data = load("pubmedqa_pqal.json.gz")
     papers, asked = [], []
     for pmid, record in data.items():
-        key = f"pubmed-{pmid}"
-        held = split_of(key) == args.split
-        left_out = held and zlib.crc32(f"out-{pmid}".encode()) % 2 == 0
         paper_id = f"pubmed-{pmid}"
+        held = split_of(paper_id) == args.split
+        left_out = held and zlib.crc32(f"out-{pmid}".encode()) % 2 == 0
         if not left_out:
             papers.append(Paper(paper_id=paper_id, title=f"PubMed {pmid}", abstract=" ".join(record["CONTEXTS"] + [record["LONG_ANSWER"]])))
         if held:

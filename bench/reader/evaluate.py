@@ -166,16 +166,15 @@ def covid_held(reader: Reader) -> dict:
     space = PublicSpace("covid_qa", papers, ROOT / ".cache" / "reader")
     held = [q for q in questions if q.split == "held"]
     top1: dict[str, list[int]] = {"reader": [], "bi-encoder": [], "reader within the bi-encoder's top 8": []}
-    logits: dict[str, np.ndarray] = {}  # a paper's questions scored in one call: a dual reader embeds each sentence once
-    for paper_id in sorted({q.paper_id for q in held}):
-        mine = [q for q in held if q.paper_id == paper_id]
-        scored = reader.score_pairs([(q.text, s) for q in mine for s in papers[paper_id].sentences])
-        for i, q in enumerate(mine):
-            size = len(papers[paper_id].sentences)
-            logits[q.text + "\0" + paper_id] = scored[i * size : (i + 1) * size]
-    for question, qvec in zip(held, embedder_().embed([q.text for q in held])):
+    logits: list[np.ndarray] = [np.empty(0)] * len(held)  # per question, in order
+    for paper_id in sorted({q.paper_id for q in held}):  # a paper's questions in one call: its sentences embedded once
+        mine = [i for i, q in enumerate(held) if q.paper_id == paper_id]
+        size = len(papers[paper_id].sentences)
+        scored = reader.score_pairs([(held[i].text, s) for i in mine for s in papers[paper_id].sentences])
+        for n, i in enumerate(mine):
+            logits[i] = scored[n * size : (n + 1) * size]
+    for question, qvec, logit in zip(held, embedder_().embed([q.text for q in held]), logits):
         cosine = space.vectors_of(question.paper_id) @ qvec
-        logit = logits[question.text + "\0" + question.paper_id]
         shortlist = np.argsort(-cosine)[:8]
         top1["reader"].append(int(int(np.argmax(logit)) in question.answers))
         top1["bi-encoder"].append(int(int(np.argmax(cosine)) in question.answers))

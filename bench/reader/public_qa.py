@@ -15,8 +15,10 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +42,11 @@ class Question:
     split: str
 
 
+def load(file_name: str) -> Any:
+    """One of the sets as published (a gzipped JSON file in bench/data/public_qa/)."""
+    return json.loads(gzip.decompress((DATA / file_name).read_bytes()))
+
+
 def split_of(paper_id: str) -> str:
     return "held" if zlib.crc32(paper_id.encode()) % 1000 < HELD_SHARE * 1000 else "fit"
 
@@ -52,7 +59,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 def covid_qa() -> tuple[dict[str, Paper], list[Question]]:
     """Full-text papers split into sentences, and each question with the sentences its answer span touches."""
-    data = json.loads(gzip.decompress((DATA / "covid_qa.json.gz").read_bytes()))["data"]
+    data = load("covid_qa.json.gz")["data"]
     papers: dict[str, Paper] = {}
     questions: list[Question] = []
     for article in data:
@@ -74,7 +81,7 @@ def covid_qa() -> tuple[dict[str, Paper], list[Question]]:
 
 def pubmed_qa() -> tuple[dict[str, Paper], list[Question]]:
     """Abstracts (contexts then conclusion) and each title-question with its conclusion's sentences as the answer."""
-    data = json.loads(gzip.decompress((DATA / "pubmedqa_pqal.json.gz").read_bytes()))
+    data = load("pubmedqa_pqal.json.gz")
     papers: dict[str, Paper] = {}
     questions: list[Question] = []
     for pmid, record in data.items():
@@ -117,7 +124,7 @@ class PublicSpace:
         order = np.argsort(-(self.paper_vectors @ qvec))
         return [self.ids[i] for i in order if self.ids[i] != exclude and self.papers[self.ids[i]].split == split][:n]
 
-    def best(self, qvec: np.ndarray, paper_id: str, n: int, skip: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
+    def best(self, qvec: np.ndarray, paper_id: str, n: int, skip: Collection[int] = ()) -> list[int]:
         lo, hi = self.spans[paper_id]
         order = np.argsort(-(self.sentence_vectors[lo:hi] @ qvec))
         return [int(j) for j in order if int(j) not in skip][:n]
