@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Papers retrieved per question.")
     min_confidence: float | None = Field(None, ge=0.0, le=1.0, description="Below this confidence (P(the collection answers the question), from the fitted answerability model) the answer abstains, and the LLM is not called; unset: the floor fitted with the model. Trade-off curve: docs/ANSWERABILITY.md.")
     max_list_papers: int = Field(5, ge=1, le=50, description="Most papers a \"which papers ...\" answer lists; the rest are counted (\"and N more\") and carried in Answer.more (folded under the answer in the chat). 5 keeps a list answer on about one screen.")
-    reader_quotes: bool = Field(False, description="Pick each cited paper's quote with the reader shipped in the package (docs/READER.md) among the sentences cosine and shared words put first; papers are chosen as without it. Off by default: on the seeds' questions it quotes the answer's keywords less often than cosine and shared words, at ~50 ms more (docs/READER.md).")
+    reader_quotes: Literal["off", "full-text", "all"] = Field("full-text", description="What the reader shipped in the package (docs/READER.md) does to quotes; papers are chosen as without it. full-text (the default): for a full text (a PDF's) quoted alone, the sentence it picks among the 24 the quote score puts first joins the quote (COVID-QA's held-out full texts: the answer quoted 0.594 -> 0.654 of questions, ~100 ms more; loaded on the first such quote); all: it orders every cited paper's quote sentences, abstracts' too (on the seeds' questions it quotes the answer's keywords less often); off: never read. true / false read as all / off.")
     use_reader: bool = Field(False, description="Judge answers with the reader shipped in the package (a cross-encoder, docs/READER.md): which sentences are quoted, which papers answer and are listed (the fused top reordered), which sentences of an LLM answer their sources support. Off (the default until the shipped reader's figures beat the older rules on held-out data, bench/reader_answers.py, bench/grounding.py): cosine and shared-word rules.")
 
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"), description="Key for an OpenAI(-compatible) server; enables LLM answers.")
@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     lock_stale_seconds: float = Field(60.0, gt=0, description="On a Chroma server: a writer lock whose heartbeat is older than this is taken over (its writer died).")
 
     max_file_mb: int = Field(20, ge=1, description="Largest paper file, in MB, that `assistant ingest` reads and the browser uploads (a library of thousands of abstracts is a few MB).")
+
+    @field_validator("reader_quotes", mode="before")
+    @classmethod
+    def _reader_quotes_switch(cls, value: object) -> object:
+        # it was a switch: ASSISTANT_READER_QUOTES=true / false still mean every quote / none
+        if isinstance(value, bool):
+            return "all" if value else "off"
+        if isinstance(value, str) and value.strip().lower() in {"true", "1", "yes", "on"}:
+            return "all"
+        if isinstance(value, str) and value.strip().lower() in {"false", "0", "no"}:
+            return "off"
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("collection")
     @classmethod

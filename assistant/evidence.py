@@ -96,9 +96,13 @@ def term_overlap(question_terms: set[str], text: str) -> float:
     return share_held(question_terms, terms(text))
 
 
-def share_held(asked: set[str], held: set[str]) -> float:
-    """Fraction of the asked words that are held (words a text holds, tokenised already: terms())."""
-    return len(asked & held) / len(asked) if asked else 0.0
+def share_held(asked: set[str], held: set[str], weights: Mapping[str, float] | None = None) -> float:
+    """Fraction of the asked words that are held (words a text holds, tokenised already: terms()); with weights, each word
+    counts its weight (a word missing from them counts 1)."""
+    if weights is None:
+        return len(asked & held) / len(asked) if asked else 0.0
+    total = sum(weights.get(word, 1.0) for word in asked)
+    return sum(weights.get(word, 1.0) for word in asked & held) / total if total else 0.0
 
 
 class Scorer(Protocol):

@@ -18,7 +18,7 @@ from assistant.answering.answer import History, answer_stream
 from assistant.answering.answerability import AnswerabilityModel
 from assistant.answering.list_membership import LIST_MODEL_PATH
 from assistant.config import Settings, get_settings
-from assistant.evidence import SentenceBank
+from assistant.evidence import Scorer, SentenceBank
 from assistant.llm import ChatModel, chat_model_from
 from assistant.models import Answer, Hit, Paper
 from assistant.params import DEFAULT_EXTRACTIVE, DEFAULT_RETRIEVAL, ExtractiveParams, RetrievalParams
@@ -77,13 +77,14 @@ class Assistant:
         return get_reader()
 
     @cached_property
-    def quote_reader(self) -> Reader | None:
-        """The reader that picks quotes (ASSISTANT_READER_QUOTES or ASSISTANT_USE_READER; both off by default), loaded on first use."""
-        if not (self.settings.reader_quotes or self.settings.use_reader):
+    def quote_reader(self) -> Scorer | None:
+        """The reader that picks quotes (ASSISTANT_READER_QUOTES: full texts' by default; or ASSISTANT_USE_READER), loaded
+        when it first reads a quote: a collection of abstracts never loads it."""
+        if self.settings.reader_quotes == "off" and not self.settings.use_reader:
             return None
-        from assistant.answering.reader import get_reader
+        from assistant.answering.reader import LazyReader
 
-        return get_reader()
+        return LazyReader()
 
     @cached_property
     def list_membership(self) -> AnswerabilityModel:

@@ -2,7 +2,7 @@
 asked of its own paper ("Ask about this paper"), offline. Reported: the share of answers whose quote holds the answer
 span (the span inside the quote, or the quote inside a long span), with and without the reader picking the quote.
 
-    PYTHONPATH=. nice -n 10 .venv/bin/python bench/fulltext_quotes.py [--modes off,quotes] [--limit N]
+    PYTHONPATH=. nice -n 10 .venv/bin/python bench/fulltext_quotes.py [--modes off,full-text,all] [--split held|fit] [--limit N] [--data-dir DIR]
 
 Papers: the CORD-19 full texts COVID-QA ships (its header lines dropped; the text after "Abstract:" up to the first blank
 line is the abstract, the rest the body). Never trained on: the reader learns from the FIT papers only.
@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.reader.public_qa import load, split_of  # noqa: E402
 
 
-def held_papers() -> tuple[list, list[tuple[str, str, str]]]:
-    """The HELD papers as Papers, and their (question, paper id, answer text)."""
+def held_papers(split: str = "held") -> tuple[list, list[tuple[str, str, str]]]:
+    """The split's papers (HELD, or FIT) as Papers, and their (question, paper id, answer text)."""
     from assistant.models import Paper
 
     data = load("covid_qa.json.gz")["data"]
@@ -32,7 +32,7 @@ def held_papers() -> tuple[list, list[tuple[str, str, str]]]:
     for article in data:
         for paragraph in article["paragraphs"]:
             key = f"covid-{paragraph['document_id']}"
-            if split_of(key) != "held":
+            if split_of(key) != split:
                 continue
             context = paragraph["context"]
             title = context.split("\n", 1)[0].strip()
@@ -59,7 +59,10 @@ def holds(quote: str, answer: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--modes", default="off,quotes", help="off: no reader; quotes: the reader picks each quote")
+    parser.add_argument("--modes", default="off,full-text", help="ASSISTANT_READER_QUOTES values: off (no reader), full-text "
+                        "(the default: the reader picks a full text's quotes), all")
+    parser.add_argument("--split", choices=("held", "fit"), default="held",
+                        help="the papers asked of: HELD (the report) or FIT (where the reader's full-text constants were chosen)")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--data-dir", type=Path, default=None, help="build the index here and keep it (default: a temporary one)")
     args = parser.parse_args()
@@ -67,7 +70,7 @@ def main() -> None:
     from assistant.config import Settings
     from assistant.indexing import ingest_papers
 
-    papers, questions = held_papers()
+    papers, questions = held_papers(args.split)
     questions = questions[: args.limit]
     work = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-fulltext-", dir="/tmp"))
     base = dict(_env_file=None, data_dir=work / "data", collection="covidqa", seed_when_empty=False)
@@ -76,7 +79,7 @@ def main() -> None:
         (work / "built").write_text("ok")
     print(f"{len(papers)} papers, {len(questions)} questions")
     for mode in args.modes.split(","):
-        settings = Settings(**base, reader_quotes=(mode == "quotes"))
+        settings = Settings(**base, reader_quotes=mode)
         held, times = 0, []
         for question, pid, answer in questions:
             began = time.perf_counter()

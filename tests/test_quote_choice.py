@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
 from assistant.embedding import get_embedder
-from assistant.evidence import SentenceBank
-from assistant.answering.extractive import extractive_answer
+from assistant.evidence import Sentence, SentenceBank, share_held
+from assistant.answering.extractive import _score_sentences, extractive_answer, rarity_weights
 from assistant.lexical import tokenize
 from assistant.models import Hit
 from assistant.params import DEFAULT_EXTRACTIVE
@@ -120,3 +121,27 @@ def test_a_question_for_an_extreme_figure_quotes_the_sentence_that_marks_its_fig
     draft = extractive_answer(question, [TRAFFIC], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
                               params=one_sentence)
     assert not draft.abstained and "52.71%" in draft.citations[0].quote
+
+
+def test_in_a_full_text_the_question_s_rare_words_choose_the_quote_over_the_paper_s_topic():
+    """Sentences as close to the question in meaning (one vector for all): the one holding the question's rare word
+    ("limitation") is quoted over one holding more of the words every sentence of the paper holds ("SPM", "smooth")."""
+    vector = np.ones(4) / 2.0
+    texts = [f"SPM analyses of smooth data in trial {i} agree." for i in range(20)]
+    texts += ["The limitation was registration.", "SPM results hold for smooth data in every case."]
+    sentences, start = [], 0
+    for text in texts:
+        sentences.append(Sentence("s", text, start, start + len(text), vector))
+        start += len(text) + 1
+    question = "Did the SPM study of smooth data have a limitation?"
+    full = _score_sentences(question, vector, sentences, [], False, DEFAULT_EXTRACTIVE, full_text=True)
+    assert max(full, key=lambda s: s.quote).sentence.text == "The limitation was registration."
+    abstract = _score_sentences(question, vector, sentences, [], False, DEFAULT_EXTRACTIVE, full_text=False)
+    assert max(abstract, key=lambda s: s.quote).sentence.text.startswith("SPM")  # an abstract counts every word alike, as before
+
+
+def test_a_word_held_by_every_sentence_weighs_less_than_one_held_by_one():
+    weights = rarity_weights({"spm", "limit", "absent"}, [["spm", "data"], ["spm", "limit"], ["spm"], ["spm", "smooth"]])
+    assert weights["spm"] < weights["limit"] < weights["absent"]
+    assert share_held({"spm", "limit"}, {"limit"}, weights) > share_held({"spm", "limit"}, {"spm"}, weights)
+    assert share_held({"spm", "limit"}, {"limit"}) == share_held({"spm", "limit"}, {"spm"}) == 0.5  # unweighted as before

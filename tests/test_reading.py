@@ -6,6 +6,7 @@ from typing import Sequence
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from assistant.answering.citations import keep_supported
 from assistant.config import Settings
@@ -121,3 +122,36 @@ def test_a_quote_reader_picks_the_quote_without_changing_which_papers_are_cited(
     assert draft.citations[0].quote != without.citations[0].quote
     assert len(scorer.batches) == 1  # every cited paper's shortlist in one batch
     assert all(passage in ABSTRACT or passage in HITS[1].abstract for _, passage in scorer.batches[0])
+
+
+FULL_TEXT = Hit(paper_id="f", title="Mono", score=1.0, abstract=ABSTRACT, body_start=ABSTRACT.index("High"), pages=[(0, 1)])
+
+
+def test_by_default_the_reader_s_pick_joins_the_quote_of_a_full_text_and_never_reads_an_abstract(bank):
+    question = "How does it handle high-score and low-score objects?"
+    vector = bank.embedder.embed([question])[0]
+    without = extractive_answer(question, [FULL_TEXT], bank, question_vector=vector, restricted=True)
+    scorer = WordScorer(["gains are large"])
+    draft = extractive_answer(question, [FULL_TEXT], bank, question_vector=vector, restricted=True, quote_reader=scorer,
+                              quote_abstracts=False)
+    assert "Gains are large." not in without.citations[0].quote
+    quoted = draft.citations[0].quote
+    assert quoted.endswith("Gains are large.") and quoted.split(" … ")[0] in without.citations[0].quote  # best kept, pick joins
+    assert len(scorer.batches) == 1 and all(passage in ABSTRACT for _, passage in scorer.batches[0])
+    abstracts = WordScorer(["gains are large"])
+    extractive_answer(question, HITS[:1], bank, question_vector=vector, restricted=True, quote_reader=abstracts, quote_abstracts=False)
+    assert abstracts.batches == []
+
+
+@pytest.mark.parametrize("given, mode", [(None, "full-text"), ("true", "all"), ("false", "off"), ("Full-Text", "full-text"), ("off", "off")])
+def test_reader_quotes_is_full_text_by_default_and_still_reads_true_and_false(monkeypatch, given, mode):
+    monkeypatch.delenv("ASSISTANT_READER_QUOTES", raising=False)
+    if given is not None:
+        monkeypatch.setenv("ASSISTANT_READER_QUOTES", given)
+    assert Settings(_env_file=None).reader_quotes == mode
+
+
+def test_a_reader_quotes_value_it_does_not_know_is_refused_naming_the_choices(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_READER_QUOTES", "sometimes")
+    with pytest.raises(ValidationError, match="full-text"):
+        Settings(_env_file=None)

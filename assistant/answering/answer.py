@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Protocol
 
 from assistant.answering.answerability import AnswerabilityModel, confidence, term_stats, unheard_names
 from assistant.config import Settings
-from assistant.evidence import SentenceBank, read
+from assistant.evidence import Scorer, SentenceBank, read
 from assistant.answering.list_membership import list_candidates, list_hits, list_members, unheard_topic
 from assistant.answering.extractive import asks_for_every_paper, extractive_answer
 from assistant.answering.generation import llm_answer
@@ -44,7 +44,7 @@ class Answerer(Protocol):
     def reader(self) -> Reader | None: ...
 
     @property
-    def quote_reader(self) -> Reader | None: ...
+    def quote_reader(self) -> Scorer | None: ...
 
     def confidence_floor_for(self, question: str) -> float: ...
 
@@ -151,7 +151,7 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               members=list_members(standalone, hits, stats, assistant.list_membership, reading) if listing else None,
                               unheard=unheard_topic(standalone, stats), unheard_names=unheard_names(standalone, stats),
                               reading=reading,
-                              quote_reader=assistant.quote_reader)
+                              quote_reader=assistant.quote_reader, quote_abstracts=settings.reader_quotes == "all")
     return _Offline(hits, confident, floor, draft, retrieve_ms)
 
 

@@ -152,3 +152,10 @@ def get_reader() -> Reader:
         if _reader is None:
             _reader = Reader.load()
         return _reader
+
+
+class LazyReader:
+    """The shipped reader, loaded (get_reader) when it first scores pairs: a question it never reads costs nothing."""
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        return get_reader().score_pairs(pairs)
