@@ -7,6 +7,9 @@ import re
 from bm25s.stopwords import STOPWORDS_EN
 
 _NUMBER = re.compile(r"[\d.,]+")  # a bare number: "4", "1.5", "250,000"
+# "1 or 2", "3 to 5": numbers joined with no unit, which a text writes in many ways ("quality=1, 2"): not a name.
+_NUMBERS_ONLY = re.compile(r"[\d.,]+(\s+(or|and|to)\s+[\d.,]+)+")
+_TIMES = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")  # the "x" of "2x2", "2 × 2"
 _WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
 # Acronyms so common in this field that their absence says nothing.
 _GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms", "api", "apis", "gpu", "gpus",
@@ -43,23 +46,50 @@ def specific_terms(question: str) -> list[str]:
         after_number = (follows and bool(_NUMBER.fullmatch(run[-1]))
                         and all(part.islower() or _NUMBER.fullmatch(part) for part in run))  # "3 and 6 years"
         if (follows and (capitalised or word[:1].isdigit() or after_number)) or _name_like(word, sentence_start) or (capitalised and next_joins and not possessive):
+            if follows and _strong(run[-1]) and _strong(word):  # "the MGH L1000 corpus": two names side by side
+                found.append(_finished(run))
+                run = []
             run = run + [word] if follows else [word]
         else:
             if run:
-                found.append(" ".join(run))
+                found.append(_finished(run))
             run = []
             continue
         if possessive:
-            found.append(" ".join(run))
+            found.append(_finished(run))
             run = []
     if run:
-        found.append(" ".join(run))
-    return list(dict.fromkeys(t for t in found if t.lower() not in _GENERIC_NAMES and (len(t) > 1 or t.isdigit())))
+        found.append(_finished(run))
+    return list(dict.fromkeys(t for t in found if t and t.lower() not in _GENERIC_NAMES and (len(t) > 1 or t.isdigit())
+                              and not _NUMBERS_ONLY.fullmatch(t)))
+
+
+def as_tokenised(name: str) -> str:
+    """The name as a text's words are counted: "2x2" as "2 2", since a text writing "2 × 2" is counted so."""
+    return _TIMES.sub(" ", name)
+
+
+def _strong(word: str) -> bool:
+    """A word that is a name on its own: an acronym (MGH, SARS) or a letter with digits after it (L1000, A100); not a
+    modifier opening with its number ("4-bit" in "4-bit LoRA", "3D")."""
+    if re.fullmatch(r"[IVX]+", word):  # "StarCraft II": a numeral of the name before it
+        return False
+    return sum(c.isupper() for c in word) >= 2 or (word[:1].isalpha() and any(c.isdigit() for c in word))
+
+
+def _finished(run: list[str]) -> str:
+    """The run as a name, without the function words it took at its end ("rated 1 or 2 for quality": "1 or 2")."""
+    words = list(run)
+    while words and words[-1].islower() and words[-1] in _FUNCTION_WORDS:  # "for", not the acronyms IS, WHO, NO
+        words.pop()
+    return " ".join(words)
 
 
 def mentions(text: str, term: str) -> bool:
     """Whether text mentions term: a plural s and hyphen/space variants allowed; a name with capitals
     (SCoRe, DAFormer) is not matched by a plain lower-case word (score), though other capitalisations are."""
+    if _TIMES.search(term):  # "2x2" is written "2 × 2" or "2x2"
+        term, text = _TIMES.sub("x", term), _TIMES.sub("x", text)
     stem = re.sub(r"s$", "", term) if len(term) > 3 else term
     lowered = text.lower()
     if not all(piece in lowered for piece in re.split(r"[\s\-]+", stem.lower()) if piece):

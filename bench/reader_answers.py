@@ -26,7 +26,7 @@ class Timed:
     """A scorer that times the reader it wraps (wall and CPU seconds per question)."""
 
     def __init__(self, reader):
-        self.reader, self.config = reader, reader.config
+        self.reader, self.config = reader, getattr(reader, "config", None)  # a LazyReader (quotes only) has none
         self.wall = self.cpu = 0.0
         self.pairs = 0
 
@@ -40,8 +40,8 @@ class Timed:
             self.pairs += len(pairs)
 
 
-MODES = {"off": {"use_reader": False, "reader_quotes": False}, "quotes": {"use_reader": False, "reader_quotes": True},
-         "full": {"use_reader": True, "reader_quotes": True}}
+MODES = {"off": {"use_reader": False, "reader_quotes": "off"}, "quotes": {"use_reader": False, "reader_quotes": "all"},
+         "full": {"use_reader": True, "reader_quotes": "all"}}
 
 
 def run(settings, questions, titles_gold, mode: str) -> dict:

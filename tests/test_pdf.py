@@ -306,6 +306,25 @@ def test_a_reference_line_that_reads_like_an_appendix_heading_does_not_end_the_r
     assert [heading for _, heading in text.sections][-1] == "A Proofs"
 
 
+def test_a_table_of_contents_is_left_out_and_its_references_entry_does_not_swallow_the_paper():
+    """A report opening with its contents ("References" among them, "3.1 Workshops . . . . 4") keeps its whole text:
+    the contents listed "References" before "1 Introduction", which dropped everything after it as references."""
+    leaders = "3.1 Workshops and tutorials " + ". " * 40 + "4 3.2 Final tutorials " + ". " * 40 + "5"
+    intro = ("Computational modelling has become a standard research technique across most scientific disciplines, "
+             "and agent-based modelling is among the most widely taught of its techniques in archaeology today. Yet few "
+             "archaeologists are trained in it, and the courses that exist are short, scattered and hard to reuse.")
+    text = _blocks_text({
+        1: [("Lessons learned", True), ("Contents", True), ("1 Introduction", True), ("2 Method", True), (leaders, False),
+            ("3 Results", True), ("References", True), ("1 Introduction", True), (intro, False)],
+        2: [("2 Method", True), ("We ran five workshops, one of them online from Aarhus with 176 participants.", False),
+            ("References", True), (ONE_REFERENCE, False)],
+    })
+    assert text.abstract == intro  # not the contents' dot leaders
+    assert "176 participants" in text.body and ". . . . ." not in text.abstract + text.body
+    assert "Rabesandratana" not in text.body  # the real references are still left out
+    assert [heading for _, heading in text.sections] == ["Abstract", "2 Method"]
+
+
 def _numbered_page(first: int, texts: list[str], step: int = 1) -> tuple[list[pdf_module.Line], float]:
     """A page's lines, top to bottom, each opening with a margin line number counting up from first."""
     lines = [pdf_module.Line(f"{first + i * step} {text}", 57, 500, 700 - 12 * i, 10) for i, text in enumerate(texts)]

@@ -20,7 +20,7 @@ from assistant.evidence import Sentence, SentenceBank, terms
 from assistant.answering.extractive import asks_for_figure_as_fitted, has_quantity, is_list_question
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Hit
-from assistant.names import mentions, specific_terms
+from assistant.names import as_tokenised, mentions, specific_terms
 
 MODEL_PATH = Path(__file__).parent.parent / "data" / "answerability.json"
 FEATURES = ("dense_top", "dense_margin", "bm25_top", "bm25_margin", "agree", "sentence_top",
@@ -94,8 +94,8 @@ def unheard_names(question: str, stats: TermStats) -> list[str]:
     in a collection that names GPUs but never an MI250X; "GPT-4V" where only GPT-4 is) or, in a name of several words, a
     capitalised one ("Intel Stratix 10 FPGA" where FPGAs are named, never a Stratix). No paper can say anything about them."""
     return [name for name in specific_terms(question)
-            if (words := set(tokenize([name])[0]))
-            and (not any(_heard(word, stats) for word in words) or any(not _heard(w, stats) for w in _distinctive_words(name)))]
+            if (words := set(tokenize([as_tokenised(name)])[0]))
+            and (not any(_heard(word, stats) for word in words) or any(not _heard(w, stats) for w in _distinctive_words(as_tokenised(name))))]
 
 
 def _distinctive_words(name: str) -> list[str]:

@@ -46,6 +46,9 @@ _AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary)\b|[A-H](
 # What a reference list is dense with: "(2019)", "2019.", "et al.", a DOI or URL, "pp. 12", "363(6422)".
 _CITATION_MARKS = re.compile(r"\((19|20)\d\d[a-z]?\)|\b(19|20)\d\d[a-z]?\.(\s|$)|\bet al\.|\bdoi\b|https?://|\bpp?\.\s*\d|\d+\(\d+\)",
                              re.IGNORECASE)
+# A table of contents: its heading, and its lines' dot leaders ("3.1 Workshops . . . . . . 4").
+_CONTENTS = re.compile(r"(table of )?contents", re.IGNORECASE)
+_LEADERS = re.compile(r"(?:\.\s?){5,}")
 _ABSTRACT_START = re.compile(r"abstract\s*[.:—–-]?\s*", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"(page\s+)?[\divxlc]{1,5}(\s*(/|of)\s*\d{1,5})?", re.IGNORECASE)
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+", re.IGNORECASE)
@@ -114,7 +117,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 8  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 9  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
@@ -725,7 +728,7 @@ def _first_page_title(lines: list[Line], height: float) -> str | None:
 def full_text(pdf: PdfText, file: Path) -> FullText:
     """Abstract, body and the offsets of pages and sections; references left out."""
     notes = list(pdf.notes)
-    flat = [(number, block) for number, blocks in pdf.pages.items() for block in blocks]
+    flat = _without_contents([(number, block) for number, blocks in pdf.pages.items() for block in blocks])
     abstract, abstract_page, start, marked = _abstract(flat)
     if abstract is not None and not marked:
         notes.append(f"{file}: no abstract found; its first paragraph stands for one.")
@@ -743,7 +746,8 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
         if block.heading:
             heading = block.text
             if _REFERENCES.fullmatch(heading.rstrip(".:")):
-                in_references = True
+                # "References" followed by another heading is an entry of a table of contents, not the list itself
+                in_references = at + 1 >= len(flat) or not flat[at + 1][1].heading
                 continue
             if in_references and _AFTER_REFERENCES.match(heading) and not _references_go_on(flat, at):
                 in_references = False
@@ -776,6 +780,31 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     return FullText(title=title, abstract=abstract, body=body, pages=pages, sections=sections, authors=pdf.authors,
                     date=pdf.date, doi=pdf.doi, notes=notes, page_count=pdf.page_count,
                     page_numbers=sorted(pdf.pages))
+
+
+def _without_contents(flat: list[tuple[int, Block]]) -> list[tuple[int, Block]]:
+    """The blocks without a table of contents: its "Contents" heading, the headings listed under it (up to the one that
+    opens the first section, the heading right before the first paragraph) and every line with dot leaders. A paper
+    whose contents list "References" lost its whole text to it, and its lines stood for the abstract."""
+    kept: list[tuple[int, Block]] = []
+    at = 0
+    while at < len(flat):
+        block = flat[at][1]
+        if block.heading and _CONTENTS.fullmatch(block.text.strip(" .:")):
+            end = at + 1
+            while end < len(flat) and (flat[end][1].heading or _is_contents_line(flat[end][1])):
+                end += 1
+            at = end - 1 if end - 1 > at and flat[end - 1][1].heading else end
+            continue
+        if not _is_contents_line(block):
+            kept.append(flat[at])
+        at += 1
+    return kept
+
+
+def _is_contents_line(block: Block) -> bool:
+    """A line of a table of contents: dot leaders make up a fifth of it or more."""
+    return not block.heading and sum(len(m.group(0)) for m in _LEADERS.finditer(block.text)) >= 0.2 * len(block.text)
 
 
 def _references_go_on(flat: list[tuple[int, Block]], at: int) -> bool:
