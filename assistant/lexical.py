@@ -3,6 +3,7 @@ from the store's chunks and catalog."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import shutil
@@ -109,6 +110,7 @@ class LexicalIndex:
         self.paper_hashes = paper_hashes if paper_hashes is not None and len(paper_hashes) == len(self.paper_ids) else None
         self._paper_retriever = paper_retriever
         self._paper_positions = {paper_id: position for position, paper_id in enumerate(self.paper_ids)}
+        self._sorted_vocab: list[str] | None = None  # the words, sorted, made when words_starting is first asked
 
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per chunk, in self.chunks order (all zeros when no query word is known)."""
@@ -128,6 +130,16 @@ class LexicalIndex:
         indptr, papers = self._paper_retriever.scores["indptr"], self._paper_retriever.scores["indices"]  # a column of papers per word
         held = sum(1 for w in words if w in vocab and bool(np.any(papers[indptr[vocab[w]]:indptr[vocab[w] + 1]] == position)))
         return held / len(words)
+
+    def words_starting(self, prefix: str) -> list[str]:
+        """The collection's (stemmed) words that start with prefix, in order."""
+        if not self.chunks:
+            return []
+        if self._sorted_vocab is None:
+            self._sorted_vocab = sorted(self._retriever.vocab_dict)
+        start = bisect.bisect_left(self._sorted_vocab, prefix)
+        end = bisect.bisect_left(self._sorted_vocab, prefix + "\U0010ffff", lo=start)
+        return self._sorted_vocab[start:end]
 
     def document_frequencies(self, words: list[str]) -> dict[str, int]:
         """In how many chunks each (stemmed) word occurs; words the collection lacks are left out."""

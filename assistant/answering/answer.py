@@ -18,6 +18,7 @@ from assistant.params import ExtractiveParams
 from assistant.pages import place_citations
 from assistant.answering.followup import Turn
 from assistant.answering.question import clean_question, standalone_question
+from assistant.answering.rare_terms import unheard_technical_terms
 from assistant.answering.reader import Reader
 from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, rerank
 
@@ -137,7 +138,8 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
     retrieve_ms = (time.perf_counter() - t0) * 1000
     vector = assistant.retriever.embed_query(standalone)
     # The BM25 statistics of the version the hits came from, read by the confidence, the list checks and the unheard names.
-    stats = term_stats(standalone, assistant.retriever.loaded_state().lexical)
+    lexical = assistant.retriever.loaded_state().lexical
+    stats = term_stats(standalone, lexical)
     # The model was fitted on the top_k fused hits a question gets: judged on the same, however many are read or listed.
     confident = confidence(standalone, fused[:settings.top_k], assistant.bank, vector, stats, assistant.answerability)
     floor = assistant.confidence_floor_for(standalone)
@@ -150,6 +152,7 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               list_limit=settings.max_list_papers if listing else None,
                               members=list_members(standalone, hits, stats, assistant.list_membership, reading) if listing else None,
                               unheard=unheard_topic(standalone, stats), unheard_names=unheard_names(standalone, stats),
+                              unheard_technical=unheard_technical_terms(standalone, lexical),
                               reading=reading,
                               quote_reader=assistant.quote_reader, quote_abstracts=settings.reader_quotes == "all")
     return _Offline(hits, confident, floor, draft, retrieve_ms)

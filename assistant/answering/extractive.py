@@ -264,6 +264,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                       confidence: float | None = None, min_confidence: float = 0.0, sure_confidence: float = 1.0,
                       list_limit: int | None = None,
                       members: Mapping[str, float] | None = None, unheard: Sequence[str] = (), unheard_names: Sequence[str] = (),
+                      unheard_technical: Sequence[str] = (),
                       reading: Reading | None = None,
                       quote_reader: Scorer | None = None, quote_abstracts: bool = True) -> Draft:
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
@@ -279,6 +280,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     unheard: the words of the question's topic that no paper in the collection uses, when they are most of it
     (list_membership.unheard_topic): for a list, unless the confidence is sure, no paper is about it; for another
     question asked of a full text, two such words or more, no paper answers it, whatever the confidence.
+    unheard_technical: the technical terms of the question that no text of the collection uses in any near form
+    (rare_terms.unheard_technical_terms): asked of full texts, outside a list, no paper answers it.
     unheard_names: the names the question asks about that no text in the collection uses (answerability.unheard_names):
     a figure asked about one of them, or anything asked of a full text that never names them, is no answer, whatever the
     confidence.
@@ -337,6 +340,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # claims often word their topic otherwise than the abstract that supports them. One word, no: "What AUC did the
         # Kalman filter model reach?" over a paper that never says "reach", its topic left once the names are set apart.)
         return _abstain(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
+    if unheard_technical and not is_list and top.pages and not restricted:
+        # "What adsorption energy was computed for tetracycline on the phosphorene quantum dots?" over full texts none of
+        # which uses "tetracycline" or a near form of it: the one technical term it asks about is in no paper.
+        return _abstain(f"No paper in the collection mentions {_quoted(list(unheard_technical))}.", hits)
     if confidence is not None and confidence < min_confidence and not restricted:
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
         return _abstain(f"{unheard_note} {reason}".strip(), hits)

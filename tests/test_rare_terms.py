@@ -1,0 +1,47 @@
+"""A technical term no text of the collection uses, in any near form: asked of full texts, nothing answers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.extractive import extractive_answer
+from assistant.answering.rare_terms import unheard_technical_terms
+from assistant.config import Settings
+from assistant.embedding import get_embedder
+from assistant.evidence import SentenceBank
+from assistant.models import Hit
+from assistant.service import Assistant
+
+PAPER = ("We compute the adsorption energy of sulfamethoxazole on phosphorene quantum dots in the gas phase and in water. "
+         "The quantum dots bind the drug most strongly at their edges, where the adsorption energy reaches -0.78 eV.")
+
+
+@pytest.fixture(scope="module")
+def seeds_lexical(seeded_settings):
+    return Assistant(seeded_settings, offline=True).retriever.state().lexical
+
+
+@pytest.mark.parametrize("question, unheard", [
+    ("What adsorption energy was computed for tetracycline on the quantum dots?", ["tetracycline"]),
+    ("What black carbon did the aethalometer record?", ["aethalometer"]),
+    ("How does WebRL use reinforcment learning?", []),  # a typo of a word the seeds use: a near spelling
+    ("How many tourists took part?", []),  # everyday words the seeds never use are not technical terms
+    ("Which papers study tetracycline?", ["tetracycline"]),  # found whatever the question; the answerer ignores it for lists
+])
+def test_technical_terms_the_collection_never_uses_are_found_and_typos_and_everyday_words_are_not(seeds_lexical, question, unheard):
+    assert unheard_technical_terms(question, seeds_lexical) == unheard
+
+
+def test_a_full_text_is_not_asked_about_a_technical_term_no_text_uses_but_an_abstract_or_a_chosen_paper_is():
+    bank = SentenceBank(get_embedder(Settings(_env_file=None)))
+    question = "What adsorption energy was computed for tetracycline on the phosphorene quantum dots?"
+    vector = bank.embedder.embed([question])[0]
+    full_text = Hit(paper_id="p", title="Sulfonamides on phosphorene quantum dots", score=1.0, abstract=PAPER, pages=[(0, 1)],
+                    body_start=0)
+    abstract = Hit(paper_id="p", title="Sulfonamides on phosphorene quantum dots", score=1.0, abstract=PAPER)
+    for hit, restricted, abstains in ((full_text, False, True), (abstract, False, False), (full_text, True, False)):
+        draft = extractive_answer(question, [hit], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
+                                  sure_confidence=0.5, restricted=restricted, unheard_technical=["tetracycline"])
+        assert draft.abstained is abstains, (hit.pages, restricted, draft.text)
+        if abstains:
+            assert "No paper in the collection mentions “tetracycline”" in draft.text
