@@ -7,6 +7,8 @@ import re
 from bm25s.stopwords import STOPWORDS_EN
 
 _NUMBER = re.compile(r"[\d.,]+")  # a bare number: "4", "1.5", "250,000"
+# A unit the answer is asked in ("in kWh", "how many GHz", "in MB"): the question's wording, not a thing it asks about.
+_UNIT = re.compile(r"[kMGTmµnp]?(Wh|W|Hz|B|bps|V|A|J|eV|Pa|N|Ω)|[kMGT]?(Wh|Hz|B|bps)/s")
 # "1 or 2", "3 to 5": numbers joined with no unit, which a text writes in many ways ("quality=1, 2"): not a name.
 _NUMBERS_ONLY = re.compile(r"[\d.,]+(\s+(or|and|to)\s+[\d.,]+)+")
 _TIMES = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")  # the "x" of "2x2", "2 × 2"
@@ -61,7 +63,7 @@ def specific_terms(question: str) -> list[str]:
     if run:
         found.append(_finished(run))
     return list(dict.fromkeys(t for t in found if t and t.lower() not in _GENERIC_NAMES and (len(t) > 1 or t.isdigit())
-                              and not _NUMBERS_ONLY.fullmatch(t)))
+                              and not _NUMBERS_ONLY.fullmatch(t) and not _UNIT.fullmatch(t)))
 
 
 def as_tokenised(name: str) -> str:

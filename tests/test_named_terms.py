@@ -111,6 +111,14 @@ def test_a_run_of_names_ends_before_a_function_word_and_two_names_side_by_side_s
     assert specific_terms("Which papers study StarCraft II?") == ["StarCraft II"]  # and a name and its numeral
 
 
+def test_the_unit_an_answer_is_asked_in_is_not_a_name():
+    from assistant.names import specific_terms
+
+    assert specific_terms("How big is the battery bank of the Gunes farm, in kWh?") == ["Gunes"]
+    assert specific_terms("How many GHz does the CPU of the A100 server run at?") == ["A100"]
+    assert specific_terms("What does BLM encode?") == ["BLM"]
+
+
 def test_a_product_of_numbers_is_found_however_its_times_sign_is_written():
     from assistant.names import mentions
 

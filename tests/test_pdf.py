@@ -325,6 +325,19 @@ def test_a_table_of_contents_is_left_out_and_its_references_entry_does_not_swall
     assert [heading for _, heading in text.sections] == ["Abstract", "2 Method"]
 
 
+def test_supporting_information_and_a_numbered_appendix_after_the_references_are_kept():
+    """Seen on an unseen PDF set: "Supporting Information" and "A.1. NetFlow-based analyses" after the references were
+    read as more references, and their text was lost."""
+    for heading in ("Supporting Information", "A.1. NetFlow-based analyses", "Supplemental Material"):
+        text = _blocks_text({
+            1: [("Abstract", True), ("We extract mobility from transistors of many channel lengths.", False),
+                ("References", True), (ONE_REFERENCE, False)],
+            2: [(heading, True), ("We then set the target drain current used in the extraction to 1 uA/um.", False)],
+        })
+        assert "target drain current" in text.body, heading
+        assert "Rabesandratana" not in text.body
+
+
 def _numbered_page(first: int, texts: list[str], step: int = 1) -> tuple[list[pdf_module.Line], float]:
     """A page's lines, top to bottom, each opening with a margin line number counting up from first."""
     lines = [pdf_module.Line(f"{first + i * step} {text}", 57, 500, 700 - 12 * i, 10) for i, text in enumerate(texts)]

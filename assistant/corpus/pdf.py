@@ -41,8 +41,10 @@ _HEADING_WORDS = re.compile(
     re.IGNORECASE)
 _NUMBERED = re.compile(r"((\d{1,2}(\.\d{1,2}){0,3}\.?)|([IVX]{1,5}\.)|([A-H](\.\d{1,2}){0,2}\.?))\s+[A-Z][^.]{1,70}")
 _REFERENCES = re.compile(r"(\d{1,2}\.?\s+|[IVX]{1,5}\.\s+)?(references|bibliography|literature cited|works cited)", re.IGNORECASE)
-# What ends the references: an appendix ("Appendix", "A Proofs", "B.1 More results"; not "D. Hao, ..." of a reference).
-_AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary)\b|[A-H](\.\d{1,2})*\s+[A-Z][a-z]+")
+# What ends the references: an appendix ("Appendix", "Supporting Information", "A Proofs", "B.1 More results", "A.1. Tools";
+# not "D. Hao, ..." of a reference).
+_AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary|supplemental|supporting information)\b|"
+                               r"[A-H](\.\d{1,2})*\s+[A-Z][a-z]+|[A-H](\.\d{1,2})+\.\s+[A-Z][a-z]+")
 # What a reference list is dense with: "(2019)", "2019.", "et al.", a DOI or URL, "pp. 12", "363(6422)".
 _CITATION_MARKS = re.compile(r"\((19|20)\d\d[a-z]?\)|\b(19|20)\d\d[a-z]?\.(\s|$)|\bet al\.|\bdoi\b|https?://|\bpp?\.\s*\d|\d+\(\d+\)",
                              re.IGNORECASE)
@@ -117,7 +119,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 9  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 10  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
