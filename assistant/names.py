@@ -9,6 +9,9 @@ from bm25s.stopwords import STOPWORDS_EN
 _NUMBER = re.compile(r"[\d.,]+")  # a bare number: "4", "1.5", "250,000"
 # A unit the answer is asked in ("in kWh", "how many GHz", "in MB"): the question's wording, not a thing it asks about.
 _UNIT = re.compile(r"[kMGTmµnp]?(Wh|W|Hz|B|bps|V|A|J|eV|Pa|N|Ω)|[kMGT]?(Wh|Hz|B|bps)/s")
+# Words a bare number counts in, singular: "1 year", "30 million", "50 percent".
+_COUNTS = {"million", "billion", "thousand", "hundred", "percent", "year", "month", "week", "day", "hour", "minute", "second",
+           "fold", "time", "pair"}
 # "1 or 2", "3 to 5": numbers joined with no unit, which a text writes in many ways ("quality=1, 2"): not a name.
 _NUMBERS_ONLY = re.compile(r"[\d.,]+(\s+(or|and|to)\s+[\d.,]+)+")
 _TIMES = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")  # the "x" of "2x2", "2 × 2"
@@ -46,7 +49,10 @@ def specific_terms(question: str) -> list[str]:
         # "4 bits": a bare number names nothing alone, so it takes the word after it; a name that ends in a number
         # ("Figure 7", "PGE 2") does not take the verb after it ("Figure 7 compare ...").
         after_number = (follows and bool(_NUMBER.fullmatch(run[-1]))
-                        and all(part.islower() or _NUMBER.fullmatch(part) for part in run))  # "3 and 6 years"
+                        and all(part.islower() or _NUMBER.fullmatch(part) for part in run)  # "3 and 6 years"
+                        and (word in ("and", "or", "to") or word in _COUNTS or word.endswith("s") and word not in ("vs", "versus")))
+        # (what a number counts: a plural, "4 bits", "50 epochs", or a unit, "1 year", "30 million"; not "9 logistic" in
+        # "MNIST 7 vs 9 logistic regression", which the paper writes "7s and 9s")
         if (follows and (capitalised or word[:1].isdigit() or after_number)) or _name_like(word, sentence_start) or (capitalised and next_joins and not possessive):
             if follows and _strong(run[-1]) and _strong(word):  # "the MGH L1000 corpus": two names side by side
                 found.append(_finished(run))

@@ -109,6 +109,9 @@ def test_a_run_of_names_ends_before_a_function_word_and_two_names_side_by_side_s
     assert specific_terms("How does Llama 2 compare with GPT-4 on ARC-AGI?") == ["Llama 2", "GPT-4", "ARC-AGI"]  # as before
     assert specific_terms("How much memory did 4-bit LoRA save?") == ["4-bit LoRA"]  # a modifier and its name: one
     assert specific_terms("Which papers study StarCraft II?") == ["StarCraft II"]  # and a name and its numeral
+    # a number takes what it counts (a plural, a unit word), not the next word: the paper wrote "MNIST 7s and 9s"
+    assert specific_terms("For the mnist 7 vs 9 logistic regression, how many components?") == ["7", "9"]
+    assert specific_terms("What happened after 1 year and 30 million doses?") == ["1 year", "30 million"]
 
 
 def test_the_unit_an_answer_is_asked_in_is_not_a_name():

@@ -211,6 +211,48 @@ def test_text_set_in_a_scaled_one_point_font_keeps_its_words_and_lines(tmp_path:
     assert "mean absolute error of 4.2 percent" in body
 
 
+def test_an_accent_set_as_a_glyph_of_its_own_goes_on_the_letter_under_it(tmp_path: Path):
+    """LaTeX PDFs may set an accent as its own glyph, before its letter ("Güne¸sköy": the cedilla of ş) or after it
+    ("Schutze ̈"); the name was then in no text. A hat with no one-character form ("D" + hat) stays as it was."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "accents.pdf"
+    drawing = canvas.Canvas(str(path))
+    drawing.setFont(_font(), 16)
+    drawing.drawString(72, 760, TITLE)
+    lines = _wrap(ABSTRACT, 450, _font(), 10)
+    for number, line in enumerate(lines):
+        drawing.setFont(_font(), 10)
+        drawing.drawString(72, 720 - 14 * number, line)
+    y = 720 - 14 * len(lines)
+
+    def word(x: float, parts: list[tuple[str, str]]) -> float:
+        """Draw the letters, each accent (if any) drawn as its own glyph centred over its letter: before it when the
+        pair is ("¸", "s"), after it when it is ("u", "¨")."""
+        for first, second in parts:
+            for char in (first, second):
+                if char and char in "¸¨ˆ":
+                    base = second if char == first else first
+                    width = pdfmetrics.stringWidth(base, _font(), 10)
+                    left = x if char == first else x - width
+                    drawing.drawString(left + (width - pdfmetrics.stringWidth(char, _font(), 10)) / 2, y, char)
+                elif char:
+                    drawing.drawString(x, y, char)
+                    x += pdfmetrics.stringWidth(char, _font(), 10)
+        return x + pdfmetrics.stringWidth(" ", _font(), 10)
+
+    x = word(72, [("The", ""), ("", "")])
+    x = word(x, [("G", ""), ("u", "¨"), ("ne", ""), ("¸", "s"), ("k", ""), ("o", "¨"), ("y", "")])
+    x = word(x, [("farm", "")])
+    x = word(x, [("D", "ˆ"), ("=", "")])
+    drawing.drawString(x, y, "2 kW of solar panels and a lead-acid battery bank.")
+    drawing.save()
+    text = " ".join((read_full_text(path).abstract + " " + read_full_text(path).body).split())
+    assert "Güneşköy farm" in text, text[-200:]
+    assert "ˆ" in text  # the hat over D kept, as a glyph of its own
+
+
 def test_characters_beyond_the_basic_plane_come_whole_and_a_lone_surrogate_is_dropped():
     # PDFium gives UTF-16 code units: the math italic M of a formula (U+1D440) comes as two surrogates
     assert pdf_module._normal("volatility \ud835\udc40 at day \ud835\udc61") == "volatility M at day t"

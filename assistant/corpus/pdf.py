@@ -119,7 +119,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 10  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 11  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
@@ -242,6 +242,8 @@ def _page_lines(page) -> list[Line]:
         current: Line | None = None
         space = False
         x, y = ctypes.c_double(), ctypes.c_double()
+        letters: list[tuple[int, float, float]] = []  # the current line's letters: place in its text, left, right
+        pending: str | None = None  # the combining mark of an accent drawn before its letter
         for i in range(textpage.count_chars()):
             code = raw.FPDFText_GetUnicode(textpage, i)
             if code in (10, 13, 32):
@@ -251,6 +253,21 @@ def _page_lines(page) -> list[Line]:
             if not char or unicodedata.category(char) in ("Cc", "Cf") and char not in "\x02\u00ad":
                 continue
             left, bottom, right, top = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
+            mark = _SPACING_ACCENTS.get(char)
+            if mark is not None:  # "Güne¸sköy", "Ozc¸elik": an accent set as a glyph of its own goes on the letter under it
+                middle = (left + right) / 2
+                under = next((at for at, a, b in reversed(letters[-12:]) if a - 1 <= middle <= b + 1), None) if current else None
+                if current is not None and under is not None and len(accented := _accented(current.text[under], mark)) == 1:
+                    current.text = current.text[:under] + accented + current.text[under + 1:]  # "Oner ¨": the Ö of Öner
+                    continue
+                if i + 1 < textpage.count_chars() and len(_accented(chr(raw.FPDFText_GetUnicode(textpage, i + 1) or 32), mark)) == 1:
+                    after_left, _, after_right, _ = textpage.get_charbox(i + 1, loose=True)
+                    if after_left - 1 <= middle <= after_right + 1:
+                        pending = mark  # "e¸s": the ş
+                        continue
+                # no letter under it that takes it as one character ("Dˆ", a hat over a variable): kept as it is
+            elif pending is not None:
+                char, pending = _accented(char, pending), None
             raw.FPDFText_GetCharOrigin(textpage, i, x, y)
             size = raw.FPDFText_GetFontSize(textpage, i) or 10.0
             if size < _MIN_FONT_SIZE:  # some PDFs scale a 1-point font by the text matrix: the box tells the true size
@@ -262,8 +279,11 @@ def _page_lines(page) -> list[Line]:
             if current is None or not script and (abs(y.value - current.y) >= 0.4 * size or gap > 1.5 * size or gap < -2 * size):
                 current = Line("", left, right, y.value, size)  # (a ligature's letters share one box: a small step back)
                 lines.append(current)
+                letters = []
             elif space or gap > 0.2 * size or script and char.isdigit() and current.text[-1:].isdigit():
                 current.text += " "  # (a footnote mark after a figure stays apart: "73,000 6", not "73,0006")
+            if char.isalpha():
+                letters.append((len(current.text), left, right))
             current.text += char
             current.x1 = max(current.x1, right)
             current.size = max(current.size, size)
@@ -277,6 +297,15 @@ def _page_lines(page) -> list[Line]:
     return _reading_order(_table_rows([line for line in lines if line.text], width), width)
 
 
+def _accented(letter: str, mark: str) -> str:
+    """The letter with the combining mark, as one character where Unicode has one ("s" + cedilla: "ş"); else longer."""
+    return unicodedata.normalize("NFC", letter + mark) if letter.isalpha() else letter + mark
+
+
+# Accents a PDF may set as glyphs of their own (spacing forms), and the combining marks they stand for.
+_SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b8": "\u0327", "\u00b4": "\u0301", "\u02c6": "\u0302", "\u02dc": "\u0303",
+                    "\u00af": "\u0304", "\u02d8": "\u0306", "\u02d9": "\u0307", "\u02da": "\u030a", "\u02dd": "\u030b",
+                    "\u02db": "\u0328", "\u02c7": "\u030c"}
 # A line that opens with a number: in a manuscript under review, its margin line number ("182 Given the graph layout, ...").
 _LINE_NUMBER = re.compile(r"(\d{1,4}) (?=\S)")
 _MIN_LINE_NUMBERS = 5  # a page needs this many numbered lines counting up to be read as line-numbered
