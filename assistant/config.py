@@ -91,11 +91,10 @@ class Settings(BaseSettings):
         # it was a switch: ASSISTANT_READER_QUOTES=true / false still mean every quote / none
         if isinstance(value, bool):
             return "all" if value else "off"
-        if isinstance(value, str) and value.strip().lower() in {"true", "1", "yes", "on"}:
-            return "all"
-        if isinstance(value, str) and value.strip().lower() in {"false", "0", "no"}:
-            return "off"
-        return value.strip().lower() if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower()
+        return "all" if word in {"true", "1", "yes", "on"} else "off" if word in {"false", "0", "no"} else word
 
     @field_validator("collection")
     @classmethod

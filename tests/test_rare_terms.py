@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering.answerability import term_stats
 from assistant.answering.extractive import extractive_answer
 from assistant.answering.rare_terms import unheard_technical_terms
 from assistant.config import Settings
@@ -29,7 +30,7 @@ def seeds_lexical(seeded_settings):
     ("Which papers study tetracycline?", ["tetracycline"]),  # found whatever the question; the answerer ignores it for lists
 ])
 def test_technical_terms_the_collection_never_uses_are_found_and_typos_and_everyday_words_are_not(seeds_lexical, question, unheard):
-    assert unheard_technical_terms(question, seeds_lexical) == unheard
+    assert unheard_technical_terms(question, term_stats(question, seeds_lexical), seeds_lexical) == unheard
 
 
 def test_a_full_text_is_not_asked_about_a_technical_term_no_text_uses_but_an_abstract_or_a_chosen_paper_is():

@@ -152,7 +152,7 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               list_limit=settings.max_list_papers if listing else None,
                               members=list_members(standalone, hits, stats, assistant.list_membership, reading) if listing else None,
                               unheard=unheard_topic(standalone, stats), unheard_names=unheard_names(standalone, stats),
-                              unheard_technical=unheard_technical_terms(standalone, lexical),
+                              unheard_technical=unheard_technical_terms(standalone, stats, lexical),
                               reading=reading,
                               quote_reader=assistant.quote_reader, quote_abstracts=settings.reader_quotes == "all")
     return _Offline(hits, confident, floor, draft, retrieve_ms)

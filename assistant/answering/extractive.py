@@ -500,12 +500,12 @@ def _reader_pick(question: str, scored: list[_Scored], reader: Scorer) -> Senten
     return max(zip(shortlist, logits), key=lambda pair: float(pair[1]) + FULL_TEXT_MIX_WEIGHT * pair[0].quote)[0].sentence
 
 
-def _quote_with_pick(scored: list[_Scored], pick: Sentence, pages: Sequence[tuple[int, int]]) -> list[Sentence]:
+def _quote_with_pick(scored: list[_Scored], pick: Sentence, limit: int, pages: Sequence[tuple[int, int]]) -> list[Sentence]:
     """The quote score's best sentence and the reader's pick, when it is another one on the same page; else the quote as
-    without the reader (_quote)."""
+    without the reader (_quote, `limit` sentences)."""
     best = max(scored, key=lambda s: s.quote)
     if best.antecedent is not None or pick is best.sentence or not _same_page(pages, pick, best.sentence):
-        return _quote(scored, 2, None, pages)
+        return _quote(scored, limit, None, pages)
     return sorted([best.sentence, pick], key=lambda s: s.start)
 
 
@@ -524,7 +524,7 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
         if ordered:
             quoted = _best_on_one_page(ordered, limit, hit.pages)
         elif pick is not None:
-            quoted = _quote_with_pick(best_by_paper[hit.paper_id], pick, hit.pages)
+            quoted = _quote_with_pick(best_by_paper[hit.paper_id], pick, limit, hit.pages)
         else:
             quoted = _quote(best_by_paper[hit.paper_id], limit, reading, hit.pages)
         citations.append(_citation(number, hit, quoted))

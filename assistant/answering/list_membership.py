@@ -83,13 +83,19 @@ def paper_features(question: str, hit: Hit, top_fused: float, stats: TermStats, 
     return values
 
 
+def unheard_topic_terms(question: str, stats: TermStats) -> tuple[set[str], set[str]]:
+    """The question's topic terms, names aside (the name rules judge those), and those of them no text of the collection
+    uses (stats: term_stats of the question)."""
+    named = set().union(*(terms(name) for name in specific_terms(question)))
+    topic = topic_terms(question) - named
+    return topic, {term for term in topic if not stats.frequency.get(term)}
+
+
 def unheard_topic(question: str, stats: TermStats) -> list[str]:
     """The question's words that no text in the collection uses, as the question writes them, when they carry most of its
     topic's weight, names aside ("federated" in "Which papers study federated learning?"); otherwise none. Names
     ("Anthropic's Claude") are left to the name rules, which accept a list where some of the names are found."""
-    named = set().union(*(terms(name) for name in specific_terms(question)))
-    topic = topic_terms(question) - named
-    unheard = {term for term in topic if not stats.frequency.get(term)}
+    topic, unheard = unheard_topic_terms(question, stats)
     total = sum(stats.idf(term) for term in topic)
     if not unheard or total <= 0 or sum(stats.idf(term) for term in unheard) / total <= UNHEARD_SHARE:
         return []

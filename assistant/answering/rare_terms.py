@@ -7,10 +7,9 @@ import difflib
 import re
 from functools import lru_cache
 
-from assistant.answering.list_membership import topic_terms
-from assistant.evidence import terms
+from assistant.answering.answerability import TermStats
+from assistant.answering.list_membership import unheard_topic_terms
 from assistant.lexical import LexicalIndex, tokenize
-from assistant.names import specific_terms
 
 # A word the general vocabulary of the embedder's tokenizer (30,522 wordpieces) splits into this many pieces or more is
 # rare in everyday English: a technical term ("tetracycline" 5, "aethalometer" 3, "helminth" 3), not a word a question
@@ -24,13 +23,10 @@ NEAR_FORM_LETTERS = 6
 NEAR_SPELLING = 0.7
 
 
-def unheard_technical_terms(question: str, lexical: LexicalIndex) -> list[str]:
+def unheard_technical_terms(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
     """The question's topic words (names aside: the name rules judge those) that are technical terms and that no text of
-    the collection uses in any near form, as the question writes them."""
-    named = set().union(*(terms(name) for name in specific_terms(question)))
-    topic = topic_terms(question) - named
-    frequencies = lexical.document_frequencies(sorted(topic))
-    unheard = {term for term in topic if not frequencies.get(term)}
+    the collection uses in any near form, as the question writes them (stats: term_stats of the question over lexical)."""
+    _, unheard = unheard_topic_terms(question, stats)
     found = []
     for word in dict.fromkeys(re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", question)):
         stems = set(tokenize([word])[0]) & unheard

@@ -244,7 +244,8 @@ def _page_lines(page) -> list[Line]:
         x, y = ctypes.c_double(), ctypes.c_double()
         letters: list[tuple[int, float, float]] = []  # the current line's letters: place in its text, left, right
         pending: str | None = None  # the combining mark of an accent drawn before its letter
-        for i in range(textpage.count_chars()):
+        count = textpage.count_chars()
+        for i in range(count):
             code = raw.FPDFText_GetUnicode(textpage, i)
             if code in (10, 13, 32):
                 space = True
@@ -260,7 +261,7 @@ def _page_lines(page) -> list[Line]:
                 if current is not None and under is not None and len(accented := _accented(current.text[under], mark)) == 1:
                     current.text = current.text[:under] + accented + current.text[under + 1:]  # "Oner ¨": the Ö of Öner
                     continue
-                if i + 1 < textpage.count_chars() and len(_accented(chr(raw.FPDFText_GetUnicode(textpage, i + 1) or 32), mark)) == 1:
+                if i + 1 < count and len(_accented(chr(raw.FPDFText_GetUnicode(textpage, i + 1) or 32), mark)) == 1:
                     after_left, _, after_right, _ = textpage.get_charbox(i + 1, loose=True)
                     if after_left - 1 <= middle <= after_right + 1:
                         pending = mark  # "e¸s": the ş
