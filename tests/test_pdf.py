@@ -399,6 +399,20 @@ def test_a_manuscript_s_margin_line_numbers_are_taken_off_its_lines_but_not_a_fi
     assert plain[4][0][0].text == "12 participants took part in the study."
 
 
+def test_two_columns_numbered_side_by_side_lose_their_line_numbers():
+    """Read top to bottom, a two-column manuscript's numbers interleave (342, 376, 343, 377, ...): each column counts up."""
+    left = ["Photometric observations were ob-", "tained on the nights of July 2-4", "with the two telescopes located",
+            "in Morocco and in Chile; both", "operate at f/8 with a CCD camera", "and a field of view of 22 arcmin."]
+    right = ["The light curve shows a period", "of about 16.8 h with an amplitude", "of 0.2 mag, as is usual for",
+             "comets at this distance from", "the Sun; the colour is red, as", "for D-type asteroids and comets."]
+    lines = []
+    for i, (first, second) in enumerate(zip(left, right)):
+        lines.append(pdf_module.Line(f"{342 + i} {first}", 33, 290, 700 - 12 * i, 10))
+        lines.append(pdf_module.Line(f"{376 + i} {second}", 310, 570, 700 - 12 * i, 10))
+    pdf_module._strip_line_numbers({7: (lines, 792.0)})
+    assert [line.text for line in lines[::2]] == left and [line.text for line in lines[1::2]] == right
+
+
 def test_a_table_s_rank_column_is_kept_in_a_document_without_line_numbers():
     rows = [pdf_module.Line(f"{rank} connectance {10 + rank} 0.8{rank}", 57, 500, 600 - 12 * rank, 10) for rank in range(1, 6)]
     prose = [pdf_module.Line(f"A sentence of the text, line {i}.", 57, 500, 400 - 12 * i, 10) for i in range(30)]

@@ -119,7 +119,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 11  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 12  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
@@ -329,13 +329,18 @@ def _strip_line_numbers(pages: dict[int, tuple[list[Line], float]]) -> None:
 
 def _line_number_run(lines: list[Line]) -> list[tuple[Line, int]]:
     """The lines that open with numbers counting up from the top of the page (at least _MIN_LINE_NUMBERS of them, and
-    most of the lines opening with a number), with their numbers; [] when there is no such run."""
+    most of the lines opening with a number), with their numbers; [] when there is no such run. Two columns count up
+    side by side (342, 376, 343, 377, ... read top to bottom): each number continues the run it follows closely."""
     numbered = sorted(((line, int(match.group(1))) for line in lines if (match := _LINE_NUMBER.match(line.text))),
                       key=lambda pair: -pair[0].y)
-    run: list[tuple[Line, int]] = []
+    runs: list[list[tuple[Line, int]]] = []
     for line, number in numbered:
-        if not run or 1 <= number - run[-1][1] <= _MAX_LINE_NUMBER_STEP:
-            run.append((line, number))
+        following = [run for run in runs if 1 <= number - run[-1][1] <= _MAX_LINE_NUMBER_STEP]
+        if following:
+            min(following, key=lambda run: number - run[-1][1]).append((line, number))
+        else:
+            runs.append([(line, number)])
+    run = [pair for run in runs if len(run) >= _MIN_LINE_NUMBERS for pair in run]
     return run if len(run) >= _MIN_LINE_NUMBERS and len(run) >= 0.8 * len(numbered) else []
 
 
