@@ -93,9 +93,11 @@ def _finished(run: list[str]) -> str:
     return " ".join(words)
 
 
-def mentions(text: str, term: str) -> bool:
+def mentions(text: str, term: str, exact_acronym: bool = False) -> bool:
     """Whether text mentions term: a plural s and hyphen/space variants allowed; a name with capitals
-    (SCoRe, DAFormer) is not matched by a plain lower-case word (score), though other capitalisations are."""
+    (SCoRe, DAFormer) is not matched by a plain lower-case word (score), though other capitalisations are (a mouse
+    gene's "Aire" for "AIRE"). exact_acronym: an acronym only in capitals, for a title, whose words are capitalised
+    anyway ("SELF" is not the "Self" of "Self-rationalization Improves ...")."""
     if _TIMES.search(term):  # "2x2" is written "2 × 2" or "2x2"
         term, text = _TIMES.sub("x", term), _TIMES.sub("x", text)
     stem = re.sub(r"s$", "", term) if len(term) > 3 else term
@@ -104,8 +106,11 @@ def mentions(text: str, term: str) -> bool:
         return False  # a piece of the name is nowhere in the text: the pattern below cannot match (and costs far more)
     pattern = re.escape(stem).replace(r"\-", r"[\s\-]?").replace(r"\ ", r"[\s\-]?")
     has_capitals = any(c.isupper() for c in term)
+    acronym = exact_acronym and is_acronym(term)
     for match in re.finditer(rf"(?<![A-Za-z0-9]){pattern}s?(?![A-Za-z0-9])", text, re.IGNORECASE):
         found = match.group(0)
+        if acronym and not re.sub(r"s$", "", found).isupper():
+            continue
         if not has_capitals or any(c.isupper() or c.isdigit() for c in found):
             return True
     return False
@@ -119,3 +124,21 @@ def is_acronym(name: str) -> bool:
 def has_inner_capitals(name: str) -> bool:
     """SCoRe, DAFormer, nuScenes, GPT-4-Turbo: case that carries identity, which lower-casing (as BM25 does) loses."""
     return not is_acronym(name) and any(c.isupper() for c in name[1:]) and any(c.islower() for c in name)
+
+
+def own_name_of(title: str) -> str:
+    """A paper's own name: its title before a colon, when that is short ("Agent-R" of "Agent-R: Training ...", "Put Your
+    Money Where Your Mouth Is" of "Put Your Money Where Your Mouth Is: Evaluating ..."); else ""."""
+    head, colon, _ = title.partition(":")
+    return head if colon and 0 < len(head.split()) <= 8 else ""
+
+
+def is_own_name(title: str, name: str) -> bool:
+    """Whether name is the paper's own name (own_name_of), however hyphenated, spaced or starred: "Agent-R" and "Agent R"
+    of "Agent-R: ...", "ReST-MCTS" of "ReST-MCTS*: ..."; not "MCTS" of it."""
+    own = own_name_of(title)
+    return bool(own) and _letters(own) == _letters(name)
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\W_]", "", text).lower()

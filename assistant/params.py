@@ -23,6 +23,9 @@ class RetrievalParams:
     # exactly: BM25 lower-cases, so "How does SCoRe work?" would otherwise find the many papers that say "score".
     # 0.1 (was 0.2): the dev rankings are the same at 0.1 and 0.2, SciFact train's fused nDCG@10 is higher at 0.1.
     name_weight: float = 0.1
+    # Added to a paper whose own name, its title before a colon ("Agent-R: Training Language Model Agents ..."), is a
+    # name the question asks about ("What is Agent-R evaluated on?"): the paper asked about by name is found first.
+    title_name_weight: float = 0.3
     # Dense candidates fetched per paper asked for: stale chunks of replaced papers are filtered out after the query.
     # 16 raises SciFact train's recall@100 (k=100) 0.9563 -> 0.9588 but costs ~1 ms per retrieve at k=10 (docs/BENCH.md).
     dense_candidates_per_hit: int = 8

@@ -15,7 +15,7 @@ from assistant.evidence import Reading, Scorer, SentenceBank, read
 from assistant.config import Settings, get_settings
 from assistant.lexical import LexicalIndex, load_lexical
 from assistant.models import ChunkMatch, Hit
-from assistant.names import has_inner_capitals, mentions, specific_terms
+from assistant.names import has_inner_capitals, is_own_name, mentions, specific_terms
 from assistant.params import DEFAULT_RETRIEVAL, RetrievalParams
 from assistant import resident
 from assistant.store import ChunkRecord, PaperStore, Snapshot
@@ -150,7 +150,7 @@ class Retriever:
         weight = lexical_weight(question, state.lexical, best_lexical, self.params)
         scores = _fuse(dense, lexical, lexical_papers, method, weight, self.params)
         if method == "fused":
-            _boost_named(scores, question, state.snapshot, self.params.name_weight)
+            _boost_named(scores, question, state.snapshot, self.params.name_weight, self.params.title_name_weight)
         ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         hits = [self._hit(pid, scores[pid], dense.get(pid, []), lexical.get(pid, []), state.snapshot) for pid in ranked]
         timings.fusion_ms = (time.perf_counter() - started) * 1000
@@ -202,15 +202,19 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return positive[np.argsort(-scores[positive], kind="stable")]
 
 
-def _boost_named(scores: dict[str, float], question: str, snapshot: Snapshot, weight: float) -> None:
-    """Raise the candidates that mention the question's mixed-case names exactly (SCoRe, which BM25 reads as 'score')."""
-    names = [name for name in specific_terms(question) if has_inner_capitals(name)]
-    if not names:
+def _boost_named(scores: dict[str, float], question: str, snapshot: Snapshot, weight: float, title_weight: float) -> None:
+    """Raise the candidates that mention the question's mixed-case names exactly (SCoRe, which BM25 reads as 'score'),
+    and those whose own name (the title before a colon) is a name the question asks about."""
+    asked = specific_terms(question)
+    names = [name for name in asked if has_inner_capitals(name)]
+    if not asked:
         return
     for paper_id in scores:
         paper = snapshot.papers[paper_id]
-        text = f"{paper.title} {paper.abstract}"
-        scores[paper_id] += weight * sum(mentions(text, name) for name in names) / len(names)
+        if names:
+            text = f"{paper.title} {paper.abstract}"
+            scores[paper_id] += weight * sum(mentions(text, name) for name in names) / len(names)
+        scores[paper_id] += title_weight * sum(is_own_name(paper.title, name) for name in asked) / len(asked)
 
 
 def _is_live(chunk: ChunkRecord, snapshot: Snapshot) -> bool:

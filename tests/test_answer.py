@@ -397,3 +397,45 @@ def test_a_new_topic_asked_of_these_papers_says_none_bears_on_it_then_names_the_
     assert answer.text.startswith("None of these papers") and f"the {len(listed)} papers" in answer.text
     assert answer.citations and not {c.paper_id for c in answer.citations} & listed
     assert any(c.title.startswith("DAFormer") for c in answer.citations)
+
+
+def test_a_question_naming_a_paper_by_its_own_name_is_answered_from_that_paper_alone(seeded_settings):
+    # Every seed paper whose title starts with a short name ("Agent-R: ...", "SMART: ...", "SELF: ..."): asked what it
+    # is evaluated on, the answer cites that paper first, and no paper that never names it.
+    from assistant.names import mentions, own_name_of, specific_terms
+    from assistant.service import default_assistant
+
+    asked = 0
+    for paper in default_assistant(seeded_settings).papers():
+        paper_id, name = paper.paper_id, own_name_of(paper.title)
+        question = f"What is {name} evaluated on?"
+        if not name or specific_terms(question) != [name]:
+            continue
+        answer = ask(question, settings=seeded_settings, llm=None)
+        asked += 1
+        assert not answer.abstained and answer.citations[0].paper_id == paper_id, question
+        assert all(mentions(f"{c.title} {c.quote}", name) for c in answer.citations), question
+    assert asked >= 10
+
+
+def test_how_many_papers_is_answered_by_the_list_whose_length_is_the_count(seeded_settings):
+    listed = ask("Which papers use Monte Carlo tree search?", settings=seeded_settings, llm=None)
+    counted = ask("How many papers use Monte Carlo tree search?", settings=seeded_settings, llm=None)
+    papers = [c.paper_id for c in listed.citations] + [p.paper_id for p in listed.more]
+    assert not counted.abstained and len(papers) >= 3
+    assert [c.paper_id for c in counted.citations] + [p.paper_id for p in counted.more] == papers
+    assert counted.text.startswith(f"{len(papers)} papers in the collection")
+
+
+def test_a_comparison_of_two_papers_named_by_their_own_names_cites_both(seeded_settings):
+    from assistant.names import own_name_of, specific_terms
+    from assistant.service import default_assistant
+
+    named = [(paper.paper_id, own_name_of(paper.title)) for paper in default_assistant(seeded_settings).papers()]
+    named = [(paper_id, name) for paper_id, name in named if name and specific_terms(f"What is {name}?") == [name]]
+    pairs = list(zip(named[::2], named[1::2]))
+    assert len(pairs) >= 5
+    for (first_id, first), (second_id, second) in pairs:
+        question = f"How do {first} and {second} differ?"
+        answer = ask(question, settings=seeded_settings, llm=None)
+        assert {first_id, second_id} <= {c.paper_id for c in answer.citations}, question

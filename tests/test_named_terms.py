@@ -10,6 +10,7 @@ from assistant.embedding import get_embedder
 from assistant.evidence import SentenceBank
 from assistant.answering.extractive import extractive_answer
 from assistant.models import Hit
+from assistant.names import is_own_name, mentions, own_name_of
 
 COMMITS = Hit(paper_id="c", title="A First Look at Conventional Commits Classification", score=1.0,
               abstract="Conventional commits give commit messages a type such as feat or fix. We classify commits into these types "
@@ -209,3 +210,21 @@ def test_in_a_full_text_a_sentence_counts_the_question_s_words_the_sentence_befo
                                                      full_text=full_text) if item.sentence in lectures]
         assert scored[0].sentence is expected
         assert (scored[0].score > scored[1].score) is full_text
+
+
+def test_in_a_title_an_all_capitals_name_is_not_matched_by_a_capitalised_word_but_in_a_text_it_is():
+    assert mentions("SELF: Language-Driven Self-Evolution", "SELF", exact_acronym=True)
+    assert not mentions("Self-rationalization Improves LLM as a Judge", "SELF", exact_acronym=True)
+    assert mentions("We compare against several DPOs.", "DPO", exact_acronym=True)
+    assert mentions("Keratin-dependent regulation of Aire in skin", "AIRE")  # a mouse gene, written as one
+
+
+def test_a_paper_s_own_name_is_its_title_before_a_short_colon():
+    assert own_name_of("Agent-R: Training Language Model Agents to Reflect") == "Agent-R"
+    assert own_name_of("Confidence v.s. Critique: A Decomposition of Self-Correction") == "Confidence v.s. Critique"
+    assert own_name_of("Life, uh, Finds a Way: Systematic Neural Search") == "Life, uh, Finds a Way"
+    assert own_name_of("Beating the average: how to generate profit") == "Beating the average"
+    assert own_name_of("Deep Reinforcement Learning for Quantitative Trading") == ""
+    assert own_name_of("A very long lead-in that goes on and on for more than eight words: then the rest") == ""
+    assert is_own_name("ReST-MCTS*: LLM Self-Training", "ReST-MCTS") and is_own_name("Agent-R: Training", "Agent R")
+    assert not is_own_name("ReST-MCTS*: LLM Self-Training", "MCTS")

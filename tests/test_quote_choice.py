@@ -145,3 +145,16 @@ def test_a_word_held_by_every_sentence_weighs_less_than_one_held_by_one():
     assert weights["spm"] < weights["limit"] < weights["absent"]
     assert share_held({"spm", "limit"}, {"limit"}, weights) > share_held({"spm", "limit"}, {"spm"}, weights)
     assert share_held({"spm", "limit"}, {"limit"}) == share_held({"spm", "limit"}, {"spm"}) == 0.5  # unweighted as before
+
+
+AGENT = Hit(paper_id="q", title="Agent Q: Advanced Reasoning and Learning for Autonomous AI Agents", score=1.0, abstract=(
+    "Large language models struggle with multi-step reasoning in interactive environments. "
+    "Our method lets LLM agents learn from both successful and unsuccessful trajectories. "
+    "We validate our approach in the WebShop environment, a simulated e-commerce platform, and in real-world booking. "
+    "We believe this represents a substantial leap forward for autonomous agents."))
+
+
+@pytest.mark.parametrize("question", ["What is Agent Q evaluated on?", "How was Agent Q tested?"])
+def test_asked_where_a_method_was_tested_the_quote_is_the_sentence_saying_so_in_any_words(bank, question):
+    draft = extractive_answer(question, [AGENT], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
+    assert "WebShop environment" in draft.citations[0].quote  # one of its two sentences

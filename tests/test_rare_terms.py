@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answering.answerability import term_stats
 from assistant.answering.extractive import extractive_answer
-from assistant.answering.rare_terms import unheard_technical_terms
+from assistant.answering.rare_terms import unheard_asked_for, unheard_technical_terms, unheard_terms
 from assistant.config import Settings
 from assistant.embedding import get_embedder
 from assistant.evidence import SentenceBank
@@ -46,3 +46,21 @@ def test_a_full_text_is_not_asked_about_a_technical_term_no_text_uses_but_an_abs
         assert draft.abstained is abstains, (hit.pages, restricted, draft.text)
         if abstains:
             assert "No paper in the collection mentions “tetracycline”" in draft.text
+
+
+@pytest.mark.parametrize("question, unheard", [
+    ("Which eye tracker was used to check the participants' fixation?", ["eye", "tracker"]),  # no text mentions the kind
+    ("Which brand of GPU were the agents trained on?", ["brand"]),
+    ("Which tracker of eye movements did they use?", ["tracker"]),
+    ("Which benchmark was WebRL evaluated on?", []),  # the seeds mention benchmarks
+    ("What kind of eye tracker was used?", []),  # "kind" names no kind of thing: what is asked for is left to other rules
+    ("Which GPUs were used for training?", ["GPUs"]),  # the seeds' abstracts never mention GPUs
+    ("Which simulators were the agents trained in?", []),  # a near form the seeds use ("simulator")
+])
+def test_what_a_question_asks_for_is_unheard_when_no_text_mentions_that_kind_of_thing(seeds_lexical, question, unheard):
+    assert unheard_asked_for(question, term_stats(question, seeds_lexical), seeds_lexical) == unheard
+
+
+def test_the_unheard_terms_are_the_technical_ones_and_what_is_asked_for_each_once(seeds_lexical):
+    question = "Which aethalometer brand was used for the black carbon?"
+    assert unheard_terms(question, term_stats(question, seeds_lexical), seeds_lexical) == ["aethalometer", "brand"]

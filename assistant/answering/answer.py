@@ -10,7 +10,7 @@ from assistant.answering.answerability import AnswerabilityModel, confidence, te
 from assistant.config import Settings
 from assistant.evidence import Scorer, SentenceBank, read
 from assistant.answering.list_membership import list_candidates, list_hits, list_members, unheard_topic
-from assistant.answering.extractive import asks_for_every_paper, extractive_answer
+from assistant.answering.extractive import as_list_question, asks_for_every_paper, extractive_answer
 from assistant.answering.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.models import Answer, Draft, Hit, Timings
@@ -18,7 +18,7 @@ from assistant.params import ExtractiveParams
 from assistant.pages import place_citations
 from assistant.answering.followup import Turn
 from assistant.answering.question import clean_question, standalone_question
-from assistant.answering.rare_terms import unheard_technical_terms
+from assistant.answering.rare_terms import unheard_terms
 from assistant.answering.reader import Reader
 from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, rerank
 
@@ -126,6 +126,7 @@ class _Offline:
 def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_ids: list[str] | None, restricted: bool) -> _Offline:
     """Retrieve (from paper_ids only, when given), judge answerability, and draft the extractive answer."""
     settings = assistant.settings
+    standalone = as_list_question(standalone)
     wanted = k or settings.top_k
     # A list answer names every paper that bears on the question, so it looks further than the top few.
     listing = asks_for_every_paper(standalone) and not restricted
@@ -152,7 +153,7 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               list_limit=settings.max_list_papers if listing else None,
                               members=list_members(standalone, hits, stats, assistant.list_membership, reading) if listing else None,
                               unheard=unheard_topic(standalone, stats), unheard_names=unheard_names(standalone, stats),
-                              unheard_technical=unheard_technical_terms(standalone, stats, lexical),
+                              unheard_technical=unheard_terms(standalone, stats, lexical),
                               reading=reading,
                               quote_reader=assistant.quote_reader, quote_abstracts=settings.reader_quotes == "all")
     return _Offline(hits, confident, floor, draft, retrieve_ms)

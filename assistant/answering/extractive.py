@@ -13,7 +13,7 @@ from assistant.chunking import place
 from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_held, terms
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
-from assistant.names import is_acronym, mentions, specific_terms
+from assistant.names import is_acronym, is_own_name, mentions, specific_terms
 from assistant.models import Citation, Draft, Hit, PaperRef
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
@@ -31,6 +31,8 @@ _CODE_ASK = re.compile(r"\b(where|link|url|github|repo|repository|released?|avai
 _LIST_QUESTION = re.compile(
     r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
     re.IGNORECASE)
+# "How many papers are about trading?": the collection's papers counted, answered by their list.
+_PAPER_COUNT = re.compile(r"\bhow many (of the |of these )?(papers?|works|studies|articles|publications)\b", re.IGNORECASE)
 # "Is there a method ...", "any work on ...": asks whether one exists (the best evidence answers), not for every paper.
 _ONE_ASKED_FOR = re.compile(
     r"\b(is there|any)\s+(a\s+|an\s+|one\s+|some\s+)?([\w-]+\s+)?(paper|work|study|article|method|approach|way|technique|"
@@ -53,9 +55,9 @@ _MORE_QUANTITY = re.compile(
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
 _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
 # Words of "which papers use/study/propose ..." that say nothing about the topic (stemmed, as terms() gives them).
-_GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
-                       "propose proposes research article articles collection here there any which what list name find show "
-                       "model models learning")
+GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
+                      "propose proposes research article articles collection here there any which what list name find show "
+                      "model models learning")
 # A second sentence joins a quote when the reader scores it within this many logits of the best one (and above its own
 # threshold): the fact spans both.
 READER_MARGIN = 2.0
@@ -74,6 +76,10 @@ QUOTE_MIX_WEIGHT = 0.0
 # their own full text), then reported on its HELD papers and the real-PDF sets (docs/READER.md).
 FULL_TEXT_SHORTLIST = 24
 FULL_TEXT_MIX_WEIGHT = 5.0
+# A paper whose title names the names the question asks about ("What is SMART evaluated on?", SMART's paper titled
+# "SMART: ...") is ranked first among the hits: larger than any sentence score and fused score together (a share of it
+# for a share of the names: "How do Long Term Memory and MANSA differ?").
+TITLE_NAME_BONUS = 2.0
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
     r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
@@ -89,8 +95,14 @@ class _Scored:
 
 
 def is_list_question(question: str) -> bool:
-    """ "Which papers ...", "is there a method ...", "any work on ...": answered by a list of papers."""
-    return bool(_LIST_QUESTION.search(question))
+    """ "Which papers ...", "is there a method ...", "any work on ...", "how many papers ...": answered by a list of papers."""
+    return bool(_LIST_QUESTION.search(question) or _PAPER_COUNT.search(question))
+
+
+def as_list_question(question: str) -> str:
+    """ "How many papers are about trading?" read as "which papers are about trading?": the list answers it, and its
+    length is the count (the words "how many" are no topic a paper should hold)."""
+    return _PAPER_COUNT.sub(lambda match: "which " + match.group(2), question)
 
 
 def asks_for_every_paper(question: str) -> bool:
@@ -109,14 +121,16 @@ def is_code_question(question: str) -> bool:
 
 
 def is_quantity_question(question: str) -> bool:
-    """ "How many ...", "what percentage ...", "which version ...": the answer must be a figure."""
-    return asks_for_figure_as_fitted(question) or bool(_MORE_QUANTITY.search(question))
+    """ "How many ...", "what percentage ...", "which version ...": the answer must be a figure (not "how many papers
+    ...", a list whose length is the count)."""
+    return asks_for_figure_as_fitted(question) or (bool(_MORE_QUANTITY.search(question)) and not _PAPER_COUNT.search(question))
 
 
 def asks_for_figure_as_fitted(question: str) -> bool:
     """Whether the question asks for a figure as the answerability model's features were fitted to read it (a narrower
-    pattern than is_quantity_question's; refit bench/fit_answerability.py before widening it)."""
-    return bool(_FITTED_QUANTITY.search(question))
+    pattern than is_quantity_question's; refit bench/fit_answerability.py before widening it). "How many papers ..."
+    asks for a list, not a figure."""
+    return bool(_FITTED_QUANTITY.search(question)) and not _PAPER_COUNT.search(question)
 
 
 def has_quantity(text: str) -> bool:
@@ -139,6 +153,11 @@ _WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
 _REASON = re.compile(r"\b(because|due to|owing to|thanks to|the reason|reasons? (for|why)|caused by|attribut(ed|able) to|"
                      r"explained by|stems? from|could be that|as a result of)\b", re.IGNORECASE)
 REASON_WEIGHT = 0.2  # as EXTREME_WEIGHT
+# "What is Agent Q evaluated on?": the sentence saying where it was tested ("We validate our approach in the WebShop
+# environment ...") answers it, whatever verb it uses; it counts as much more as a reason for a why-question.
+_ASKS_WHERE_TESTED = re.compile(r"\b(evaluat\w*|test\w*|validat\w*|benchmark\w*|assess\w*)\s+(on|in|with|against|using)\b|"
+                                r"\bhow (was|were|is|are|did)\b.{0,60}\b(evaluat|test|validat|benchmark|assess)\w*", re.IGNORECASE)
+_TESTED = re.compile(r"\b(evaluat\w*|test(s|ed|ing)?|validat\w*|benchmarks?|experiments?|experimental|assess\w*)\b", re.IGNORECASE)
 # A compound of the question ("low-scoring") held by a sentence counts for this share of a name's bonus.
 COMPOUND_SHARE = 0.5
 # In a full text, the question's words that a sentence lacks but the sentence before it holds count this much of their
@@ -164,6 +183,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     focus = asked_for(question) & quote_terms
     extreme = quantity and bool(_EXTREME.search(question))
     why = bool(_WHY.search(question))
+    where_tested = not quantity and bool(_ASKS_WHERE_TESTED.search(question))  # "How many molecules ... tested on": a figure
     words_of = [tokenize([sentence.text])[0] for sentence in sentences]
     # A compound that a quarter of the paper's sentences hold ("fine-tuning" in a paper about fine-tuning) does not tell
     # them apart; one in the title counts for choosing the paper, not the quote (as names in the title).
@@ -206,6 +226,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             score += COMPOUND_SHARE * params.name_bonus * len(held) / len(joined)
             quote += COMPOUND_SHARE * params.name_bonus * sum(compound not in title_compounds for compound in held) / len(joined)
         if why and _REASON.search(sentence.text):
+            quote += REASON_WEIGHT
+        if where_tested and _TESTED.search(sentence.text):
             quote += REASON_WEIGHT
         if quantity and _has_quantity(sentence.text):
             score += params.number_bonus
@@ -280,8 +302,9 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     unheard: the words of the question's topic that no paper in the collection uses, when they are most of it
     (list_membership.unheard_topic): for a list, unless the confidence is sure, no paper is about it; for another
     question asked of a full text, two such words or more, no paper answers it, whatever the confidence.
-    unheard_technical: the technical terms of the question that no text of the collection uses in any near form
-    (rare_terms.unheard_technical_terms): asked of full texts, outside a list, no paper answers it.
+    unheard_technical: the technical terms of the question that no text of the collection uses in any near form, and
+    what a which/what question asks for when no text mentions that kind of thing (rare_terms.unheard_terms): asked of
+    full texts, outside a list, no paper answers it.
     unheard_names: the names the question asks about that no text in the collection uses (answerability.unheard_names):
     a figure asked about one of them, or anything asked of a full text that never names them, is no answer, whatever the
     confidence.
@@ -307,9 +330,12 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
 
     def paper_score(hit: Hit) -> float:
         names = sum(mentions(text_of[hit.paper_id], n) for n in ranking_names) / len(ranking_names) if ranking_names else 0.0
+        # "What is SMART evaluated on?": the paper whose title names SMART is the one asked about, however its sentences
+        # word it; acronyms too (BM25 matches them, but the fused score may still put another paper first).
+        titled = TITLE_NAME_BONUS * sum(mentions(hit.title, n, exact_acronym=True) for n in named) / len(named) if named else 0.0
         if reading is not None and reading.logits.get(hit.paper_id):
-            return reading.paper(hit.paper_id) + 0.5 * hit.score  # the fused score only breaks near-ties
-        return best_by_paper[hit.paper_id][0].score + 0.5 * hit.score + params.name_bonus * names
+            return reading.paper(hit.paper_id) + 0.5 * hit.score + titled  # the fused score only breaks near-ties
+        return best_by_paper[hit.paper_id][0].score + 0.5 * hit.score + params.name_bonus * names + titled
 
     ranked = sorted((hit for hit in hits if best_by_paper[hit.paper_id]), key=lambda hit: -paper_score(hit))
     if not ranked:
@@ -323,6 +349,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     # A paper that names what the question names is strong evidence even when the wording differs.
     present = [term for term in named if term not in missing]
     named_match = bool(present) and all(mentions(text_of[top.paper_id], term) for term in present)
+    # "How do AutoManual and B-STaR differ?": each name is a retrieved paper's own name; together they answer it.
+    named_match = named_match or (len(present) >= 2 and all(any(is_own_name(hit.title, term) for hit in ranked) for term in present))
     notes = []
     # The fitted model (assistant/answering/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
@@ -377,7 +405,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if is_code_question(question):
         return _link_answer(top, best_by_paper[top.paper_id])
 
-    topic = terms(question) - _GENERIC_TERMS
+    topic = terms(question) - GENERIC_TERMS
     limit = list_limit if is_list and list_limit else params.max_papers
     if is_list and members is not None:
         if unheard and judged and not restricted:
@@ -393,6 +421,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                          question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
         draft.notes.extend(notes)
         return draft
+    top_named = [term for term in present if is_own_name(top.title, term)]  # the question asks about that paper
     chosen = [top]
     for hit in ranked[1:]:
         if len(chosen) >= limit and not (is_list and list_limit):
@@ -400,12 +429,34 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # For "which papers ..." a paper also belongs when it names all the question names or holds all its topic words.
         names_all = bool(present) and all(mentions(text_of[hit.paper_id], term) for term in present)
         topic_all = len(topic) >= 1 and topic <= terms(text_of[hit.paper_id])
+        if top_named and not is_list and not all(mentions(text_of[hit.paper_id], term) for term in top_named):
+            # "What is Agent Q evaluated on?": Agent Q is the closest paper's own name; a paper that never names it says
+            # nothing of it. (Not any name its text or title holds: SciFact's "cyclin A2" is in one title, and the gold
+            # abstract, after it, writes "cyclin A".)
+            continue
         if best_by_paper[hit.paper_id][0].score >= params.second_paper_ratio * top_score or (is_list and (names_all or topic_all)):
             chosen.append(hit)
+    if len(present) >= 2 and not is_list:
+        # "Compare WebRL and Agent Q": each name the question asks about is answered from the paper that names it.
+        naming = _papers_naming(present, ranked, chosen, text_of)
+        chosen = naming + [hit for hit in chosen if hit not in naming]
     draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
                      question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
     draft.notes.extend(notes)
     return draft
+
+
+def _papers_naming(names: list[str], ranked: list[Hit], chosen: list[Hit], text_of: Mapping[str, str]) -> list[Hit]:
+    """For each name, the best ranked paper whose own name it is ("Agent Q" of "Agent Q: Advanced Reasoning ..."), or,
+    when no chosen paper mentions it, the best ranked paper that does; in the order of the ranking."""
+    found: list[Hit] = []
+    for name in names:
+        owners = [hit for hit in ranked if is_own_name(hit.title, name)]
+        if not owners and not any(mentions(text_of[hit.paper_id], name) for hit in chosen):
+            owners = [hit for hit in ranked if mentions(text_of[hit.paper_id], name)]
+        if owners and owners[0] not in found:
+            found.append(owners[0])
+    return sorted(found, key=ranked.index)
 
 
 def _abstain(reason: str, closest: list[Hit]) -> Draft:

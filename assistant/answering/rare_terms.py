@@ -8,8 +8,11 @@ import re
 from functools import lru_cache
 
 from assistant.answering.answerability import TermStats
+from assistant.answering.extractive import GENERIC_TERMS, asked_for, is_quantity_question
 from assistant.answering.list_membership import unheard_topic_terms
+from assistant.evidence import terms
 from assistant.lexical import LexicalIndex, tokenize
+from assistant.names import specific_terms
 
 # A word the general vocabulary of the embedder's tokenizer (30,522 wordpieces) splits into this many pieces or more is
 # rare in everyday English: a technical term ("tetracycline" 5, "aethalometer" 3, "helminth" 3), not a word a question
@@ -21,6 +24,22 @@ TECHNICAL_PIECES = 3
 # not a thing the collection never mentions.
 NEAR_FORM_LETTERS = 6
 NEAR_SPELLING = 0.7
+NEAR_ENDING = 3
+# Words a question asks for that name no kind of thing ("What kind of ...", "Which version ...", "What happens ...") or
+# name a measure, which a text gives as a figure without naming it ("What AED cutoff was used?" of "genes with an AED
+# above 0.47 were removed"): never unheard.
+_NO_KIND = terms("kind kinds type types sort sorts version versions value values number numbers way ways part parts one "
+                 "ones thing things aspect aspects form forms main key best first last other new cutoff cutoffs threshold "
+                 "thresholds rate rates ratio ratios size sizes level levels amount amounts score scores percentage share "
+                 "proportion count counts length duration period time range limit limits setting settings parameter "
+                 "parameters criterion criteria happen happens happened cause causes caused make makes made explain "
+                 "explains determine determines affect affects drive drives")
+
+
+def unheard_terms(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
+    """The technical terms of the question no text uses (unheard_technical_terms), and what it asks for when no text
+    mentions that kind of thing (unheard_asked_for): asked of full texts, no paper answers it."""
+    return list(dict.fromkeys(unheard_technical_terms(question, stats, lexical) + unheard_asked_for(question, stats, lexical)))
 
 
 def unheard_technical_terms(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
@@ -33,6 +52,25 @@ def unheard_technical_terms(question: str, stats: TermStats, lexical: LexicalInd
         if stems and _pieces(word.lower()) >= TECHNICAL_PIECES and not any(_near_form(stem, lexical) for stem in stems):
             found.append(word)
     return found
+
+
+def unheard_asked_for(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
+    """What a which/what question asks for ("eye tracker" in "Which eye tracker was used ...?", "brand" in "Which brand
+    of power meter ...?"), as the question writes it, when no text of the collection uses any of its words nor a word
+    starting like one of them (no answer can name a thing of a kind no text mentions); otherwise none. Generic words
+    ("model", "method") are no such kind."""
+    if is_quantity_question(question):
+        return []  # a figure asked for is given without its kind's name as often as with it
+    asked = asked_for(question) - GENERIC_TERMS - _NO_KIND - set().union(*(terms(name) for name in specific_terms(question)))
+    if not asked or any(stats.frequency.get(term) or _near_ending(term, lexical) for term in asked):
+        return []
+    return [word for word in dict.fromkeys(re.findall(r"[\w-]+", question)) if set(tokenize([word])[0]) & asked]
+
+
+def _near_ending(stem: str, lexical: LexicalIndex) -> bool:
+    """Whether the collection uses the (stemmed) word with another ending: a word starting with its first
+    NEAR_FORM_LETTERS letters, at most NEAR_ENDING letters longer ("trackers" for "tracker"; not "Brandimont" for "brand")."""
+    return any(len(word) <= len(stem) + NEAR_ENDING for word in lexical.words_starting(stem[:NEAR_FORM_LETTERS]))
 
 
 def _near_form(stem: str, lexical: LexicalIndex) -> bool:
