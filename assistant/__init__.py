@@ -1,4 +1,4 @@
-"""Paper Assistant: ask questions of a collection of research-paper abstracts, get answers cited to specific papers.
+"""Paper Assistant: ask questions of a collection of research papers, get answers cited to specific papers.
 
 The public names load on first use, so `import assistant` (and `assistant --help`) does not pay for chromadb,
 onnxruntime and the rest until something needs them.

@@ -63,7 +63,7 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(package_name="paper-assistant")
 def main() -> None:
-    """Ask questions of a collection of research-paper abstracts; answers cite the papers."""
+    """Ask questions of a collection of research papers (abstracts, full-text PDFs); answers cite the papers."""
 
 
 @main.command()

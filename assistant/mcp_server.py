@@ -28,9 +28,10 @@ log = logging.getLogger("paper_assistant.mcp")
 PAPER_URI = "paper://{collection}/{paper_id}"
 Collection = Annotated[str | None, Field(description="A named collection (list_collections names them); none: the default one.")]
 PaperIds = Annotated[list[str], Field(description="Paper ids, as search_papers and ask give them.")]
-INSTRUCTIONS = ("Answers questions from a collection of research-paper abstracts. `ask` returns an answer whose every "
-                "claim carries a [n] marker citing a paper, with the exact abstract sentence (quote) behind it; when the "
-                "collection does not answer, `abstained` is true and the text says so: do not fill the gap yourself. "
+INSTRUCTIONS = ("Answers questions from a collection of research papers (abstracts, full-text PDFs). `ask` returns an "
+                "answer whose every claim carries a [n] marker citing a paper, with the exact sentence (quote) behind it "
+                "and, for a PDF, its page; when the collection does not answer, `abstained` is true and the text says so: "
+                "do not fill the gap yourself. "
                 "`search_papers` finds papers, `get_paper` reads one, `list_collections` names the collections.")
 
 
