@@ -158,3 +158,20 @@ AGENT = Hit(paper_id="q", title="Agent Q: Advanced Reasoning and Learning for Au
 def test_asked_where_a_method_was_tested_the_quote_is_the_sentence_saying_so_in_any_words(bank, question):
     draft = extractive_answer(question, [AGENT], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
     assert "WebShop environment" in draft.citations[0].quote  # one of its two sentences
+
+
+GYM = Hit(paper_id="g", title="AgentGym: Evolving Large Language Model-based Agents across Diverse Environments", score=1.0,
+          abstract=("Building generalist agents that handle diverse tasks and evolve across environments is a long-term goal. "
+                    "We propose AgentGym, a new framework featuring a variety of environments and tasks for agent exploration. "
+                    "The AgentGym suite is available on https://github.com/WooooDyy/AgentGym."))
+
+
+@pytest.mark.parametrize("question, quoted", [
+    ("What is AgentGym?", "We propose AgentGym"),  # asked nothing but the name: the sentence introducing it
+    ("Where is the code for AgentGym?", "https://github.com/WooooDyy/AgentGym"),  # the link, when it is asked for
+])
+def test_a_name_alone_asked_about_is_quoted_with_its_introduction_and_a_link_only_when_asked_for(bank, question, quoted):
+    one_sentence = replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1)
+    draft = extractive_answer(question, [GYM], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              params=one_sentence)
+    assert quoted in draft.citations[0].quote

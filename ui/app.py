@@ -126,7 +126,7 @@ def show_index_info(settings: Settings) -> None:
         key = "configured" if settings.openai_api_key else "not set (OPENAI_BASE_URL only)"
         st.caption(f"LLM: {escape_markdown(stats.llm_model or '')} · API key {key}")
     else:
-        st.caption("Offline: extractive answers quoted from the abstracts. "
+        st.caption("Offline: extractive answers quoted from the papers. "
                    "Set OPENAI\\_API\\_KEY (or OPENAI\\_BASE\\_URL) for LLM answers.")
 
 

@@ -157,6 +157,17 @@ REASON_WEIGHT = 0.2  # as EXTREME_WEIGHT
 # environment ...") answers it, whatever verb it uses; it counts as much more as a reason for a why-question.
 _ASKS_WHERE_TESTED = re.compile(r"\b(evaluat\w*|test\w*|validat\w*|benchmark\w*|assess\w*)\s+(on|in|with|against|using)\b|"
                                 r"\bhow (was|were|is|are|did)\b.{0,60}\b(evaluat|test|validat|benchmark|assess)\w*", re.IGNORECASE)
+# A sentence of an abstract pointing to where the code is ("The AgentGym suite is available on https://...") answers only
+# a question asking for it; as a quote of anything else it counts this much less (REASON_WEIGHT). (In a full text a link
+# often sits in a sentence stating a fact: "... re-implemented in Keras (https://keras.io) ...".)
+_LINK_SENTENCE = re.compile(r"https?://|\bgithub\b|\b(code|implementation|suite|data(set)?|models?) (is|are) (publicly )?available\b",
+                            re.IGNORECASE)
+# "What is AgentGym?", "How do WebRL and AgentGym differ?": nothing asked but the names: the sentence introducing what a
+# paper proposes answers it ("We propose AgentGym, a new framework ..."), as much more.
+_INTRODUCES = re.compile(r"\b(we|this (paper|work|study|article))\s+(propose|present|introduce|develop|describe)\w*\b|"
+                         r"\b(propose|present|introduce)\w*\s+(a|an)\b", re.IGNORECASE)
+_ONLY_NAMES_ASKED = terms("differ differs difference differences compare compared comparison contrast versus vs what how do "
+                          "does is are between relate relation")
 _TESTED = re.compile(r"\b(evaluat\w*|test(s|ed|ing)?|validat\w*|benchmarks?|experiments?|experimental|assess\w*)\b", re.IGNORECASE)
 # A compound of the question ("low-scoring") held by a sentence counts for this share of a name's bonus.
 COMPOUND_SHARE = 0.5
@@ -184,6 +195,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     extreme = quantity and bool(_EXTREME.search(question))
     why = bool(_WHY.search(question))
     where_tested = not quantity and bool(_ASKS_WHERE_TESTED.search(question))  # "How many molecules ... tested on": a figure
+    link_asked = is_code_question(question)
+    names_only = bool(named) and not (question_terms - {t for name in named for t in terms(name)} - _ONLY_NAMES_ASKED)
     words_of = [tokenize([sentence.text])[0] for sentence in sentences]
     # A compound that a quarter of the paper's sentences hold ("fine-tuning" in a paper about fine-tuning) does not tell
     # them apart; one in the title counts for choosing the paper, not the quote (as names in the title).
@@ -228,6 +241,10 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
         if why and _REASON.search(sentence.text):
             quote += REASON_WEIGHT
         if where_tested and _TESTED.search(sentence.text):
+            quote += REASON_WEIGHT
+        if not link_asked and not full_text and _LINK_SENTENCE.search(sentence.text):  # a full text's links sit in its facts
+            quote -= REASON_WEIGHT
+        if names_only and _INTRODUCES.search(sentence.text):
             quote += REASON_WEIGHT
         if quantity and _has_quantity(sentence.text):
             score += params.number_bonus
