@@ -17,6 +17,7 @@ from assistant.names import is_acronym, is_own_name, mentions, specific_terms
 from assistant.models import Citation, Draft, Hit, PaperRef
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
+from assistant.answering.acronyms import defined_acronyms
 from assistant.answering.word_forms import compounds, holds_compound
 
 # A question for the code or the project's page asks where it is or whether it is out: "where is the code?", "is the
@@ -31,6 +32,10 @@ _CODE_ASK = re.compile(r"\b(where|link|url|github|repo|repository|released?|avai
 _LIST_QUESTION = re.compile(
     r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
     re.IGNORECASE)
+# "Who wrote the DAFormer paper?", "Who are the authors of SMART?": the authors, from the paper's record.
+_AUTHOR_QUESTION = re.compile(r"\bwho (wrote|authored|are the authors|is the author|were the authors)\b|"
+                              r"\b(list|name|give) (me )?the authors\b|^\W*(the )?authors of\b", re.IGNORECASE)
+MAX_AUTHORS = 5  # named in an answer; more are "and others"
 # "How many papers are about trading?": the collection's papers counted, answered by their list.
 _PAPER_COUNT = re.compile(r"\bhow many (of the |of these )?(papers?|works|studies|articles|publications)\b", re.IGNORECASE)
 # "Is there a method ...", "any work on ...": asks whether one exists (the best evidence answers), not for every paper.
@@ -114,6 +119,11 @@ def _quoted(terms_: list[str]) -> str:
     return ", ".join(f"“{escape_markdown(t)}”" for t in terms_)
 
 
+def is_author_question(question: str) -> bool:
+    """ "Who wrote the DAFormer paper?", "Who are the authors of ...?": answered from the paper's record."""
+    return bool(_AUTHOR_QUESTION.search(question))
+
+
 def is_code_question(question: str) -> bool:
     """Whether the question asks where the code (or the project's page) is, or whether it is out; never one that asks for
     a figure."""
@@ -168,6 +178,12 @@ _INTRODUCES = re.compile(r"\b(we|this (paper|work|study|article))\s+(propose|pre
                          r"\b(propose|present|introduce)\w*\s+(a|an)\b", re.IGNORECASE)
 _ONLY_NAMES_ASKED = terms("differ differs difference differences compare compared comparison contrast versus vs what how do "
                           "does is are between relate relation")
+# "What does RLSP stand for?": the sentence defining the acronym ("... called Reinforcement Learning via Self-Play
+# (RLSP)") is the answer; it counts this much more, for the quote and for choosing the paper.
+_STANDS_FOR = re.compile(r"\b(?i:what (?:does|do|is|are) (?:the )?(?:acronym |abbreviation )?)([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)s? "
+                         r"(?i:stand for|mean|short for|abbreviate)|\b(?i:(?:meaning|expansion) of (?:the )?(?:acronym |abbreviation )?)"
+                         r"([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*)\b")
+DEFINITION_WEIGHT = 1.0
 _TESTED = re.compile(r"\b(evaluat\w*|test(s|ed|ing)?|validat\w*|benchmarks?|experiments?|experimental|assess\w*)\b", re.IGNORECASE)
 # A compound of the question ("low-scoring") held by a sentence counts for this share of a name's bonus.
 COMPOUND_SHARE = 0.5
@@ -196,6 +212,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     why = bool(_WHY.search(question))
     where_tested = not quantity and bool(_ASKS_WHERE_TESTED.search(question))  # "How many molecules ... tested on": a figure
     link_asked = is_code_question(question)
+    defined = _stands_for(question)
     names_only = bool(named) and not (question_terms - {t for name in named for t in terms(name)} - _ONLY_NAMES_ASKED)
     words_of = [tokenize([sentence.text])[0] for sentence in sentences]
     # A compound that a quarter of the paper's sentences hold ("fine-tuning" in a paper about fine-tuning) does not tell
@@ -246,6 +263,9 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             quote -= REASON_WEIGHT
         if names_only and _INTRODUCES.search(sentence.text):
             quote += REASON_WEIGHT
+        if defined and defined in defined_acronyms([sentence.text]):
+            score += DEFINITION_WEIGHT
+            quote += DEFINITION_WEIGHT
         if quantity and _has_quantity(sentence.text):
             score += params.number_bonus
             quote += params.number_bonus
@@ -253,6 +273,13 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
                 quote += EXTREME_WEIGHT
         scored.append(_Scored(sentence, score, base, quote, antecedent))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _stands_for(question: str) -> str | None:
+    """The acronym a "What does RLSP stand for?" question asks to expand, as defined_acronyms keys it; else None."""
+    match = _STANDS_FOR.search(question)
+    acronym = match and (match.group(1) or match.group(2))
+    return tokenize([acronym])[0][0] if acronym and tokenize([acronym])[0] else None
 
 
 def rarity_weights(asked: set[str], words_of: Sequence[Sequence[str]]) -> dict[str, float]:
@@ -421,6 +448,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
 
     if is_code_question(question):
         return _link_answer(top, best_by_paper[top.paper_id])
+    if is_author_question(question):
+        return _authors_answer(top, best_by_paper[top.paper_id], hits)
 
     topic = terms(question) - GENERIC_TERMS
     limit = list_limit if is_list and list_limit else params.max_papers
@@ -436,6 +465,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
             return _abstain("No paper in the collection bears on it closely enough.", hits)
         draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
                          question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
+        draft.notes.extend(notes)
+        return draft
+    stands_for = _stands_for(question)
+    if stands_for and not is_list:
+        # "What does MCTS mean?": one paper's definition answers it; the first whose best sentence defines it.
+        defining = [hit for hit in ranked if stands_for in defined_acronyms([best_by_paper[hit.paper_id][0].sentence.text])]
+        draft = _compose(defining[:1] or [top], best_by_paper, params.max_sentences_per_paper, question=question)
         draft.notes.extend(notes)
         return draft
     top_named = [term for term in present if is_own_name(top.title, term)]  # the question asks about that paper
@@ -613,6 +649,19 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
         else:
             text = f"{len(citations)} papers in the collection bear on this:\n\n" + "\n".join(lines)
     return Draft(text=text, citations=citations, more=extra)
+
+
+def _authors_answer(hit: Hit, scored: list[_Scored], hits: list[Hit]) -> Draft:
+    """Who wrote it: the paper's authors from its record (its metadata, not its text), cited to the paper; a record
+    without authors says so, as an abstention."""
+    if not hit.authors:
+        return _abstain(f"The collection does not record who wrote *{escape_markdown(hit.title)}* (its record has no authors).",
+                        hits)
+    names = hit.authors if len(hit.authors) <= MAX_AUTHORS else hit.authors[:MAX_AUTHORS] + ["others"]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    year = f" ({hit.date[:4]})" if hit.date else ""
+    citation = _citation(1, hit, [scored[0].sentence])
+    return Draft(text=f"*{escape_markdown(hit.title)}*{year} is by {escape_markdown(listed)}. [1]", citations=[citation])
 
 
 def _link_answer(hit: Hit, scored: list[_Scored]) -> Draft:

@@ -1,0 +1,41 @@
+"""Questions a paper's record or a definition answers: who wrote it, what an acronym stands for."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embedding import get_embedder
+from assistant.evidence import SentenceBank
+from assistant.answering.extractive import extractive_answer, is_author_question
+from assistant.models import Hit
+
+ABSTRACT = ("Large language models reason better when they search. "
+            "We propose a post-training framework called Reinforcement Learning via Self-Play (RLSP). "
+            "RLSP rewards exploration of reasoning steps as well as correct answers.")
+
+
+@pytest.fixture(scope="module")
+def bank() -> SentenceBank:
+    return SentenceBank(get_embedder(Settings(_env_file=None)))
+
+
+def _answer(bank: SentenceBank, question: str, **record) -> object:
+    hit = Hit(paper_id="r", title="On the Emergence of Thinking in LLMs", score=1.0, abstract=ABSTRACT, **record)
+    return extractive_answer(question, [hit], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
+
+
+@pytest.mark.parametrize("question", ["What does RLSP stand for?", "what is the meaning of RLSP"])
+def test_what_an_acronym_stands_for_is_answered_with_the_sentence_defining_it(bank, question):
+    draft = _answer(bank, question)
+    assert "Reinforcement Learning via Self-Play (RLSP)" in draft.citations[0].quote
+
+
+def test_who_wrote_a_paper_is_answered_from_its_record_and_an_unrecorded_author_is_said_to_be_unknown(bank):
+    assert is_author_question("Who wrote the RLSP paper?") and is_author_question("Who are the authors of RLSP?")
+    assert not is_author_question("What do the authors conclude about self-play?")  # asks about the paper's content
+    draft = _answer(bank, "Who wrote the RLSP paper?", authors=["Ada Lovelace", "Alan Turing"], date="2025-02-10")
+    assert not draft.abstained and "(2025) is by Ada Lovelace and Alan Turing. [1]" in draft.text
+    assert draft.citations[0].paper_id == "r"
+    unknown = _answer(bank, "Who wrote the RLSP paper?")
+    assert unknown.abstained and "does not record who wrote" in unknown.text and not unknown.citations
