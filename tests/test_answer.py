@@ -439,3 +439,19 @@ def test_a_comparison_of_two_papers_named_by_their_own_names_cites_both(seeded_s
         question = f"How do {first} and {second} differ?"
         answer = ask(question, settings=seeded_settings, llm=None)
         assert {first_id, second_id} <= {c.paper_id for c in answer.citations}, question
+
+
+@pytest.mark.parametrize("question, name, spelled", [
+    ("which works fine-tune models with DPO?", "DPO", "Direct Preference Optimization"),
+    ("Which papers report results on GSM8K?", "GSM8K", "GSM8K"),
+    ("Which papers evaluate on WebShop?", "WebShop", "WebShop"),
+])
+def test_a_list_naming_a_dataset_or_method_lists_only_papers_that_name_it(seeded_settings, question, name, spelled):
+    from assistant.names import mentions
+
+    answer = ask(question, settings=seeded_settings, llm=None)
+    listed = [(c.title, c.paper_id) for c in answer.citations] + [(p.title, p.paper_id) for p in answer.more]
+    abstracts = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in answer.sources}
+    assert listed, question
+    for title, paper_id in listed:
+        assert mentions(abstracts[paper_id], name) or mentions(abstracts[paper_id], spelled), (question, title)

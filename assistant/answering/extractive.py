@@ -463,6 +463,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
             return _abstain(f"None of the closest papers mentions {_quoted(named)}.", hits)
         if not chosen:
             return _abstain("No paper in the collection bears on it closely enough.", hits)
+        identifiers = [name for name in named if " " not in name]  # WebShop, GSM8K, MCTS; not a phrase with variants
+        naming = [hit for hit in chosen if _names_all(text_of[hit.paper_id], identifiers, hits)]
+        if identifiers and naming and len(naming) < len(chosen):
+            # "Do any of these papers evaluate on WebShop?": a paper that never names WebShop does not (an acronym
+            # counts as named in its expansion, as a paper defines it: "Monte Carlo Tree Search" for MCTS). Not a
+            # phrase: "Monte Carlo Tree Search" lists MC-NEST, built on "Monte Carlo Tree Self-Refine".
+            chosen = naming
         draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
                          question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
         draft.notes.extend(notes)
@@ -497,6 +504,16 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                      question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
     draft.notes.extend(notes)
     return draft
+
+
+def _names_all(text: str, names: list[str], hits: list[Hit]) -> bool:
+    """Whether the text names every name, an acronym also by the expansion a retrieved paper gives it and the other way
+    round ("Monte Carlo Tree Search" by "MCTS")."""
+    other: dict[str, str] = {}
+    for acronym in defined_acronyms(f"{hit.title}. {hit.abstract}" for hit in hits).values():
+        other[acronym.written.lower()] = acronym.expansion
+        other[acronym.expansion.lower()] = acronym.written
+    return all(mentions(text, name) or (name.lower() in other and mentions(text, other[name.lower()])) for name in names)
 
 
 def _papers_naming(names: list[str], ranked: list[Hit], chosen: list[Hit], text_of: Mapping[str, str]) -> list[Hit]:
