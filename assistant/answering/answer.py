@@ -19,6 +19,7 @@ from assistant.pages import place_citations
 from assistant.answering.followup import Turn
 from assistant.answering.question import clean_question, standalone_question
 from assistant.answering.rare_terms import unheard_terms
+from assistant.answering.spelling import corrected
 from assistant.answering.reader import Reader
 from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, rerank
 
@@ -80,7 +81,9 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
         yield Answer(question=question, text=text, abstained=True, notes=notes, timings=Timings(
             total_ms=round((time.perf_counter() - started) * 1000, 1)))
         return
-    standalone = follow.searched
+    standalone, misspelt = corrected(follow.searched, assistant.retriever.loaded_state().lexical)
+    if misspelt:
+        notes.append("Read " + ", ".join(f"“{word}” as “{fix}”" for word, fix in misspelt) + ".")
     # "the first one": asked of that paper, as "Ask about this paper" is; "these papers": of every paper the previous
     # answer named, and when none of them bears on it, the collection's papers that do are named instead.
     scoped = list(follow.paper_ids) if follow.paper_ids and not paper_ids else []
