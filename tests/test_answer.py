@@ -455,3 +455,13 @@ def test_a_list_naming_a_dataset_or_method_lists_only_papers_that_name_it(seeded
     assert listed, question
     for title, paper_id in listed:
         assert mentions(abstracts[paper_id], name) or mentions(abstracts[paper_id], spelled), (question, title)
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("Which paper should I read first about LLM agents?", "agent"),
+    ("What papers would you recommend reading on test-time adaptation?", "adaptation"),
+])
+def test_asked_what_to_read_on_a_topic_the_answer_lists_the_papers_on_it(seeded_settings, question, topic):
+    answer = ask(question, settings=seeded_settings, llm=None)
+    assert not answer.abstained and answer.citations, question
+    assert topic in f"{answer.citations[0].title} {answer.citations[0].quote}".lower(), question
