@@ -278,8 +278,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
 def _stands_for(question: str) -> str | None:
     """The acronym a "What does RLSP stand for?" question asks to expand, as defined_acronyms keys it; else None."""
     match = _STANDS_FOR.search(question)
-    acronym = match and (match.group(1) or match.group(2))
-    return tokenize([acronym])[0][0] if acronym and tokenize([acronym])[0] else None
+    key = tokenize([match.group(1) or match.group(2)])[0] if match else []
+    return key[0] if key else None
 
 
 def rarity_weights(asked: set[str], words_of: Sequence[Sequence[str]]) -> dict[str, float]:
@@ -464,7 +464,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         if not chosen:
             return _abstain("No paper in the collection bears on it closely enough.", hits)
         identifiers = [name for name in named if " " not in name]  # WebShop, GSM8K, MCTS; not a phrase with variants
-        naming = [hit for hit in chosen if _names_all(text_of[hit.paper_id], identifiers, hits)]
+        other = _other_forms(hits) if identifiers else {}
+        naming = [hit for hit in chosen if _names_all(text_of[hit.paper_id], identifiers, other)]
         if identifiers and naming and len(naming) < len(chosen):
             # "Do any of these papers evaluate on WebShop?": a paper that never names WebShop does not (an acronym
             # counts as named in its expansion, as a paper defines it: "Monte Carlo Tree Search" for MCTS). Not a
@@ -506,13 +507,18 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     return draft
 
 
-def _names_all(text: str, names: list[str], hits: list[Hit]) -> bool:
-    """Whether the text names every name, an acronym also by the expansion a retrieved paper gives it and the other way
-    round ("Monte Carlo Tree Search" by "MCTS")."""
+def _other_forms(hits: list[Hit]) -> dict[str, str]:
+    """Each acronym the retrieved papers define and its expansion, lower-cased, to the other one as written."""
     other: dict[str, str] = {}
     for acronym in defined_acronyms(f"{hit.title}. {hit.abstract}" for hit in hits).values():
         other[acronym.written.lower()] = acronym.expansion
         other[acronym.expansion.lower()] = acronym.written
+    return other
+
+
+def _names_all(text: str, names: list[str], other: Mapping[str, str]) -> bool:
+    """Whether the text names every name, or its other form (_other_forms: "Monte Carlo Tree Search" for "MCTS", and the
+    other way round)."""
     return all(mentions(text, name) or (name.lower() in other and mentions(text, other[name.lower()])) for name in names)
 
 
