@@ -59,3 +59,11 @@ def test_misspelt_words_are_read_as_the_words_the_collection_uses_but_unknown_te
     answer = ask("What is reinforcment lerning from human feedbak?", settings=seeded_settings, llm=None)
     assert not answer.abstained and "Human Feedback" in answer.citations[0].title
     assert "Read “lerning” as “learning”, “feedbak” as “feedback”." in answer.notes
+
+
+def test_a_correction_is_a_typist_s_slip_not_another_word_one_letter_away():
+    from assistant.answering.spelling import _slip
+
+    assert _slip("reatment", "treatment") and _slip("agnet", "agent") and _slip("varion", "virion")
+    assert _slip("feedbak", "feedback") and _slip("baise", "base")
+    assert not _slip("tegmental", "segmental")  # an anatomical term, not a slip of "segmental"

@@ -21,6 +21,12 @@ MIN_CHUNKS = 3  # a correction the collection uses this rarely may be a reading 
 # British spellings and the American ones a collection may use instead.
 _BRITISH = ((r"is(e|es|ed|ing|ation|ations)$", r"iz\1"), (r"ys(e|es|ed|ing)$", r"yz\1"), (r"our(s|ed|ing)?$", r"or\1"),
             (r"tre(s)?$", r"ter\1"), (r"ogue(s)?$", r"og\1"), (r"lled$", "led"), (r"lling$", "ling"), (r"ence$", "ense"))
+_VOWELS = "aeiouy"
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+# Each key's neighbours on a QWERTY keyboard: the keys beside it in its row and the nearest in the rows above and below.
+_BESIDE = {key: "".join(row[max(0, i - 1):i + 2] + "".join(other[max(0, i - 1):i + 2] for other in _ROWS[max(0, r - 1):r + 2]
+                                                              if other is not row)).replace(key, "")
+           for r, row in enumerate(_ROWS) for i, key in enumerate(row)}
 _WORD = re.compile(r"(?<![\w-])[a-z]+(?![\w'’-])")  # not "couldn" of "couldn't"
 
 
@@ -57,10 +63,23 @@ def _correction(word: str, lexical: LexicalIndex) -> str | None:
             return variant
     used = sorted((checker.word_usage_frequency(candidate), candidate)
                   for candidate in checker.edit_distance_1(word) & set(checker.word_frequency.dictionary)
-                  if _frequency(lexical, candidate) >= MIN_CHUNKS)
+                  if _slip(word, candidate) and _frequency(lexical, candidate) >= MIN_CHUNKS)
     if not used or (len(used) > 1 and used[-1][0] < CLEAR_LEAD * used[-2][0]):
         return None
     return used[-1][1]
+
+
+def _slip(word: str, candidate: str) -> bool:
+    """Whether one edit makes the word the candidate the way a typist slips: a letter left out, doubled, added or two
+    swapped, or one replaced by a key beside it or by another vowel ("varion" -> "virion"); not "tegmental" ->
+    "segmental", a different word."""
+    if len(word) != len(candidate):
+        return True
+    differ = [i for i, (a, b) in enumerate(zip(word, candidate)) if a != b]
+    if len(differ) != 1:
+        return True  # two letters swapped
+    a, b = word[differ[0]], candidate[differ[0]]
+    return (a in _VOWELS and b in _VOWELS) or b in _BESIDE.get(a, "")
 
 
 @lru_cache(maxsize=1)
