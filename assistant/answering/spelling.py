@@ -62,7 +62,7 @@ def _correction(word: str, lexical: LexicalIndex) -> str | None:
         if variant != word and _frequency(lexical, variant) > 0:
             return variant
     used = sorted((checker.word_usage_frequency(candidate), candidate)
-                  for candidate in checker.edit_distance_1(word) & set(checker.word_frequency.dictionary)
+                  for candidate in checker.known(checker.edit_distance_1(word))
                   if _slip(word, candidate) and _frequency(lexical, candidate) >= MIN_CHUNKS)
     if not used or (len(used) > 1 and used[-1][0] < CLEAR_LEAD * used[-2][0]):
         return None
