@@ -100,8 +100,9 @@ class _Scored:
 
 
 def is_list_question(question: str) -> bool:
-    """ "Which papers ...", "is there a method ...", "any work on ...", "how many papers ...": answered by a list of papers."""
-    return bool(_LIST_QUESTION.search(question) or _PAPER_COUNT.search(question))
+    """ "Which papers ...", "is there a method ...", "any work on ...": answered by a list of papers ("how many papers ..."
+    too, once as_list_question has read it so)."""
+    return bool(_LIST_QUESTION.search(question))
 
 
 def as_list_question(question: str) -> str:
@@ -131,16 +132,14 @@ def is_code_question(question: str) -> bool:
 
 
 def is_quantity_question(question: str) -> bool:
-    """ "How many ...", "what percentage ...", "which version ...": the answer must be a figure (not "how many papers
-    ...", a list whose length is the count)."""
-    return asks_for_figure_as_fitted(question) or (bool(_MORE_QUANTITY.search(question)) and not _PAPER_COUNT.search(question))
+    """ "How many ...", "what percentage ...", "which version ...": the answer must be a figure."""
+    return asks_for_figure_as_fitted(question) or bool(_MORE_QUANTITY.search(question))
 
 
 def asks_for_figure_as_fitted(question: str) -> bool:
     """Whether the question asks for a figure as the answerability model's features were fitted to read it (a narrower
-    pattern than is_quantity_question's; refit bench/fit_answerability.py before widening it). "How many papers ..."
-    asks for a list, not a figure."""
-    return bool(_FITTED_QUANTITY.search(question)) and not _PAPER_COUNT.search(question)
+    pattern than is_quantity_question's; refit bench/fit_answerability.py before widening it)."""
+    return bool(_FITTED_QUANTITY.search(question))
 
 
 def has_quantity(text: str) -> bool:
