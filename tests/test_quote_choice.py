@@ -106,6 +106,24 @@ def test_in_a_full_text_a_sentence_that_points_back_is_quoted_with_the_sentence_
     assert "near the inlet of the channel. Yet, this difference" in quote  # the two as the text has them, no ellipsis
 
 
+VESSELS = Hit(paper_id="v", title="Brain vessel segmentation in CT angiography", score=1.0, abstract=(
+    "We segment arteries and veins in CT angiography with an nnUNet model. "
+    "The average directed Hausdorff distance is similar to the balanced Hausdorff distance, but we use only the first "
+    "term of the equation. "
+    "This is because, in our application, the boundary of the predicted volume can be much larger than the ground truth. "
+    "The balanced Hausdorff distance averages both terms of the distance between the two surfaces. "
+    "Topology sensitivity measures how much of the centerlines the model captures."), pages=[(0, 8)])
+
+
+def test_in_a_full_text_a_reason_that_points_back_is_quoted_with_the_sentence_it_explains(bank):
+    """ "Why ...?" of a full text: the reason ("This is because ...") is read with the sentence before it, which it
+    explains, and quoted with it."""
+    question = "Why did the authors keep only the first term of the Hausdorff distance in their metric?"
+    draft = extractive_answer(question, [VESSELS], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
+    assert not draft.abstained
+    assert "the first term of the equation. This is because, in our application" in draft.citations[0].quote
+
+
 TRAFFIC = Hit(paper_id="t", title="Traffic engineering under demand uncertainty", score=1.0, abstract=(
     "We evaluate TUFTTE on the GEANT and Cogent topologies against FFC and other failure-tolerant schemes. "
     "Notably, TUFTTE reduces the demand loss on the GEANT topology by an average of 11.59% compared to FFC. "

@@ -228,12 +228,13 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
         cosine = float(np.dot(question_vector, sentence.vector))
         # The sentence's words, tokenised once for every measure below. "At most, how far apart were the two models?"
         # "... Yet, this difference is 2 x 10^-3 Pa at most": in a full text a figure often sits in the sentence after the
-        # one naming what it measures. For a question asking for a figure, a sentence that points back is read with the
-        # one before it (and quoted with it, _quote): the words of both, and the pair's meaning (the mean of
-        # their vectors) when that is closer to the question. (For every question, it quoted "This nonuniform sampling
-        # ..." over the answer to "What kind of transformation ...?": bench/data/real_pdfs.md.)
+        # one naming what it measures, and a reason in the sentence after the one it explains ("... we use only the first
+        # term. This is because ..."). For a question asking for a figure or why, a sentence that points back is read
+        # with the one before it (and quoted with it, _quote): the words and names of both, and the pair's meaning (the
+        # mean of their vectors) when that is closer to the question. (For every question, it quoted "This nonuniform
+        # sampling ..." over the answer to "What kind of transformation ...?": bench/data/real_pdfs.md.)
         held_terms = set(words)
-        antecedent = sentences[index - 1] if full_text and quantity and index and points_back(sentence.text) else None
+        antecedent = sentences[index - 1] if full_text and (quantity or why) and index and points_back(sentence.text) else None
         if antecedent is not None:
             held_terms |= set(words_of[index - 1])
             pair = sentence.vector + antecedent.vector
@@ -247,9 +248,10 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
         score = base
         if focus:  # "On which CPU and GPU ...": the sentence naming what is asked for
             quote += FOCUS_WEIGHT * share_held(focus, held_terms)
-        if named:
-            score += params.name_bonus * sum(mentions(sentence.text, term) for term in named) / len(named)
-            quote += params.name_bonus * sum(mentions(sentence.text, term) for term in named if term not in in_title) / len(named)
+        if named:  # a sentence read with the one before it names what the two name ("This is because ..." of "adHD")
+            read = sentence.text if antecedent is None else f"{antecedent.text} {sentence.text}"
+            score += params.name_bonus * sum(mentions(read, term) for term in named) / len(named)
+            quote += params.name_bonus * sum(mentions(read, term) for term in named if term not in in_title) / len(named)
         if joined:  # "low-scoring detections": a sentence on "low-score objects", not one on "high-score" ones
             held = [compound for compound in joined if holds_compound(words, compound)]
             score += COMPOUND_SHARE * params.name_bonus * len(held) / len(joined)
