@@ -33,7 +33,14 @@ _NO_KIND = terms("kind kinds type types sort sorts version versions value values
                  "thresholds rate rates ratio ratios size sizes level levels amount amounts score scores percentage share "
                  "proportion count counts length duration period time range limit limits setting settings parameter "
                  "parameters criterion criteria happen happens happened cause causes caused make makes made explain "
-                 "explains determine determines affect affects drive drives")
+                 "explains determine determines affect affects drive drives "
+                 # Umbrella words: a text names the instance ("an AMD EPYC 7282", "R 4.2", "a Garmin watch"), rarely the
+                 # umbrella ("What hardware ...?", "Which software ...?").
+                 "hardware machine machines computer computers equipment device devices software tool tools setup brand brands")
+
+_ASKED_OF = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){1,2}?of\s+(?:the\s+|a\s+|an\s+)?((?:[\w-]+\s+){0,4}?)(?:is|are|was|were|"
+                       r"did|does|do|has|have|had|can|could|would|will|should|in|on|for|from|to|by|with|at|during|the)\b",
+                       re.IGNORECASE)
 
 
 def unheard_terms(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
@@ -61,10 +68,21 @@ def unheard_asked_for(question: str, stats: TermStats, lexical: LexicalIndex) ->
     ("model", "method") are no such kind."""
     if is_quantity_question(question):
         return []  # a figure asked for is given without its kind's name as often as with it
-    asked = asked_for(question) - GENERIC_TERMS - _NO_KIND - set().union(*(terms(name) for name in specific_terms(question)))
+    named = set().union(*(terms(name) for name in specific_terms(question)))
+    asked = asked_for(question) - GENERIC_TERMS - _NO_KIND - named
+    if not asked:  # "Which brand of power meter ...?": a brand of a power meter; no text mentioning power meters, no answer
+        asked = _asked_of(question) - GENERIC_TERMS - _NO_KIND - named
     if not asked or any(stats.frequency.get(term) or _near_ending(term, lexical) for term in asked):
         return []
     return [word for word in dict.fromkeys(re.findall(r"[\w-]+", question)) if set(tokenize([word])[0]) & asked]
+
+
+def _asked_of(question: str) -> set[str]:
+    """What the thing a which/what question asks for belongs to, by its head word ("meter" in "Which brand of power meter
+    ...?": a text on power that never mentions a meter names no brand of one)."""
+    match = _ASKED_OF.search(question)
+    words = match.group(1).split() if match else []
+    return terms(words[-1]) if words else set()
 
 
 def _near_ending(stem: str, lexical: LexicalIndex) -> bool:
