@@ -143,6 +143,22 @@ def test_by_default_the_reader_s_pick_joins_the_quote_of_a_full_text_and_never_r
     assert abstracts.batches == []
 
 
+def test_the_reader_s_pick_on_another_page_leads_the_quote_of_a_full_text(bank):
+    """The pick is on page 2, the quote score's best sentence on page 1: the quote is the pick and the best sentence of
+    its page, and starts on page 2 (where the pick, more often than the quote score's best, holds the fact)."""
+    question = "How does it handle high-score objects?"
+    vector = bank.embedder.embed([question])[0]
+    two_pages = FULL_TEXT.model_copy(update={"pages": [(0, 1), (ABSTRACT.index("Our method"), 2)]})  # pick on page 2
+    without = extractive_answer(question, [two_pages], bank, question_vector=vector, restricted=True)
+    page_two = ABSTRACT.index("Our method")
+    assert without.citations[0].spans[0][0] < page_two and "Gains are large." not in without.citations[0].quote
+    draft = extractive_answer(question, [two_pages], bank, question_vector=vector, restricted=True,
+                              quote_reader=WordScorer(["gains are large"]), quote_abstracts=False)
+    cited = draft.citations[0]
+    assert "Gains are large." in cited.quote and len(cited.spans) == 2
+    assert all(start >= page_two for start, _ in cited.spans)  # the quote starts on page 2
+
+
 @pytest.mark.parametrize("given, mode", [(None, "full-text"), ("true", "all"), ("false", "off"), ("Full-Text", "full-text"), ("off", "off")])
 def test_reader_quotes_is_full_text_by_default_and_still_reads_true_and_false(monkeypatch, given, mode):
     monkeypatch.delenv("ASSISTANT_READER_QUOTES", raising=False)

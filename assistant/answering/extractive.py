@@ -75,9 +75,9 @@ QUOTE_SHORTLIST = 4
 QUOTE_SHORTLIST_ONE_PAPER = 6
 QUOTE_BUDGET = 12
 QUOTE_MIX_WEIGHT = 0.0
-# A full text quoted alone (ASSISTANT_READER_QUOTES=full-text, the default): the reader's pick joins the quote score's
-# best sentence, the pick being the first by the reader's logit + FULL_TEXT_MIX_WEIGHT x the quote score among the
-# FULL_TEXT_SHORTLIST sentences the quote score puts first. Chosen on COVID-QA's FIT papers (924 questions asked of
+# A full text quoted alone (ASSISTANT_READER_QUOTES=full-text, the default): the quote is the reader's pick and the
+# quote score's best sentence on the pick's page, the pick being the first by the reader's logit + FULL_TEXT_MIX_WEIGHT x
+# the quote score among the FULL_TEXT_SHORTLIST sentences the quote score puts first. Chosen on COVID-QA's FIT papers (924 questions asked of
 # their own full text), then reported on its HELD papers and the real-PDF sets (docs/READER.md).
 FULL_TEXT_SHORTLIST = 24
 FULL_TEXT_MIX_WEIGHT = 5.0
@@ -629,12 +629,14 @@ def _reader_pick(question: str, scored: list[_Scored], reader: Scorer) -> Senten
 
 
 def _quote_with_pick(scored: list[_Scored], pick: Sentence, limit: int, pages: Sequence[tuple[int, int]]) -> list[Sentence]:
-    """The quote score's best sentence and the reader's pick, when it is another one on the same page; else the quote as
-    without the reader (_quote, `limit` sentences)."""
-    best = max(scored, key=lambda s: s.quote)
-    if best.antecedent is not None or pick is best.sentence or not _same_page(pages, pick, best.sentence):
+    """The reader's pick and the quote score's best sentence on the pick's page (the quote starts on the page of the pick,
+    which holds the fact more often than the quote score's best: bench/data/real_pdfs.md); the quote as without the
+    reader (_quote, `limit` sentences) when the pick is the quote score's best."""
+    ordered = sorted(scored, key=lambda s: -s.quote)
+    if ordered[0].antecedent is not None or pick is ordered[0].sentence:
         return _quote(scored, limit, None, pages)
-    return sorted([best.sentence, pick], key=lambda s: s.start)
+    beside = next((s.sentence for s in ordered if s.sentence is not pick and _same_page(pages, s.sentence, pick)), None)
+    return sorted([pick] + ([beside] if beside is not None and limit > 1 else []), key=lambda s: s.start)
 
 
 def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = (),
