@@ -324,6 +324,58 @@ def test_a_drop_cap_does_not_make_the_first_line_of_the_text_the_title(tmp_path:
     assert read_full_text(path).title == "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering"
 
 
+def _first_page(path: Path, lines: list[tuple[float, float, str]], author: str | None = None) -> Path:
+    """A one-page PDF without a Title entry: (font size, y, text) lines, then a paragraph of body text."""
+    from reportlab.pdfgen import canvas
+
+    drawing = canvas.Canvas(str(path))
+    if author is not None:
+        drawing.setAuthor(author)
+    for size, y, text in lines:
+        drawing.setFont(_font(), size)
+        drawing.drawString(72, y, text)
+    drawing.setFont(_font(), 10)
+    for i, line in enumerate(_wrap(" ".join(INTRODUCTION), 450, _font(), 10)[:12]):
+        drawing.drawString(72, 520 - 13 * i, line)
+    drawing.showPage()
+    drawing.save()
+    return path
+
+
+@pytest.mark.parametrize("lines, title", [
+    ([(19, 770, "BIOINFORMATICS"), (16, 740, "Fast Characterization of Segmental Duplications in"),
+      (16, 720, "Genome Assemblies"), (12, 700, "Ibrahim Numanagic, Can Alkan and Faraz Hach")],
+     "Fast Characterization of Segmental Duplications in Genome Assemblies"),  # a journal's name, larger than the title
+    ([(17, 770, "Highlights"), (12, 745, "Impact of Transfer Learning on Screening of Mg Dissolution Mod-"),
+      (12, 731, "ulators"), (12, 711, "Matthias Busch, Marius Tacke, Christian Feiler")],
+     "Impact of Transfer Learning on Screening of Mg Dissolution Modulators"),  # a cut word made whole; authors apart
+    ([(12, 770, "JOURNAL RINGING & MIGRATION"), (12, 741, "Using ringing data to inform a geolocator study: when"),
+      (12, 725, "and which birds to equip?")],
+     "Using ringing data to inform a geolocator study: when and which birds to equip?"),  # the journal spaced apart
+    ([(11, 770, "FIREFLY MONTE CARLO: EXACT MCMC WITH SUBSETS OF DATA"), (11, 745, "By Dougal Maclaurin and Ryan P. Adams")],
+     "FIREFLY MONTE CARLO: EXACT MCMC WITH SUBSETS OF DATA"),  # the byline is no part of it
+    ([(14, 770, "1 A Goldilocks Principle for the Gut Microbiome: Taxonomic Resolution"),
+      (14, 740, "2 Matters for Classification of Colorectal Cancer"), (10, 700, "3 Running title: A Goldilocks Principle")],
+     "A Goldilocks Principle for the Gut Microbiome: Taxonomic Resolution Matters for Classification of Colorectal Cancer"),
+    ([(10, 770, "show your work!"), (8, 760, "Typeset using LaTeX twocolumn style"),
+      (10, 730, "Discovery and Preliminary Characterization of a Third Interstellar Object")],
+     "Discovery and Preliminary Characterization of a Third Interstellar Object"),  # a template's placeholder
+])
+def test_the_title_is_the_first_page_s_largest_text_that_reads_as_one(tmp_path: Path, lines, title):
+    """Without a Title entry the title comes from the first page; journal names, section labels, placeholders, bylines
+    and a manuscript's line numbers are no part of it."""
+    assert read_full_text(_first_page(tmp_path / "first.pdf", lines)).title == title
+
+
+@pytest.mark.parametrize("author, authors", [
+    ("lenovo", []), ("Administrator", []), ("Name", []),  # the account that made the file
+    ("Martin Hinz1, Amos Okutse^1 and Chandra Mohan {Sharma} {1,2}", ["Martin Hinz", "Amos Okutse", "Chandra Mohan Sharma"]),
+])
+def test_the_authors_entry_gives_people_without_footnote_marks(tmp_path: Path, author, authors):
+    lines = [(16, 760, "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering")]
+    assert read_full_text(_first_page(tmp_path / "authors.pdf", lines, author)).authors == authors
+
+
 def _blocks_text(pages: dict[int, list[tuple[str, bool]]]) -> pdf_module.FullText:
     """full_text() of a PDF whose pages hold these (text, is heading) blocks."""
     return pdf_module.full_text(pdf_module.PdfText(pages={n: [pdf_module.Block(t, h) for t, h in blocks] for n, blocks in pages.items()},

@@ -12,6 +12,7 @@ note naming it. Limits: MAX_PDF_BYTES and MAX_PDF_PAGES per file.
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import json
 import re
@@ -119,7 +120,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 12  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 13  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
 
 
@@ -734,9 +735,7 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
         info = {}
     title = " ".join(str(info.get("Title", "")).split())
     result.title = title if 8 <= len(title) <= 300 and not _BAD_TITLES.search(title) else _first_page_title(first, height)
-    author = str(info.get("Author", "")).strip()
-    if author:
-        result.authors = [name.strip() for name in re.split(r";|,| and ", author) if name.strip()]
+    result.authors = _author_names(str(info.get("Author", "")))
     first_text = " ".join(line.text for line in first)
     doi = _DOI.search(first_text) or _DOI.search(" ".join(str(v) for v in info.values()))
     result.doi = doi.group().rstrip(".,;)]") if doi else None
@@ -745,21 +744,81 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
     result.date = stamp.group(2) if stamp else created.group() if created else None
 
 
+def _author_names(field: str) -> list[str]:
+    """The people a PDF's Author entry names, without footnote marks and TeX braces ("Martin Hinz1", "Amos Okutse^1",
+    "{Sharma} {1"); a word alone is the account that made the file ("lenovo", "Administrator", a template's "Name"),
+    not an author."""
+    names = []
+    for part in re.split(r";|,| and ", field):
+        name = " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split())
+        if len(re.findall(r"[^\W\d_]{2,}", name)) >= 2:
+            names.append(name)
+    return names
+
+
 def _first_page_title(lines: list[Line], height: float) -> str | None:
-    """The largest text in the upper half of the first page (consecutive lines of that size joined), by the size most of
-    a line's characters have."""
+    """The title: in the upper part of the first page, the first run of the largest text that reads like one (by the
+    size most of a line's characters have; consecutive lines of that size joined, a run split where its lines part
+    further than their spacing). Labels are no title ("BIOINFORMATICS", "Highlights", "JOURNAL RINGING & MIGRATION", a
+    template's "show your work!"), nor is text (over TITLE_MAX_WORDS words): then the next run, or the next smaller
+    size. A byline ("By ...") ends a run; line numbers at the lines' starts (1, 2, ...) are left out."""
     upper = [line for line in lines if line.y > height * 0.4 and re.search(r"[A-Za-z]{3}", line.text)]  # a title may sit high
-    if not upper:
-        return None
-    biggest = max(line.typical_size for line in upper)
-    parts, started = [], False
-    for line in upper:
-        if abs(line.typical_size - biggest) < 0.5:
-            parts.append(line.text)
-            started = True
-        elif started:
-            break
-    return " ".join(parts)[:300] or None
+    for size in sorted({round(line.typical_size * 2) / 2 for line in upper}, reverse=True):
+        runs: list[list[Line]] = [[]]
+        for line in upper:
+            if abs(line.typical_size - size) < 0.5 and not _BYLINE.match(line.text):
+                runs[-1].append(line)
+            elif runs[-1]:
+                runs.append([])
+        words = Counter(word.casefold() for line in lines for word in re.findall(_LETTERS, line.text))
+        title = next((title for run in runs for part in _spaced_apart(run) if (title := _title_text(part, words))), None)
+        if title:
+            return title[:300]
+    return None
+
+
+TITLE_MIN_WORDS = 2  # "Highlights", "BIOINFORMATICS": a label
+TITLE_MAX_WORDS = 40  # more: text, not a title
+TITLE_LABEL_WORDS = 4  # a journal's or a section's name in capitals
+_BYLINE = re.compile(r"^\s*by\s+[A-Z]", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(r"^(\d{1,4})\s+")
+
+
+def _spaced_apart(run: list[Line]) -> list[list[Line]]:
+    """A run of lines split where a line sits further below the one before than 1.3 times the run's closest spacing (a
+    journal's name above the title: "JOURNAL RINGING & MIGRATION", then the title's lines)."""
+    if len(run) < 3:
+        return [run] if run else []
+    gaps = [above.y - below.y for above, below in zip(run, run[1:])]
+    closest = min(gap for gap in gaps if gap > 0) if any(gap > 0 for gap in gaps) else 0.0
+    parts = [[run[0]]]
+    for gap, line in zip(gaps, run[1:]):
+        if closest and gap > 1.3 * closest:
+            parts.append([])
+        parts[-1].append(line)
+    return parts
+
+
+def _title_text(run: list[Line], page_words: Counter[str]) -> str | None:
+    """The run's lines as one title, without the line numbers of a numbered manuscript (each line opening with the
+    number after the one before), a word cut at a line's end made whole ("Mod-" "ulators"; "host-" "virus" kept, two
+    words the page uses); None when it is a label or too long to be a title."""
+    texts = [line.text for line in run]
+    numbers = [match for text in texts if (match := _LEADING_NUMBER.match(text))]
+    if len(texts) > 1 and len(numbers) == len(texts) and all(int(b.group(1)) == int(a.group(1)) + 1 for a, b in zip(numbers, numbers[1:])):
+        texts = [text[match.end():] for text, match in zip(texts, numbers)]
+
+    def mend(match: re.Match[str]) -> str:
+        first, second = match.groups()
+        both_words = all(len(part) >= 4 and page_words[part.casefold()] for part in (first, second))
+        return f"{first}-{second}" if both_words else first + second
+
+    joined = functools.reduce(_join, [text.strip() for text in texts[1:]], texts[0].strip()) if texts else ""
+    title = " ".join(_BROKEN_WORD.sub(mend, joined).replace(_BROKEN, "").split())
+    words = len(title.split())
+    label = words <= TITLE_LABEL_WORDS and title.upper() == title  # "JOURNAL RINGING & MIGRATION"
+    opens = bool(re.match(r"[A-Z0-9]", title))  # not "show your work!", not "• Seven Mg-based materials ..."
+    return title if TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and opens and not label else None
 
 
 def full_text(pdf: PdfText, file: Path) -> FullText:
