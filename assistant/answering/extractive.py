@@ -77,8 +77,8 @@ QUOTE_BUDGET = 12
 QUOTE_MIX_WEIGHT = 0.0
 # A full text quoted alone (ASSISTANT_READER_QUOTES=full-text, the default): the quote is the reader's pick and the
 # quote score's best sentence on the pick's page, the pick being the first by the reader's logit + FULL_TEXT_MIX_WEIGHT x
-# the quote score among the FULL_TEXT_SHORTLIST sentences the quote score puts first. Chosen on COVID-QA's FIT papers (924 questions asked of
-# their own full text), then reported on its HELD papers and the real-PDF sets (docs/READER.md).
+# the quote score among the FULL_TEXT_SHORTLIST sentences the quote score puts first. Chosen on COVID-QA's FIT papers
+# (924 questions asked of their own full text), then reported on its HELD papers and the real-PDF sets (docs/READER.md).
 FULL_TEXT_SHORTLIST = 24
 FULL_TEXT_MIX_WEIGHT = 5.0
 # A paper whose title names the names the question asks about ("What is SMART evaluated on?", SMART's paper titled

@@ -763,6 +763,7 @@ def _first_page_title(lines: list[Line], height: float) -> str | None:
     template's "show your work!"), nor is text (over TITLE_MAX_WORDS words): then the next run, or the next smaller
     size. A byline ("By ...") ends a run; line numbers at the lines' starts (1, 2, ...) are left out."""
     upper = [line for line in lines if line.y > height * 0.4 and re.search(r"[A-Za-z]{3}", line.text)]  # a title may sit high
+    words = Counter(word.casefold() for line in lines for word in re.findall(_LETTERS, line.text))
     for size in sorted({round(line.typical_size * 2) / 2 for line in upper}, reverse=True):
         runs: list[list[Line]] = [[]]
         for line in upper:
@@ -770,7 +771,6 @@ def _first_page_title(lines: list[Line], height: float) -> str | None:
                 runs[-1].append(line)
             elif runs[-1]:
                 runs.append([])
-        words = Counter(word.casefold() for line in lines for word in re.findall(_LETTERS, line.text))
         title = next((title for run in runs for part in _spaced_apart(run) if (title := _title_text(part, words))), None)
         if title:
             return title[:300]
@@ -780,7 +780,7 @@ def _first_page_title(lines: list[Line], height: float) -> str | None:
 TITLE_MIN_WORDS = 2  # "Highlights", "BIOINFORMATICS": a label
 TITLE_MAX_WORDS = 40  # more: text, not a title
 TITLE_LABEL_WORDS = 4  # a journal's or a section's name in capitals
-_BYLINE = re.compile(r"^\s*by\s+[A-Z]", re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*(?i:by)\s+[A-Z]")  # "By Dougal Maclaurin and ...", not "by the numbers"
 _LEADING_NUMBER = re.compile(r"^(\d{1,4})\s+")
 
 
@@ -805,7 +805,8 @@ def _title_text(run: list[Line], page_words: Counter[str]) -> str | None:
     words the page uses); None when it is a label or too long to be a title."""
     texts = [line.text for line in run]
     numbers = [match for text in texts if (match := _LEADING_NUMBER.match(text))]
-    if len(texts) > 1 and len(numbers) == len(texts) and all(int(b.group(1)) == int(a.group(1)) + 1 for a, b in zip(numbers, numbers[1:])):
+    counting = all(int(b.group(1)) == int(a.group(1)) + 1 for a, b in zip(numbers, numbers[1:]))
+    if len(texts) > 1 and len(numbers) == len(texts) and counting:
         texts = [text[match.end():] for text, match in zip(texts, numbers)]
 
     def mend(match: re.Match[str]) -> str:
