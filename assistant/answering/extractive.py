@@ -635,8 +635,7 @@ def _quote_with_pick(scored: list[_Scored], pick: Sentence, limit: int, pages: S
     ordered = sorted(scored, key=lambda s: -s.quote)
     if ordered[0].antecedent is not None or pick is ordered[0].sentence:
         return _quote(scored, limit, None, pages)
-    beside = next((s.sentence for s in ordered if s.sentence is not pick and _same_page(pages, s.sentence, pick)), None)
-    return sorted([pick] + ([beside] if beside is not None and limit > 1 else []), key=lambda s: s.start)
+    return _best_on_one_page([pick] + [s.sentence for s in ordered if s.sentence is not pick], min(limit, 2), pages)
 
 
 def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = (),

@@ -68,10 +68,10 @@ def unheard_asked_for(question: str, stats: TermStats, lexical: LexicalIndex) ->
     ("model", "method") are no such kind."""
     if is_quantity_question(question):
         return []  # a figure asked for is given without its kind's name as often as with it
-    named = set().union(*(terms(name) for name in specific_terms(question)))
-    asked = asked_for(question) - GENERIC_TERMS - _NO_KIND - named
+    no_kind = GENERIC_TERMS | _NO_KIND | set().union(*(terms(name) for name in specific_terms(question)))
+    asked = asked_for(question) - no_kind
     if not asked:  # "Which brand of power meter ...?": a brand of a power meter; no text mentioning power meters, no answer
-        asked = _asked_of(question) - GENERIC_TERMS - _NO_KIND - named
+        asked = _asked_of(question) - no_kind
     if not asked or any(stats.frequency.get(term) or _near_ending(term, lexical) for term in asked):
         return []
     return [word for word in dict.fromkeys(re.findall(r"[\w-]+", question)) if set(tokenize([word])[0]) & asked]

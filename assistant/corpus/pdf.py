@@ -719,13 +719,18 @@ def _mend_broken_words(pages: dict[int, list[Block]]) -> None:
         if words[whole]:
             return first + second
         chained = text[match.start() - 1 : match.start()] == "-" or text[match.end() : match.end() + 1] == "-"
-        both_words = all(len(part) >= 4 and words[part.casefold()] for part in (first, second))
-        return f"{first}-{second}" if chained or both_words else first + second
+        return f"{first}-{second}" if chained or _two_words(first, second, words) else first + second
 
     for blocks in pages.values():
         for block in blocks:
             if _BROKEN in block.text:
                 block.text = _BROKEN_WORD.sub(mend, block.text).replace(_BROKEN, "")
+
+
+def _two_words(first: str, second: str, words: Counter[str]) -> bool:
+    """Whether the two halves of a word cut at a line's end are words of four letters or more that the text uses
+    ("project" and "specific"): then the hyphen is the word's own."""
+    return all(len(part) >= 4 and words[part.casefold()] for part in (first, second))
 
 
 def _metadata(document, result: PdfText, first: list[Line], height: float) -> None:
@@ -781,7 +786,6 @@ TITLE_MIN_WORDS = 2  # "Highlights", "BIOINFORMATICS": a label
 TITLE_MAX_WORDS = 40  # more: text, not a title
 TITLE_LABEL_WORDS = 4  # a journal's or a section's name in capitals
 _BYLINE = re.compile(r"^\s*(?i:by)\s+[A-Z]")  # "By Dougal Maclaurin and ...", not "by the numbers"
-_LEADING_NUMBER = re.compile(r"^(\d{1,4})\s+")
 
 
 def _spaced_apart(run: list[Line]) -> list[list[Line]]:
@@ -804,15 +808,14 @@ def _title_text(run: list[Line], page_words: Counter[str]) -> str | None:
     number after the one before), a word cut at a line's end made whole ("Mod-" "ulators"; "host-" "virus" kept, two
     words the page uses); None when it is a label or too long to be a title."""
     texts = [line.text for line in run]
-    numbers = [match for text in texts if (match := _LEADING_NUMBER.match(text))]
+    numbers = [match for text in texts if (match := _LINE_NUMBER.match(text))]
     counting = all(int(b.group(1)) == int(a.group(1)) + 1 for a, b in zip(numbers, numbers[1:]))
     if len(texts) > 1 and len(numbers) == len(texts) and counting:
         texts = [text[match.end():] for text, match in zip(texts, numbers)]
 
     def mend(match: re.Match[str]) -> str:
         first, second = match.groups()
-        both_words = all(len(part) >= 4 and page_words[part.casefold()] for part in (first, second))
-        return f"{first}-{second}" if both_words else first + second
+        return f"{first}-{second}" if _two_words(first, second, page_words) else first + second
 
     joined = functools.reduce(_join, [text.strip() for text in texts[1:]], texts[0].strip()) if texts else ""
     title = " ".join(_BROKEN_WORD.sub(mend, joined).replace(_BROKEN, "").split())
