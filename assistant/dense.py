@@ -143,6 +143,15 @@ class DenseIndex:
         order = np.argsort(-scores, kind="stable")
         return [self.chunks.record(int(position), float(score)) for position, score in zip(candidates[order], scores[order])]
 
+    def paper_means(self) -> tuple[list[str], np.ndarray]:
+        """The papers of the index and one unit vector each: the mean of its chunks' vectors."""
+        numbers = self.chunks.paper_numbers
+        paper_ids = sorted(numbers, key=numbers.__getitem__)
+        sums = np.zeros((len(paper_ids), self.vectors.shape[1]), dtype=np.float64)
+        np.add.at(sums, self.chunks.paper_of(), self.vectors.astype(np.float64))
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return paper_ids, (sums / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
     def _shortlist(self, query: np.ndarray, count: int) -> np.ndarray:
         """Rows the graph finds nearest to query, in row order (sorted: the re-score then reads the matrix forwards)."""
         found = self.graph.search(query, count)

@@ -102,6 +102,13 @@ class Retriever:
                     state.dense = load_dense(self.store, state.snapshot)
         return state.dense
 
+    def paper_vectors(self) -> tuple[list[str], np.ndarray]:
+        """The collection's papers and one unit vector each, the mean of its chunks' vectors (for grouping papers by topic)."""
+        state = self.state()
+        paper_ids, vectors = self._dense_index(state).paper_means()
+        live = [row for row, pid in enumerate(paper_ids) if pid in state.snapshot.papers]
+        return [paper_ids[row] for row in live], vectors[live]
+
     def _dense(self, question: str, state: _State, n_papers: int, paper_ids: list[str] | None, timings: StageTimings) -> dict[str, list[ChunkRecord]]:
         started = time.perf_counter()
         vector = self.embed_query(question)
@@ -178,6 +185,11 @@ class Retriever:
                    body_start=paper.body_start, pages=paper.pages, sections=paper.sections, pdf=paper.pdf,
                    dense_score=round(dense[0].score, 4) if dense else None,
                    lexical_score=round(lexical[0].score, 4) if lexical else None)
+
+
+def paper_hit(snapshot: Snapshot, paper_id: str) -> Hit:
+    """A paper of the snapshot as a hit that no search found (no chunks, no scores): for answers about the collection."""
+    return Retriever._hit(paper_id, 0.0, [], [], snapshot)
 
 
 def rerank(hits: list[Hit], reading: Reading, k: int) -> list[Hit]:

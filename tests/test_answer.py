@@ -276,6 +276,8 @@ def test_a_follow_up_with_nothing_to_refer_to_asks_which_paper(seeded_settings):
     answer = ask("what datasets did they evaluate it on?", settings=seeded_settings, llm=None)
     assert answer.abstained and not answer.citations and not answer.sources
     assert "Which paper do you mean" in answer.text and "they" in answer.text
+    ordinal = ask("What about the second one?", settings=seeded_settings, llm=None)  # asked first, in a terminal say
+    assert ordinal.abstained and "Which paper do you mean by “the second one”?" in ordinal.text
 
 
 def test_follow_up_detection():
@@ -386,7 +388,7 @@ def test_an_ordinal_past_the_previous_list_asks_which_paper(seeded_settings):
     history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "paper_ids": ["x", "y"]}]
     answer = ask("What does the third paper propose?", history=history, settings=seeded_settings, llm=None)
     assert answer.abstained and not answer.citations
-    assert "Which paper do you mean" in answer.text and "cited 2 paper(s)" in answer.text
+    assert "Which paper do you mean" in answer.text and "cited 2 papers" in answer.text
 
 
 def test_a_new_topic_asked_of_these_papers_says_none_bears_on_it_then_names_the_collections(seeded_settings):

@@ -21,7 +21,8 @@ from assistant.answering.question import clean_question, standalone_question
 from assistant.answering.rare_terms import unheard_terms
 from assistant.answering.spelling import corrected
 from assistant.answering.reader import Reader
-from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, rerank
+from assistant.answering.overview import NAMED_PER_TOPIC, is_overview_question, overview_draft, representative, topics
+from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, paper_hit, rerank
 
 History = Iterable[Turn] | None
 
@@ -72,8 +73,9 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
                                  lambda: (paper.title for paper in papers.values()))  # read only when needed
     if follow.unresolved:
         if follow.paper_ids:
-            text = (f"Which paper do you mean by “{follow.unresolved}”? The previous answer cited {len(follow.paper_ids)} "
-                    f"paper(s): name the paper or its method, or say “the first one”, “the second one”, ….")
+            cited = len(follow.paper_ids)
+            text = (f"Which paper do you mean by “{follow.unresolved}”? The previous answer cited {cited} paper{'s' if cited != 1 else ''}: "
+                    f"name the paper or its method, or say “the first one”{', “the second one”, …' if cited > 1 else ''}.")
         else:
             text = (f"Which paper do you mean by “{follow.unresolved}”? There is no earlier answer in this conversation to take "
                     f"it from: name the paper or its method, or open it in the Papers view and use “Ask about this paper”.")
@@ -89,7 +91,10 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
     scoped = list(follow.paper_ids) if follow.paper_ids and not paper_ids else []
     chosen = paper_ids or scoped or None
     t0 = time.perf_counter()
-    offline = _offline_answer(assistant, standalone, k, chosen, restricted=bool(paper_ids) or len(scoped) == 1)
+    if chosen is None and is_overview_question(standalone):
+        offline = _overview(assistant)
+    else:
+        offline = _offline_answer(assistant, standalone, k, chosen, restricted=bool(paper_ids) or len(scoped) == 1)
     if len(scoped) > 1 and offline.draft.abstained:
         wider = _offline_answer(assistant, standalone, k, None, restricted=False)
         offline = _widened(offline, wider, follow.pointer or "these papers")
@@ -99,7 +104,7 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
         # Too unlikely to be answered from these papers: the offline answer abstained already, and the LLM call is saved.
         notes.append(f"The LLM was not asked: the collection is unlikely to answer this (confidence {confident:.2f}, "
                      f"below ASSISTANT_MIN_CONFIDENCE {floor:.2f}).")
-    elif chat is not None and hits and not offline.widened:
+    elif chat is not None and hits and offline.llm_writes:
         answer = yield from llm_answer(standalone, hits, chat, assistant.bank, settings, notes, stream, assistant.extractive_params,
                                        assistant.reader)
     if answer is None:
@@ -123,7 +128,7 @@ class _Offline:
     floor: float
     draft: Draft
     retrieve_ms: float
-    widened: bool = False
+    llm_writes: bool = True  # False: this answer is the final one, with or without an LLM
 
 
 def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_ids: list[str] | None, restricted: bool) -> _Offline:
@@ -171,7 +176,25 @@ def _widened(scoped: _Offline, wider: _Offline, pointer: str) -> _Offline:
     else:
         draft = Draft(text=f"{head} In the whole collection:\n\n{wider.draft.text}", citations=wider.draft.citations,
                       more=wider.draft.more, notes=wider.draft.notes)
-    return _Offline(wider.hits, wider.confidence, wider.floor, draft, scoped.retrieve_ms + wider.retrieve_ms, widened=True)
+    return _Offline(wider.hits, wider.confidence, wider.floor, draft, scoped.retrieve_ms + wider.retrieve_ms, llm_writes=False)
+
+
+def _overview(assistant: Answerer) -> _Offline:
+    """What the collection holds, by topic (overview.py): no passage answers that, so nothing is retrieved and no LLM asked."""
+    t0 = time.perf_counter()
+    paper_ids, vectors = assistant.retriever.paper_vectors()
+    snapshot = assistant.retriever.loaded_state().snapshot
+    found = topics(paper_ids, vectors, {pid: snapshot.papers[pid].title for pid in paper_ids})
+    # A few more than are named, in case one has no sentence to quote.
+    candidates = [paper_hit(snapshot, pid) for topic in found for pid in topic.paper_ids[:2 * NAMED_PER_TOPIC]]
+    vector_of = dict(zip(paper_ids, vectors))
+    quotes = {hit.paper_id: quote for hit in candidates
+              if (quote := representative(assistant.bank.sentences([hit]).get(hit.paper_id, []), vector_of[hit.paper_id], hit.body_start))}
+    full_texts = sum(1 for pid in paper_ids if snapshot.papers[pid].body_start is not None)
+    draft = overview_draft(found, {hit.paper_id: hit for hit in candidates}, quotes, full_texts)
+    cited = {citation.paper_id for citation in draft.citations}
+    return _Offline([hit for hit in candidates if hit.paper_id in cited], 1.0, 0.0, draft, (time.perf_counter() - t0) * 1000,
+                    llm_writes=False)
 
 
 def _from_draft(draft: Draft, hits: list[Hit], notes: list[str]) -> Answer:

@@ -146,7 +146,7 @@ def resolve(question: str, history: Sequence[Turn], title_of: Callable[[str], st
 
 def _pointer(question: str) -> str:
     text = _EXPLETIVE.sub(" ", question)
-    match = _DEMONSTRATIVE.search(text) or _PRONOUN.search(text)
+    match = _ORDINAL.search(text) or _DEMONSTRATIVE.search(text) or _PRONOUN.search(text)
     return match.group(0) if match else question.split()[0]
 
 
