@@ -6,6 +6,10 @@ from assistant.chunking import place
 from assistant.models import Answer, Citation, Hit
 
 
+# How the note on facts taken from a body begins (the chat shows it as a caption: each source card says it too).
+BODY_NOTE = "From the body of the paper, not its abstract:"
+
+
 def place_citations(answer: Answer, hits: list[Hit]) -> None:
     """Give each citation of a full-text paper its page, section and in_body; note the facts taken from a body.
 
@@ -22,15 +26,17 @@ def place_citations(answer: Answer, hits: list[Hit]) -> None:
             from_body.append(citation)
     if from_body:
         where = "; ".join(f"[{c.number}] {label(c)}" for c in from_body)
-        answer.notes.append(f"From the body of the paper, not its abstract: {where}.")
+        answer.notes.append(f"{BODY_NOTE} {where}.")
 
 
 def locate(citation: Citation, hit: Hit) -> None:
     """Set the citation's page (where its quote starts), section and in_body from its first span."""
     start = citation.spans[0][0]
     citation.page = place(hit.pages, start)
-    citation.section = place(hit.sections, start)
     citation.in_body = hit.body_start is not None and start >= hit.body_start
+    # A quote of the body is under a heading of the body, or none that was found: never "Abstract".
+    body_start = hit.body_start or 0
+    citation.section = place([mark for mark in hit.sections if mark[0] >= body_start] if citation.in_body else hit.sections, start)
 
 
 def label(citation: Citation) -> str:

@@ -139,3 +139,24 @@ def test_a_second_sentence_joins_a_quote_only_from_the_best_ones_page(read: bool
     assert quoted([]) == ["Setup closes page one.", "The fact opens page two."]  # a paper without pages: as before
     assert quoted([(0, 1), (23, 2)]) == ["The fact opens page two.", "A remark follows it."]
     assert quoted([(0, 1), (23, 2), (48, 3)]) == ["The fact opens page two."]
+
+
+def test_a_quote_of_the_body_is_never_placed_under_the_abstracts_heading():
+    from assistant.models import Citation, Hit
+    from assistant.pages import locate
+
+    text = "We study vessels. " + "x" * 80 + "\n\nThe scans were acquired on a Canon scanner. 2 Methods We train a U-Net."
+    body_start = text.index("The scans")
+    hit = Hit(paper_id="p", title="T", score=1.0, abstract=text, body_start=body_start, pages=[(0, 1), (body_start, 2)],
+              sections=[(0, "Abstract"), (text.index("2 Methods"), "2 Methods")])
+
+    def cited(quote: str) -> Citation:
+        start = text.index(quote)
+        citation = Citation(number=1, paper_id="p", title="T", quote=quote, spans=[(start, start + len(quote))])
+        locate(citation, hit)
+        return citation
+
+    before_any_heading = cited("The scans were acquired on a Canon scanner.")
+    assert before_any_heading.in_body and before_any_heading.page == 2 and before_any_heading.section is None
+    assert cited("We train a U-Net.").section == "2 Methods"
+    assert cited("We study vessels.").section == "Abstract" and not cited("We study vessels.").in_body

@@ -30,6 +30,9 @@ def test_a_full_text_citation_card_shows_its_page_rendered(tmp_path: Path, monke
     assert not app.exception and not app.error, [e.message for e in app.exception]
     captions = [c.value.replace("\\", "") for c in app.chat_message[1].caption]
     assert any("p. 2 · 3 Results · from the body, not the abstract" in c for c in captions), captions
+    # That the fact is from the body is said once more above the cards, as a caption: no warning for it.
+    assert any(c.startswith("From the body of the paper, not its abstract: [1] p. 2") for c in captions), captions
+    assert not app.chat_message[1].warning, [w.value for w in app.chat_message[1].warning]
     (expander,) = [e for e in app.chat_message[1].expander if e.label == "See page 2"]
     images = expander.get("image")
     assert images, "the page is shown as an image"

@@ -13,6 +13,7 @@ import streamlit as st
 
 from assistant import (Answer, AssistantError, Citation, Hit, Paper, PaperRef, Settings, ask_stream, default_assistant,
                        get_settings, index_stats, list_papers, related_papers, retrieve)
+from assistant.pages import BODY_NOTE
 from library import bibtex_actions, chosen_settings, library_messages, library_panel
 from render import (answer_markdown, chat_history, conversation_markdown, defuse_markdown, escape_markdown, excerpt,
                     highlight, is_whole, link_markers, links_markdown, source_anchor, status_line, welcome_examples)
@@ -170,8 +171,8 @@ def chat_view(settings: Settings, k: int, paper_ids: list[str] | None, papers: l
 
 
 def show_welcome(papers: list[Paper]) -> None:
-    st.markdown("Ask a question about the papers. Every claim in the answer cites the abstract it comes from. "
-                "For example:")
+    st.markdown("Ask a question about the papers. Every claim in the answer cites the paper it comes from, with the exact "
+                "sentence (and its page, for a PDF). For example:")
     for example in welcome_examples(papers):
         st.button(example, on_click=choose_example, args=(example,), type="tertiary", icon=":material/chat:")
 
@@ -244,7 +245,10 @@ def show_answer(index: int, answer: Answer) -> None:
     literals = [text for c in answer.citations for text in (c.title, c.quote)] + [h.title for h in answer.sources]
     st.markdown(link_markers(answer_markdown(answer.text, literals), index, numbers))
     for note in answer.notes:
-        st.warning(defuse_markdown(note), icon=":material/info:")
+        if note.startswith(BODY_NOTE):  # each source card says so too: no call for a warning
+            st.caption(defuse_markdown(note))
+        else:
+            st.warning(defuse_markdown(note), icon=":material/info:")
     if answer.standalone_question:
         st.caption(f"Searched: {escape_markdown(answer.standalone_question)}")
     st.caption(escape_markdown(status_line(answer)))
