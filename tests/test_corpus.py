@@ -333,3 +333,22 @@ def test_bidi_controls_never_reach_the_store(tmp_path):
         text = paper.model_dump_json() + (paper.bibtex or "")
         assert not any(ch in text for ch in BIDI) and "\\u202" not in text, repr(text)
     assert "Gadget gnp.exe search" in (stored["Gadget gnp.exe search"].bibtex or "")
+
+
+def test_a_full_texts_links_to_its_code_are_the_papers_links_and_a_code_question_gives_them(tmp_path):
+    from assistant import ask
+    from assistant.config import Settings
+    from assistant.indexing import ingest_paths
+
+    record = {"title": "Gender Pricing in Hair Salons", "abstract": "We study posted haircut prices across ten countries.",
+              "body": ("Listings come from public pages; population data from https://www.cdc.gov/nchs/nhanes. "
+                       "The scraping and analysis code is publicly available at github.com/RichSchulz/gender-pricing, "
+                       "and the data at https://zenodo.org/records/123.")}
+    path = write(tmp_path / "papers.jsonl", jsonl(record) + "\n")
+    (paper,) = load_papers([path])
+    assert paper.urls == ["https://github.com/RichSchulz/gender-pricing", "https://zenodo.org/records/123"]  # not the CDC's
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    ingest_paths([path], settings)
+    answer = ask("Where is the code for the gender pricing paper?", settings=settings, llm=None)
+    assert "https://github.com/RichSchulz/gender-pricing" in answer.text
+    assert "github.com/RichSchulz/gender-pricing" in answer.citations[0].quote

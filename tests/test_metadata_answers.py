@@ -67,3 +67,39 @@ def test_a_correction_is_a_typist_s_slip_not_another_word_one_letter_away():
     assert _slip("reatment", "treatment") and _slip("agnet", "agent") and _slip("varion", "virion")
     assert _slip("feedbak", "feedback") and _slip("baise", "base")
     assert not _slip("tegmental", "segmental")  # an anatomical term, not a slip of "segmental"
+
+
+@pytest.mark.parametrize("question, asks", [("Summarize the RLSP paper", True), ("summarise RLSP", True),
+                                            ("Give me a brief overview of the RLSP paper", True),
+                                            ("What is the paper on self-play about?", True), ("tl;dr of RLSP", True),
+                                            ("Summarize the papers on self-play", False), ("What does RLSP reward?", False)])
+def test_a_request_for_one_paper_in_brief_is_told_apart(question, asks):
+    from assistant.answering.extractive import is_summary_question
+
+    assert is_summary_question(question) is asks
+
+
+def test_a_paper_in_brief_quotes_its_abstract_in_order_and_never_its_body(bank):
+    body = "We thank the reviewers. The experiments ran on eight GPUs for a week."
+    text = f"{ABSTRACT}\n\n{body}"
+    hit = Hit(paper_id="r", title="On the Emergence of Thinking in LLMs", score=1.0, abstract=text, body_start=len(ABSTRACT) + 2,
+              pages=[(0, 1)], sections=[(0, "Abstract")])
+    draft = extractive_answer("Summarize the RLSP paper", [hit], bank, restricted=True,
+                              question_vector=bank.embedder.embed(["Summarize the RLSP paper"])[0])
+    assert not draft.abstained and "in brief, from its abstract" in draft.text
+    (citation,) = draft.citations
+    assert citation.quote == ABSTRACT  # the three sentences of the abstract, in its order
+    assert all(end <= len(ABSTRACT) for _, end in citation.spans)
+
+
+def test_the_words_of_a_request_are_no_topic_the_collection_must_mention():
+    """"Summarize the gender pricing paper." over papers that never say "summarize" was refused: "No paper in the
+    collection mentions “Summarize”"."""
+    from assistant.answering.answerability import TermStats
+    from assistant.answering.list_membership import unheard_topic
+
+    stats = TermStats(10, {"gender": 2, "price": 3})
+    for question in ("Summarize the gender pricing paper.", "Give me a brief summary of the gender pricing paper",
+                     "Describe the gender pricing paper", "Explain the gender pricing paper"):
+        assert unheard_topic(question, stats) == [], question
+    assert unheard_topic("Summarize the watermarking paper", stats) == ["watermarking"]

@@ -488,3 +488,15 @@ def test_a_hyphen_cut_at_a_line_end_stays_only_when_it_is_the_words_own():
     assert pages[2][0].text == ("The protocol is only secure against semi-honest clients and outperforms a recognition "
                                 "baseline trained end-to-end with project-specific rules.")
     assert pages[1][0].text.startswith("A semi-honest client")
+
+
+def test_a_link_cut_at_a_line_end_is_joined_whole_and_a_sentence_after_a_link_is_not_joined_to_it():
+    from assistant.corpus.pdf import _join
+
+    lines = ["The code is publicly available at https://github.", "com/RichSchulz/gender-pricing-service-", "duration-replication.",
+             "Data are at https://example.org/data/.", "The next sentence starts here."]
+    text = lines[0]
+    for line in lines[1:]:
+        text = _join(text, line)
+    assert text == ("The code is publicly available at https://github.com/RichSchulz/gender-pricing-service-duration-replication. "
+                    "Data are at https://example.org/data/. The next sentence starts here.")

@@ -63,6 +63,8 @@ _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
 GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
                       "propose proposes research article articles collection here there any which what list name find show "
                       "model models learning")
+# A paper in brief ("Summarize the DAFormer paper") quotes this many sentences of its abstract.
+SUMMARY_SENTENCES = 3
 # A second sentence joins a quote when the reader scores it within this many logits of the best one (and above its own
 # threshold): the fact spans both.
 READER_MARGIN = 2.0
@@ -123,6 +125,16 @@ def _quoted(terms_: list[str]) -> str:
 def is_author_question(question: str) -> bool:
     """ "Who wrote the DAFormer paper?", "Who are the authors of ...?": answered from the paper's record."""
     return bool(_AUTHOR_QUESTION.search(question))
+
+
+# "Summarize the DAFormer paper", "Give me a brief overview of ...", "What is the paper on X about?": one paper in brief.
+_SUMMARY_QUESTION = re.compile(r"^\W*(summari[sz]e|give (me )?(an? )?((short|brief|quick) )?(summary|overview)|tl;?dr)\b"
+                               r"|^\W*what(\s+i|')s\s+(the|this)\b.*\b(paper|article|study|preprint)\b.*\babout\W*$", re.IGNORECASE)
+
+
+def is_summary_question(question: str) -> bool:
+    """Whether the question asks for one paper in brief (never "Summarize the papers on X": a list of papers)."""
+    return bool(_SUMMARY_QUESTION.search(question)) and not re.search(r"\b(papers|articles|studies|works)\b", question, re.IGNORECASE)
 
 
 def is_code_question(question: str) -> bool:
@@ -451,6 +463,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         return _link_answer(top, best_by_paper[top.paper_id])
     if is_author_question(question):
         return _authors_answer(top, best_by_paper[top.paper_id], hits)
+    if is_summary_question(question):
+        return _summary_answer(top, best_by_paper[top.paper_id])
 
     topic = terms(question) - GENERIC_TERMS
     limit = list_limit if is_list and list_limit else params.max_papers
@@ -689,6 +703,17 @@ def _authors_answer(hit: Hit, scored: list[_Scored], hits: list[Hit]) -> Draft:
     return Draft(text=f"*{escape_markdown(hit.title)}*{year} is by {escape_markdown(listed)}. [1]", citations=[citation])
 
 
+def _summary_answer(hit: Hit, scored: list[_Scored]) -> Draft:
+    """A paper in brief: the SUMMARY_SENTENCES sentences of its abstract nearest the abstract as a whole (its mean
+    sentence vector), in the abstract's order; of a full text, never its body."""
+    abstract = [s.sentence for s in scored if hit.body_start is None or s.sentence.start < hit.body_start] or [s.sentence for s in scored]
+    centre = np.mean([sentence.vector for sentence in abstract], axis=0)
+    central = sorted(abstract, key=lambda sentence: -float(np.dot(sentence.vector, centre)))[:SUMMARY_SENTENCES]
+    citation = _citation(1, hit, sorted(central, key=lambda sentence: sentence.start))
+    return Draft(text=f"*{escape_markdown(hit.title)}* in brief, from its abstract:\n\n> {escape_markdown(citation.quote)} [1]",
+                 citations=[citation])
+
+
 def _link_answer(hit: Hit, scored: list[_Scored]) -> Draft:
     """Code/link questions: the paper's links, cited to the sentence that carries them."""
     carrying = [s.sentence for s in scored if any(url in s.sentence.text for url in hit.urls)]
@@ -698,5 +723,7 @@ def _link_answer(hit: Hit, scored: list[_Scored]) -> Draft:
         links = ", ".join(hit.urls)
         text = f"*{escape_markdown(hit.title)}* links to: {links} [1]\n\n> {escape_markdown(citation.quote)} [1]"
     else:
-        text = f"The abstract of *{escape_markdown(hit.title)}* [1] gives no link to code or a project page.\n\n> {escape_markdown(citation.quote)} [1]"
+        said = "Neither the abstract nor the body of {} [1] gives" if hit.body_start is not None else "The abstract of {} [1] gives no"
+        text = (said.format(f"*{escape_markdown(hit.title)}*") + " link to code or a project page.\n\n"
+                f"> {escape_markdown(citation.quote)} [1]")
     return Draft(text=text, citations=[citation])

@@ -32,7 +32,10 @@ READER_FEATURE = "reader"
 # What a list question asks about is its topic: the fuller stop-word list drops the words that only carry the sentence
 # ("from", "can", "so", "here"), which BM25's short list keeps.
 # So do the words asking for advice on what to read ("Which paper should I read first about LLM agents?").
-_NOT_TOPIC = terms(" ".join(STOPWORDS_EN_PLUS)) | terms("read reading start starting begin recommend recommended suggest")
+# Words that ask for something ("Summarize the paper on ...", "Give an overview of ...") name no topic.
+_NOT_TOPIC = terms(" ".join(STOPWORDS_EN_PLUS)) | terms("read reading start starting begin recommend recommended suggest "
+                                                        "summarize summarise summary summaries overview explain describe "
+                                                        "description outline give tell brief briefly")
 # A list question whose topic is mostly words the collection never uses (over this share of its IDF weight) lists none.
 UNHEARD_SHARE = 0.5
 # A list looks this many times its limit deep for papers on its topic. Deeper (3x) found more of the dev lists' papers but

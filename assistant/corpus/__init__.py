@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.corpus.formats import ARXIV_KEYS, files_of, links, optional, records_of, squash, string, url_field, authors_of
+from assistant.corpus.formats import ARXIV_KEYS, code_links, files_of, links, optional, records_of, squash, string, url_field, authors_of
 from assistant.corpus.library import LibraryRecords, normal_doi
 from assistant.corpus.linked import attach_pdf
 from assistant.corpus.pdf import PdfError, pdf_record
@@ -214,7 +214,8 @@ def _fields(record: dict, where: str, notes: list[str]) -> dict:
     abstract = _cut(abstract, MAX_ABSTRACT_CHARS, "abstract", where, notes)
     full = _full_text(record, len(abstract), where) if record.get("body") else {}
     paper_id = optional(record.get("id"), "id", where)
-    urls = links(abstract) + url_field(record.get("url"), where)
+    # A full text's links to its code and data are the paper's too (its abstract rarely has them); not every link of a body.
+    urls = links(abstract) + url_field(record.get("url"), where) + (code_links(full["body"]) if full else [])
     if arxiv and paper_id:
         urls.append(f"https://arxiv.org/abs/{paper_id}")
     return {

@@ -32,6 +32,8 @@ _ABSTRACT_WORDS = 40  # no real title is this long, nearly every abstract is lon
 ARXIV_KEYS = {"id", "title", "abstract", "authors", "update_date", "categories"}
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*。，；：！？、"
+_CODE_HOSTS = r"github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|huggingface\.co|zenodo\.org|osf\.io|figshare\.com|sourceforge\.net"
+_CODE_LINK = re.compile(rf"(?<![\w/.@-])(?:https?://)?(?:www\.)?(?:{_CODE_HOSTS})/[^\s<>\"]+", re.IGNORECASE)
 _OPENERS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -235,13 +237,28 @@ def optional(value: object, name: str, where: str) -> str | None:
 def links(text: str) -> list[str]:
     links = []
     for match in _URL.finditer(text):
-        url = match.group()
-        # Sentence punctuation and unbalanced closing brackets belong to the prose around the link.
-        while url[-1] in _TRAILING or (url[-1] in _OPENERS and url.count(url[-1]) > url.count(_OPENERS[url[-1]])):
-            url = url[:-1]
+        url = _without_prose(match.group())
         if url.partition("://")[2]:
             links.append(url)
     return links
+
+
+def code_links(text: str) -> list[str]:
+    """Links to code or data on a host made for it (GitHub, Zenodo, OSF, ...), with or without their https:// (a body
+    writes "github.com/owner/repo"): what a full text says about its code, among the many links a body holds."""
+    found = []
+    for match in _CODE_LINK.finditer(text):
+        url = _without_prose(match.group())
+        if url.count("/") >= 1 and not url.endswith("/"):
+            found.append(url if re.match(r"https?://", url, re.IGNORECASE) else f"https://{url}")
+    return found
+
+
+def _without_prose(url: str) -> str:
+    """Sentence punctuation and unbalanced closing brackets belong to the prose around a link."""
+    while url and (url[-1] in _TRAILING or (url[-1] in _OPENERS and url.count(url[-1]) > url.count(_OPENERS[url[-1]]))):
+        url = url[:-1]
+    return url
 
 
 def url_field(value: object, where: str) -> list[str]:
