@@ -14,12 +14,15 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 import click
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.models import Paper
 
 
 # Escape sequences (CSI, OSC, and two-character ones) a paper's text could use to recolour, retitle or rewrite a terminal.
@@ -334,9 +337,10 @@ def _cells(ch: str) -> int:
 
 def render_answer(answer) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
+    from assistant.markdown import unescape_markdown
     from assistant.pages import label
 
-    lines = [terminal_safe(answer.text, keep_newlines=True), ""]
+    lines = [terminal_safe(unescape_markdown(answer.text), keep_newlines=True), ""]
     if answer.standalone_question:
         lines += [f"Searched: {terminal_safe(answer.standalone_question)}", ""]
     if answer.citations:
@@ -360,11 +364,22 @@ def render_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def paper_line(paper: Paper) -> str:
+    """Who wrote a paper and when, and what of it the collection holds: "Ada Lovelace and Alan Turing (2024) · full text,
+    12 pages" ("authors not recorded", "abstract only")."""
+    names = paper.authors[:3] + (["others"] if len(paper.authors) > 3 else [])
+    who = (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) if names else "authors not recorded"
+    year = f" ({paper.date[:4]})" if paper.date else ""
+    pages = len({page for _, page in paper.pages})
+    held = f"full text, {pages} page{'s' if pages != 1 else ''}" if paper.body else "abstract only"
+    return f"{who}{year} · {held}"
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the papers as JSON.")
 @_collection_option
 def papers(as_json: bool, collection: str | None) -> None:
-    """List the papers of the collection: id, title, links."""
+    """List the papers of the collection: id, title, authors and year, full text or abstract, links."""
     from assistant.collection import list_papers
 
     listed = list_papers(_settings(collection))
@@ -373,6 +388,7 @@ def papers(as_json: bool, collection: str | None) -> None:
         return
     for paper in listed:
         click.echo(f"{terminal_safe(paper.paper_id)}\n    {terminal_safe(paper.title)}")
+        click.echo(f"    {terminal_safe(paper_line(paper))}")
         for url in paper.urls:
             click.echo(f"    {terminal_safe(url)}")
     click.echo(f"\n{len(listed)} papers")

@@ -8,6 +8,7 @@ import string
 # What the answers escape: only what would turn abstract text into emphasis, math, links or markers like [3],
 # so the text stays readable in a terminal too.
 _ANSWER_SPECIAL = re.compile(r"[\\`*_\[\]~$<>|#]")
+_ESCAPED = re.compile(r"\\([\\`*_\[\]~$<>|#])")
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, which also stops Streamlit's
 # extras ($math$, :color[directives]) from reading anything in untrusted text.
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
@@ -19,6 +20,11 @@ _SHORTCODE = re.compile(r":(?=[\w/+-]+:)")
 def escape_markdown(text: str) -> str:
     """Text from an abstract, safe inside a markdown answer: no stray emphasis, math, links or markers like [3]."""
     return _ANSWER_SPECIAL.sub(r"\\\g<0>", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """An answer's text as a terminal shows it: what escape_markdown escaped, as written ("p > 0.05", not "p \\> 0.05")."""
+    return _ESCAPED.sub(r"\1", text)
 
 
 def defuse_shortcodes(text: str) -> str:
