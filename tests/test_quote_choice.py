@@ -193,3 +193,20 @@ def test_a_name_alone_asked_about_is_quoted_with_its_introduction_and_a_link_onl
     draft = extractive_answer(question, [GYM], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
                               params=one_sentence)
     assert quoted in draft.citations[0].quote
+
+
+def test_a_sentence_that_only_announces_what_follows_is_quoted_with_the_sentence_after_it(bank):
+    from assistant.answering.extractive import announces
+
+    assert announces("These datasets have known limitations.") and announces("There are two reasons:")
+    assert not announces("Our estimates rely on globally harmonized gridded population datasets.")
+    abstract = ("We count people living near protected areas in 75 countries. "
+                "Our estimates rely on globally harmonized gridded population datasets. "
+                "These datasets have known limitations. "
+                "Their accuracy varies across settings, and they smooth sharp local boundaries. "
+                "Counts grew by a third between 2000 and 2020.")
+    hit = Hit(paper_id="pa", title="People near protected areas", score=1.0, abstract=abstract)
+    question = "What are the limitations of the gridded population estimates?"
+    draft = extractive_answer(question, [hit], bank, restricted=True, question_vector=bank.embedder.embed([question])[0])
+    assert "These datasets have known limitations." in draft.citations[0].quote
+    assert draft.citations[0].quote.endswith("Their accuracy varies across settings, and they smooth sharp local boundaries.")

@@ -614,6 +614,30 @@ def joined(abstract: str, quoted: list[Sentence]) -> str:
     return text
 
 
+# A sentence that announces what the next one says: "These datasets have known limitations.", "There are two reasons:",
+# "The procedure is as follows." Quoted alone it says nothing.
+_ANNOUNCES = re.compile(r"(:|\b(as follows|the following)\W*)$|\b(several|some|known|certain|two|three|four|five|a few|a number of|"
+                        r"many|important|main|key|major|notable|further|other)\s+(\w+\s+)?(limitations|reasons|advantages|"
+                        r"disadvantages|drawbacks|steps|stages|components|challenges|issues|problems|differences|contributions|"
+                        r"findings|ways|factors|caveats|assumptions|shortcomings|weaknesses|strengths|benefits|implications|"
+                        r"consequences|causes|sources)\W*$", re.IGNORECASE)
+ANNOUNCING_WORDS = 16  # a sentence of more words than this says something of its own
+
+
+def announces(text: str) -> bool:
+    """Whether the sentence only announces what follows it (_ANNOUNCES, and short)."""
+    return len(text.split()) <= ANNOUNCING_WORDS and bool(_ANNOUNCES.search(text.strip()))
+
+
+def _with_what_it_announces(quoted: list[Sentence], sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The quote with the sentence after its last one when that one only announces it ("These datasets have known
+    limitations." + the limitations)."""
+    if not quoted or not announces(quoted[-1].text):
+        return quoted
+    after = [sentence for sentence in sentences if sentence.start >= quoted[-1].end]
+    return quoted + [min(after, key=lambda sentence: sentence.start)] if after else quoted
+
+
 def _citation(number: int, hit: Hit, quoted: list[Sentence]) -> Citation:
     return Citation(number=number, paper_id=hit.paper_id, title=hit.title, urls=hit.urls,
                     quote=joined(hit.abstract, quoted), spans=[(s.start, s.end) for s in quoted])
@@ -670,6 +694,8 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
             quoted = _quote_with_pick(best_by_paper[hit.paper_id], pick, limit, hit.pages)
         else:
             quoted = _quote(best_by_paper[hit.paper_id], limit, reading, hit.pages)
+        if limit > 1:
+            quoted = _with_what_it_announces(quoted, [item.sentence for item in best_by_paper[hit.paper_id]])
         citations.append(_citation(number, hit, quoted))
     extra = []
     for hit in more:
