@@ -210,3 +210,21 @@ def test_a_sentence_that_only_announces_what_follows_is_quoted_with_the_sentence
     draft = extractive_answer(question, [hit], bank, restricted=True, question_vector=bank.embedder.embed([question])[0])
     assert "These datasets have known limitations." in draft.citations[0].quote
     assert draft.citations[0].quote.endswith("Their accuracy varies across settings, and they smooth sharp local boundaries.")
+
+
+def test_a_full_text_in_a_list_of_papers_is_quoted_from_its_abstract_unless_its_body_holds_more_of_the_topic(bank):
+    def full_text(paper_id: str, title: str, abstract: str, body: str) -> Hit:
+        return Hit(paper_id=paper_id, title=title, score=1.0, abstract=f"{abstract}\n\n{body}", body_start=len(abstract) + 2,
+                   pages=[(0, 1), (len(abstract) + 2, 2)], sections=[(0, "Abstract")])
+
+    vessels = full_text("v", "Robust vessel segmentation in CTA scans",
+                        "We segment the arteries and veins of the head in CT angiography with a deep network.",
+                        "Table 1: Train-test splits for the datasets used in this paper. Training took two days on one GPU.")
+    optics = full_text("o", "Hybrid propagation physics for coronagraphs",
+                       "We model the point-spread function of an observatory fitted with a coronagraph.",
+                       "For the results presented in this paper, we employ the even sample scheme. The GPU code runs in minutes.")
+    for question, expected in (("Which papers are about medical imaging?", ("We segment the arteries", "We model the point")),
+                               ("Which papers report GPU run times?", ("Training took two days", "The GPU code runs"))):
+        draft = extractive_answer(question, [vessels, optics], bank, question_vector=bank.embedder.embed([question])[0],
+                                  list_limit=5, members={"v": 0.9, "o": 0.8}, confidence=0.95, sure_confidence=0.5)
+        assert [c.quote[:len(start)] for c, start in zip(draft.citations, expected)] == list(expected), draft.text

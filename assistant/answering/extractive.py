@@ -666,6 +666,26 @@ def _reader_pick(question: str, scored: list[_Scored], reader: Scorer) -> Senten
     return max(zip(shortlist, logits), key=lambda pair: float(pair[1]) + FULL_TEXT_MIX_WEIGHT * pair[0].quote)[0].sentence
 
 
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _abstract_first(scored: list[_Scored], hit: Hit, topic: set[str]) -> list[_Scored]:
+    """A full text's sentences to quote one of in a list of papers: its abstract's, which say what the paper is about,
+    unless a sentence of its body holds more of the question's topic words than any of the abstract's ("Which papers
+    are about medical imaging?" quoted "Table 1: Train-test splits for the datasets used in this paper." of a body)."""
+    if hit.body_start is None:
+        return scored
+    # A sentence of the abstract saying something: a PDF's abstract may hold debris ("?", "Received 3 May").
+    abstract = [item for item in scored if item.sentence.start < hit.body_start and len(_WORDS.findall(item.sentence.text)) >= 4]
+    if not abstract:
+        return scored
+
+    def held(items: list[_Scored]) -> int:
+        return max(len(terms(item.sentence.text) & topic) for item in items)
+
+    return scored if held(scored) > held(abstract) else abstract
+
+
 def _quote_with_pick(scored: list[_Scored], pick: Sentence, limit: int, pages: Sequence[tuple[int, int]]) -> list[Sentence]:
     """The reader's pick and the quote score's best sentence on the pick's page (the quote starts on the page of the pick,
     which holds the fact more often than the quote score's best: bench/data/real_pdfs.md); the quote as without the
@@ -683,6 +703,7 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
     read_order = (_read_quotes(question, chosen, best_by_paper, quote_reader)
                   if quote_reader is not None and quote_abstracts and reading is None else {})
     citations = []
+    topic = terms(question) - GENERIC_TERMS
     for number, hit in enumerate(chosen, start=1):
         limit = max_sentences if len(chosen) == 1 and not more else 1
         ordered = read_order.get(hit.paper_id)
@@ -693,13 +714,14 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
         elif pick is not None:
             quoted = _quote_with_pick(best_by_paper[hit.paper_id], pick, limit, hit.pages)
         else:
-            quoted = _quote(best_by_paper[hit.paper_id], limit, reading, hit.pages)
+            scored = best_by_paper[hit.paper_id] if limit > 1 else _abstract_first(best_by_paper[hit.paper_id], hit, topic)
+            quoted = _quote(scored, limit, reading, hit.pages)
         if limit > 1:
             quoted = _with_what_it_announces(quoted, [item.sentence for item in best_by_paper[hit.paper_id]])
         citations.append(_citation(number, hit, quoted))
     extra = []
     for hit in more:
-        quoted = _quote(best_by_paper[hit.paper_id], 1, reading)
+        quoted = _quote(_abstract_first(best_by_paper[hit.paper_id], hit, topic), 1, reading)
         extra.append(PaperRef(paper_id=hit.paper_id, title=hit.title, urls=hit.urls, quote=joined(hit.abstract, quoted),
                               spans=[(s.start, s.end) for s in quoted]))
     if len(citations) == 1 and not extra:
