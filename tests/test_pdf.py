@@ -400,6 +400,8 @@ def test_the_title_is_the_first_page_s_largest_text_that_reads_as_one(tmp_path: 
 @pytest.mark.parametrize("author, authors", [
     ("lenovo", []), ("Administrator", []), ("Name", []),  # the account that made the file
     ("Martin Hinz1, Amos Okutse^1 and Chandra Mohan {Sharma} {1,2}", ["Martin Hinz", "Amos Okutse", "Chandra Mohan Sharma"]),
+    ("Amos Okutse, Monica Colon-Vargas, School of Public Health, Brown University", ["Amos Okutse", "Monica Colon-Vargas"]),
+    ("Anonymous author(s)", []), ("Dr Sanyaolu Ameye", ["Sanyaolu Ameye"]),  # an affiliation, a placeholder, a title
 ])
 def test_the_authors_entry_gives_people_without_footnote_marks(tmp_path: Path, author, authors):
     lines = [(16, 760, "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering")]

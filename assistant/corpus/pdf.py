@@ -765,11 +765,13 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
 def _author_names(field: str) -> list[str]:
     """The people a PDF's Author entry names, without footnote marks and TeX braces ("Martin Hinz1", "Amos Okutse^1",
     "{Sharma} {1"); a word alone is the account that made the file ("lenovo", "Administrator", a template's "Name"),
-    not an author."""
+    not an author, nor is an affiliation or a placeholder ("School of Public Health", "Brown University", "Anonymous
+    author(s)"); an honorific is no part of a name ("Dr Sanyaolu Ameye")."""
     names = []
     for part in re.split(r";|,| and ", field):
-        name = " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split())
-        if len(re.findall(r"[^\W\d_]{2,}", name)) >= 2:
+        name = _HONORIFIC.sub("", " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split()))
+        words = re.findall(r"[^\W\d_]{2,}", name)
+        if len(words) >= 2 and not any(_NOT_NAME.fullmatch(word) for word in words):
             names.append(name)
     return names
 
