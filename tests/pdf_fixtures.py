@@ -83,10 +83,12 @@ def _wrap(text: str, width: float, font: str, size: float) -> list[str]:
 class _Writer:
     """Writes paragraphs into two columns, page after page, with a running header and footer."""
 
-    def __init__(self, path: Path, encrypt: str | None = None, two_columns: bool = True, footer: bool = True):
+    def __init__(self, path: Path, encrypt: str | None = None, two_columns: bool = True, footer: bool = True,
+                 author_entry: bool = True):
         self.c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT), encrypt=encrypt)
         self.c.setTitle(TITLE)
-        self.c.setAuthor("Ada Lovelace; Alan Turing")
+        if author_entry:
+            self.c.setAuthor("Ada Lovelace; Alan Turing")
         self.font = _font()
         self.page = 1
         self.two_columns = two_columns
@@ -158,9 +160,10 @@ class _Writer:
         self.c.save()
 
 
-def paper_pdf(path: Path, *, image_page: bool = True, encrypt: str | None = None) -> Path:
-    """The test paper: title, abstract (full width), then two columns over pages; optionally an image-only page 3."""
-    w = _Writer(path, encrypt=encrypt)
+def paper_pdf(path: Path, *, image_page: bool = True, encrypt: str | None = None, author_entry: bool = True) -> Path:
+    """The test paper: title, abstract (full width), then two columns over pages; optionally an image-only page 3;
+    without author_entry, its authors are only printed under its title (as in most real PDFs)."""
+    w = _Writer(path, encrypt=encrypt, author_entry=author_entry)
     c = w.c
     c.setFont(w.font, 18)
     c.drawCentredString(WIDTH / 2, HEIGHT - 90, TITLE)
@@ -316,3 +319,29 @@ def table_pdf(path: Path) -> Path:
     c.save()
     return path
 
+
+
+def first_page_pdf(path: Path, rows: list[list[tuple[str, float, float]]]) -> Path:
+    """One page without an Author entry: TITLE, under it rows of runs (text, font size, rise) set one after the other
+    (a raised run in a smaller size is an affiliation mark), then the abstract."""
+    c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
+    font = _font()
+    c.setFont(font, 18)
+    c.drawCentredString(WIDTH / 2, HEIGHT - 90, TITLE)
+    y = HEIGHT - 116
+    for row in rows:
+        x = 72.0
+        for text, size, rise in row:
+            c.setFont(font, size)
+            c.drawString(x, y + rise, text)
+            x += c.stringWidth(text, font, size)
+        y -= 15
+    c.setFont(font, 12)
+    c.drawCentredString(WIDTH / 2, y - 20, "Abstract")
+    c.setFont(font, 10)
+    for line in _wrap(ABSTRACT, WIDTH - 144, font, 10):
+        y -= 12
+        c.drawString(72, y - 30, line)
+    c.showPage()
+    c.save()
+    return path

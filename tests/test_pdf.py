@@ -12,7 +12,7 @@ from assistant.corpus import pdf as pdf_module
 from assistant.corpus.pdf import PdfError, read_full_text
 from assistant.errors import CorpusError
 from pdf_fixtures import (ABSTRACT, FACT, HEADER, INTRODUCTION, METHOD, REFERENCES, RESULTS, TITLE, _font, _wrap,
-                                damaged_pdf, image_only_pdf, paper_pdf)
+                                damaged_pdf, first_page_pdf, image_only_pdf, paper_pdf)
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,36 @@ def test_metadata_from_the_document_and_first_page(paper: Path):
     assert text.authors == ["Ada Lovelace", "Alan Turing"]
     assert text.doi == "10.5555/tidal.2024.17"
     assert text.date and text.date.isdigit()
+
+
+def test_without_an_author_entry_the_authors_come_from_the_byline_under_the_title(tmp_path: Path):
+    """Most real PDFs leave the Author entry empty; page 1 prints the authors under the title."""
+    path = paper_pdf(tmp_path / "no-author-entry.pdf", image_page=False, author_entry=False)
+    assert read_full_text(path).authors == ["Ada Lovelace", "Alan Turing"]
+
+
+def test_a_byline_s_affiliation_marks_are_taken_off_and_its_affiliations_are_not_authors(tmp_path: Path):
+    """Marks set smaller and raised ("Hopper" + "1,2∗", "Dijkstra" + "b", "Liskov" + "1†") are no part of a name, nor
+    separators of their own; the affiliation lines under the byline name no one."""
+    rows = [[("Grace M. Hopper", 11, 0), ("1,2∗", 7, 4), (", Edsger W. Dijkstra", 11, 0), ("b", 7, 4),
+             (" and Barbara Liskov", 11, 0), ("1†", 7, 4)],
+            [("1", 7, 4), ("Department of Computer Science, Yale University, New Haven, CT 06520", 11, 0)],
+            [("b", 7, 4), ("Mathematisch Centrum, Amsterdam", 11, 0)],
+            [("∗", 7, 4), ("Corresponding author: grace.hopper@yale.edu", 11, 0)]]
+    path = first_page_pdf(tmp_path / "byline.pdf", rows)
+    assert read_full_text(path).authors == ["Grace M. Hopper", "Edsger W. Dijkstra", "Barbara Liskov"]
+
+
+@pytest.mark.parametrize("under", [
+    "We study how the turbines of an array share the flow of a narrow channel.",  # a sentence
+    "Department of Ocean Engineering, Delft University of Technology",  # an affiliation alone
+    "Lunar Cycle",  # a journal's section, say: words the page writes in lower case ("a full lunar cycle")
+])
+def test_a_sentence_or_an_affiliation_under_the_title_names_no_authors(tmp_path: Path, under: str):
+    """Only a line that reads as a list of people's names is a byline; the same page with one there reads it."""
+    byline = first_page_pdf(tmp_path / "byline.pdf", [[("Ada Lovelace and Alan Turing", 11, 0)], [(under, 11, 0)]])
+    assert read_full_text(byline).authors == ["Ada Lovelace", "Alan Turing"]
+    assert read_full_text(first_page_pdf(tmp_path / "none.pdf", [[(under, 11, 0)]])).authors == []
 
 
 def test_a_page_without_text_is_skipped_with_a_note_naming_it(paper: Path):
@@ -370,6 +400,8 @@ def test_the_title_is_the_first_page_s_largest_text_that_reads_as_one(tmp_path: 
 @pytest.mark.parametrize("author, authors", [
     ("lenovo", []), ("Administrator", []), ("Name", []),  # the account that made the file
     ("Martin Hinz1, Amos Okutse^1 and Chandra Mohan {Sharma} {1,2}", ["Martin Hinz", "Amos Okutse", "Chandra Mohan Sharma"]),
+    ("Amos Okutse, Monica Colon-Vargas, School of Public Health, Brown University", ["Amos Okutse", "Monica Colon-Vargas"]),
+    ("Anonymous author(s)", []), ("Dr Sanyaolu Ameye", ["Sanyaolu Ameye"]),  # an affiliation, a placeholder, a title
 ])
 def test_the_authors_entry_gives_people_without_footnote_marks(tmp_path: Path, author, authors):
     lines = [(16, 760, "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering")]

@@ -120,8 +120,9 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 14  # bump when the text read from a PDF changes: cached reads of other versions are read again
-# (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows)
+READER_VERSION = 15  # bump when the text read from a PDF changes: cached reads of other versions are read again
+# (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
+# 15: authors read from the byline under the title)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -749,8 +750,10 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
     except Exception:  # a damaged information dictionary is no reason to lose the text
         info = {}
     title = " ".join(str(info.get("Title", "")).split())
-    result.title = title if 8 <= len(title) <= 300 and not _BAD_TITLES.search(title) else _first_page_title(first, height)
-    result.authors = _author_names(str(info.get("Author", "")))
+    found = _first_page_title(first, height)
+    result.title = title if 8 <= len(title) <= 300 and not _BAD_TITLES.search(title) else found[0] if found else None
+    # Most PDFs leave the Author entry empty: then the byline printed under the title names them.
+    result.authors = _author_names(str(info.get("Author", ""))) or (_byline_names(first, found[1]) if found else [])
     first_text = " ".join(line.text for line in first)
     doi = _DOI.search(first_text) or _DOI.search(" ".join(str(v) for v in info.values()))
     result.doi = doi.group().rstrip(".,;)]") if doi else None
@@ -762,21 +765,205 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
 def _author_names(field: str) -> list[str]:
     """The people a PDF's Author entry names, without footnote marks and TeX braces ("Martin Hinz1", "Amos Okutse^1",
     "{Sharma} {1"); a word alone is the account that made the file ("lenovo", "Administrator", a template's "Name"),
-    not an author."""
+    not an author, nor is an affiliation or a placeholder ("School of Public Health", "Brown University", "Anonymous
+    author(s)"); an honorific is no part of a name ("Dr Sanyaolu Ameye")."""
     names = []
     for part in re.split(r";|,| and ", field):
-        name = " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split())
-        if len(re.findall(r"[^\W\d_]{2,}", name)) >= 2:
+        name = _HONORIFIC.sub("", " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split()))
+        words = re.findall(r"[^\W\d_]{2,}", name)
+        if len(words) >= 2 and not any(_NOT_NAME.fullmatch(word) for word in words):
             names.append(name)
     return names
 
 
-def _first_page_title(lines: list[Line], height: float) -> str | None:
+def _byline_names(lines: list[Line], title: list[Line]) -> list[str]:
+    """The people the first page names right under its title, in order: the byline's rows read top down ("Ada Lovelace
+    and Alan Turing", "Andrew R. McCluskey,1, 2, ∗ Samuel W. Coles,3, 4 and ..."), a name cut at a row's end read on
+    the next row; [] unless every part of the first row reads as a person's name. The rows end at the first that does
+    not (an affiliation, an email, a date, the abstract)."""
+    names: list[str] = []
+    words = _lower_case_words(lines)
+    text = ""
+    for row in _byline_rows(lines, min(line.y for line in title)):
+        text = _join_names(text, row, complete=bool(names) and _name_parts(text) == names)
+        parts = _name_parts(text)
+        if parts and all(_is_name(part, words) for part in parts) and not _run_together(parts, text):
+            names = parts
+        elif not (len(parts) > 1 and all(_is_name(part, words) for part in parts[:-1])
+                  and _name_begins(parts[-1].rstrip(_HYPHENS))):
+            break  # (a name cut at the row's end, "Mikhail L. Zheludke-" "vich, ...", is read on with the next row)
+    return names
+
+
+def _lower_case_words(lines: list[Line]) -> Counter[str]:
+    """The words the page writes in lower case, each standing alone: not a part of an email, a link or a handle
+    ("{yang.zhao18, b.clerckx}@imperial.ac.uk" writes no word "zhao")."""
+    tokens = (token.strip(".,;:!?()[]\"'“”‘’") for line in lines for token in line.text.split())
+    return Counter(token for token in tokens if token.isalpha() and token.islower())
+
+
+_MONTH = "(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+BYLINE_ROW_GAP = 2.0  # a byline's rows stand at most this many times their font size apart; further down is another block
+
+
+def _byline_rows(lines: list[Line], below: float) -> list[str]:
+    """The texts of the rows under the title that share the first one's font size and follow it closely, marks made
+    separators, a label or a date before them passed over; a row's lines side by side joined as a list (a conference's
+    authors in columns: "Agnishom Chattopadhyay", "Angela W. Li", "Konstantinos Mamouras" on one baseline)."""
+    rows = _baseline_rows(lines, below)
+    while rows and _is_label_row(rows[0]):
+        rows = rows[1:]
+    texts: list[str] = []
+    for at, row in enumerate(rows):
+        size = statistics.median(line.typical_size for line in row)
+        if at and (abs(size - statistics.median(line.typical_size for line in rows[0])) > 0.5
+                   or rows[at - 1][0].y - row[0].y > BYLINE_ROW_GAP * size):
+            break  # an affiliation set smaller ("∗ Informatics Superintendence" under "... Eiji Adachi‡"), or another block
+        unmarked = [_without_marks(line) for line in row]
+        if None in unmarked:
+            break
+        texts.append(", ".join(text for text in unmarked if text))
+    return texts
+
+
+def _baseline_rows(lines: list[Line], below: float) -> list[list[Line]]:
+    """The page's lines under the height below, top down, in rows of one baseline each, left to right; lines without a
+    word of two letters left out (marks set apart: "∗", "a", a manuscript's line number)."""
+    worded = sorted((line for line in lines if line.y < below - 1 and re.search(r"[^\W\d_]{2}", line.text)),
+                    key=lambda line: -line.y)
+    rows: list[list[Line]] = []
+    for line in worded:
+        if rows and abs(rows[-1][0].y - line.y) <= 0.3 * line.size:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [sorted(row, key=lambda line: line.x0) for row in rows]  # (a baseline's lines differ by a hair in height)
+
+
+# A row between the title and the byline: a template's label ("A Preprint"), a journal's ("Original Articles"), a
+# manuscript's running title ("Running title: A Goldilocks Principle ..."), a date ("March 19, 2020").
+_LABEL_ROW = re.compile(r"(a\s+)?(preprint|draft|original articles?|research articles?)|running (title|head):.*|"
+                        rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}", re.IGNORECASE)
+
+
+def _is_label_row(row: list[Line]) -> bool:
+    """Whether the row is a label or a date, a manuscript's line number before it aside ("3 Running title: ...")."""
+    text = " ".join(line.text for line in row)
+    number = _LINE_NUMBER.match(text)
+    return bool(_LABEL_ROW.fullmatch(text[number.end():] if number else text))
+
+
+def _without_marks(line: Line) -> str | None:
+    """The line's text with its raised marks, set smaller than its letters ("Pataky" + "a", "Zhang" + "1∗"), made list
+    separators; None when its characters cannot be matched to their sizes."""
+    places = [at for at, char in enumerate(line.text) if not char.isspace()]
+    if len(line.sizes) < len(places):
+        return None  # (a ligature unfolded: more letters than sizes)
+    text = list(line.text)
+    for at, size in zip(reversed(places), reversed(line.sizes)):  # from the end: a line's number may be cut off its start
+        if size < 0.85 * line.typical_size:
+            text[at] = "∗"  # (a mark, not a comma: _run_together tells a listed byline by its commas)
+    return "".join(text)
+
+
+def _run_together(parts: list[str], text: str) -> bool:
+    """Whether a name of four whole words may be two set apart by space alone, the byline listing none with a comma or
+    "and" (an IEEE paper's "Qunhong Zeng Yuxia Zhang† Zhiqing Qiu Hui Liu"; "Alberto Mario Ceballos Arroyo, ..." is
+    one)."""
+    return not re.search(r"[,;&]|\band\b", text) and any(
+        len(words := part.split()) == 4 and all(_name_word(word) for word in words) for part in parts)
+
+
+def _join_names(text: str, row: str, complete: bool) -> str:
+    """The byline so far and its next row: a name cut at the row's end read on ("Heiko" "Heilgendorff"; "Zheludke-"
+    "vich": Zheludkevich, but "Montgomerie-" "Corcoran" keeps its hyphen); after a byline of whole names the row starts
+    a name ("Alan Turing" then "Wake Interactions" is no name "Alan Turing Wake Interactions")."""
+    if not text:
+        return row
+    if text[-1] in _HYPHENS:
+        return text[:-1] + row if row[:1].islower() else text + row
+    return f"{text}, {row}" if complete else f"{text} {row}"
+
+
+# The IEEE's "Shiju Zhao, Student Member, IEEE, Jiaqi Zheng, Senior Member, IEEE": a grade, not a name.
+_IEEE_GRADE = re.compile(r",?\s*\b(?:(?:Student|Senior|Life|Graduate Student)\s+)?(?:Member|Fellow),?\s*IEEE\b")
+_EMAIL = re.compile(r"\S+@\S+")
+_ORCID = re.compile(r"\b(?:ORCID:?\s*)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]\b")
+# Affiliation and footnote marks set in the text's size: "Ouellet 1 , Gregory Albery 2", "Syamsul*", "Brecht†", "Meristo ⇑".
+_MARKS = re.compile(r"[\d*∗†‡§¶#⇑♯♭⋆★✉]+")
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&·•]|\band\b)\s*")
+_BYLINE_OPENING = re.compile(r"^\s*(?i:by|authors?:)\s+")  # "By Dougal Maclaurin and Ryan P. Adams"
+_HONORIFIC = re.compile(r"^(?:Dr|Prof|Professor|Mr|Mrs|Ms)\.?\s+")
+
+
+def _name_parts(text: str) -> list[str]:
+    """The byline's text cut into the names it lists (at commas, semicolons, "and", "&", marks), without emails, ORCID
+    identifiers, IEEE grades and honorifics."""
+    text = _BYLINE_OPENING.sub("", text)
+    for pattern in (_IEEE_GRADE, _EMAIL, _ORCID, _MARKS):
+        text = pattern.sub(",", text)
+    parts = (_HONORIFIC.sub("", " ".join(part.split())) for part in _NAME_SEPARATORS.split(text))
+    return [part for part in parts if re.search(_LETTERS, part)]
+
+
+# Words of a name that are not capitalised: "Ludwig van Beethoven", "Maria de la Cruz", "Abdullah Bin Faisal" has a capital.
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "do", "dos", "das", "du", "la", "le", "ter",
+              "ten", "zu", "bin", "ibn", "al", "el", "y"}
+_INITIALS = re.compile(r"(?:[^\W\d_][a-z]?\.[-‐]?){1,3}")  # "J.", "B.A.", "J.-P.", "Ch."
+# Words no name holds: an affiliation's ("University", "Universität", "Institute", "Lab"), a label's ("Anonymous
+# Authors", "Under Review", "Original Articles", "Abstract"), a journal's, a date's.
+_NOT_NAME = re.compile(
+    r"univ\w*|universit\w*|department|dept|institut\w*|school|college|faculty|laborat\w*|labs?|cent(?:er|re|ro)|group|"
+    r"hospital|clinic|academy|foundation|inc|ltd|llc|gmbh|corporation|company|research|sciences?|technology|engineering|"
+    r"division|program|unit|street|avenue|road|building|campus|abstract|keywords?|introduction|journal|proceedings|"
+    r"conference|review|preprint|articles?|anonymous|authors?|member|fellow|student|email|e-mail|correspondence|"
+    r"corresponding|received|accepted|published|submitted|highlights|contents|table|figure|vol|volume|issue|chapter|"
+    r"section|appendix|supplementary|running|title|draft|version|paper|report|thesis|dissertation|"
+    rf"{_MONTH}", re.IGNORECASE)
+_SMALL_WORDS = re.compile(r"the|of|for|and|in|on|with|at|by|to|from|an?|is|are|we|our|this|that|these", re.IGNORECASE)
+NAME_MIN_WORDS = 2  # "Richard Schulz"; one word is an account, a place or a label ("Airbus", "Innopolis")
+NAME_MAX_WORDS = 4  # "Alberto Mario Ceballos Arroyo", "Mark A. Arick II"; more is a phrase
+
+
+def _is_name(part: str, page_words: Counter[str]) -> bool:
+    """Whether the text reads as a person's name: 2 to 4 words, each capitalised or an initial ("J.", "B.A."), particles
+    aside ("van", "de"); its last word a whole one; no word of an affiliation, a label or a sentence; not only words
+    the page also writes in lower case ("Discrete Optimization", a journal's section)."""
+    words = part.split()
+    core = [word for word in words if word not in _PARTICLES]
+    if not NAME_MIN_WORDS <= len(core) <= NAME_MAX_WORDS or not _name_word(core[-1]) or not _name_begins(part):
+        return False
+    whole = [word for word in core if _name_word(word)]
+    return not all(page_words[word.casefold()] for word in whole)
+
+
+def _name_begins(part: str) -> bool:
+    """Whether the text could open a person's name: capitalised words and initials (particles inside), the first no
+    lone letter ("A Preprint"), none a word no name holds."""
+    words = part.split()
+    if not words or len(words) > NAME_MAX_WORDS + 2 or words[0] in _PARTICLES or re.fullmatch(r"\w", words[0]):
+        return False
+    return all(word in _PARTICLES or _INITIALS.fullmatch(word) or re.fullmatch(r"[A-Z]", word)
+               or _name_word(word) and not _NOT_NAME.fullmatch(word) and not _SMALL_WORDS.fullmatch(word)
+               for word in words)
+
+
+def _name_word(word: str) -> bool:
+    """A capitalised word of letters, hyphens and apostrophes ("McCluskey", "Montgomerie-Corcoran", "O'Brien", "KR",
+    "II"); not a word in capitals of three letters or more ("UCLA", "INESC"), which names an institution."""
+    if not re.fullmatch(rf"{_LETTERS}(?:['’‐-]{_LETTERS})*", word) or not word[0].isupper():
+        return False
+    letters = re.sub(r"\W", "", word)
+    return len(letters) <= 2 or not letters.isupper() or letters in ("III", "IV")
+
+
+def _first_page_title(lines: list[Line], height: float) -> tuple[str, list[Line]] | None:
     """The title: in the upper part of the first page, the first run of the largest text that reads like one (by the
     size most of a line's characters have; consecutive lines of that size joined, a run split where its lines part
     further than their spacing). Labels are no title ("BIOINFORMATICS", "Highlights", "JOURNAL RINGING & MIGRATION", a
     template's "show your work!"), nor is text (over TITLE_MAX_WORDS words): then the next run, or the next smaller
-    size. A byline ("By ...") ends a run; line numbers at the lines' starts (1, 2, ...) are left out."""
+    size. A byline ("By ...") ends a run; line numbers at the lines' starts (1, 2, ...) are left out. With the title come
+    the lines it was read from."""
     upper = [line for line in lines if line.y > height * 0.4 and re.search(r"[A-Za-z]{3}", line.text)]  # a title may sit high
     words = Counter(word.casefold() for line in lines for word in re.findall(_LETTERS, line.text))
     for size in sorted({round(line.typical_size * 2) / 2 for line in upper}, reverse=True):
@@ -786,9 +973,9 @@ def _first_page_title(lines: list[Line], height: float) -> str | None:
                 runs[-1].append(line)
             elif runs[-1]:
                 runs.append([])
-        title = next((title for run in runs for part in _spaced_apart(run) if (title := _title_text(part, words))), None)
-        if title:
-            return title[:300]
+        found = next(((title, part) for run in runs for part in _spaced_apart(run) if (title := _title_text(part, words))), None)
+        if found:
+            return found[0][:300], found[1]
     return None
 
 
