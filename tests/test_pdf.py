@@ -532,3 +532,55 @@ def test_a_link_cut_at_a_line_end_is_joined_whole_and_a_sentence_after_a_link_is
         text = _join(text, line)
     assert text == ("The code is publicly available at https://github.com/RichSchulz/gender-pricing-service-duration-replication. "
                     "Data are at https://example.org/data/. The next sentence starts here.")
+
+
+def _sized_lines_pdf(path: Path, lines: list[tuple[float, str]]) -> Path:
+    """A one-column PDF of (font size, text) lines top to bottom, a new page when one is full."""
+    from reportlab.pdfgen import canvas
+
+    drawing = canvas.Canvas(str(path))
+    drawing.setTitle(TITLE)
+    y = 760.0
+    for size, text in lines:
+        if y < 80:
+            drawing.showPage()
+            y = 760.0
+        y -= size * 1.3 + (10 if size > 10 else 0)  # a heading stands a little apart, as in a paper
+        drawing.setFont(_font(), size)
+        drawing.drawString(72, y, text)
+    drawing.save()
+    return path
+
+
+def _paragraph(text: str) -> list[tuple[float, str]]:
+    return [(10, line) for line in _wrap(text, 450, _font(), 10)]
+
+
+def test_figure_labels_a_copyright_line_and_a_cut_quote_in_a_heading_font_are_no_sections(tmp_path: Path):
+    """Seen on real papers: a figure's labels ("Xa", "Sa ∗", "Loss", "Ground"), "Copyright © 2019 ISCA" and the second line
+    of a quoted title ("Uncertainties from Computer Simulation”") set large were cited as the sections of what follows
+    ("p. 6 · Xa"). They stay in the text; the numbered headings and a heading of words before a paragraph stay sections."""
+    lines = [(12, "Abstract"), *_paragraph(ABSTRACT), (12, "1 Introduction"), *_paragraph(INTRODUCTION[0]),
+             (12, "Copyright © 2019 ISCA"), *_paragraph(INTRODUCTION[1]),
+             (12, "Xa"), (12, "Sa ∗"), (12, "Loss"), (12, "Ground"),
+             (9, "Fig. 1: Summary of the method. Each turbine is a momentum sink and the wakes are resolved."),
+             (12, "2 Method"), *_paragraph(METHOD[0]),
+             (12, "Uncertainties from Computer Simulation”"), *_paragraph(METHOD[1]),
+             (12, "Wake Interactions Between Rows"), *_paragraph(RESULTS[1]),
+             (12, "3 Results"), *_paragraph(RESULTS[0])]
+    text = read_full_text(_sized_lines_pdf(tmp_path / "labels.pdf", lines))
+    assert [heading for _, heading in text.sections] == ["Abstract", "1 Introduction", "2 Method",
+                                                         "Wake Interactions Between Rows", "3 Results"]
+    for line in ("Copyright © 2019 ISCA", "Uncertainties from Computer Simulation”", "Xa", FACT):
+        assert line in text.body  # only the labels changed, not the text read
+
+
+def test_an_axis_label_repeated_over_panels_and_a_lower_case_section_word_are_no_sections(tmp_path: Path):
+    """"Primary Rate [bits/s/Hz]" under each panel of a figure, and "method." (a paragraph's last line, taken for the
+    heading "Method" by its word) were sections; an unnumbered heading of one word before a paragraph ("Tiling") is one."""
+    lines = [(12, "Abstract"), *_paragraph(ABSTRACT), (12, "1 Introduction"), *_paragraph(INTRODUCTION[0]),
+             (10, "and the operators schedule the array with the"), (12, "method."),
+             *[(12, "Primary Rate [bits/s/Hz]") for _ in range(3)], (9, "Fig. 2: Rate regions of the three schemes."),
+             (12, "Tiling"), *_paragraph(METHOD[0]), (12, "2 Results"), *_paragraph(RESULTS[0])]
+    text = read_full_text(_sized_lines_pdf(tmp_path / "axis.pdf", lines))
+    assert [heading for _, heading in text.sections] == ["Abstract", "1 Introduction", "Tiling", "2 Results"]

@@ -122,7 +122,8 @@ class FullText:
 
 READER_VERSION = 15  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
-# 15: authors read from the byline under the title)
+# 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
+# labelled a section only when it reads as one)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -1064,7 +1065,7 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
             continue
         if pages[-1][1] != number:
             pages.append((offset, number))
-        if block.heading:
+        if block.heading and _names_a_section(flat, at):
             sections.append((offset, block.text))
         parts.append(block.text)
         offset += len(block.text) + 2
@@ -1077,6 +1078,115 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     return FullText(title=title, abstract=abstract, body=body, pages=pages, sections=sections, authors=pdf.authors,
                     date=pdf.date, doi=pdf.doi, notes=notes, page_count=pdf.page_count,
                     page_numbers=sorted(pdf.pages))
+
+
+def _names_a_section(flat: list[tuple[int, Block]], at: int) -> bool:
+    """Whether the heading at flat[at] names a section: numbered ("3 Results", "IV. EXPERIMENTS"), a known section name
+    ("Data Availability"), or else a line only its font made a heading that reads as one: words, not a figure's label,
+    with a paragraph after it. Only the label changes: a line that names none stays in the text as a paragraph."""
+    text = flat[at][1].text
+    if _COPYRIGHT.search(text) or _MATH.search(text) or _opens_cut(text) or _DROP_CAP.match(text):
+        return False
+    name = text.rstrip(".:")
+    if _HEADING_WORDS.fullmatch(name) or _SECTION_NAMES.fullmatch(name):
+        # "method." in lower case is a paragraph's last line; "Analysis" three times over, a diagram's boxes
+        return text[:1].isupper() and _heading_count(flat, text) < _FIGURE_REPEATS
+    if _NUMBERED.fullmatch(text.rstrip(".")):
+        # "3 Methods" atop five pages of a preprint whose section is "3. Methods": its running head, not a new section
+        running = text[:1].isdigit() and _heading_count(flat, text) >= _FIGURE_REPEATS
+        number = re.match(r"\d+", text)
+        too_high = number is not None and int(number.group(0)) > _MAX_SECTION_NUMBER
+        # ";" in a table's numbered footnote ("2 Wilcoxon rank sum test; Fisher's exact test")
+        return not (running or too_high or ";" in text or _SENTENCE_VERB.search(text))
+    if _cut_short(text) or _AXIS_UNIT.search(text) or _heading_count(flat, text) >= _FIGURE_REPEATS or _wraps_on(text):
+        return False
+    if len(text.split()) == 1:
+        return _lone_word_heading(flat, at)
+    return _reads_as_words(text) and _paragraph_follows(flat, at)
+
+
+def _heading_count(flat: list[tuple[int, Block]], text: str) -> int:
+    """How many times the paper sets this line as a heading."""
+    return sum(block.heading and block.text == text for _, block in flat)
+
+
+def _wraps_on(text: str) -> bool:
+    """A line ending in a word that cannot end a heading: the first line of a title or a sentence set large ("Mobility
+    and Threshold Voltage Extraction in Transistors with", a supplement's title)."""
+    return text.rsplit(None, 1)[-1].lower() in _FUNCTION_WORDS
+
+
+# Names of sections a paper may leave unnumbered, beyond _HEADING_WORDS (which also make a line a heading whatever its
+# font; these only name a section of a line its font made one).
+_SECTION_NAMES = re.compile(
+    r"(keywords|index terms|highlights|ccs concepts|(materials and|materials & ) methods|methods (and|&) materials|"
+    r"(data|code|software)\b[\w\s&,]*\b(availability|accessibility)( statement)?|software( and data)?|funding( information)?|"
+    r"(author )?contributions|competing interests?|conflicts? of interests?|declarations?|ethics( statement)?|"
+    r"supplementary (information|materials?|data)|supporting information|abbreviations|nomenclature|summary)",
+    re.IGNORECASE)
+_FIGURE_REPEATS = 3  # a line set as a heading this often is a figure's axis or legend ("Day of Year" under 7 panels)
+_MAX_SECTION_NUMBER = 30  # "38 Analytical Skills", "48 Mamdani-type rules (4": a list's or a line's number, not a section's
+# A verb or "we" in lower case: a footnote or a sentence that opens with a number or a capital ("1 Variables subscripted
+# with t have a value ...", "A Gaussian Process GP(μ0, k) is a distribution ..."), not a heading ("Size Has No Effect").
+_SENTENCE_VERB = re.compile(r"\b(is|are|was|were|has|have|we)\b")
+# A copyright or licence line set large ("Copyright © 2 0 1 9 ISCA" atop an Interspeech paper's first column).
+_COPYRIGHT = re.compile(r"copyright|©|\(c\)\s*(19|20)\d\d|all rights reserved|licen[cs]ed? under|creative commons|\bCC[- ]BY\b",
+                        re.IGNORECASE)
+# Relations and operators of an equation or a diagram, never of a heading ("Sa ∗", "UG ← UG \\ {u}", "R=2", "Better⟶",
+# "5 LR,l,lN = cos(dec) cos(inc)"); a Greek letter may name a section's subject ("B. Approximating Σ from ...").
+_MATH = re.compile(r"[=<>←→⟶⇒∗⟨⟩∈≤≥±×\\{}]|::")
+# A figure's caption ("Fig. 3: ...", "FIG. 1.", "Table 2 |", "Figure S3:", after its panels' letters "(a) (b) Fig. 1."), or
+# a panel's ("(b) Active Beamforming, Q= 4"), not a sentence naming one ("Table 2 summarizes").
+_CAPTION = re.compile(rf"(\([a-h]\)\s*)+|(\([a-h]\)\s*)*({_FIGURE_CAPTION.pattern}|{_TABLE_CAPTION.pattern})\s*[.:|—–-]")
+# An axis label's unit at the end of a line ("Median Period [days]", "Primary Rate [bits/s/Hz]", "Read Latency (ms)").
+_AXIS_UNIT = re.compile(r"(\[[^\]]*\]|\((%|[^\W\d_/]{1,5}(/[^\W\d_]{1,5})?)\))$")
+# A drop cap read apart from its word, the first line of a paper's text ("T HE wide-area network (WAN) that ...").
+_DROP_CAP = re.compile(r"[A-Z] [A-Z]{2,} [a-z]")
+_PAIRS = (("(", ")"), ("[", "]"), ("“", "”"))
+
+
+def _opens_cut(text: str) -> bool:
+    """A line that starts inside a bracket or a quote it closes ("D. Baddeley, 1986) proposes sub-systems ...", the
+    second line of a supplement's quoted title: "Uncertainties from Computer Simulation”")."""
+    return any(0 <= text.find(close) < (text.find(open_) if open_ in text else len(text)) for open_, close in _PAIRS)
+
+
+def _cut_short(text: str) -> bool:
+    """A line with a bracket or quote it does not close or open: a piece of a figure ("All CTA (3 to 19", "P[ s2"), where a
+    numbered heading may wrap inside its brackets ("6.1 Primary Results (Held-Out Test Set, participant-level")."""
+    return any(text.count(open_) != text.count(close) for open_, close in _PAIRS) or text.count('"') % 2 == 1
+
+
+def _reads_as_words(text: str) -> bool:
+    """Words, one of them of three letters or more: not a variable or a figure's tokens ("Sa", "C s", "PP1 PP2 PP3")."""
+    return any(re.fullmatch(r"[^\W\d_]{3,}[:.]?", word) for word in text.split())
+
+
+def _lone_word_heading(flat: list[tuple[int, Block]], at: int) -> bool:
+    """A heading of one word ("Tiling", "Model"): a capitalised word of four letters or more, right before a paragraph and
+    not right after another heading. A figure's words ("Loss", "Ground", "Corn") stand among other labels; a heading's
+    wrapped last word ("STALENESS" under "3. PROBABILISTICALLY BOUNDED") right under its first line."""
+    text = flat[at][1].text
+    after_heading = at > 0 and flat[at - 1][1].heading
+    return (bool(re.fullmatch(r"[A-Z][^\W\d_]{3,}", text)) and not after_heading
+            and at + 1 < len(flat) and not flat[at + 1][1].heading and _prose(flat[at + 1][1].text))
+
+
+def _paragraph_follows(flat: list[tuple[int, Block]], at: int, headings: int = 2) -> bool:
+    """Whether a paragraph of prose follows the heading at flat[at], through at most this many more headings (its
+    subsections'): a figure's labels run into other labels and its caption ("Loss", "Ground", then "Fig. 1: Summary ...")."""
+    for _, block in flat[at + 1 : at + 2 + headings]:
+        if not block.heading:
+            return _prose(block.text)
+        if not _reads_as_words(block.text):
+            return False
+    return False
+
+
+def _prose(text: str) -> bool:
+    """A paragraph of sentences, not a caption or a figure's words: ten words or more, a third of them in lower case."""
+    words = text.split()
+    return not _CAPTION.match(text) and len(words) >= 10 and sum(word[:1].islower() for word in words) >= len(words) / 3
 
 
 def _without_contents(flat: list[tuple[int, Block]]) -> list[tuple[int, Block]]:
