@@ -81,6 +81,8 @@ def test_a_bib_uploaded_in_the_browser_makes_a_collection_whose_papers_answer(sm
     success = main.get_by_test_id("stAlertContentSuccess")
     sync_api.expect(success).to_contain_text("Added to thesis: 3 new", timeout=FIRST_ANSWER_MS)
     sync_api.expect(success).to_contain_text("1 entry without an abstract skipped (nakamura_notes_2020)")
+    sync_api.expect(success).to_contain_text("Tidal Energy Forecasting with Graph Neural Networks")  # the new papers, named
+    sync_api.expect(sidebar.get_by_text(BIB.name)).to_have_count(0)  # the uploader is emptied: never added twice
     assert in_viewport(page, success)
     sync_api.expect(page.get_by_test_id("stToast").first).to_contain_text("Added to thesis")
     sync_api.expect(picker).to_have_value("thesis (3 papers)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant import Answer, AssistantError, Settings, list_collections
+from assistant import Answer, AssistantError, Settings, list_collections, list_papers
 from assistant.bibtex_export import answer_bibtex
 from assistant.markdown import inert_markdown as escape_markdown
 from assistant.named_collections import check_name, with_collection
@@ -12,6 +12,8 @@ from assistant.uploads import Upload, ingest_uploads, upload_types
 
 PICKED = "collection"  # the picker's session key
 _SWITCH = "collection_switch"  # a collection to pick at the start of the next run (after papers were added to it)
+_UPLOAD_ROUND = "upload_round"  # how many uploads were added: the uploader's key (see add_papers)
+NAMED_TITLES = 5  # an upload's report names this many of its new and updated papers
 _REPORT = "library_report"  # the last upload's report or error, shown once after the rerun
 
 
@@ -52,7 +54,9 @@ def library_panel(settings: Settings) -> None:
 
 
 def _add_papers(settings: Settings) -> None:
-    files = st.file_uploader("Paper files", type=upload_types(), accept_multiple_files=True, key="uploads",
+    # A new key after each upload that was added: the uploader empties, and the same files are not added again.
+    files = st.file_uploader("Paper files", type=upload_types(), accept_multiple_files=True,
+                             key=f"uploads-{st.session_state.get(_UPLOAD_ROUND, 0)}",
                              max_upload_size=settings.max_file_mb,
                              help="BibTeX, RIS or CSL-JSON from Zotero, Mendeley, EndNote or JabRef; JSON Lines, "
                                   "CSV/TSV, or text. Entries without an abstract are skipped.")
@@ -74,8 +78,11 @@ def _add_papers(settings: Settings) -> None:
         st.session_state[_REPORT] = {"error": str(error)}
         st.rerun()
     bar.empty()
+    titles = {paper.paper_id: paper.title for paper in list_papers(with_collection(settings, name))}
     st.session_state[_REPORT] = {"collection": name, "summary": report.summary(), "added": len(report.added),
-                                 "updated": len(report.updated), "unchanged": len(report.unchanged), "notes": report.notes}
+                                 "updated": len(report.updated), "unchanged": len(report.unchanged), "notes": report.notes,
+                                 "titles": [titles[pid] for pid in report.added + report.updated if pid in titles]}
+    st.session_state[_UPLOAD_ROUND] = st.session_state.get(_UPLOAD_ROUND, 0) + 1
     st.session_state[_SWITCH] = name
     st.rerun()
 
@@ -94,8 +101,11 @@ def library_messages() -> None:
     added = (f"Added to **{escape_markdown(report['collection'])}**: {report['added']} new, {report['updated']} updated, "
              f"{report['unchanged']} unchanged.")
     st.toast(added, icon=":material/check_circle:")
+    titles = report.get("titles", [])
+    named = "".join(f"  \n· {escape_markdown(title)}" for title in titles[:NAMED_TITLES])
+    named += f"  \n· and {len(titles) - NAMED_TITLES} more" if len(titles) > NAMED_TITLES else ""
     notes = "".join(f"  \n{escape_markdown(note)}" for note in report["notes"])
-    st.success(added + notes, icon=":material/check_circle:")
+    st.success(added + named + notes, icon=":material/check_circle:")
 
 
 def _forget_conversation() -> None:
