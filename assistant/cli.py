@@ -14,15 +14,12 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import Callable, TextIO
 
 import click
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
-
-if TYPE_CHECKING:
-    from assistant.models import Paper
 
 
 # Escape sequences (CSI, OSC, and two-character ones) a paper's text could use to recolour, retitle or rewrite a terminal.
@@ -364,17 +361,6 @@ def render_answer(answer) -> str:
     return "\n".join(lines)
 
 
-def paper_line(paper: Paper) -> str:
-    """Who wrote a paper and when, and what of it the collection holds: "Ada Lovelace and Alan Turing (2024) · full text,
-    12 pages" ("authors not recorded", "abstract only")."""
-    names = paper.authors[:3] + (["others"] if len(paper.authors) > 3 else [])
-    who = (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) if names else "authors not recorded"
-    year = f" ({paper.date[:4]})" if paper.date else ""
-    pages = len({page for _, page in paper.pages})
-    held = f"full text, {pages} page{'s' if pages != 1 else ''}" if paper.body else "abstract only"
-    return f"{who}{year} · {held}"
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the papers as JSON.")
 @_collection_option
@@ -388,7 +374,7 @@ def papers(as_json: bool, collection: str | None) -> None:
         return
     for paper in listed:
         click.echo(f"{terminal_safe(paper.paper_id)}\n    {terminal_safe(paper.title)}")
-        click.echo(f"    {terminal_safe(paper_line(paper))}")
+        click.echo(f"    {terminal_safe(paper.byline())}")
         for url in paper.urls:
             click.echo(f"    {terminal_safe(url)}")
     click.echo(f"\n{len(listed)} papers")

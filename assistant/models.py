@@ -32,6 +32,16 @@ class Paper(BaseModel):
                                             "section starts, in order (the first is 'Abstract'); empty for abstract-only papers.")
     pdf: str | None = Field(None, description="The PDF the full text was read from (absolute path), for showing its pages.")
 
+    def byline(self) -> str:
+        """Who wrote the paper and when, and what of it the collection holds: "Ada Lovelace and Alan Turing (2024) · full
+        text, 12 pages" ("authors not recorded", "abstract only")."""
+        names = self.authors[:3] + (["others"] if len(self.authors) > 3 else [])
+        who = (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) if names else "authors not recorded"
+        year = f" ({self.date[:4]})" if self.date else ""
+        pages = len({page for _, page in self.pages})
+        held = f"full text, {pages} page{'s' if pages != 1 else ''}" if self.body else "abstract only"
+        return f"{who}{year} · {held}"
+
     @property
     def text(self) -> str:
         """What is chunked and quoted: the abstract, then the body when there is one (offsets in pages/sections are into this)."""

@@ -379,6 +379,7 @@ def test_the_papers_view_searches_titles_and_shows_related_papers(app: AppTest) 
         "DAFormer: Improving Network Architectures and Training Strategies for Domain-Adaptive Semantic Segmentation"]
     shown = " ".join(unescape(md.value) for md in app.markdown)
     assert "The implementation is available at https://github.com/lhoyer/DAFormer." in shown
+    assert "authors not recorded · abstract only" in [unescape(c.value) for c in app.caption]  # who wrote it, what is held
     related = [b for b in app.button if (b.key or "").startswith("open-")]
     assert len(related) == 5
     titles = {paper.paper_id: paper.title for paper in list_papers()}

@@ -364,6 +364,7 @@ def show_paper(paper: Paper, settings: Settings) -> None:
     """One paper: title, links, abstract, and buttons to its nearest neighbours."""
     with st.container(border=True):
         st.markdown(f"#### {escape_markdown(paper.title)}")
+        st.caption(escape_markdown(paper.byline()))
         if paper.urls:
             st.markdown(links_markdown(paper.urls))
         st.markdown(escape_markdown(paper.abstract))
