@@ -103,3 +103,13 @@ def test_the_words_of_a_request_are_no_topic_the_collection_must_mention():
                      "Describe the gender pricing paper", "Explain the gender pricing paper"):
         assert unheard_topic(question, stats) == [], question
     assert unheard_topic("Summarize the watermarking paper", stats) == ["watermarking"]
+
+
+def test_who_wrote_a_full_text_is_cited_with_its_abstract_not_a_body_sentence_that_shares_the_questions_words(bank):
+    body = "We thank the reviewers who wrote helpful comments on the RLSP paper. Experiments ran on eight GPUs."
+    hit = Hit(paper_id="r", title="On the Emergence of Thinking in LLMs", score=1.0, abstract=f"{ABSTRACT}\n\n{body}",
+              body_start=len(ABSTRACT) + 2, pages=[(0, 1)], sections=[(0, "Abstract")], authors=["Ada Lovelace"])
+    question = "Who wrote the RLSP paper?"
+    draft = extractive_answer(question, [hit], bank, restricted=True, question_vector=bank.embedder.embed([question])[0])
+    assert "is by Ada Lovelace. [1]" in draft.text
+    assert draft.citations[0].quote in ABSTRACT

@@ -747,19 +747,25 @@ def _authors_answer(hit: Hit, scored: list[_Scored], hits: list[Hit]) -> Draft:
     names = hit.authors if len(hit.authors) <= MAX_AUTHORS else hit.authors[:MAX_AUTHORS] + ["others"]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     year = f" ({hit.date[:4]})" if hit.date else ""
-    citation = _citation(1, hit, [scored[0].sentence])
+    # Cited with what the paper is about, in its abstract's words: no sentence of it says who wrote it.
+    citation = _citation(1, hit, _central_abstract_sentences(hit, scored, 1))
     return Draft(text=f"*{escape_markdown(hit.title)}*{year} is by {escape_markdown(listed)}. [1]", citations=[citation])
 
 
 def _summary_answer(hit: Hit, scored: list[_Scored]) -> Draft:
-    """A paper in brief: the SUMMARY_SENTENCES sentences of its abstract nearest the abstract as a whole (its mean
-    sentence vector), in the abstract's order; of a full text, never its body."""
-    abstract = [s.sentence for s in scored if hit.body_start is None or s.sentence.start < hit.body_start] or [s.sentence for s in scored]
-    centre = np.mean([sentence.vector for sentence in abstract], axis=0)
-    central = sorted(abstract, key=lambda sentence: -float(np.dot(sentence.vector, centre)))[:SUMMARY_SENTENCES]
-    citation = _citation(1, hit, sorted(central, key=lambda sentence: sentence.start))
+    """A paper in brief: the SUMMARY_SENTENCES sentences of its abstract nearest the abstract as a whole."""
+    citation = _citation(1, hit, _central_abstract_sentences(hit, scored, SUMMARY_SENTENCES))
     return Draft(text=f"*{escape_markdown(hit.title)}* in brief, from its abstract:\n\n> {escape_markdown(citation.quote)} [1]",
                  citations=[citation])
+
+
+def _central_abstract_sentences(hit: Hit, scored: list[_Scored], count: int) -> list[Sentence]:
+    """The `count` sentences of a paper's abstract nearest the abstract as a whole (its mean sentence vector), in the
+    abstract's order; of a full text, never its body."""
+    abstract = [s.sentence for s in scored if hit.body_start is None or s.sentence.start < hit.body_start] or [s.sentence for s in scored]
+    centre = np.mean([sentence.vector for sentence in abstract], axis=0)
+    central = sorted(abstract, key=lambda sentence: -float(np.dot(sentence.vector, centre)))[:count]
+    return sorted(central, key=lambda sentence: sentence.start)
 
 
 def _link_answer(hit: Hit, scored: list[_Scored]) -> Draft:
