@@ -19,6 +19,7 @@ from assistant.store.records import IngestReport, chunk_id, paper_metadata, text
 from assistant.store.texts import stale_texts, write_texts
 
 _WRITE_BATCH = 256
+_PROGRESS_STEP = 64  # chunks embedded between two progress reports (two of the embedder's batches of 32)
 _PUBLISH_BATCH = 2000  # catalog records per write
 Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
 _Planned = tuple[str, Paper, str, Chunk]  # (chunk id, paper, its index hash, chunk) of a chunk to write
@@ -71,9 +72,7 @@ class ChunkWriter:
                     if not end:
                         continue
                     batch = [waiting.popleft() for _ in range(end)]
-                    self._store(chunks_col, batch, chunk_counts, vectors, report)
-                    if progress:
-                        progress(len(batch))
+                    self._store(chunks_col, batch, chunk_counts, vectors, report, progress)
             except BaseException:
                 for future in chunked:
                     future.cancel()
@@ -92,9 +91,15 @@ class ChunkWriter:
         return [item for item in planned if item[0] not in vectors]
 
     def _store(self, chunks_col: Any, batch: list[_Planned], chunk_counts: dict[str, int], vectors: dict[str, np.ndarray],
-               report: IngestReport) -> None:
-        """Embed a batch of whole papers' chunks (chunk_counts: each paper's number of chunks) and write them."""
-        embedded = self._embed_batch(batch, chunk_counts, report)
+               report: IngestReport, progress: Callable[[int], None] | None = None) -> None:
+        """Embed a batch of whole papers' chunks (chunk_counts: each paper's number of chunks) and write them; progress(n)
+        follows each run of about _PROGRESS_STEP chunks embedded (a batch of a few PDFs takes a while)."""
+        parts = []
+        for run in _paper_runs(batch, _PROGRESS_STEP):
+            parts.append(self._embed_batch(run, chunk_counts, report))
+            if progress:
+                progress(len(run))
+        embedded = np.concatenate(parts)
         chunks_col.upsert(
             ids=[cid for cid, _, _, _ in batch],
             embeddings=[v.tolist() for v in embedded],
@@ -188,6 +193,16 @@ class ChunkWriter:
 def _place(chunk: Chunk) -> dict[str, Any]:
     """A full-text chunk's page and section, as chunk metadata (Chroma holds no None)."""
     return {name: value for name, value in (("page", chunk.page), ("section", chunk.section)) if value is not None}
+
+
+def _paper_runs(batch: list[_Planned], size: int) -> list[list[_Planned]]:
+    """The batch in runs of about `size` chunks, a paper's chunks never split between two runs."""
+    runs: list[list[_Planned]] = [[]]
+    for item in batch:
+        if len(runs[-1]) >= size and item[1].paper_id != runs[-1][-1][1].paper_id:
+            runs.append([])
+        runs[-1].append(item)
+    return runs
 
 
 def _batch_end(waiting: deque[_Planned]) -> int | None:
