@@ -19,7 +19,7 @@ from assistant.store.records import IngestReport, chunk_id, paper_metadata, text
 from assistant.store.texts import stale_texts, write_texts
 
 _WRITE_BATCH = 256
-_PROGRESS_STEP = 64  # chunks embedded between two progress reports (two of the embedder's batches of 32)
+_PROGRESS_STEP = 64  # chunks embedded and stored between two progress reports (two of the embedder's batches of 32)
 _PUBLISH_BATCH = 2000  # catalog records per write
 Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
 _Planned = tuple[str, Paper, str, Chunk]  # (chunk id, paper, its index hash, chunk) of a chunk to write
@@ -45,7 +45,7 @@ class ChunkWriter:
         A thread chunks the papers ahead while the embedder works on the ones chunked already: chunking (sentence
         splitting, tokenising) is pure Python and would otherwise leave the embedder idle for ~8% of an ingest. on_plan
         gets the number of chunks to embed found so far, before the first of them is embedded and again whenever more
-        are found (the last call gives the total); progress(n) follows each batch embedded."""
+        are found (the last call gives the total); progress(n) follows each run of about _PROGRESS_STEP chunks embedded and stored."""
         pending: Pending = []
         vectors: dict[str, np.ndarray] = {}
         waiting: deque[_Planned] = deque()  # chunks to embed, in paper order (a million of them at times: taken from the left)
@@ -72,7 +72,10 @@ class ChunkWriter:
                     if not end:
                         continue
                     batch = [waiting.popleft() for _ in range(end)]
-                    self._store(chunks_col, batch, chunk_counts, vectors, report, progress)
+                    for run in _paper_runs(batch, _PROGRESS_STEP):  # stored a run at a time: the progress moves often
+                        self._store(chunks_col, run, chunk_counts, vectors, report)
+                        if progress:
+                            progress(len(run))
             except BaseException:
                 for future in chunked:
                     future.cancel()
@@ -91,15 +94,9 @@ class ChunkWriter:
         return [item for item in planned if item[0] not in vectors]
 
     def _store(self, chunks_col: Any, batch: list[_Planned], chunk_counts: dict[str, int], vectors: dict[str, np.ndarray],
-               report: IngestReport, progress: Callable[[int], None] | None = None) -> None:
-        """Embed a batch of whole papers' chunks (chunk_counts: each paper's number of chunks) and write them; progress(n)
-        follows each run of about _PROGRESS_STEP chunks embedded (a batch of a few PDFs takes a while)."""
-        parts = []
-        for run in _paper_runs(batch, _PROGRESS_STEP):
-            parts.append(self._embed_batch(run, chunk_counts, report))
-            if progress:
-                progress(len(run))
-        embedded = np.concatenate(parts)
+               report: IngestReport) -> None:
+        """Embed a batch of whole papers' chunks (chunk_counts: each paper's number of chunks) and write them."""
+        embedded = self._embed_batch(batch, chunk_counts, report)
         chunks_col.upsert(
             ids=[cid for cid, _, _, _ in batch],
             embeddings=[v.tolist() for v in embedded],
