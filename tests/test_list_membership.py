@@ -93,3 +93,30 @@ def test_a_list_shows_its_likeliest_members_first_and_counts_the_rest():
                               members=members)
     assert [c.paper_id for c in draft.citations] == ["rl-llm", "rl-robots"]
     assert [hit.paper_id for hit in draft.more] == ["rl-games"]
+
+
+def test_a_topic_of_a_few_words_is_spoken_of_only_by_a_sentence_holding_them_together():
+    from assistant.answering.acronyms import defined_acronyms
+    from assistant.answering.list_membership import speaks_of_whole_topic
+
+    question = "Is there any work on protein structure prediction here?"
+    mechanics = ["X-LoRA: adapters for protein mechanics and design",
+                 "The model makes quantitative predictions of nanomechanical properties of proteins.",
+                 "It needs no change to the underlying structure of the language model."]
+    assert not speaks_of_whole_topic(question, mechanics)  # protein, structure and prediction, never together
+    assert speaks_of_whole_topic(question, ["We predict the 3D structures of proteins from their sequence."])
+    mcts = "Is there any work on Monte Carlo Tree Search?"
+    acronyms = defined_acronyms(["Monte Carlo Tree Search (MCTS) plans by simulation."])
+    assert speaks_of_whole_topic(mcts, ["Agent-R leverages MCTS to build training data."], acronyms)  # the acronym holds it
+    long_topic = "Is there a principled way to mix several stock-picking approaches so that returns hold over many years?"
+    assert speaks_of_whole_topic(long_topic, ["Unrelated sentence."])  # a description, not a topic of a few words
+
+
+def test_is_there_any_work_on_a_topic_no_paper_speaks_of_whole_is_declined_with_the_closest_papers(seeded_settings):
+    from assistant import ask
+
+    declined = ask("Is there any work on protein structure prediction here?", settings=seeded_settings, llm=None)
+    assert declined.abstained and "No paper in the collection speaks of “protein structure prediction”" in declined.text
+    assert "X-LoRA" in declined.text  # named among the closest
+    answered = ask("Is there any work on Monte Carlo Tree Search?", settings=seeded_settings, llm=None)
+    assert not answered.abstained and any("Monte Carlo Tree Search" in c.quote or "MCTS" in c.quote for c in answered.citations)

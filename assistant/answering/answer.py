@@ -9,11 +9,14 @@ from typing import Iterable, Iterator, Protocol
 from assistant.answering.answerability import AnswerabilityModel, confidence, term_stats, unheard_names
 from assistant.config import Settings
 from assistant.evidence import Scorer, SentenceBank, read
-from assistant.answering.list_membership import list_candidates, list_hits, list_members, unheard_topic
-from assistant.answering.extractive import as_list_question, asks_for_every_paper, extractive_answer
+from assistant.answering.list_membership import list_candidates, list_hits, list_members, unheard_topic, unspoken_topic
+from assistant.answering.extractive import (as_list_question, asks_for_every_paper, asks_whether_any, closest_papers_text,
+                                           extractive_answer)
 from assistant.answering.generation import llm_answer
 from assistant.llm import ChatModel
+from assistant.markdown import escape_markdown
 from assistant.models import Answer, Draft, Hit, Timings
+from assistant.prompts import NO_ANSWER
 from assistant.params import ExtractiveParams
 from assistant.pages import place_citations
 from assistant.answering.followup import Turn
@@ -164,6 +167,12 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               unheard_technical=unheard_terms(standalone, stats, lexical),
                               reading=reading,
                               quote_reader=assistant.quote_reader, quote_abstracts=settings.reader_quotes == "all")
+    if asks_whether_any(standalone) and not draft.abstained and not restricted:
+        cited = {citation.paper_id for citation in draft.citations}
+        topic = unspoken_topic(standalone, [hit for hit in hits if hit.paper_id in cited])
+        if topic:  # "Is there any work on protein structure prediction?" of a paper on the mechanics of proteins
+            draft = Draft(text=f"{NO_ANSWER} No paper in the collection speaks of “{escape_markdown(topic)}”: the closest use "
+                               f"some of its words, never together.{closest_papers_text(hits)}", abstained=True)
     return _Offline(hits, confident, floor, draft, retrieve_ms)
 
 

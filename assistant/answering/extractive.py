@@ -118,6 +118,11 @@ def asks_for_every_paper(question: str) -> bool:
     return is_list_question(question) and not _ONE_ASKED_FOR.search(question)
 
 
+def asks_whether_any(question: str) -> bool:
+    """ "Is there any work on ...?", "Any paper that ...?": whether the collection holds something on a topic at all."""
+    return is_list_question(question) and bool(_ONE_ASKED_FOR.search(question))
+
+
 def _quoted(terms_: list[str]) -> str:
     return ", ".join(f"“{escape_markdown(t)}”" for t in terms_)
 

@@ -118,6 +118,46 @@ def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: An
     return {paper_id: chance for paper_id, chance in chances.items() if chance >= model.threshold}
 
 
+def paper_sentences(hit: Hit) -> list[str]:
+    """A paper's title and the sentences of its text (split at sentence ends: enough to tell which words stand together)."""
+    return [hit.title, *_SENTENCE_END.split(hit.abstract)]
+
+
+def unspoken_topic(question: str, hits: Sequence[Hit]) -> str | None:
+    """The question's topic as it writes it ("protein structure prediction") when none of these papers speaks of it
+    whole in one sentence (speaks_of_whole_topic); else None."""
+    acronyms = hits_acronyms(question, hits)
+    if not hits or any(speaks_of_whole_topic(question, paper_sentences(hit), acronyms) for hit in hits):
+        return None
+    topic = topic_terms(question)
+    words = [word for word in re.findall(r"[\w-]+", question) if set(tokenize([word])[0]) & topic]
+    return " ".join(dict.fromkeys(words))
+
+
+WHOLE_TOPIC_TERMS = 5  # a topic of at most this many words ("protein structure prediction") is named in one sentence
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def speaks_of_whole_topic(question: str, sentences: Sequence[str], acronyms: Mapping[str, Acronym] = {}) -> bool:
+    """Whether one of a paper's sentences (or its title) holds the question's whole topic, when that is a few words: all
+    of two or three, all but one of four or five. "Is there any work on protein structure prediction?" is not answered
+    by a paper on "predictions of nanomechanical properties of proteins" that speaks of structure elsewhere; a longer
+    topic is a description, worded otherwise by the paper that answers it."""
+    topic = topic_terms(question)
+    if not 2 <= len(topic) <= WHOLE_TOPIC_TERMS:
+        return True
+    needed = len(topic) if len(topic) <= 3 else len(topic) - 1
+    pairs = compounds(question)
+    for words in tokenize(list(sentences)):
+        found = found_terms(topic, with_acronyms(words, acronyms))
+        for compound in pairs:
+            if not holds_compound(words, compound):
+                found -= set(compound)
+        if len(found) >= needed:
+            return True
+    return False
+
+
 def hits_acronyms(question: str, hits: Sequence[Hit]) -> dict[str, Acronym]:
     """The acronyms the question and the retrieved papers define (a paper that writes only "MCTS" is read with the
     expansion another paper gives)."""
