@@ -52,6 +52,12 @@ RECENT_TEXTS = 20_000
 CACHED_BATCH = 1_000  # larger batches (building an index) are analysed without keeping their word lists
 
 
+def stem_words(words: list[str]) -> list[str]:
+    """Each word's stem, as tokenize() stems it (the words as given: lower-cased, stop words kept)."""
+    with _stem_lock:  # PyStemmer objects are not thread-safe
+        return _stemmer().stemWords(words)
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed word lists."""
     keep = len(texts) <= CACHED_BATCH

@@ -2,8 +2,8 @@
 
 No passage of any one paper answers such a question, so retrieval has nothing to find and the answerer used to abstain.
 The answer is made from the collection as a whole instead: the papers are grouped by their vectors (the mean of their
-chunks' embeddings, already stored: Retriever.paper_vectors), each group is named by the words its titles use far more than the rest of the
-collection's, and each named paper is cited with the sentence of its abstract nearest its vector.
+chunks' embeddings, already stored: Retriever.paper_vectors), each group is named by the words its titles use far more
+than the rest of the collection's, and each named paper is cited with the sentence of its abstract nearest its vector.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from assistant.evidence import Sentence
-from assistant.lexical import _stemmer
+from assistant.lexical import stem_words
 from assistant.models import Citation, Draft, Hit
 from bm25s.stopwords import STOPWORDS_EN
 
@@ -62,7 +62,8 @@ class Topic:
 
 
 def topic_count(papers: int) -> int:
-    """How many groups a collection of this size is shown in: about one per dozen papers, 2 to MAX_TOPICS."""
+    """How many groups a collection of this size is shown in: about one per dozen papers, at most MAX_TOPICS (one for
+    fewer than four papers)."""
     return max(1, min(MAX_TOPICS, round(papers / 12), papers // 2)) if papers >= 4 else 1
 
 
@@ -106,7 +107,7 @@ def _title_terms(title: str) -> dict[str, str]:
     """The terms a title names, stemmed (stem -> the word as written): its content words, and pairs of adjacent words
     ("reinforcement learning", "language models"), where a word every field uses may stand in a pair but not alone."""
     words = [word for word in _WORD.findall(title.lower()) if len(word) > 1]
-    stems = _stemmer().stemWords(words)
+    stems = stem_words(words)
     found = {stem: word for word, stem in zip(words, stems) if len(word) > 2 and word not in STOPWORDS_EN and word not in _GENERIC}
     for (first, second), (stem_a, stem_b) in zip(zip(words, words[1:]), zip(stems, stems[1:])):
         if first not in STOPWORDS_EN and second not in STOPWORDS_EN and not (first in _GENERIC and second in _GENERIC):
@@ -115,18 +116,27 @@ def _title_terms(title: str) -> dict[str, str]:
 
 
 def label(titles: Sequence[str], all_titles: Sequence[str]) -> list[str]:
+    """The words that name a group of titles among all the collection's (see _label)."""
+    return _label([_title_terms(title) for title in titles], _collection_terms([_title_terms(title) for title in all_titles]))
+
+
+def _collection_terms(title_terms: Sequence[Mapping[str, str]]) -> tuple[Counter[str], int]:
+    """In how many titles each term stands, and how many titles there are."""
+    return Counter(stem for terms_ in title_terms for stem in terms_), len(title_terms)
+
+
+def _label(group_terms: Sequence[Mapping[str, str]], collection: tuple[Counter[str], int]) -> list[str]:
     """The words that name a group: the terms its titles use most, weighed by how rare they are in the whole collection
     (a term in every title names no group); a pair of words before its single words, never a word twice."""
-    everywhere = Counter(stem for title in all_titles for stem in _title_terms(title))
+    everywhere, total = collection
     here: Counter[str] = Counter()
     written: dict[str, Counter[str]] = {}
-    for title in titles:
-        for stem, word in _title_terms(title).items():
+    for terms_ in group_terms:
+        for stem, word in terms_.items():
             here[stem] += 1
             written.setdefault(stem, Counter())[word] += 1
-    total = len(all_titles)
     weight = {stem: count * math.log(total / everywhere[stem]) * (1.5 if " " in stem else 1.0)
-              for stem, count in here.items() if count > 1 or len(titles) <= 3}
+              for stem, count in here.items() if count > 1 or len(group_terms) <= 3}
     chosen: list[str] = []
     for stem in sorted(weight, key=lambda stem: (-weight[stem], stem)):
         if len(chosen) == LABEL_WORDS:
@@ -140,13 +150,15 @@ def topics(paper_ids: Sequence[str], vectors: np.ndarray, titles: Mapping[str, s
     """The collection's papers in groups alike in content, the largest group first, each group's papers nearest its
     centre first."""
     assigned = group(vectors, topic_count(len(paper_ids)))
+    terms_of = {pid: _title_terms(titles[pid]) for pid in paper_ids}  # each title read once, however many groups
+    collection = _collection_terms(list(terms_of.values()))
     found = []
     for number in np.unique(assigned):
         rows = np.flatnonzero(assigned == number)
         centre = vectors[rows].mean(axis=0)
         order = rows[np.argsort(-(vectors[rows] @ centre), kind="stable")]
         members = [paper_ids[row] for row in order]
-        found.append(Topic(label([titles[pid] for pid in members], list(titles.values())), members))
+        found.append(Topic(_label([terms_of[pid] for pid in members], collection), members))
     return sorted(found, key=lambda topic: (-len(topic.paper_ids), topic.paper_ids[0]))
 
 
