@@ -27,6 +27,12 @@ _ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def report_lines(report) -> str:
+    """An ingest's report for a terminal: what it did on the first line, then each note on a line of its own (a one-line
+    report of a few PDFs ran to 1,500 characters)."""
+    return terminal_safe(report.counts()) + "".join(f"\n  - {terminal_safe(note)}" for note in report.notes)
+
+
 def terminal_safe(text: str, keep_newlines: bool = False) -> str:
     """text without escape sequences, control characters or bidi overrides (newlines kept only if asked)."""
     text = _ESCAPE.sub("", text)
@@ -132,7 +138,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, sync: bool, if_missing: bool,
         click.echo(f"Index ready: {store.count_papers()} papers at {store.location}.")
         return
     into = store.location if collection is None else f"the collection {settings.collection!r} at {store.location}"
-    click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {into}: {terminal_safe(report.summary())}")
+    click.echo(f"Ingested {', '.join(str(s) for s in sources)} into {into}: {report_lines(report)}")
 
 
 PROGRESS_EVERY = 10.0  # seconds between two progress lines of an ingest that is not on a terminal
@@ -205,7 +211,7 @@ def _ingest_zotero(paths: tuple[Path, ...], directory: str, zotero_collection: s
     for name, report in ingest_zotero(Path(directory).expanduser(), _settings(), zotero_collection=zotero_collection,
                                       into=collection, rebuild=rebuild,
                                       on_wait=lambda message: click.echo(message, err=True)):
-        click.echo(f"Zotero library {directory} into the collection {name!r}: {terminal_safe(report.summary())}")
+        click.echo(f"Zotero library {directory} into the collection {name!r}: {report_lines(report)}")
 
 
 @main.command()

@@ -73,3 +73,16 @@ def test_progress_lines_come_every_n_seconds_and_say_what_is_happening():
     lines.tick()
     assert written == ["Embedding: 0 of 1,000 chunks (0%), 21 s", "Embedding: 500 of 1,000 chunks (50%), 35 s",
                        "Embedded 1,000 chunks; writing the index... (50 s)"]
+
+
+def test_the_ingest_report_gives_each_note_a_line_of_its_own():
+    """A few PDFs' notes (pages without text, references left out) ran on one line of some 1,500 characters."""
+    library = Path(__file__).resolve().parent / "data" / "library.bib"  # one entry without an abstract: a note
+
+    result = CliRunner().invoke(main, ["ingest", str(library), "--collection", "notes"])
+
+    assert result.exit_code == 0, result.output
+    first, *notes = [line for line in result.stdout.splitlines() if line.strip()]
+    assert first.startswith("Ingested ") and "3 added" in first and first.endswith(")")  # the counts and timings only
+    assert notes and all(line.startswith("  - ") for line in notes), notes
+    assert any("1 entry without an abstract skipped (nakamura_notes_2020)" in line for line in notes), notes

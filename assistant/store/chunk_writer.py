@@ -19,7 +19,7 @@ from assistant.store.records import IngestReport, chunk_id, paper_metadata, text
 from assistant.store.texts import stale_texts, write_texts
 
 _WRITE_BATCH = 256
-_PROGRESS_STEP = 64  # chunks embedded and stored between two progress reports (two of the embedder's batches of 32)
+_PROGRESS_STEP = 32  # chunks embedded and stored between two progress reports (one of the embedder's batches)
 _PUBLISH_BATCH = 2000  # catalog records per write
 Pending = list[tuple[Paper, str, list[Chunk]]]  # (paper, its index hash, its chunks) of papers to (re)write
 _Planned = tuple[str, Paper, str, Chunk]  # (chunk id, paper, its index hash, chunk) of a chunk to write

@@ -83,13 +83,18 @@ class IngestReport:
     sentences: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
+        """What the ingest did, then its notes, on one line (a log, a web page's report)."""
+        return ". ".join([self.counts(), *(note.rstrip(".") for note in self.notes)]) + ("." if self.notes else "")
+
+    def counts(self) -> str:
+        """What the ingest did, without its notes: papers added, updated, ..., chunks, seconds."""
         repaired = f"{len(self.repaired)} repaired, " if self.repaired else ""
         text = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, {repaired}"
                 f"{len(self.removed)} removed; {self.chunks_written} chunks embedded, "
                 f"{self.chunks_total} in the index; {self.seconds:.1f} s")
         if self.steps:
             text += " (" + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.steps.items()) + ")"
-        return ". ".join([text, *(note.rstrip(".") for note in self.notes)]) + ("." if self.notes else "")
+        return text
 
 
 @dataclass(frozen=True)
