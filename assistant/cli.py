@@ -343,7 +343,9 @@ def render_answer(answer) -> str:
     from assistant.markdown import unescape_markdown
     from assistant.pages import label
 
-    lines = [terminal_safe(unescape_markdown(answer.text), keep_newlines=True), ""]
+    text = unescape_markdown(answer.text)
+    shown = " ".join(text.split())
+    lines = [terminal_safe(text, keep_newlines=True), ""]
     if answer.standalone_question:
         lines += [f"Searched: {terminal_safe(answer.standalone_question)}", ""]
     if answer.citations:
@@ -353,7 +355,8 @@ def render_answer(answer) -> str:
             lines.append(f"  [{citation.number}] {terminal_safe(citation.title)}" + (f" ({terminal_safe(where)})" if where else ""))
             for url in citation.urls:
                 lines.append(f"      {terminal_safe(url)}")
-            lines.append(f'      "{terminal_safe(citation.quote)}"')
+            if " ".join(citation.quote.split()) not in shown:  # a quote the answer's text holds is not printed twice
+                lines.append(f'      "{terminal_safe(citation.quote)}"')
         lines.append("")
     if answer.more:
         lines.append(f"And {len(answer.more)} more:")

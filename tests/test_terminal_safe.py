@@ -45,6 +45,7 @@ def test_the_terminal_shows_an_answers_text_as_written_and_each_papers_authors_y
     asked = CliRunner().invoke(main, ["ask", "--offline", "Do red alert widgets survive stress tests?"])
     assert asked.exit_code == 0, asked.output
     assert "(p > 0.05)" in asked.output.split("References:")[0] and "\\>" not in asked.output
+    assert asked.output.count("survive stress tests (p > 0.05)") == 1  # quoted in the answer: not again under References
     listed = CliRunner().invoke(main, ["papers"])
     assert "Ada Lovelace and Alan Turing (2024) · abstract only" in listed.output
     assert "authors not recorded · full text, 2 pages" in listed.output
