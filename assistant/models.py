@@ -13,6 +13,12 @@ from pydantic import BaseModel, Field
 PAPER_ID_SCHEME = 2
 
 
+def listed_names(names: list[str], most: int) -> str:
+    """People named in a sentence: "Ada Lovelace", "Ada Lovelace and Alan Turing", "A, B, C and others" past `most`."""
+    shown = names if len(names) <= most else names[:most] + ["others"]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
 class Paper(BaseModel):
     """One paper of the collection: a title and its abstract."""
 
@@ -35,8 +41,7 @@ class Paper(BaseModel):
     def byline(self) -> str:
         """Who wrote the paper and when, and what of it the collection holds: "Ada Lovelace and Alan Turing (2024) · full
         text, 12 pages" ("authors not recorded", "abstract only")."""
-        names = self.authors[:3] + (["others"] if len(self.authors) > 3 else [])
-        who = (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) if names else "authors not recorded"
+        who = listed_names(self.authors, 3) if self.authors else "authors not recorded"
         year = f" ({self.date[:4]})" if self.date else ""
         pages = len({page for _, page in self.pages})
         held = f"full text, {pages} page{'s' if pages != 1 else ''}" if self.body else "abstract only"

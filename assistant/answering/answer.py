@@ -10,13 +10,12 @@ from assistant.answering.answerability import AnswerabilityModel, confidence, te
 from assistant.config import Settings
 from assistant.evidence import Scorer, SentenceBank, read
 from assistant.answering.list_membership import list_candidates, list_hits, list_members, unheard_topic, unspoken_topic
-from assistant.answering.extractive import (as_list_question, asks_for_every_paper, asks_whether_any, closest_papers_text,
-                                           extractive_answer)
+from assistant.answering.extractive import (abstention, as_list_question, asks_for_every_paper, asks_whether_any,
+                                           central_abstract_sentences, extractive_answer)
 from assistant.answering.generation import llm_answer
 from assistant.llm import ChatModel
 from assistant.markdown import escape_markdown
 from assistant.models import Answer, Draft, Hit, Timings
-from assistant.prompts import NO_ANSWER
 from assistant.params import ExtractiveParams
 from assistant.pages import place_citations
 from assistant.answering.followup import Turn
@@ -24,7 +23,7 @@ from assistant.answering.question import clean_question, standalone_question
 from assistant.answering.rare_terms import unheard_terms
 from assistant.answering.spelling import corrected
 from assistant.answering.reader import Reader
-from assistant.answering.overview import NAMED_PER_TOPIC, is_overview_question, overview_draft, representative, topics
+from assistant.answering.overview import NAMED_PER_TOPIC, is_overview_question, overview_draft, topics
 from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, paper_hit, rerank
 
 History = Iterable[Turn] | None
@@ -171,8 +170,8 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
         cited = {citation.paper_id for citation in draft.citations}
         topic = unspoken_topic(standalone, [hit for hit in hits if hit.paper_id in cited])
         if topic:  # "Is there any work on protein structure prediction?" of a paper on the mechanics of proteins
-            draft = Draft(text=f"{NO_ANSWER} No paper in the collection speaks of “{escape_markdown(topic)}”: the closest use "
-                               f"some of its words, never together.{closest_papers_text(hits)}", abstained=True)
+            draft = abstention(f"No paper in the collection speaks of “{escape_markdown(topic)}”: the closest use some of its "
+                               f"words, never together.", hits)
     return _Offline(hits, confident, floor, draft, retrieve_ms)
 
 
@@ -197,8 +196,9 @@ def _overview(assistant: Answerer) -> _Offline:
     # A few more than are named, in case one has no sentence to quote.
     candidates = [paper_hit(snapshot, pid) for topic in found for pid in topic.paper_ids[:2 * NAMED_PER_TOPIC]]
     vector_of = dict(zip(paper_ids, vectors))
-    quotes = {hit.paper_id: quote for hit in candidates
-              if (quote := representative(assistant.bank.sentences([hit]).get(hit.paper_id, []), vector_of[hit.paper_id], hit.body_start))}
+    sentences = assistant.bank.sentences(candidates)  # one call for all: the stored vectors are read once
+    quotes = {hit.paper_id: nearest[0] for hit in candidates  # the sentence of its abstract nearest the paper's vector
+              if (nearest := central_abstract_sentences(sentences.get(hit.paper_id, []), hit.body_start, 1, vector_of[hit.paper_id]))}
     full_texts = sum(1 for pid in paper_ids if snapshot.papers[pid].body_start is not None)
     draft = overview_draft(found, {hit.paper_id: hit for hit in candidates}, quotes, full_texts)
     cited = {citation.paper_id for citation in draft.citations}

@@ -14,7 +14,7 @@ from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_he
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
 from assistant.names import is_acronym, is_own_name, mentions, specific_terms
-from assistant.models import Citation, Draft, Hit, PaperRef
+from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 from assistant.answering.acronyms import defined_acronyms
@@ -423,44 +423,44 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # figure quoted would be about something else, however sure the model is that StoRM is here. Over a full text
         # any question: a paper's whole text that never names Gazebo does not compare ReBeT with it. (An abstract is
         # too short to tell: SciFact's abstracts support claims about "VB6" or "cRCT" without those words.)
-        return _abstain(unheard_note, hits)
+        return abstention(unheard_note, hits)
     if len(unheard) >= 2 and not is_list and top.pages and not restricted:
         # "How accurately did SVD imputation predict which rodents host which helminth parasites?" over full texts that
         # never use "rodents", "helminth" or "parasites": what it asks about is in no paper. (Over abstracts, no: SciFact's
         # claims often word their topic otherwise than the abstract that supports them. One word, no: "What AUC did the
         # Kalman filter model reach?" over a paper that never says "reach", its topic left once the names are set apart.)
-        return _abstain(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
+        return abstention(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
     if unheard_technical and not is_list and top.pages and not restricted:
         # "What adsorption energy was computed for tetracycline on the phosphorene quantum dots?" over full texts none of
         # which uses "tetracycline" or a near form of it: the one technical term it asks about is in no paper.
-        return _abstain(f"No paper in the collection mentions {_quoted(list(unheard_technical))}.", hits)
+        return abstention(f"No paper in the collection mentions {_quoted(list(unheard_technical))}.", hits)
     if confidence is not None and confidence < min_confidence and not restricted:
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
-        return _abstain(f"{unheard_note} {reason}".strip(), hits)
+        return abstention(f"{unheard_note} {reason}".strip(), hits)
     judged = confidence is None or confidence < sure_confidence
     uncounted = [noun for noun in _COUNTED.findall(question)
                  if noun.lower() not in _NOT_COUNTED and not mentions(text_of[top.paper_id], noun)]
     if uncounted and not is_list and judged:
         # "How many GPUs ...?" over a paper that never mentions GPUs: none of its figures counts them.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(uncounted)}."
-        return _abstain(reason, hits)
+        return abstention(reason, hits)
     unnamed = [term for term in present if not mentions(text_of[top.paper_id], term)]
     if quantity and unnamed and not is_list and judged:
         # "What accuracy does DOTS reach on MNIST?" over the DOTS paper, which never mentions MNIST (another paper does):
         # none of its figures is the one asked for.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unnamed)}."
-        return _abstain(reason, hits)
+        return abstention(reason, hits)
     # Not one of the names the question asks about is in the closest papers: whatever the confidence, they cannot say
     # anything about them ("What BLEU score did X reach on Defects4J?" over papers naming neither).
     if missing and not is_list and (judged or (len(missing) == len(named) and not restricted)):
         reason = f"None of the closest papers mentions {_quoted(missing)}."
-        return _abstain(reason, hits)
+        return abstention(reason, hits)
     if judged and evidence_score < params.min_evidence_score and not named_match and not restricted:
         reason = "The closest abstracts do not address the question closely enough."
-        return _abstain(reason, hits)
+        return abstention(reason, hits)
     if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
         reason = f"The closest paper, *{escape_markdown(top.title)}*, reports no figure that answers it."
-        return _abstain(reason, hits)
+        return abstention(reason, hits)
     if missing:
         notes.append(f"No retrieved paper mentions {_quoted(missing)}; the answer covers the rest of the question.")
 
@@ -475,14 +475,14 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     limit = list_limit if is_list and list_limit else params.max_papers
     if is_list and members is not None:
         if unheard and judged and not restricted:
-            return _abstain(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
+            return abstention(f"No paper in the collection mentions {_quoted(list(unheard))}.", hits)
         # The papers most likely to belong come first: they are the ones shown with quotes, the rest as "N more".
         chosen = sorted((hit for hit in ranked if hit.paper_id in members), key=lambda hit: -members[hit.paper_id])
         if named and chosen and not any(mentions(text_of[hit.paper_id], term) for hit in chosen for term in named):
             # "which papers evaluate on ARC-AGI?": no listed paper names what the question names, so none answers it
-            return _abstain(f"None of the closest papers mentions {_quoted(named)}.", hits)
+            return abstention(f"None of the closest papers mentions {_quoted(named)}.", hits)
         if not chosen:
-            return _abstain("No paper in the collection bears on it closely enough.", hits)
+            return abstention("No paper in the collection bears on it closely enough.", hits)
         identifiers = [name for name in named if " " not in name]  # WebShop, GSM8K, MCTS; not a phrase with variants
         other = _other_forms(hits) if identifiers else {}
         naming = [hit for hit in chosen if _names_all(text_of[hit.paper_id], identifiers, other)]
@@ -555,7 +555,7 @@ def _papers_naming(names: list[str], ranked: list[Hit], chosen: list[Hit], text_
     return sorted(found, key=ranked.index)
 
 
-def _abstain(reason: str, closest: list[Hit]) -> Draft:
+def abstention(reason: str, closest: list[Hit]) -> Draft:
     """An abstention naming the closest papers in retrieval order (the order the sources are shown in)."""
     return Draft(text=f"{NO_ANSWER} {reason}{closest_papers_text(closest)}", abstained=True)
 
@@ -747,28 +747,31 @@ def _authors_answer(hit: Hit, scored: list[_Scored], hits: list[Hit]) -> Draft:
     """Who wrote it: the paper's authors from its record (its metadata, not its text), cited to the paper; a record
     without authors says so, as an abstention."""
     if not hit.authors:
-        return _abstain(f"The collection does not record who wrote *{escape_markdown(hit.title)}* (its record has no authors).",
+        return abstention(f"The collection does not record who wrote *{escape_markdown(hit.title)}* (its record has no authors).",
                         hits)
-    names = hit.authors if len(hit.authors) <= MAX_AUTHORS else hit.authors[:MAX_AUTHORS] + ["others"]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    listed = listed_names(hit.authors, MAX_AUTHORS)
     year = f" ({hit.date[:4]})" if hit.date else ""
     # Cited with what the paper is about, in its abstract's words: no sentence of it says who wrote it.
-    citation = _citation(1, hit, _central_abstract_sentences(hit, scored, 1))
+    citation = _citation(1, hit, central_abstract_sentences([s.sentence for s in scored], hit.body_start, 1))
     return Draft(text=f"*{escape_markdown(hit.title)}*{year} is by {escape_markdown(listed)}. [1]", citations=[citation])
 
 
 def _summary_answer(hit: Hit, scored: list[_Scored]) -> Draft:
     """A paper in brief: the SUMMARY_SENTENCES sentences of its abstract nearest the abstract as a whole."""
-    citation = _citation(1, hit, _central_abstract_sentences(hit, scored, SUMMARY_SENTENCES))
+    citation = _citation(1, hit, central_abstract_sentences([s.sentence for s in scored], hit.body_start, SUMMARY_SENTENCES))
     return Draft(text=f"*{escape_markdown(hit.title)}* in brief, from its abstract:\n\n> {escape_markdown(citation.quote)} [1]",
                  citations=[citation])
 
 
-def _central_abstract_sentences(hit: Hit, scored: list[_Scored], count: int) -> list[Sentence]:
-    """The `count` sentences of a paper's abstract nearest the abstract as a whole (its mean sentence vector), in the
-    abstract's order; of a full text, never its body."""
-    abstract = [s.sentence for s in scored if hit.body_start is None or s.sentence.start < hit.body_start] or [s.sentence for s in scored]
-    centre = np.mean([sentence.vector for sentence in abstract], axis=0)
+def central_abstract_sentences(sentences: Sequence[Sentence], body_start: int | None, count: int,
+                               centre: np.ndarray | None = None) -> list[Sentence]:
+    """The `count` sentences of a paper's abstract nearest `centre` (by default the abstract as a whole: its mean sentence
+    vector), in the abstract's order: what the paper is about, in its own words; of a full text, never its body (nor the
+    affiliations or sidebar a first page may begin with, for a centre that is the paper's vector)."""
+    abstract = [sentence for sentence in sentences if body_start is None or sentence.start < body_start] or list(sentences)
+    if not abstract:
+        return []
+    centre = np.mean([sentence.vector for sentence in abstract], axis=0) if centre is None else centre
     central = sorted(abstract, key=lambda sentence: -float(np.dot(sentence.vector, centre)))[:count]
     return sorted(central, key=lambda sentence: sentence.start)
 

@@ -65,9 +65,13 @@ def topic_found(question: str, text: str, acronyms: Mapping[str, Acronym] = {}) 
     """The question's topic terms that the text holds in any form of the word, or as an acronym defined in `acronyms`
     (defined_acronyms: "MCTS" holds Monte Carlo Tree Search, and the other way round); a compound's words count only
     where the text has them side by side ("self-play" is not found in "self-reflection ... play")."""
-    words = tokenize([text])[0]
-    found = found_terms(topic_terms(question), with_acronyms(words, acronyms))
-    for compound in compounds(question):
+    return _held(topic_terms(question), compounds(question), tokenize([text])[0], acronyms)
+
+
+def _held(topic: set[str], pairs: list[tuple[str, str]], words: list[str], acronyms: Mapping[str, Acronym]) -> set[str]:
+    """The topic terms a text's words hold (topic_found), a compound's words only side by side."""
+    found = found_terms(topic, with_acronyms(words, acronyms))
+    for compound in pairs:
         if not holds_compound(words, compound):
             found -= set(compound)
     return found
@@ -103,7 +107,12 @@ def unheard_topic(question: str, stats: TermStats) -> list[str]:
     total = sum(stats.idf(term) for term in topic)
     if not unheard or total <= 0 or sum(stats.idf(term) for term in unheard) / total <= UNHEARD_SHARE:
         return []
-    return list(dict.fromkeys(word for word in re.findall(r"[\w-]+", question) if set(tokenize([word])[0]) & unheard))
+    return as_written(question, unheard)
+
+
+def as_written(question: str, stems: set[str]) -> list[str]:
+    """The question's words whose stems are among these, as it writes them, once each, in its order."""
+    return [word for word in dict.fromkeys(re.findall(r"[\w-]+", question)) if set(tokenize([word])[0]) & stems]
 
 
 def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: AnswerabilityModel,
@@ -129,9 +138,7 @@ def unspoken_topic(question: str, hits: Sequence[Hit]) -> str | None:
     acronyms = hits_acronyms(question, hits)
     if not hits or any(speaks_of_whole_topic(question, paper_sentences(hit), acronyms) for hit in hits):
         return None
-    topic = topic_terms(question)
-    words = [word for word in re.findall(r"[\w-]+", question) if set(tokenize([word])[0]) & topic]
-    return " ".join(dict.fromkeys(words))
+    return " ".join(as_written(question, topic_terms(question)))
 
 
 WHOLE_TOPIC_TERMS = 5  # a topic of at most this many words ("protein structure prediction") is named in one sentence
@@ -148,14 +155,7 @@ def speaks_of_whole_topic(question: str, sentences: Sequence[str], acronyms: Map
         return True
     needed = len(topic) if len(topic) <= 3 else len(topic) - 1
     pairs = compounds(question)
-    for words in tokenize(list(sentences)):
-        found = found_terms(topic, with_acronyms(words, acronyms))
-        for compound in pairs:
-            if not holds_compound(words, compound):
-                found -= set(compound)
-        if len(found) >= needed:
-            return True
-    return False
+    return any(len(_held(topic, pairs, words, acronyms)) >= needed for words in tokenize(list(sentences)))
 
 
 def hits_acronyms(question: str, hits: Sequence[Hit]) -> dict[str, Acronym]:

@@ -185,13 +185,6 @@ def overview_draft(found: list[Topic], hits: Mapping[str, Hit], quotes: Mapping[
     return Draft(text="\n".join(lines), citations=citations)
 
 
-def representative(sentences: Sequence[Sentence], vector: np.ndarray, body_start: int | None) -> Sentence | None:
-    """The sentence of a paper's abstract nearest the paper's vector: what it is about, in its own words (for a full text,
-    not the affiliations or the sidebar its first page may begin with)."""
-    abstract = [sentence for sentence in sentences if body_start is None or sentence.start < body_start] or list(sentences)
-    return max(abstract, key=lambda sentence: float(np.dot(sentence.vector, vector)), default=None)
-
-
 def _short_title(title: str) -> str:
     """A title's name before its colon when it has one ("Pangu-Agent: A Fine-Tunable ..." -> "Pangu-Agent"; "Agent Q: ..."),
     else the title."""

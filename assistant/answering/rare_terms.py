@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from assistant.answering.answerability import TermStats
 from assistant.answering.extractive import GENERIC_TERMS, asked_for, is_quantity_question
-from assistant.answering.list_membership import unheard_topic_terms
+from assistant.answering.list_membership import as_written, unheard_topic_terms
 from assistant.evidence import terms
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.names import specific_terms
@@ -74,7 +74,7 @@ def unheard_asked_for(question: str, stats: TermStats, lexical: LexicalIndex) ->
         asked = _asked_of(question) - no_kind
     if not asked or any(stats.frequency.get(term) or _near_ending(term, lexical) for term in asked):
         return []
-    return [word for word in dict.fromkeys(re.findall(r"[\w-]+", question)) if set(tokenize([word])[0]) & asked]
+    return as_written(question, asked)
 
 
 def _asked_of(question: str) -> set[str]:

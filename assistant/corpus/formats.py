@@ -249,7 +249,7 @@ def code_links(text: str) -> list[str]:
     found = []
     for match in _CODE_LINK.finditer(text):
         url = _without_prose(match.group())
-        if url.count("/") >= 1 and not url.endswith("/"):
+        if not url.endswith("/"):  # a host alone ("github.com/.") names no repository
             found.append(url if re.match(r"https?://", url, re.IGNORECASE) else f"https://{url}")
     return found
 

@@ -1040,6 +1040,7 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     in_references = False
     dropped = 0
     previous: Block | None = None
+    repeats = Counter(block.text for _, block in flat if block.heading)  # how often each heading line is set
     for at, (number, block) in enumerate(flat[start:], start):
         if block.heading:
             heading = block.text
@@ -1065,7 +1066,7 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
             continue
         if pages[-1][1] != number:
             pages.append((offset, number))
-        if block.heading and _names_a_section(flat, at):
+        if block.heading and _names_a_section(flat, at, repeats):
             sections.append((offset, block.text))
         parts.append(block.text)
         offset += len(block.text) + 2
@@ -1080,34 +1081,30 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
                     page_numbers=sorted(pdf.pages))
 
 
-def _names_a_section(flat: list[tuple[int, Block]], at: int) -> bool:
+def _names_a_section(flat: list[tuple[int, Block]], at: int, repeats: Counter[str]) -> bool:
     """Whether the heading at flat[at] names a section: numbered ("3 Results", "IV. EXPERIMENTS"), a known section name
     ("Data Availability"), or else a line only its font made a heading that reads as one: words, not a figure's label,
-    with a paragraph after it. Only the label changes: a line that names none stays in the text as a paragraph."""
+    with a paragraph after it (repeats: how many times the paper sets each line as a heading). Only the label changes:
+    a line that names none stays in the text as a paragraph."""
     text = flat[at][1].text
     if _COPYRIGHT.search(text) or _MATH.search(text) or _opens_cut(text) or _DROP_CAP.match(text):
         return False
     name = text.rstrip(".:")
     if _HEADING_WORDS.fullmatch(name) or _SECTION_NAMES.fullmatch(name):
         # "method." in lower case is a paragraph's last line; "Analysis" three times over, a diagram's boxes
-        return text[:1].isupper() and _heading_count(flat, text) < _FIGURE_REPEATS
+        return text[:1].isupper() and repeats[text] < _FIGURE_REPEATS
     if _NUMBERED.fullmatch(text.rstrip(".")):
         # "3 Methods" atop five pages of a preprint whose section is "3. Methods": its running head, not a new section
-        running = text[:1].isdigit() and _heading_count(flat, text) >= _FIGURE_REPEATS
+        running = text[:1].isdigit() and repeats[text] >= _FIGURE_REPEATS
         number = re.match(r"\d+", text)
         too_high = number is not None and int(number.group(0)) > _MAX_SECTION_NUMBER
         # ";" in a table's numbered footnote ("2 Wilcoxon rank sum test; Fisher's exact test")
         return not (running or too_high or ";" in text or _SENTENCE_VERB.search(text))
-    if _cut_short(text) or _AXIS_UNIT.search(text) or _heading_count(flat, text) >= _FIGURE_REPEATS or _wraps_on(text):
+    if _cut_short(text) or _AXIS_UNIT.search(text) or repeats[text] >= _FIGURE_REPEATS or _wraps_on(text):
         return False
     if len(text.split()) == 1:
         return _lone_word_heading(flat, at)
     return _reads_as_words(text) and _paragraph_follows(flat, at)
-
-
-def _heading_count(flat: list[tuple[int, Block]], text: str) -> int:
-    """How many times the paper sets this line as a heading."""
-    return sum(block.heading and block.text == text for _, block in flat)
 
 
 def _wraps_on(text: str) -> bool:
