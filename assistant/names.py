@@ -116,6 +116,25 @@ def mentions(text: str, term: str, exact_acronym: bool = False) -> bool:
     return False
 
 
+def mentions_apart(text: str, term: str) -> bool:
+    """Whether text mentions term, or, for a name of capitalised words, each of its words: "the Early Acheulean Gona
+    sample" asked of a paper on "the Early Acheulean" found "at Gona", "Texas RID filers" of one on Texas voters who
+    filled out a RID."""
+    if mentions(text, term):
+        return True
+    words = term.split()
+    return len(words) >= 2 and all(word[:1].isupper() and len(word) > 1 for word in words) and all(mentions(text, word) for word in words)
+
+
+def is_identifier(name: str) -> bool:
+    """A name that is one thing's and nothing else's: an acronym or a word with inner capitals (MRI, ImageNet, ReBeT), or
+    capitalised words without figures ("System Usability Scale"); not "2017 State" or "Hubble-like PSFs"."""
+    words = [word for word in name.split() if word.lower() not in _FUNCTION_WORDS]  # "Under ReBeT": a question's opening
+    if not words or any(c.isdigit() for c in name) or any(part[:1].islower() for word in words for part in word.split("-")):
+        return False
+    return len(words) >= 2 or is_acronym(words[0]) or has_inner_capitals(words[0])
+
+
 def is_acronym(name: str) -> bool:
     """DPO, APIs: all capitals (plural s allowed); BM25 already matches these exactly."""
     return re.fullmatch(r"[A-Z]{2,}s?", name) is not None

@@ -13,11 +13,12 @@ from assistant.chunking import place
 from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_held, terms
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
-from assistant.names import is_acronym, is_own_name, mentions, specific_terms
+from assistant.names import is_acronym, is_identifier, is_own_name, mentions, mentions_apart, specific_terms
 from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 from assistant.answering.acronyms import defined_acronyms
+from assistant.answering.asked_figure import states_asked_figure, what_is_asked
 from assistant.answering.word_forms import compounds, holds_compound
 
 # A question for the code or the project's page asks where it is or whether it is out: "where is the code?", "is the
@@ -406,7 +407,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     top_score = best_by_paper[top.paper_id][0].score
     evidence_score = max(s.base for s in best_by_paper[top.paper_id])
 
-    missing = [term for term in named if not any(mentions(text_of[hit.paper_id], term) for hit in ranked[:3])]
+    # (a name of capitalised words counts as mentioned when each of them is: "the Early Acheulean Gona sample")
+    missing = [term for term in named if not any(mentions_apart(text_of[hit.paper_id], term) for hit in ranked[:3])]
     is_list = asks_for_every_paper(question)
     # A paper that names what the question names is strong evidence even when the wording differs.
     present = [term for term in named if term not in missing]
@@ -444,11 +446,19 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # "How many GPUs ...?" over a paper that never mentions GPUs: none of its figures counts them.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(uncounted)}."
         return abstention(reason, hits)
-    unnamed = [term for term in present if not mentions(text_of[top.paper_id], term)]
+    unnamed = [term for term in present if not mentions_apart(text_of[top.paper_id], term)]
     if quantity and unnamed and not is_list and judged:
         # "What accuracy does DOTS reach on MNIST?" over the DOTS paper, which never mentions MNIST (another paper does):
         # none of its figures is the one asked for.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unnamed)}."
+        return abstention(reason, hits)
+    unread = [term for term in named if is_identifier(term) and not mentions_apart(text_of[top.paper_id], _as_named(term))
+              and not any(is_own_name(hit.title, term) for hit in ranked)]
+    if top.pages and unread and not is_list:
+        # "Which MRI scanner imaged the spinal cord in the thermal grill experiments?" over a full text that never names MRI
+        # (another paper does): a whole paper silent on it says nothing of it. (Not a paper's own name: "How does ReBeT
+        # compare with RoboChart?" is answered by both. An abstract is too short to tell.)
+        reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unread)}."
         return abstention(reason, hits)
     # Not one of the names the question asks about is in the closest papers: whatever the confidence, they cannot say
     # anything about them ("What BLEU score did X reach on Defects4J?" over papers naming neither).
@@ -460,6 +470,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         return abstention(reason, hits)
     if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
         reason = f"The closest paper, *{escape_markdown(top.title)}*, reports no figure that answers it."
+        return abstention(reason, hits)
+    pinned = what_is_asked(question)
+    if pinned and not is_list and not any(states_asked_figure(question, s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
+        # "What tidal volume in mL/kg were the sheep ventilated with?" over "ventilated using a low tidal volume
+        # strategy": a figure in another unit, or none, is no answer; so is "the Python programming language [42]" for
+        # "Which Python version ...?".
+        reason = f"The closest paper, *{escape_markdown(top.title)}*, gives no {escape_markdown(pinned)} that answers it."
         return abstention(reason, hits)
     if missing:
         notes.append(f"No retrieved paper mentions {_quoted(missing)}; the answer covers the rest of the question.")
@@ -525,6 +542,12 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                      question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
     draft.notes.extend(notes)
     return draft
+
+
+def _as_named(term: str) -> str:
+    """The name without the question's opening word it was read with ("Under ReBeT" of "Under ReBeT's requirement ...")."""
+    words = term.split()
+    return " ".join(words[1:]) if len(words) >= 2 and not is_identifier(words[0]) and is_identifier(" ".join(words[1:])) else term
 
 
 def _other_forms(hits: list[Hit]) -> dict[str, str]:

@@ -1,0 +1,75 @@
+"""The figure a question pins down: a unit it names ("What tidal volume in mL/kg ...?") or a version ("Which Python
+version ...?"), and whether a sentence states one.
+
+A paper that never gives that figure does not answer, however closely its sentences match the rest of the question:
+"ventilated using a low tidal volume strategy" is no tidal volume in mL/kg, and "using the Python programming language
+[42]" names no version.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNIT_NAME = (r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|ms|µs|us|ns|s|h|"
+              r"hz|khz|mhz|ghz|w|kw|mw|gw|wh|kwh|mwh|gwh|j|kj|mj|ev|mev|kev|pa|kpa|mpa|gpa|bar|n|kn|"
+              r"m|mm|cm|km|nm|µm|um|g|mg|kg|µg|l|ml|µl|db|k|°c|percent|gb|mb|tb|ppm|ppb|mol|mmol|µm|v|mv|kv|ma|"
+              r"ω|ohms?|tonnes?|tons?|lit(?:er|re)s?|met(?:er|re)s?)")
+# "in mL/kg were", "in Hz,", "in seconds?": a unit after "in", then what closes the question's noun phrase (so that
+# "in PD patients" or "in MS" is no unit).
+_ASKED_UNIT = re.compile(rf"\bin (?P<unit>{_UNIT_NAME}(\s?/\s?{_UNIT_NAME}[²³23]?)?)"
+                         r"(?=\s*[,?.]|\s+(was|were|is|are|did|does|do|has|have|had|for|of|at|on|that|when|after|before)\b)",
+                         re.IGNORECASE)
+# A unit as the texts write it, where its name has other forms ("12 h", "3.5 s", "90 min").
+_WRITTEN = {
+    "second": r"(s|secs?|seconds?)", "minute": r"(min|mins|minutes?)", "hour": r"(h|hrs?|hours?)",
+    "day": r"(d|days?)", "week": r"(wks?|weeks?)", "month": r"(mo|months?)", "year": r"(yrs?|years?)",
+    "percent": r"(%|percent|per cent)", "liter": r"(l|lit(er|re)s?)", "litre": r"(l|lit(er|re)s?)",
+    "meter": r"(m|met(er|re)s?)", "metre": r"(m|met(er|re)s?)", "tonne": r"(t|tonnes?|tons?)", "ton": r"(t|tonnes?|tons?)",
+    "ohm": r"(ω|ohms?)",
+}
+_WRITTEN.update({"sec": _WRITTEN["second"], "min": _WRITTEN["minute"], "hr": _WRITTEN["hour"], "yr": _WRITTEN["year"]})
+_NUMBER = (r"(?<![\w\[.])(\d[\d,]*(\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+           r"forty|fifty|sixty|hundred|thousand|half)")
+_VERSION_ASKED = re.compile(r"\b(which|what) ([\w-]+ ){0,3}(version|release)\b|\b(version|release) of\b", re.IGNORECASE)
+# "4.0.3", "v6.0", "version 2", "IntCal20", "the May 2021 release"
+_VERSION = re.compile(r"\d+\.\d+|\bv\.?\s?\d|\bversion\s*\d|\b(19|20)\d\d\b|\b[A-Za-z]+\d{2,}\b")
+_CITATION_MARKER = re.compile(r"\[\d[\d,\s–-]*\]")
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit the question wants its figure in ("mL/kg", "seconds"), if it names one."""
+    match = _ASKED_UNIT.search(question)
+    return match.group("unit") if match else None
+
+
+def asks_for_version(question: str) -> bool:
+    """ "Which FSL version ...?", "Which version of COMSOL ...?": the answer is a version."""
+    return bool(_VERSION_ASKED.search(question))
+
+
+def what_is_asked(question: str) -> str | None:
+    """The figure the question pins down, in words ("a figure in mL/kg", "a version"), or None."""
+    unit = asked_unit(question)
+    if unit:
+        return f"figure in {unit}"
+    return "version" if asks_for_version(question) else None
+
+
+def states_asked_figure(question: str, text: str) -> bool:
+    """Whether text states the figure the question pins down: a number in its unit, or a version (True when the question
+    pins down neither)."""
+    unit = asked_unit(question)
+    if unit:
+        return bool(_figure_in(unit).search(text))
+    if asks_for_version(question):
+        return bool(_VERSION.search(_CITATION_MARKER.sub(" ", text)))
+    return True
+
+
+def _figure_in(unit: str) -> re.Pattern[str]:
+    """A number followed by the unit as texts write it: "0.06 ml/ kg", "6 mL kg−1" (the first part of a unit per unit
+    stands for it), "12 h", "3,600 seconds"."""
+    first = re.split(r"\s?/\s?", unit.lower())[0]
+    written = _WRITTEN.get(re.sub(r"s$", "", first)) if first not in ("s", "ms", "us", "ns") else None
+    pattern = written or re.escape(first)
+    return re.compile(rf"{_NUMBER}\s?(-\s?)?{pattern}(?![a-z])", re.IGNORECASE)

@@ -1,0 +1,118 @@
+"""A question that pins its figure down (a unit, a version) is answered only by a sentence that states one."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import ask
+from assistant.answering.asked_figure import states_asked_figure, what_is_asked
+from assistant.config import Settings
+from assistant.indexing import ingest_papers
+from assistant.models import Paper
+from assistant.names import mentions_apart
+
+
+@pytest.mark.parametrize(("question", "text", "stated"), [
+    ("What tidal volume in mL/kg were the sheep ventilated with?", "Sheep were ventilated at 6 mL/kg.", True),
+    ("What tidal volume in mL/kg were the sheep ventilated with?", "Sheep were ventilated using a low tidal volume strategy.", False),
+    ("How long did selection take, in seconds, on ImageNet?", "Selection took 12.5 s on ImageNet.", True),
+    ("How long did selection take, in seconds, on ImageNet?", "Selection took two hours on ImageNet.", False),
+    ("How long did training take, in hours?", "Training took about 3 h on one GPU.", True),
+    ("What Young's modulus in GPa was assumed for the beam?", "The beam is steel, with E = 210 GPa.", True),
+    ("At what sampling rate, in Hz, were the recordings made?", "Recordings were made with an AG501 device [12].", False),
+    ("Which Python version was used to preprocess the data?", "Data were preprocessed using the Python language [42].", False),
+    ("Which Python version was used to preprocess the data?", "Data were preprocessed with Python 3.10.", True),
+    ("Which R version was the analysis run in?", "Analysis was undertaken in R 4.0.3 (R Core Team, 2020).", True),
+    ("Which version of the World Database on Protected Areas was used?", "We use the May 2021 WDPA release.", True),
+])
+def test_a_sentence_states_the_figure_asked_for_only_in_its_unit_or_as_a_version(question: str, text: str, stated: bool):
+    assert what_is_asked(question) is not None
+    assert states_asked_figure(question, text) is stated
+
+
+@pytest.mark.parametrize("question", [
+    "What tremor score was reported in PD patients?",  # "in PD" is no unit
+    "How many sheep were studied in MS models?",
+    "What accuracy does the model reach on MNIST?",
+])
+def test_a_question_naming_no_unit_or_version_pins_nothing_down(question: str):
+    assert what_is_asked(question) is None
+    assert states_asked_figure(question, "No figure here.")
+
+
+def test_a_name_of_capitalised_words_is_mentioned_when_each_word_is():
+    text = "Imposed form in the Early Acheulean? Evidence from Gona, Afar, Ethiopia."
+    assert mentions_apart(text, "Early Acheulean Gona")
+    assert not mentions_apart(text, "Early Acheulean Olduvai")
+    assert not mentions_apart("early tools from gona", "Early Acheulean Gona")  # each word must be there, as a name
+
+
+@pytest.fixture(scope="module")
+def lung_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("figures") / "data")
+    papers = [
+        Paper(paper_id="sheep", title="Sub-phenotypes of lung injury in three ovine models",
+              abstract="Nineteen ewes were assigned to three models of acute lung injury. After induction, animals were "
+                       "tracheostomized and ventilated using a low tidal volume strategy. Data were preprocessed using the "
+                       "Python programming language [12]. Two clusters were found, one hyperinflammatory and one not."),
+        Paper(paper_id="pigs", title="Ventilation of pigs after smoke inhalation",
+              abstract="Twelve pigs were studied after smoke inhalation. The pigs were ventilated with a tidal volume of "
+                       "8 mL/kg. Statistics were computed with Python 3.11. Oxygenation improved within six hours."),
+        Paper(paper_id="other", title="Widgets under stress",
+              abstract="We study widgets. Widgets bend under stress. They recover afterwards."),
+    ]
+    ingest_papers(papers, settings)
+    return settings
+
+
+def test_a_paper_that_never_states_the_figure_in_the_unit_asked_does_not_answer(lung_index: Settings):
+    answer = ask("What tidal volume in mL/kg were the ewes of the ovine lung injury models ventilated with?",
+                 settings=lung_index, llm=None, paper_ids=["sheep"])
+    assert answer.abstained and not answer.citations
+    assert "figure in mL/kg" in answer.text
+    stated = ask("What tidal volume in mL/kg were the pigs ventilated with after smoke inhalation?", settings=lung_index,
+                 llm=None, paper_ids=["pigs"])
+    assert not stated.abstained and "8 mL/kg" in stated.citations[0].quote
+
+
+def test_a_paper_that_names_the_tool_but_not_its_version_does_not_answer_which_version(lung_index: Settings):
+    answer = ask("Which Python version was used to preprocess the ovine lung injury data?", settings=lung_index, llm=None,
+                 paper_ids=["sheep"])
+    assert answer.abstained and not answer.citations
+    assert "no version" in answer.text
+    stated = ask("Which Python version were the statistics of the smoke inhalation pigs computed with?", settings=lung_index,
+                 llm=None, paper_ids=["pigs"])
+    assert not stated.abstained and "Python 3.11" in stated.citations[0].quote
+
+
+@pytest.fixture(scope="module")
+def full_texts(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("unnamed") / "data")
+    grill_abstract = "The thermal grill illusion is a painful burning felt when warm and cold bars touch the skin together."
+    grill_body = ("We stimulated the skin of eight dermatomes with a thermode of interlaced warm and cold bars. Warm bars were "
+                  "held at 40 degrees and cold bars at 20 degrees. Participants rated burning on a visual analogue scale. "
+                  "Burning was stronger when the bars touched the same dermatome, which points to the spinal cord.")
+    welders_abstract = "Welders breathe manganese fumes, which gather in the basal ganglia."
+    welders_body = ("We imaged forty welders with MRI on a 3 T Siemens Prisma scanner. Diffusion images were processed with "
+                    "FSL 6.0. Welders who wore respirators kept more white matter integrity.")
+    settings_papers = [
+        Paper(paper_id="grill", title="Spinal processing of the thermal grill illusion", abstract=grill_abstract,
+              body=grill_body, pages=[(0, 1), (len(grill_abstract) + 2, 2)]),
+        Paper(paper_id="welders", title="Respirators and white matter of welders", abstract=welders_abstract,
+              body=welders_body, pages=[(0, 1), (len(welders_abstract) + 2, 2)]),
+    ]
+    ingest_papers(settings_papers, settings)
+    return settings
+
+
+def test_a_full_text_that_never_names_what_the_question_names_does_not_answer_it(full_texts: Settings):
+    """Seen on an unseen PDF set: "Which MRI scanner ...?" of the thermal grill paper (which never names MRI; the welders'
+    paper does) quoted a sentence on the spinal cord."""
+    answer = ask("Which MRI scanner was used to image spinal cord responses in the thermal grill illusion experiments?",
+                 settings=full_texts, llm=None)
+    assert answer.abstained and not answer.citations
+    assert "does not mention “MRI”" in answer.text
+    named = ask("Which MRI scanner were the welders imaged with?", settings=full_texts, llm=None)
+    assert not named.abstained and "Siemens Prisma" in named.citations[0].quote
+    unnamed = ask("At what temperature were the warm bars of the thermal grill held?", settings=full_texts, llm=None)
+    assert not unnamed.abstained and "40 degrees" in unnamed.citations[0].quote
