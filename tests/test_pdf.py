@@ -464,6 +464,34 @@ def test_supporting_information_and_a_numbered_appendix_after_the_references_are
         assert "Rabesandratana" not in text.body
 
 
+NUMBERED_REFERENCES = ("[1] A. A. Griffith, The phenomena of rupture and flow in solids, Philosophical Transactions of the "
+                       "Royal Society of London A 221, 163 (1921). [2] G. Molnar, A. Doitrand, and V. Lazarus, Phase-field "
+                       "simulation of echelon cracks, Journal of the Mechanics and Physics of Solids 188, 105675 (2024). "
+                       "[3] C. Chen, T. Cohen and K. Kumar, Crack nucleation in soft materials, Physical Review E 99, 023001 "
+                       "(2019). [4] J. Knauss, An observation of crack propagation in anti-plane shear, International "
+                       "Journal of Fracture 6, 183 (1970).")
+
+
+def test_a_reference_list_with_no_heading_of_its_own_is_left_out():
+    """Seen on an unseen PDF set: a letter's references run on from its acknowledgments with no "References" heading,
+    and an answer quoted "[32] G. Molnár, A. Doitrand, ..." as the paper's finding."""
+    text = _blocks_text({
+        1: [("Abstract", True), ("We simulate echelon cracks in graphite and PDMS under anti-plane shear.", False),
+            ("Results", True), ("Graphite and PDMS stand in for hard and soft brittle materials, as in earlier work [1, 2].", False),
+            ("Acknowledgments— We thank the National Science Foundation for its support. " + NUMBERED_REFERENCES, False)],
+        2: [("[5] K. Kumar and O. Lopez-Pamies, The phase-field approach to fracture, Journal of the Mechanics and Physics "
+             "of Solids 150, 104359 (2021). [6] A. J. Pons and A. Karma, Helical crack-front instability, Nature 464, 85 "
+             "(2010). [7] B. Bourdin, G. A. Francfort and J.-J. Marigo, The variational approach to fracture, Journal of "
+             "Elasticity 91, 5 (2008).", False),
+            ("Appendix A— The strain energy is split into tensile and compressive parts in three dimensions.", False)],
+    })
+    assert "as in earlier work [1, 2]." in text.body  # citations in the text are no reference list
+    assert "We thank the National Science Foundation for its support." in text.body
+    assert "Griffith" not in text.body and "Molnar" not in text.body and "Bourdin" not in text.body
+    assert "split into tensile and compressive parts" in text.body  # what follows the list is kept
+    assert any("references section (2 paragraphs) is left out" in note for note in text.notes)
+
+
 def _numbered_page(first: int, texts: list[str], step: int = 1) -> tuple[list[pdf_module.Line], float]:
     """A page's lines, top to bottom, each opening with a margin line number counting up from first."""
     lines = [pdf_module.Line(f"{first + i * step} {text}", 57, 500, 700 - 12 * i, 10) for i, text in enumerate(texts)]

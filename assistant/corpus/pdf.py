@@ -49,6 +49,8 @@ _AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary|supplemen
 # What a reference list is dense with: "(2019)", "2019.", "et al.", a DOI or URL, "pp. 12", "363(6422)".
 _CITATION_MARKS = re.compile(r"\((19|20)\d\d[a-z]?\)|\b(19|20)\d\d[a-z]?\.(\s|$)|\bet al\.|\bdoi\b|https?://|\bpp?\.\s*\d|\d+\(\d+\)",
                              re.IGNORECASE)
+# The first entry of a numbered reference list: "[1] A. A. Griffith,", "[1] Smith, J.", at a paragraph's or sentence's start.
+_FIRST_ENTRY = re.compile(r"(?:^|(?<=[.!?)]\s))\[1\]\s+[A-Z][\w'’-]*[.,]")
 # A table of contents: its heading, and its lines' dot leaders ("3.1 Workshops . . . . . . 4").
 _CONTENTS = re.compile(r"(table of )?contents", re.IGNORECASE)
 _LEADERS = re.compile(r"(?:\.\s?){5,}")
@@ -120,10 +122,10 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 15  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 16  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
-# labelled a section only when it reads as one)
+# labelled a section only when it reads as one; 16: a reference list with no heading left out)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -1038,6 +1040,7 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     parts: list[str] = []
     offset = body_start
     in_references = False
+    unheaded = False  # in a reference list that has no heading of its own ("[1] A. A. Griffith, ..." after the acknowledgments)
     dropped = 0
     previous: Block | None = None
     repeats = Counter(block.text for _, block in flat if block.heading)  # how often each heading line is set
@@ -1055,6 +1058,18 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
         elif in_references:
             dropped += 1
             continue
+        if unheaded:
+            if not block.heading and _reads_as_references(block.text):
+                dropped += 1
+                continue
+            unheaded = False
+        if not block.heading and (cut := _unheaded_references(block.text)) is not None:
+            # A letter's reference list run on from its acknowledgments, with no heading: left out from its "[1]" on.
+            dropped += 1
+            unheaded = True
+            if not block.text[:cut].strip():
+                continue
+            block = Block(block.text[:cut].rstrip())
         if (parts and previous is not None and not previous.heading and not block.heading and pages[-1][1] != number
                 and block.text[:1].islower()):
             # A paragraph that runs on from the page before: joined, the new page starting inside it.
@@ -1211,11 +1226,26 @@ def _is_contents_line(block: Block) -> bool:
     return not block.heading and sum(len(m.group(0)) for m in _LEADERS.finditer(block.text)) >= 0.2 * len(block.text)
 
 
+def _unheaded_references(text: str) -> int | None:
+    """Where a reference list with no heading starts in a paragraph ("... the grant CMMI-2404808. [1] A. A. Griffith, VI.
+    the phenomena of rupture ..."): its first entry, "[1]" then a name, followed by "[2]" and a reference list's marks;
+    not a citation in the text ("as [1] showed", "[1, 2]")."""
+    match = _FIRST_ENTRY.search(text)
+    if match is None or "[2]" not in text[match.end():]:
+        return None
+    return match.start() if _reads_as_references(text[match.start():]) else None
+
+
+def _reads_as_references(text: str) -> bool:
+    """Whether a paragraph is dense with what a reference list is (years, "et al.", DOIs, pages)."""
+    return len(_CITATION_MARKS.findall(text)) >= max(3, len(text) // 300)
+
+
 def _references_go_on(flat: list[tuple[int, Block]], at: int) -> bool:
     """Whether the paragraph after the heading at flat[at] is more of a reference list: a line of a reference taken for
     an appendix's heading ("A Gold Way from the South" wrapped onto a line of its own, like "A Proofs")."""
     following = next((block.text for _, block in flat[at + 1 :] if not block.heading), "")
-    return len(_CITATION_MARKS.findall(following)) >= max(3, len(following) // 300)
+    return _reads_as_references(following)
 
 
 def _abstract(flat: list[tuple[int, Block]]) -> tuple[str | None, int, int, bool]:
