@@ -34,6 +34,7 @@ def test_a_sentence_states_the_figure_asked_for_only_in_its_unit_or_as_a_version
     "What tremor score was reported in PD patients?",  # "in PD" is no unit
     "How many sheep were studied in MS models?",
     "What accuracy does the model reach on MNIST?",
+    "What noise is added, and which classic lemma do they prove an adaptive version of?",
 ])
 def test_a_question_naming_no_unit_or_version_pins_nothing_down(question: str):
     assert what_is_asked(question) is None

@@ -30,7 +30,9 @@ _WRITTEN = {
 _WRITTEN.update({"sec": _WRITTEN["second"], "min": _WRITTEN["minute"], "hr": _WRITTEN["hour"], "yr": _WRITTEN["year"]})
 _NUMBER = (r"(?<![\w\[.])(\d[\d,]*(\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
            r"forty|fifty|sixty|hundred|thousand|half)")
-_VERSION_ASKED = re.compile(r"\b(which|what) ([\w-]+ ){0,3}(version|release)\b|\b(version|release) of\b", re.IGNORECASE)
+# (not "which classic lemma do they prove an adaptive version of?": the version asked for comes within a few words)
+_VERSION_ASKED = re.compile(r"\b(which|what) ([\w-]+ ){0,3}(version|release)\b(?! of\b)|\b(which|what) (version|release) of\b",
+                            re.IGNORECASE)
 # "4.0.3", "v6.0", "version 2", "IntCal20", "the May 2021 release"
 _VERSION = re.compile(r"\d+\.\d+|\bv\.?\s?\d|\bversion\s*\d|\b(19|20)\d\d\b|\b[A-Za-z]+\d{2,}\b")
 _CITATION_MARKER = re.compile(r"\[\d[\d,\s–-]*\]")
