@@ -401,6 +401,18 @@ def test_a_new_topic_asked_of_these_papers_says_none_bears_on_it_then_names_the_
     assert any(c.title.startswith("DAFormer") for c in answer.citations)
 
 
+def test_a_name_asked_of_these_papers_is_answered_by_the_one_that_names_it(seeded_settings):
+    """Tried in the browser: "Which of these papers use DPO?" after the MCTS list said none of them bears on it, though
+    Agent Q (in the list) trains with a variant of DPO; the first of two tied papers never names DPO."""
+    first = ask(MCTS, settings=seeded_settings, llm=None)
+    listed = {c.paper_id for c in first.citations} | {ref.paper_id for ref in first.more}
+    agent_q = next(c.paper_id for c in first.citations if c.title.startswith("Agent Q"))
+    answer = ask("Which of these papers use DPO?", history=_turns(MCTS, first), settings=seeded_settings, llm=None)
+    assert not answer.abstained and not answer.text.startswith("None of these papers")
+    assert agent_q in {c.paper_id for c in answer.citations} and {c.paper_id for c in answer.citations} <= listed
+    assert all("DPO" in c.quote for c in answer.citations)
+
+
 def test_a_question_naming_a_paper_by_its_own_name_is_answered_from_that_paper_alone(seeded_settings):
     # Every seed paper whose title starts with a short name ("Agent-R: ...", "SMART: ...", "SELF: ..."): asked what it
     # is evaluated on, the answer cites that paper first, and no paper that never names it.

@@ -415,6 +415,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     named_match = bool(present) and all(mentions(text_of[top.paper_id], term) for term in present)
     # "How do AutoManual and B-STaR differ?": each name is a retrieved paper's own name; together they answer it.
     named_match = named_match or (len(present) >= 2 and all(any(is_own_name(hit.title, term) for hit in ranked) for term in present))
+    # "Which of these papers use DPO?": a list is answered by every paper naming what it names, whichever comes first
+    # (two papers tied, and the first never names DPO: the list was refused, though Agent Q's abstract uses DPO).
+    named_match = named_match or (is_list and bool(present)
+                                  and any(all(mentions(text_of[hit.paper_id], term) for term in present) for hit in ranked[:3]))
     notes = []
     # The fitted model (assistant/answering/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
