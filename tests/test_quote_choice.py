@@ -228,3 +228,22 @@ def test_a_full_text_in_a_list_of_papers_is_quoted_from_its_abstract_unless_its_
         draft = extractive_answer(question, [vessels, optics], bank, question_vector=bank.embedder.embed([question])[0],
                                   list_limit=5, members={"v": 0.9, "o": 0.8}, confidence=0.95, sure_confidence=0.5)
         assert [c.quote[:len(start)] for c, start in zip(draft.citations, expected)] == list(expected), draft.text
+
+
+OPTICS = Hit(paper_id="o", title="Hybrid propagation physics for observatories with coronagraphs", score=1.0, abstract=(
+    "Observatories with coronagraphs are modelled across several software packages. "
+    "This research extends the open-source optical analysis software POPPY with Gaussian beamlet decomposition. "
+    "Keywords: physical optics modeling, coronagraphs, Fresnel, optical analysis software, Gaussian beamlet decomposition."))
+
+
+def test_a_paper_s_keyword_line_is_never_quoted_unless_asked_for(bank):
+    """Tried as a new user: "Which software did the Gaussian beamlet paper use?" quoted the abstract's keyword line."""
+    question = "Which software does the coronagraph paper use for physical optics modeling with Gaussian beamlet decomposition?"
+    one_sentence = replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1)
+    draft = extractive_answer(question, [OPTICS], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              params=one_sentence)
+    assert "POPPY" in draft.citations[0].quote and "Keywords" not in draft.citations[0].quote
+    asked = "What keywords does the Gaussian beamlet decomposition paper list?"
+    listed = extractive_answer(asked, [OPTICS], bank, question_vector=bank.embedder.embed([asked])[0], restricted=True,
+                               params=one_sentence)
+    assert "Keywords:" in listed.citations[0].quote

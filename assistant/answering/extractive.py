@@ -58,6 +58,12 @@ _MORE_QUANTITY = re.compile(
     r"distance|latency|duration|dose|dosage|budget)|which version|what (average|mean|median|total)(?![\w-])|"
     r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b", re.IGNORECASE)
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
+# A paper's list of keywords, read with its abstract: never quoted, unless asked for.
+_KEYWORD_LINE = re.compile(r"\s*(key\s?words?|index terms|subjects?|jel classification|ccs concepts)\s*[:—–-]", re.IGNORECASE)
+_KEYWORDS_ASKED = re.compile(r"\b(key\s?words?|index terms|subjects?)\b", re.IGNORECASE)
+# "Which GPU was ...", "what type of CPU did ...": the word before the verb is the kind of thing asked for.
+_ASKED_KIND = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort|model|brand|make) of\s+)?([A-Za-z][\w-]*)\s+"
+                         r"(?:was|were|is|are|did|does|do|has|have|had)\b", re.IGNORECASE)
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
 _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
 # Words of "which papers use/study/propose ..." that say nothing about the topic (stemmed, as terms() gives them).
@@ -149,6 +155,13 @@ def is_code_question(question: str) -> bool:
     return bool(_CODE_THING.search(question) and _CODE_ASK.search(question)) and not is_quantity_question(question)
 
 
+def asked_kind(question: str) -> str | None:
+    """The kind of thing a "which ...?" question asks for, when it is an acronym: "GPU" of "Which GPU was it trained on?",
+    "CPUs" of "What CPUs were the benchmarks run on?"."""
+    match = _ASKED_KIND.search(question)
+    return match.group(1) if match and is_acronym(match.group(1)) else None
+
+
 def is_quantity_question(question: str) -> bool:
     """ "How many ...", "what percentage ...", "which version ...": the answer must be a figure."""
     return asks_for_figure_as_fitted(question) or bool(_MORE_QUANTITY.search(question))
@@ -221,6 +234,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     repeats it (often the opening one) is no better a quote: for choosing the quote, those names and their words count
     for nothing ("What are FinMem's three core modules?" quotes the sentence listing the modules).
     """
+    if not _KEYWORDS_ASKED.search(question):  # a paper's keyword line is no finding ("Keywords: physical optics modeling, ...")
+        sentences = [sentence for sentence in sentences if not _KEYWORD_LINE.match(sentence.text)]
     question_terms = terms(question)
     in_title = [name for name in named if mentions(title, name)]
     quote_terms = question_terms - {t for name in in_title for t in terms(name)}
@@ -449,6 +464,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if uncounted and not is_list and judged:
         # "How many GPUs ...?" over a paper that never mentions GPUs: none of its figures counts them.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(uncounted)}."
+        return abstention(reason, hits)
+    kind = asked_kind(question)
+    if kind and not is_list and not _names_all(text_of[top.paper_id], [kind], _other_forms(hits)):
+        # "Which GPU was DAFormer trained on?" over a paper that never mentions a GPU: what it asks for is not there.
+        reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted([kind])}."
         return abstention(reason, hits)
     unnamed = [term for term in present if not mentions_apart(text_of[top.paper_id], term)]
     if quantity and unnamed and not is_list and judged:
