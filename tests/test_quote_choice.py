@@ -247,3 +247,20 @@ def test_a_paper_s_keyword_line_is_never_quoted_unless_asked_for(bank):
     listed = extractive_answer(asked, [OPTICS], bank, question_vector=bank.embedder.embed([asked])[0], restricted=True,
                                params=one_sentence)
     assert "Keywords:" in listed.citations[0].quote
+
+
+DUPLICATIONS = Hit(paper_id="d", title="Fast characterization of segmental duplications in genome assemblies", score=1.0, abstract=(
+    "Segmental duplications are long repeated stretches of a genome. "
+    "SEDEF. "
+    "RESULTS OF SEDEF ON THE HUMAN GENOME. "
+    "In this manuscript we present SEDEF, a fast tool that finds segmental duplications with a seed-and-chain search. "
+    "It runs in hours, not days."))
+
+
+def test_a_heading_or_label_read_as_a_sentence_is_never_quoted(bank):
+    """Tried as a new user: "What does the SEDEF paper propose?" quoted "SEDEF" (a label read as a sentence)."""
+    question = "What does the SEDEF paper propose?"
+    one_sentence = replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1)
+    draft = extractive_answer(question, [DUPLICATIONS], bank, question_vector=bank.embedder.embed([question])[0],
+                              restricted=True, params=one_sentence)
+    assert draft.citations[0].quote.startswith("In this manuscript we present SEDEF")

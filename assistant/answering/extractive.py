@@ -234,8 +234,11 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     repeats it (often the opening one) is no better a quote: for choosing the quote, those names and their words count
     for nothing ("What are FinMem's three core modules?" quotes the sentence listing the modules).
     """
-    if not _KEYWORDS_ASKED.search(question):  # a paper's keyword line is no finding ("Keywords: physical optics modeling, ...")
-        sentences = [sentence for sentence in sentences if not _KEYWORD_LINE.match(sentence.text)]
+    # A paper's keyword line is no finding ("Keywords: physical optics modeling, ..."), nor a heading or label read as a
+    # sentence of its own ("SEDEF", "CONVENTIONAL COMMITS SPECIFICATION?").
+    keywords = bool(_KEYWORDS_ASKED.search(question))
+    sentences = [sentence for sentence in sentences
+                 if not (_KEYWORD_LINE.match(sentence.text) and not keywords) and not _is_label(sentence.text)]
     question_terms = terms(question)
     in_title = [name for name in named if mentions(title, name)]
     quote_terms = question_terms - {t for name in in_title for t in terms(name)}
@@ -307,6 +310,13 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
                 quote += EXTREME_WEIGHT
         scored.append(_Scored(sentence, score, base, quote, antecedent))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _is_label(text: str) -> bool:
+    """A heading or label standing as a sentence: one word ("SEDEF"), or a line in capitals ("CWT GRADIENT MATCHING")."""
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    letters = "".join(words)
+    return len(words) < 2 or (len(words) <= 12 and letters.isupper())
 
 
 def _stands_for(question: str) -> str | None:
