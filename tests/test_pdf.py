@@ -492,6 +492,26 @@ def test_a_reference_list_with_no_heading_of_its_own_is_left_out():
     assert any("references section (2 paragraphs) is left out" in note for note in text.notes)
 
 
+def test_a_reference_list_of_one_paragraph_per_entry_with_no_heading_is_left_out():
+    """Seen on an unseen PDF set: a Scientific Data submission whose references (no heading in the text) are a
+    paragraph each, "SciData_logo.jpg" atop every page; an answer quoted "[47] Stagge, J. H., ... Source code ..."."""
+    entries = [f"[{n}] Author{n}, A. B. & Writer, C. A study of replication number {n}. Journal of Hydrology {n}, 1-12 "
+               f"({2000 + n})." for n in range(1, 8)]
+    text = _blocks_text({
+        1: [("Abstract", True), ("We surveyed the reproducibility of 360 hydrology articles.", False),
+            ("Methods", True), ("We sampled articles from six journals and tried to reproduce their results [3, 4].", False),
+            ("[12] Smith et al. showed the same for psychology, which we follow here in every detail we can.", False)],
+        2: [("SciData_logo.jpg", False), *[(entry, False) for entry in entries[:4]]],
+        3: [("SciData_logo.jpg", False), *[(entry, False) for entry in entries[4:]],
+            ("[8] Stagge, J. H. jstagge/reproduc_hyd: Source code accompanying the survey tool. doi: 10.5281/zenodo.1", False),
+            ("Supplementary Material", True), ("Table S1 lists the data policies of the journals we sampled.", False)],
+    })
+    assert "[12] Smith et al. showed the same" in text.body  # one paragraph opening with a citation is no list
+    assert "Author1" not in text.body and "Author7" not in text.body and "Stagge" not in text.body
+    assert "Table S1 lists the data policies" in text.body
+    assert any("references section (8 paragraphs) is left out" in note for note in text.notes)
+
+
 def _numbered_page(first: int, texts: list[str], step: int = 1) -> tuple[list[pdf_module.Line], float]:
     """A page's lines, top to bottom, each opening with a margin line number counting up from first."""
     lines = [pdf_module.Line(f"{first + i * step} {text}", 57, 500, 700 - 12 * i, 10) for i, text in enumerate(texts)]

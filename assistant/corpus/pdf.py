@@ -51,6 +51,8 @@ _CITATION_MARKS = re.compile(r"\((19|20)\d\d[a-z]?\)|\b(19|20)\d\d[a-z]?\.(\s|$)
                              re.IGNORECASE)
 # The first entry of a numbered reference list: "[1] A. A. Griffith,", "[1] Smith, J.", at a paragraph's or sentence's start.
 _FIRST_ENTRY = re.compile(r"(?:^|(?<=[.!?)]\s))\[1\]\s+[A-Z][\w'’-]*[.,]")
+# A paragraph opening as a numbered reference does ("[12] Goodman, S. N.", after a line number or not).
+_ENTRY = re.compile(r"(\d{1,4}\s+)?\[\d{1,3}\]\s+[A-Z]")
 # A table of contents: its heading, and its lines' dot leaders ("3.1 Workshops . . . . . . 4").
 _CONTENTS = re.compile(r"(table of )?contents", re.IGNORECASE)
 _LEADERS = re.compile(r"(?:\.\s?){5,}")
@@ -122,10 +124,11 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 16  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 17  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
-# labelled a section only when it reads as one; 16: a reference list with no heading left out)
+# labelled a section only when it reads as one; 16: a reference list with no heading left out;
+# 17: also one whose entries are paragraphs of their own)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -1058,12 +1061,13 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
         elif in_references:
             dropped += 1
             continue
-        if unheaded:
-            if not block.heading and _reads_as_references(block.text):
-                dropped += 1
-                continue
+        if unheaded and not block.heading and (_reads_as_references(block.text) or _ENTRY.match(block.text)):
+            dropped += 1
+            continue
+        if unheaded and (block.heading or len(block.text) >= 40):  # (a short line, "SciData_logo.jpg" atop a page, is kept)
             unheaded = False
-        if not block.heading and (cut := _unheaded_references(block.text)) is not None:
+        following = next((later.text for _, later in flat[at + 1 :] if not later.heading), "")
+        if not block.heading and (cut := _unheaded_references(block.text, following)) is not None:
             # A letter's reference list run on from its acknowledgments, with no heading: left out from its "[1]" on.
             dropped += 1
             unheaded = True
@@ -1226,14 +1230,24 @@ def _is_contents_line(block: Block) -> bool:
     return not block.heading and sum(len(m.group(0)) for m in _LEADERS.finditer(block.text)) >= 0.2 * len(block.text)
 
 
-def _unheaded_references(text: str) -> int | None:
+def _unheaded_references(text: str, following: str = "") -> int | None:
     """Where a reference list with no heading starts in a paragraph ("... the grant CMMI-2404808. [1] A. A. Griffith, VI.
     the phenomena of rupture ..."): its first entry, "[1]" then a name, followed by "[2]" and a reference list's marks;
-    not a citation in the text ("as [1] showed", "[1, 2]")."""
+    or a paragraph that is an entry, the next paragraph another ("[1] Sandve, G. K., ... (2013)." then "[2] Aarts, A. et
+    al. ..."). Not a citation in the text ("as [1] showed", "[1, 2]")."""
+    if _is_entry(text) and _is_entry(following):  # two entries, each a paragraph ("[12] Klepeis, J. L., ...")
+        return 0
     match = _FIRST_ENTRY.search(text)
-    if match is None or "[2]" not in text[match.end():]:
+    if match is None:
+        return None
+    if "[2]" not in text[match.end():]:
         return None
     return match.start() if _reads_as_references(text[match.start():]) else None
+
+
+def _is_entry(text: str) -> bool:
+    """A paragraph that is one numbered reference: "[12] Goodman, S. N. ... (2016).", after a line number or not."""
+    return bool(_ENTRY.match(text)) and bool(_CITATION_MARKS.search(text))
 
 
 def _reads_as_references(text: str) -> bool:
