@@ -135,6 +135,16 @@ def is_identifier(name: str) -> bool:
     return len(words) >= 2 or is_acronym(words[0]) or has_inner_capitals(words[0])
 
 
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether text writes the acronym out as words whose initials spell it ("Markov chain Monte Carlo" for MCMC), for
+    acronyms of three letters or more (two letters match too many word pairs)."""
+    letters = re.sub(r"s$", "", acronym) if is_acronym(acronym) else ""
+    if len(letters) < 3:
+        return False
+    pattern = r"[\s-]+".join(rf"{letter}[a-z]*" for letter in letters)
+    return re.search(rf"(?<![A-Za-z]){pattern}(?![A-Za-z])", text, re.IGNORECASE) is not None
+
+
 def is_acronym(name: str) -> bool:
     """DPO, APIs: all capitals (plural s allowed); BM25 already matches these exactly."""
     return re.fullmatch(r"[A-Z]{2,}s?", name) is not None

@@ -95,7 +95,8 @@ def full_texts(tmp_path_factory: pytest.TempPathFactory) -> Settings:
                   "Burning was stronger when the bars touched the same dermatome, which points to the spinal cord.")
     welders_abstract = "Welders breathe manganese fumes, which gather in the basal ganglia."
     welders_body = ("We imaged forty welders with MRI on a 3 T Siemens Prisma scanner. Diffusion images were processed with "
-                    "FSL 6.0. Welders who wore respirators kept more white matter integrity.")
+                    "FSL 6.0. Tract statistics were sampled with the emcee package, a Markov chain Monte Carlo sampler. "
+                    "Welders who wore respirators kept more white matter integrity.")
     settings_papers = [
         Paper(paper_id="grill", title="Spinal processing of the thermal grill illusion", abstract=grill_abstract,
               body=grill_body, pages=[(0, 1), (len(grill_abstract) + 2, 2)]),
@@ -117,3 +118,10 @@ def test_a_full_text_that_never_names_what_the_question_names_does_not_answer_it
     assert not named.abstained and "Siemens Prisma" in named.citations[0].quote
     unnamed = ask("At what temperature were the warm bars of the thermal grill held?", settings=full_texts, llm=None)
     assert not unnamed.abstained and "40 degrees" in unnamed.citations[0].quote
+
+
+def test_an_acronym_the_collection_only_writes_out_is_no_unknown_name(full_texts: Settings):
+    """Seen on a real PDF: "Which MCMC library does kinisi call ...?" was declined ("No paper in the collection mentions
+    MCMC") once the references, the only place writing "MCMC", were left out; the body says "Markov chain Monte Carlo"."""
+    answer = ask("Which MCMC package sampled the tract statistics of the welders?", settings=full_texts, llm=None)
+    assert not answer.abstained and "emcee" in answer.citations[0].quote

@@ -13,7 +13,7 @@ from assistant.chunking import place
 from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_held, terms
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
-from assistant.names import is_acronym, is_identifier, is_own_name, mentions, mentions_apart, specific_terms
+from assistant.names import is_acronym, is_identifier, is_own_name, mentions, mentions_apart, specific_terms, spells_out
 from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
@@ -432,8 +432,9 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     top_score = best_by_paper[top.paper_id][0].score
     evidence_score = max(s.base for s in best_by_paper[top.paper_id])
 
-    # (a name of capitalised words counts as mentioned when each of them is: "the Early Acheulean Gona sample")
-    missing = [term for term in named if not any(mentions_apart(text_of[hit.paper_id], term) for hit in ranked[:3])]
+    # (a name of capitalised words counts as mentioned when each of them is, "the Early Acheulean Gona sample"; an acronym
+    # when it is written out, "Markov chain Monte Carlo" for MCMC)
+    missing = [term for term in named if not any(_speaks_of(text_of[hit.paper_id], term) for hit in ranked[:3])]
     is_list = asks_for_every_paper(question)
     # A paper that names what the question names is strong evidence even when the wording differs.
     present = [term for term in named if term not in missing]
@@ -448,6 +449,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     # The fitted model (assistant/answering/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
     # asked for and found in no quote is an abstention whatever the confidence: no quote could hold the answer.
+    # (an acronym no text uses is still heard when a retrieved paper writes it out: "Markov chain Monte Carlo", MCMC)
+    unheard_names = [name for name in unheard_names if not any(spells_out(text_of[hit.paper_id], name) for hit in hits)]
     unheard_note = f"No paper in the collection mentions {_quoted(list(unheard_names))}." if unheard_names else ""
     if unheard_names and not is_list and (quantity or top.pages):
         # "What word error rate did Whisper give on StoRM's speech?" in a collection that never mentions Whisper: any
@@ -480,13 +483,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # "Which GPU was DAFormer trained on?" over a paper that never mentions a GPU: what it asks for is not there.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted([kind])}."
         return abstention(reason, hits)
-    unnamed = [term for term in present if not mentions_apart(text_of[top.paper_id], term)]
+    unnamed = [term for term in present if not _speaks_of(text_of[top.paper_id], term)]
     if quantity and unnamed and not is_list and judged:
         # "What accuracy does DOTS reach on MNIST?" over the DOTS paper, which never mentions MNIST (another paper does):
         # none of its figures is the one asked for.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unnamed)}."
         return abstention(reason, hits)
-    unread = [term for term in named if is_identifier(term) and not mentions_apart(text_of[top.paper_id], _as_named(term))
+    unread = [term for term in named if is_identifier(term) and not _speaks_of(text_of[top.paper_id], _as_named(term))
               and not any(is_own_name(hit.title, term) for hit in ranked)]
     if top.pages and unread and not is_list:
         # "Which MRI scanner imaged the spinal cord in the thermal grill experiments?" over a full text that never names MRI
@@ -578,6 +581,12 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     return draft
 
 
+def _speaks_of(text: str, term: str) -> bool:
+    """Whether text names term: as written (names.mentions), each word of a name of capitalised words, or an acronym
+    written out."""
+    return mentions_apart(text, term) or spells_out(text, term)
+
+
 def _as_named(term: str) -> str:
     """The name without the question's opening word it was read with ("Under ReBeT" of "Under ReBeT's requirement ...")."""
     words = term.split()
@@ -595,8 +604,9 @@ def _other_forms(hits: list[Hit]) -> dict[str, str]:
 
 def _names_all(text: str, names: list[str], other: Mapping[str, str]) -> bool:
     """Whether the text names every name, or its other form (_other_forms: "Monte Carlo Tree Search" for "MCTS", and the
-    other way round)."""
-    return all(mentions(text, name) or (name.lower() in other and mentions(text, other[name.lower()])) for name in names)
+    other way round; an acronym written out, spells_out)."""
+    return all(mentions(text, name) or (name.lower() in other and mentions(text, other[name.lower()])) or spells_out(text, name)
+               for name in names)
 
 
 def _papers_naming(names: list[str], ranked: list[Hit], chosen: list[Hit], text_of: Mapping[str, str]) -> list[Hit]:
