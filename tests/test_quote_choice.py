@@ -247,6 +247,13 @@ def test_a_paper_s_keyword_line_is_never_quoted_unless_asked_for(bank):
     listed = extractive_answer(asked, [OPTICS], bank, question_vector=bank.embedder.embed([asked])[0], restricted=True,
                                params=one_sentence)
     assert "Keywords:" in listed.citations[0].quote
+    # A&A's style: a bare "Key words." label, its words the next sentence
+    bursts = OPTICS.model_copy(update={"abstract": "Gamma-ray bursts are short flashes of gamma rays. Key words. (stars:) gamma-ray bursts – "
+                                      "methods: data analysis – methods: statistical. We analyse gamma-ray bursts with SPI data."})
+    asked = "What gamma-ray burst data analysis methods does the paper use?"
+    burst = extractive_answer(asked, [bursts], bank, question_vector=bank.embedder.embed([asked])[0], restricted=True,
+                              params=one_sentence)
+    assert "methods: data analysis" not in burst.citations[0].quote
 
 
 DUPLICATIONS = Hit(paper_id="d", title="Fast characterization of segmental duplications in genome assemblies", score=1.0, abstract=(

@@ -59,7 +59,7 @@ _MORE_QUANTITY = re.compile(
     r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b", re.IGNORECASE)
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 # A paper's list of keywords, read with its abstract: never quoted, unless asked for.
-_KEYWORD_LINE = re.compile(r"\s*(key\s?words?|index terms|subjects?|jel classification|ccs concepts)\s*[:—–-]", re.IGNORECASE)
+_KEYWORD_LINE = re.compile(r"\s*(key\s?words?|index terms|subjects?|jel classification|ccs concepts)\s*[:.—–-]", re.IGNORECASE)
 _KEYWORDS_ASKED = re.compile(r"\b(key\s?words?|index terms|subjects?)\b", re.IGNORECASE)
 # "Which GPU was ...", "what type of CPU did ...": the word before the verb is the kind of thing asked for.
 _ASKED_KIND = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort|model|brand|make) of\s+)?([A-Za-z][\w-]*)\s+"
@@ -236,9 +236,9 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     """
     # A paper's keyword line is no finding ("Keywords: physical optics modeling, ..."), nor a heading or label read as a
     # sentence of its own ("SEDEF", "CONVENTIONAL COMMITS SPECIFICATION?").
-    keywords = bool(_KEYWORDS_ASKED.search(question))
-    sentences = [sentence for sentence in sentences
-                 if not (_KEYWORD_LINE.match(sentence.text) and not keywords) and not _is_label(sentence.text)]
+    if not _KEYWORDS_ASKED.search(question):
+        sentences = _without_keywords(sentences)
+    sentences = [sentence for sentence in sentences if not _is_label(sentence.text)]
     question_terms = terms(question)
     in_title = [name for name in named if mentions(title, name)]
     quote_terms = question_terms - {t for name in in_title for t in terms(name)}
@@ -310,6 +310,18 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
                 quote += EXTREME_WEIGHT
         scored.append(_Scored(sentence, score, base, quote, antecedent))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _without_keywords(sentences: list[Sentence]) -> list[Sentence]:
+    """The sentences but a keyword line ("Keywords: physical optics modeling, ..."), and the line after a bare label
+    ("Key words." then "(stars:) gamma-ray bursts – methods: data analysis")."""
+    kept = []
+    for index, sentence in enumerate(sentences):
+        before = sentences[index - 1].text if index else ""
+        bare = bool(_KEYWORD_LINE.match(before)) and len(before.split()) <= 3
+        if not _KEYWORD_LINE.match(sentence.text) and not bare:
+            kept.append(sentence)
+    return kept
 
 
 def _is_label(text: str) -> bool:
