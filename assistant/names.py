@@ -137,12 +137,14 @@ def is_identifier(name: str) -> bool:
 
 def spells_out(text: str, acronym: str) -> bool:
     """Whether text writes the acronym out as words whose initials spell it ("Markov chain Monte Carlo" for MCMC), for
-    acronyms of three letters or more (two letters match too many word pairs)."""
+    acronyms of three letters or more (two letters match too many word pairs), each word of three letters or more and
+    none a function word."""
     letters = re.sub(r"s$", "", acronym) if is_acronym(acronym) else ""
     if len(letters) < 3:
         return False
-    pattern = r"[\s-]+".join(rf"{letter}[a-z]*" for letter in letters)
-    return re.search(rf"(?<![A-Za-z]){pattern}(?![A-Za-z])", text, re.IGNORECASE) is not None
+    pattern = r"[\s-]+".join(rf"{letter}[a-z]{{2,}}" for letter in letters)  # words of three letters or more
+    return any(not any(word.lower() in _FUNCTION_WORDS for word in re.split(r"[\s-]+", match.group(0)))  # not "is computed using"
+               for match in re.finditer(rf"(?<![A-Za-z]){pattern}(?![A-Za-z])", text, re.IGNORECASE))
 
 
 def is_acronym(name: str) -> bool:

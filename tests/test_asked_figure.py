@@ -48,6 +48,15 @@ def test_a_name_of_capitalised_words_is_mentioned_when_each_word_is():
     assert not mentions_apart("early tools from gona", "Early Acheulean Gona")  # each word must be there, as a name
 
 
+def test_an_acronym_is_written_out_only_by_content_words_that_spell_it():
+    from assistant.names import spells_out
+
+    assert spells_out("an affine invariant Markov chain Monte Carlo ensemble sampler", "MCMC")
+    assert spells_out("admitted to the intensive care unit", "ICU")
+    assert not spells_out("the score is computed using the median", "ICU")  # function words spell nothing
+    assert not spells_out("a Gaussian process", "GP")  # two letters: too many word pairs would spell one
+
+
 @pytest.fixture(scope="module")
 def lung_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("figures") / "data")
