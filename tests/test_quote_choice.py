@@ -236,24 +236,25 @@ OPTICS = Hit(paper_id="o", title="Hybrid propagation physics for observatories w
     "Keywords: physical optics modeling, coronagraphs, Fresnel, optical analysis software, Gaussian beamlet decomposition."))
 
 
+def _one_sentence_quote(question: str, hit: Hit, bank: SentenceBank) -> str:
+    """The quote of hit, one sentence long, for a question asked of it alone."""
+    draft = extractive_answer(question, [hit], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              params=replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1))
+    return draft.citations[0].quote
+
+
 def test_a_paper_s_keyword_line_is_never_quoted_unless_asked_for(bank):
     """Tried as a new user: "Which software did the Gaussian beamlet paper use?" quoted the abstract's keyword line."""
-    question = "Which software does the coronagraph paper use for physical optics modeling with Gaussian beamlet decomposition?"
-    one_sentence = replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1)
-    draft = extractive_answer(question, [OPTICS], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
-                              params=one_sentence)
-    assert "POPPY" in draft.citations[0].quote and "Keywords" not in draft.citations[0].quote
-    asked = "What keywords does the Gaussian beamlet decomposition paper list?"
-    listed = extractive_answer(asked, [OPTICS], bank, question_vector=bank.embedder.embed([asked])[0], restricted=True,
-                               params=one_sentence)
-    assert "Keywords:" in listed.citations[0].quote
+    quote = _one_sentence_quote("Which software does the coronagraph paper use for physical optics modeling with Gaussian "
+                                "beamlet decomposition?", OPTICS, bank)
+    assert "POPPY" in quote and "Keywords" not in quote
+    assert "Keywords:" in _one_sentence_quote("What keywords does the Gaussian beamlet decomposition paper list?", OPTICS, bank)
     # A&A's style: a bare "Key words." label, its words the next sentence
-    bursts = OPTICS.model_copy(update={"abstract": "Gamma-ray bursts are short flashes of gamma rays. Key words. (stars:) gamma-ray bursts – "
-                                      "methods: data analysis – methods: statistical. We analyse gamma-ray bursts with SPI data."})
-    asked = "What gamma-ray burst data analysis methods does the paper use?"
-    burst = extractive_answer(asked, [bursts], bank, question_vector=bank.embedder.embed([asked])[0], restricted=True,
-                              params=one_sentence)
-    assert "methods: data analysis" not in burst.citations[0].quote
+    bursts = OPTICS.model_copy(update={"abstract": "Gamma-ray bursts are short flashes of gamma rays. Key words. (stars:) "
+                                                   "gamma-ray bursts – methods: data analysis – methods: statistical. We "
+                                                   "analyse gamma-ray bursts with SPI data."})
+    quote = _one_sentence_quote("What gamma-ray burst data analysis methods does the paper use?", bursts, bank)
+    assert "methods: data analysis" not in quote
 
 
 DUPLICATIONS = Hit(paper_id="d", title="Fast characterization of segmental duplications in genome assemblies", score=1.0, abstract=(
@@ -266,8 +267,5 @@ DUPLICATIONS = Hit(paper_id="d", title="Fast characterization of segmental dupli
 
 def test_a_heading_or_label_read_as_a_sentence_is_never_quoted(bank):
     """Tried as a new user: "What does the SEDEF paper propose?" quoted "SEDEF" (a label read as a sentence)."""
-    question = "What does the SEDEF paper propose?"
-    one_sentence = replace(DEFAULT_EXTRACTIVE, max_sentences_per_paper=1)
-    draft = extractive_answer(question, [DUPLICATIONS], bank, question_vector=bank.embedder.embed([question])[0],
-                              restricted=True, params=one_sentence)
-    assert draft.citations[0].quote.startswith("In this manuscript we present SEDEF")
+    quote = _one_sentence_quote("What does the SEDEF paper propose?", DUPLICATIONS, bank)
+    assert quote.startswith("In this manuscript we present SEDEF")

@@ -57,13 +57,13 @@ _MORE_QUANTITY = re.compile(
     r"duration|dose|dosage|budget)|what ([\w-]+ ){1,2}(speed-?up|values?|threshold|factor|speed|velocity|temperature|"
     r"distance|latency|duration|dose|dosage|budget)|which version|what (average|mean|median|total)(?![\w-])|"
     r"what\b[^?]{0,40}\b(highest|lowest|largest|smallest|maximum|minimum|peak))\b", re.IGNORECASE)
-# "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 # A paper's list of keywords, read with its abstract: never quoted, unless asked for.
 _KEYWORD_LINE = re.compile(r"\s*(key\s?words?|index terms|subjects?|jel classification|ccs concepts)\s*[:.—–-]", re.IGNORECASE)
 _KEYWORDS_ASKED = re.compile(r"\b(key\s?words?|index terms|subjects?)\b", re.IGNORECASE)
 # "Which GPU was ...", "what type of CPU did ...": the word before the verb is the kind of thing asked for.
 _ASKED_KIND = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort|model|brand|make) of\s+)?([A-Za-z][\w-]*)\s+"
                          r"(?:was|were|is|are|did|does|do|has|have|had)\b", re.IGNORECASE)
+# "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
 _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
 # Words of "which papers use/study/propose ..." that say nothing about the topic (stemmed, as terms() gives them).
@@ -458,11 +458,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     named_match = named_match or (is_list and bool(present)
                                   and any(all(mentions(text_of[hit.paper_id], term) for term in present) for hit in ranked[:3]))
     notes = []
+    # An acronym no text uses is still heard when a retrieved paper writes it out ("Markov chain Monte Carlo", MCMC).
+    unheard_names = [name for name in unheard_names if not any(spells_out(text_of[hit.paper_id], name) for hit in hits)]
     # The fitted model (assistant/answering/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
     # asked for and found in no quote is an abstention whatever the confidence: no quote could hold the answer.
-    # (an acronym no text uses is still heard when a retrieved paper writes it out: "Markov chain Monte Carlo", MCMC)
-    unheard_names = [name for name in unheard_names if not any(spells_out(text_of[hit.paper_id], name) for hit in hits)]
     unheard_note = f"No paper in the collection mentions {_quoted(list(unheard_names))}." if unheard_names else ""
     if unheard_names and not is_list and (quantity or top.pages):
         # "What word error rate did Whisper give on StoRM's speech?" in a collection that never mentions Whisper: any

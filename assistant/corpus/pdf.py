@@ -1066,9 +1066,9 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
             continue
         if unheaded and (block.heading or len(block.text) >= 40):  # (a short line, "SciData_logo.jpg" atop a page, is kept)
             unheaded = False
-        following = next((later.text for _, later in flat[at + 1 :] if not later.heading), "")
-        if not block.heading and (cut := _unheaded_references(block.text, following)) is not None:
-            # A letter's reference list run on from its acknowledgments, with no heading: left out from its "[1]" on.
+        if not block.heading and (cut := _unheaded_references(flat, at)) is not None:
+            # A reference list with no heading (run on from a letter's acknowledgments, or an entry per paragraph): left
+            # out from its first entry on.
             dropped += 1
             unheaded = True
             if not block.text[:cut].strip():
@@ -1230,12 +1230,13 @@ def _is_contents_line(block: Block) -> bool:
     return not block.heading and sum(len(m.group(0)) for m in _LEADERS.finditer(block.text)) >= 0.2 * len(block.text)
 
 
-def _unheaded_references(text: str, following: str = "") -> int | None:
-    """Where a reference list with no heading starts in a paragraph ("... the grant CMMI-2404808. [1] A. A. Griffith, VI.
-    the phenomena of rupture ..."): its first entry, "[1]" then a name, followed by "[2]" and a reference list's marks;
-    or a paragraph that is an entry, the next paragraph another ("[1] Sandve, G. K., ... (2013)." then "[2] Aarts, A. et
-    al. ..."). Not a citation in the text ("as [1] showed", "[1, 2]")."""
-    if _is_entry(text) and _is_entry(following):  # two entries, each a paragraph ("[12] Klepeis, J. L., ...")
+def _unheaded_references(flat: list[tuple[int, Block]], at: int) -> int | None:
+    """Where a reference list with no heading starts in the paragraph at flat[at] ("... the grant CMMI-2404808. [1] A. A.
+    Griffith, VI. the phenomena of rupture ..."): its first entry, "[1]" then a name, followed by "[2]" and a reference
+    list's marks; or 0 for a paragraph that is an entry, the next paragraph another ("[1] Sandve, G. K., ... (2013)."
+    then "[2] Aarts, A. et al. ..."). Not a citation in the text ("as [1] showed", "[1, 2]")."""
+    text = flat[at][1].text
+    if _is_entry(text) and _is_entry(_next_paragraph(flat, at)):  # two entries, each a paragraph ("[12] Klepeis, ...")
         return 0
     match = _FIRST_ENTRY.search(text)
     if match is None:
@@ -1258,8 +1259,15 @@ def _reads_as_references(text: str) -> bool:
 def _references_go_on(flat: list[tuple[int, Block]], at: int) -> bool:
     """Whether the paragraph after the heading at flat[at] is more of a reference list: a line of a reference taken for
     an appendix's heading ("A Gold Way from the South" wrapped onto a line of its own, like "A Proofs")."""
-    following = next((block.text for _, block in flat[at + 1 :] if not block.heading), "")
-    return _reads_as_references(following)
+    return _reads_as_references(_next_paragraph(flat, at))
+
+
+def _next_paragraph(flat: list[tuple[int, Block]], at: int) -> str:
+    """The text of the first paragraph (not a heading) after flat[at], or ""."""
+    for index in range(at + 1, len(flat)):
+        if not flat[index][1].heading:
+            return flat[index][1].text
+    return ""
 
 
 def _abstract(flat: list[tuple[int, Block]]) -> tuple[str | None, int, int, bool]:
