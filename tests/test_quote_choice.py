@@ -269,3 +269,18 @@ def test_a_heading_or_label_read_as_a_sentence_is_never_quoted(bank):
     """Tried as a new user: "What does the SEDEF paper propose?" quoted "SEDEF" (a label read as a sentence)."""
     quote = _one_sentence_quote("What does the SEDEF paper propose?", DUPLICATIONS, bank)
     assert quote.startswith("In this manuscript we present SEDEF")
+
+
+SEARCH = Hit(paper_id="s", title="Predictability-centric scheduling of ML training jobs", score=1.0, pages=[(0, 1)], abstract=(
+    "We present a scheduler for ML training jobs on a shared cluster. "
+    "Under slowly changing workloads, the search process of the scheduler explores many configurations. "
+    "Under highly dynamic workloads, the search process of the scheduler may not be able to keep up. "
+    "Each machine has one GPU with 12 GB of memory."))
+
+
+def test_asked_for_a_weakness_the_quote_is_the_sentence_admitting_one(bank):
+    """Seen on a real PDF: "When would the simulation-aided search of PCS struggle?" quoted the sentence on when the search
+    is triggered, over the one saying when it may not keep up: of two sentences as near the question, the one admitting a
+    weakness is quoted."""
+    quote = _one_sentence_quote("Under which workloads would the search process of the scheduler struggle?", SEARCH, bank)
+    assert quote.startswith("Under highly dynamic workloads")

@@ -193,6 +193,14 @@ _WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
 _REASON = re.compile(r"\b(because|due to|owing to|thanks to|the reason|reasons? (for|why)|caused by|attribut(ed|able) to|"
                      r"explained by|stems? from|could be that|as a result of)\b", re.IGNORECASE)
 REASON_WEIGHT = 0.2  # as EXTREME_WEIGHT
+# "What limitation does the paper note ...?", "When would the search struggle?": the sentence admitting one ("A
+# limitation of this work is ...", "the search process may not be able to keep up", "However, this is only secure
+# against ...") answers it rather than one describing what works; it counts as much more as a reason for a why-question.
+_WEAKNESS_ASKED = re.compile(r"\b(limitations?|drawbacks?|weakness(es)?|shortcomings?|caveats?|downsides?|struggle\w*|"
+                             r"fail\w*|limit(s|ed)?)\b", re.IGNORECASE)
+_WEAKNESS = re.compile(r"\b(limitations?|limited|drawbacks?|weakness(es)?|shortcomings?|caveats?|however|cannot|unable|"
+                       r"not (be )?able|difficult\w*|struggl\w*|fail\w*|future work|(does|did|do|may|could|would) not)\b",
+                       re.IGNORECASE)
 # "What is Agent Q evaluated on?": the sentence saying where it was tested ("We validate our approach in the WebShop
 # environment ...") answers it, whatever verb it uses; it counts as much more as a reason for a why-question.
 _ASKS_WHERE_TESTED = re.compile(r"\b(evaluat\w*|test\w*|validat\w*|benchmark\w*|assess\w*)\s+(on|in|with|against|using)\b|"
@@ -245,6 +253,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     focus = asked_for(question) & quote_terms
     extreme = quantity and bool(_EXTREME.search(question))
     why = bool(_WHY.search(question))
+    weakness = bool(_WEAKNESS_ASKED.search(question))
     where_tested = not quantity and bool(_ASKS_WHERE_TESTED.search(question))  # "How many molecules ... tested on": a figure
     link_asked = is_code_question(question)
     defined = _stands_for(question)
@@ -293,6 +302,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             score += COMPOUND_SHARE * params.name_bonus * len(held) / len(joined)
             quote += COMPOUND_SHARE * params.name_bonus * sum(compound not in title_compounds for compound in held) / len(joined)
         if why and _REASON.search(sentence.text):
+            quote += REASON_WEIGHT
+        if weakness and _WEAKNESS.search(sentence.text):
             quote += REASON_WEIGHT
         if where_tested and _TESTED.search(sentence.text):
             quote += REASON_WEIGHT
