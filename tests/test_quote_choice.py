@@ -143,17 +143,17 @@ def test_a_question_for_an_extreme_figure_quotes_the_sentence_that_marks_its_fig
 
 def test_in_a_full_text_the_question_s_rare_words_choose_the_quote_over_the_paper_s_topic():
     """Sentences as close to the question in meaning (one vector for all): the one holding the question's rare word
-    ("limitation") is quoted over one holding more of the words every sentence of the paper holds ("SPM", "smooth")."""
+    ("registration") is quoted over one holding more of the words every sentence of the paper holds ("SPM", "smooth")."""
     vector = np.ones(4) / 2.0
     texts = [f"SPM analyses of smooth data in trial {i} agree." for i in range(20)]
-    texts += ["The limitation was registration.", "SPM results hold for smooth data in every case."]
+    texts += ["The registration was ignored.", "SPM results hold for smooth data in every case."]
     sentences, start = [], 0
     for text in texts:
         sentences.append(Sentence("s", text, start, start + len(text), vector))
         start += len(text) + 1
-    question = "Did the SPM study of smooth data have a limitation?"
+    question = "Did the SPM study of smooth data consider registration?"
     full = _score_sentences(question, vector, sentences, [], False, DEFAULT_EXTRACTIVE, full_text=True)
-    assert max(full, key=lambda s: s.quote).sentence.text == "The limitation was registration."
+    assert max(full, key=lambda s: s.quote).sentence.text == "The registration was ignored."
     abstract = _score_sentences(question, vector, sentences, [], False, DEFAULT_EXTRACTIVE, full_text=False)
     assert max(abstract, key=lambda s: s.quote).sentence.text.startswith("SPM")  # an abstract counts every word alike, as before
 
