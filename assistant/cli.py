@@ -366,7 +366,8 @@ def render_answer(answer) -> str:
         lines.append(f"Note: {terminal_safe(note)}")
     mode = f"LLM ({answer.model})" if answer.mode == "llm" else "offline: extractive"
     tokens = f", {answer.usage.prompt_tokens}+{answer.usage.completion_tokens} tokens" if answer.mode == "llm" else ""
-    lines.append(f"[{mode}, confidence {answer.confidence:.2f}, {answer.timings.total_text()}{tokens}]")
+    judged = f"declined, model's estimate {answer.confidence:.2f}" if answer.abstained else f"confidence {answer.confidence:.2f}"
+    lines.append(f"[{mode}, {judged}, {answer.timings.total_text()}{tokens}]")
     return "\n".join(lines)
 
 

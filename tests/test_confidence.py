@@ -68,3 +68,5 @@ def test_the_cli_shows_the_confidence_and_the_papers_past_the_limit():
     shown = render_answer(answer)
     assert "confidence 0.73" in shown
     assert "And 1 more:" in shown and "A Third Paper" in shown
+    declined = render_answer(Answer(question="q", text="No paper answers this.", abstained=True, confidence=0.62))
+    assert "declined, model's estimate 0.62" in declined and "confidence 0.62" not in declined

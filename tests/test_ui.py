@@ -483,6 +483,9 @@ def test_the_markdown_export_lists_references_after_each_answer() -> None:
     assert document.index("Does it work?") < document.index("It works [1].") < document.index("#### References")
     assert "1. A Paper — https://x.org\n   > It works." in document
     assert "LLM: m · confidence 90% (high) · 1.2 s · 5 prompt + 3 completion tokens" in document
+    # a refusal's line says it declined, not "confidence 62% (medium)" (read as a contradiction under "no paper answers")
+    declined = render.status_line(Answer(question="Q", text="No paper.", abstained=True, confidence=0.62))
+    assert "declined" in declined and "62%" in declined and "medium" not in declined
     assert "> Note: A note." in document
     assert "#### Closest papers\n\n- Near" in document
     assert "**Error:** Boom: do X." in document

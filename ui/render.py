@@ -167,7 +167,10 @@ def status_line(answer: Answer) -> str:
                  f"{answer.usage.prompt_tokens} prompt + {answer.usage.completion_tokens} completion tokens"]
     else:
         parts = ["offline: extractive", took]
-    parts.insert(1, f"confidence {answer.confidence:.0%} ({'high' if answer.confidence >= 0.8 else 'medium' if answer.confidence >= 0.5 else 'low'})")
+    if answer.abstained:  # the model's estimate, which a rule overrode: not "confidence 62% (medium)" under a refusal
+        parts.insert(1, f"declined (the model's estimate that the collection answers it: {answer.confidence:.0%})")
+    else:
+        parts.insert(1, f"confidence {answer.confidence:.0%} ({'high' if answer.confidence >= 0.8 else 'medium' if answer.confidence >= 0.5 else 'low'})")
     return " · ".join(parts)
 
 
