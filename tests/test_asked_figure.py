@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import ask
-from assistant.answering.asked_figure import states_asked_figure, what_is_asked
+from assistant.answering.asked_figure import states_a_figure, states_asked_figure, what_is_asked
 from assistant.config import Settings
 from assistant.indexing import ingest_papers
 from assistant.models import Paper
@@ -41,6 +41,23 @@ def test_a_question_naming_no_unit_or_version_pins_nothing_down(question: str):
     assert states_asked_figure(question, "No figure here.")
 
 
+@pytest.mark.parametrize(("text", "question", "stated"), [
+    ("A duration of 10 seconds around the first peak.", "", True),
+    ("The normalisation is off by about ten percent.", "", True),
+    ("We used GPT-4, whose top-1 accuracy was 76%.", "", True),
+    ("Two of the 360 articles shared code.", "How many of the 360 articles shared code?", True),
+    ("Fig. 2. Light curve for GRB 120711A.", "What polarisation was measured for GRB 120711A?", False),  # a label, the question's own
+    ("Figure 2: Function Z802 in Wikifunctions in Bangla.", "", False),  # a label and an identifier
+    ("As shown in Table 3 and Section 4.2 [12, 13].", "", False),  # labels and a citation
+    ("Burgess et al. (2020) showed that this conclusion is flawed.", "", False),  # an author-year citation
+    ("The 360 articles were sampled from six journals.", "How many of the 360 articles shared MATLAB code?", True),  # "six"
+    ("The 360 articles were sampled at random.", "How many of the 360 articles shared MATLAB code?", False),
+])
+def test_a_figure_is_stated_by_a_number_that_is_no_label_citation_identifier_or_the_questions_own(text: str, question: str,
+                                                                                               stated: bool):
+    assert states_a_figure(text, question) is stated
+
+
 def test_a_name_of_capitalised_words_is_mentioned_when_each_word_is():
     text = "Imposed form in the Early Acheulean? Evidence from Gona, Afar, Ethiopia."
     assert mentions_apart(text, "Early Acheulean Gona")
@@ -68,6 +85,9 @@ def lung_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         Paper(paper_id="pigs", title="Ventilation of pigs after smoke inhalation",
               abstract="Twelve pigs were studied after smoke inhalation. The pigs were ventilated with a tidal volume of "
                        "8 mL/kg. Statistics were computed with Python 3.11. Oxygenation improved within six hours."),
+        Paper(paper_id="wiki", title="A reading of the code behind an online catalogue of functions",
+              abstract="Figure 2 shows function Z802 of the catalogue in Bangla, as in Table 1. The catalogue lets anyone "
+                       "write functions in their own language (Vrandecic, 2020). Its code is read here as a text."),
         Paper(paper_id="other", title="Widgets under stress",
               abstract="We study widgets. Widgets bend under stress. They recover afterwards."),
     ]
@@ -93,6 +113,13 @@ def test_a_paper_that_names_the_tool_but_not_its_version_does_not_answer_which_v
     stated = ask("Which Python version were the statistics of the smoke inhalation pigs computed with?", settings=lung_index,
                  llm=None, paper_ids=["pigs"])
     assert not stated.abstained and "Python 3.11" in stated.citations[0].quote
+
+
+def test_a_how_many_question_is_not_answered_by_a_figure_label_or_a_citation_year(lung_index: Settings):
+    answer = ask("How many functions had been written in the online catalogue of functions?", settings=lung_index, llm=None,
+                 paper_ids=["wiki"])
+    assert answer.abstained and not answer.citations
+    assert "reports no figure" in answer.text
 
 
 @pytest.fixture(scope="module")

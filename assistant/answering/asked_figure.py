@@ -75,3 +75,26 @@ def _figure_in(unit: str) -> re.Pattern[str]:
     written = _WRITTEN.get(re.sub(r"s$", "", first)) if first not in ("s", "ms", "us", "ns") else None
     pattern = written or re.escape(first)
     return re.compile(rf"{_NUMBER}\s?(-\s?)?{pattern}(?![a-z])", re.IGNORECASE)
+
+
+# Digits that state no figure: a label's number ("Fig. 2", "Table S1", "Eq. (3)", "Section 4.2"), a citation's ("[12]",
+# "Smith et al., 2020"), an identifier's ("Z802", "GPT-4", "SDATA-18").
+_LABEL_NUMBER = re.compile(r"\b(fig(ure)?s?|tables?|sections?|sec|eqs?|equations?|appendix|appendices|chapters?|panels?|"
+                           r"algorithms?|theorems?|lemmas?|propositions?|definitions?)\.?\s*\(?[A-Z]?\d+(\.\d+)*[a-z]?\)?"
+                           r"(\s*(,|and|–|-|to)\s*\(?[A-Z]?\d+(\.\d+)*[a-z]?\)?)*", re.IGNORECASE)
+_AUTHOR_YEAR = re.compile(r"\b[A-Z][\w'-]+(\s+et\s+al\.?|\s+(and|&)\s+[A-Z][\w'-]+)?,?\s+\(?(19|20)\d\d[a-z]?\b")
+_IDENTIFIER = re.compile(r"\b[A-Za-z]+[-_]?\d+[A-Za-z\d]*\b")
+_DIGITS = re.compile(r"\d")
+_NUMBER_WORD = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|"
+                          r"thousand|million|billion|twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
+_QUESTION_NUMBER = re.compile(r"\d[\d,.]*\w*")
+
+
+def states_a_figure(text: str, question: str = "") -> bool:
+    """Whether text states a figure: digits or a number word, not counting those of a label ("Fig. 2. Light curve ..."),
+    a citation, an identifier ("Function Z802") or a figure the question already gives ("GRB 120711A", "1,989 articles")."""
+    for number in set(_QUESTION_NUMBER.findall(question)):
+        text = re.sub(rf"(?<![\w.]){re.escape(number.rstrip('.,'))}(?!\w)", " ", text)
+    for pattern in (_CITATION_MARKER, _LABEL_NUMBER, _AUTHOR_YEAR, _IDENTIFIER):
+        text = pattern.sub(" ", text)
+    return bool(_DIGITS.search(text) or _NUMBER_WORD.search(text))

@@ -18,7 +18,7 @@ from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 from assistant.answering.acronyms import defined_acronyms
-from assistant.answering.asked_figure import states_asked_figure, what_is_asked
+from assistant.answering.asked_figure import states_a_figure, states_asked_figure, what_is_asked
 from assistant.answering.word_forms import compounds, holds_compound
 
 # A question for the code or the project's page asks where it is or whether it is out: "where is the code?", "is the
@@ -314,7 +314,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
         if defined and defined in defined_acronyms([sentence.text]):
             score += DEFINITION_WEIGHT
             quote += DEFINITION_WEIGHT
-        if quantity and _has_quantity(sentence.text):
+        if quantity and states_a_figure(sentence.text, question):
             score += params.number_bonus
             quote += params.number_bonus
             if extreme and _EXTREME.search(sentence.text):
@@ -528,7 +528,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if judged and evidence_score < params.min_evidence_score and not named_match and not restricted:
         reason = "The closest abstracts do not address the question closely enough."
         return abstention(reason, hits)
-    if quantity and not is_list and not any(_has_quantity(s.sentence.text) for s in best_by_paper[top.paper_id][:3]):
+    if quantity and not is_list and not any(states_a_figure(s.sentence.text, question) for s in best_by_paper[top.paper_id][:3]):
         reason = f"The closest paper, *{escape_markdown(top.title)}*, reports no figure that answers it."
         return abstention(reason, hits)
     pinned = what_is_asked(question)
