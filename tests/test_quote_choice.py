@@ -284,3 +284,26 @@ def test_asked_for_a_weakness_the_quote_is_the_sentence_admitting_one(bank):
     weakness is quoted."""
     quote = _one_sentence_quote("Under which workloads would the search process of the scheduler struggle?", SEARCH, bank)
     assert quote.startswith("Under highly dynamic workloads")
+
+
+ROADS = Hit(paper_id="g", title="A library of graph algorithms in the language of sparse linear algebra", score=1.0, abstract=(
+    "We present a library of graph algorithms written in the language of sparse linear algebra. "
+    "On most graphs the library runs within a factor of two of the reference code. "
+    "Note that for the road network, breadth-first search is slow in the library. "
+    "The primary reason for this is the high diameter of the road network, which takes thousands of iterations. "
+    "Triangle counting in the library is also up to three times slower than the reference code, and even slower on the "
+    "road network. "
+    "This gap can be closed in the future by fusing the two kernels into one."), pages=[(0, 10)])
+
+
+def test_a_full_text_s_reason_for_this_is_read_with_the_sentence_it_explains_and_quoted(bank):
+    """ "The primary reason for this is ..." points back: asked why, it is read with the sentence before it and quoted
+    (read alone, the sentence on triangle counting and the one after it were the quote, the reader choosing among them)."""
+    from assistant.answering.reader import get_reader
+
+    question = "Why is the library so much slower than the reference code on the road network?"
+    draft = extractive_answer(question, [ROADS], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              quote_reader=get_reader(), quote_abstracts=False)
+    assert not draft.abstained
+    quote = draft.citations[0].quote
+    assert "The primary reason for this is the high diameter" in quote

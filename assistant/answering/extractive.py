@@ -681,8 +681,10 @@ def _best_on_one_page(ordered: Sequence[Sentence], limit: int, pages: Sequence[t
 
 
 # A sentence that opens by pointing at the one before it: "This type of ...", "Yet, this difference ...", "These results ...".
-_POINTS_BACK = re.compile(r"^(?:(?:yet|however|thus|hence|therefore|so|but|moreover|still|again|in addition|in contrast|"
-                          r"as a result),?\s+)?(?:this|these|that|those|such|it|they)\b(?!\s+(?:paper|work|study|article)\b)",
+# ("The primary reason for this is ..." points back too.)
+_POINTS_BACK = re.compile(r"^(?:the\s+(?:\w+\s+)?(?:reasons?|causes?|explanations?)\s+(?:for|of)\s+(?:this|these|that|it)\b|"
+                          r"(?:(?:yet|however|thus|hence|therefore|so|but|moreover|still|again|in addition|in contrast|"
+                          r"as a result),?\s+)?(?:this|these|that|those|such|it|they)\b(?!\s+(?:paper|work|study|article)\b))",
                           re.IGNORECASE)
 
 
