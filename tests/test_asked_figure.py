@@ -8,7 +8,8 @@ from assistant import ask
 from assistant.answering.asked_figure import states_a_figure, states_asked_figure, what_is_asked
 from assistant.config import Settings
 from assistant.indexing import ingest_papers
-from assistant.models import Paper
+from assistant.answering.extractive import extractive_answer
+from assistant.models import Hit, Paper
 from assistant.names import mentions_apart
 
 
@@ -161,3 +162,24 @@ def test_an_acronym_the_collection_only_writes_out_is_no_unknown_name(full_texts
     MCMC") once the references, the only place writing "MCMC", were left out; the body says "Markov chain Monte Carlo"."""
     answer = ask("Which MCMC package sampled the tract statistics of the welders?", settings=full_texts, llm=None)
     assert not answer.abstained and "emcee" in answer.citations[0].quote
+
+
+SPIDERS = Hit(paper_id="s", title="A general model for the evolution of nuptial gifts", score=1.0, abstract=(
+    "We model the evolution of nuptial gift-giving with the nursery web spider Pisaura mirabilis in mind. "
+    "Males of Pisaura mirabilis court females with or without a nuptial gift. "
+    "In Pisaura mirabilis, females that receive a gift mate for longer. "
+    "From raw data of an earlier feeding experiment (Tuni et al., 2013), the mean offspring produced by females receiving "
+    "nuptial gifts is 25.74, while females without a gift produce 6.00. "
+    "The model predicts that males should search for gifts when the fitness gain is high."), pages=[(0, 12)])
+
+
+def test_a_figure_below_three_sentences_that_name_the_species_still_answers():
+    """The question's name puts the sentences naming it first; the figure in the fourth best still answers (not "reports
+    no figure that answers it")."""
+    from assistant.embedding import get_embedder
+    from assistant.evidence import SentenceBank
+
+    bank = SentenceBank(get_embedder(Settings(_env_file=None)))
+    question = "How many offspring did female Pisaura mirabilis produce on average when they received nuptial gifts?"
+    draft = extractive_answer(question, [SPIDERS], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
+    assert not draft.abstained and draft.citations[0].paper_id == "s"
