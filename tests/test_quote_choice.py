@@ -307,3 +307,21 @@ def test_a_full_text_s_reason_for_this_is_read_with_the_sentence_it_explains_and
     assert not draft.abstained
     quote = draft.citations[0].quote
     assert "The primary reason for this is the high diameter" in quote
+
+
+def test_asked_why_a_premise_given_with_since_counts_as_a_reason(bank):
+    """ "..., since an earlier study found that black behaved unlike every other colour" answers "Why was black left out
+    ...?" rather than the sentence restating that it was left out."""
+    sentences = [Sentence(paper_id="c", text=text, start=0, end=len(text), vector=vector)
+                 for text, vector in zip(COLOURS, bank.embedder.embed(COLOURS))]
+    question = "Why was black left out of the colour set in the change detection experiment?"
+    scored = _score_sentences(question, bank.embedder.embed([question])[0], sentences, [], False, DEFAULT_EXTRACTIVE)
+    assert max(scored, key=lambda item: item.quote).sentence.text.startswith("Black was left out of the colour set, since")
+
+
+COLOURS = [
+    "In the experiment, black was left out of the colour set.",
+    "Black was left out of the colour set, since an earlier study found that black behaved unlike every other colour in "
+    "such tasks.",
+    "Participants repeated a word aloud during the suppression blocks.",
+]

@@ -196,8 +196,12 @@ EXTREME_WEIGHT = 0.2  # as FOCUS_WEIGHT; on the three real-PDF sets it mended tw
 # "Why does performance drop when K is raised above 10?": the sentence giving a reason ("The reason for this could be
 # that ...", "... because ...") answers it, rather than the one restating what happens; it counts this much more.
 _WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
+# (A purpose or a premise is a reason too: "black was excluded, since R. D. Morey (2011) showed that black exhibited
+# markedly different effects", "... at a fixed drain current, to ensure constant RC"; not "since 2010".)
 _REASON = re.compile(r"\b(because|due to|owing to|thanks to|the reason|reasons? (for|why)|caused by|attribut(ed|able) to|"
-                     r"explained by|stems? from|could be that|as a result of)\b", re.IGNORECASE)
+                     r"explained by|stems? from|could be that|as a result of|in order to|to ensure|so that|so as to|"
+                     r"since(?! \d)|given that|(which|this|that) is why|for this reason|consequently|as a consequence)\b",
+                     re.IGNORECASE)
 REASON_WEIGHT = 0.2  # as EXTREME_WEIGHT
 # "What limitation does the paper note ...?", "When would the search struggle?": the sentence admitting one ("A
 # limitation of this work is ...", "the search process may not be able to keep up", "However, this is only secure
