@@ -293,6 +293,12 @@ def test_follow_up_detection():
     assert not refers_back("Does any paper quantize an LLM to 4 bits so it runs on a phone?")
     assert not refers_back("Which papers use DPO and what do they report?")
     assert refers_back("what results does it report?") and refers_back("what game does this agent play?")
+    # A possessive after a name the question gives is that name's (a new user's "What GPU did LAGraph use for its
+    # benchmarks?", after an answer on Agent Q, was searched as "... for Agent Q's benchmarks?"); an object pronoun after a
+    # name still points back.
+    assert not refers_back("What GPU did LAGraph use for its benchmarks?")
+    assert not refers_back("Where does DAFormer release their code?")
+    assert refers_back("How does HRDA improve on it?") and refers_back("What GPU did they use for the LAGraph benchmarks?")
 
 
 def test_unknown_paper_ids_are_named_in_a_clear_error(seeded_settings):

@@ -13,6 +13,7 @@ from assistant.names import specific_terms
 # "is it true that ..." points at nothing.
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs)\b(?!\s+(?:is|was)\s+(?:true|possible|known|said|likely)\b)",
                       re.IGNORECASE)
+_POSSESSIVE = {"its", "their", "theirs"}
 _EXPLETIVE = re.compile(r"\b(is|was|isn't|wasn't)\s+it\s+(true|possible|known|the case)\b|\bit\s+(is|was)\s+(true|possible|known)\b",
                         re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(
@@ -75,6 +76,8 @@ def refers_back(question: str) -> bool:
     pronoun = _PRONOUN.search(text)
     if pronoun and _OWN_ANTECEDENT.search(text[: pronoun.start()]):
         pronoun = None  # "it" points at what the question itself introduced
+    if pronoun and pronoun.group(1).lower() in _POSSESSIVE and specific_terms(text[: pronoun.start()]):
+        pronoun = None  # "What GPU did LAGraph use for its benchmarks?": LAGraph's, not the previous answer's paper
     if pronoun or _DEMONSTRATIVE.search(text) or _WHAT_ABOUT.match(question):
         return True
     # "and the second one?" continues; "And which papers use DPO?" is a new question that names its subject.
