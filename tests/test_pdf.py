@@ -283,6 +283,41 @@ def test_an_accent_set_as_a_glyph_of_its_own_goes_on_the_letter_under_it(tmp_pat
     assert "ˆ" in text  # the hat over D kept, as a glyph of its own
 
 
+def test_an_accent_drawn_after_later_letters_breaks_no_word(tmp_path: Path):
+    """pdfTeX may draw a name's accents after later letters ("Gabor Sz" then the accent of Gábor's a, "arnyas" then the
+    accent of its a): PDFium reads spaces around such an accent, and the name came out "Gábor Sz árnyas", so the byline
+    read as no names and the paper had no authors."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "late-accents.pdf"
+    drawing = canvas.Canvas(str(path))
+    drawing.setFont(_font(), 16)
+    drawing.drawString(72, 760, TITLE)
+    lines = _wrap(ABSTRACT, 450, _font(), 10)
+    for number, line in enumerate(lines):
+        drawing.setFont(_font(), 10)
+        drawing.drawString(72, 720 - 14 * number, line)
+    y = 720 - 14 * len(lines)
+    drawing.setFont(_font(), 10)
+
+    def width(text: str) -> float:
+        return pdfmetrics.stringWidth(text, _font(), 10)
+
+    def accent_over(left: float) -> None:  # the acute accent centred over the letter "a" starting at left
+        drawing.drawString(left + (width("a") - width("´")) / 2, y, "´")
+
+    drawing.drawString(72, y, "By Gabor Sz")
+    accent_over(72 + width("By G"))
+    start = 72 + width("By Gabor Sz")
+    drawing.drawString(start, y, "arnyas")
+    accent_over(start)
+    drawing.drawString(start + width("arnyas"), y, " and others.")
+    drawing.save()
+    text = " ".join((read_full_text(path).abstract + " " + read_full_text(path).body).split())
+    assert "Gábor Szárnyas and others" in text, text[-200:]
+
+
 def test_characters_beyond_the_basic_plane_come_whole_and_a_lone_surrogate_is_dropped():
     # PDFium gives UTF-16 code units: the math italic M of a formula (U+1D440) comes as two surrogates
     assert pdf_module._normal("volatility \ud835\udc40 at day \ud835\udc61") == "volatility M at day t"

@@ -124,7 +124,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 17  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 18  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -252,6 +252,7 @@ def _page_lines(page) -> list[Line]:
         x, y = ctypes.c_double(), ctypes.c_double()
         letters: list[tuple[int, float, float]] = []  # the current line's letters: place in its text, left, right
         pending: str | None = None  # the combining mark of an accent drawn before its letter
+        accent = False  # an accent glyph was just read: PDFium's spaces around it are no word breaks ("Sz ´ arnyas")
         count = textpage.count_chars()
         for i in range(count):
             code = raw.FPDFText_GetUnicode(textpage, i)
@@ -268,11 +269,12 @@ def _page_lines(page) -> list[Line]:
                 under = next((at for at, a, b in reversed(letters[-12:]) if a - 1 <= middle <= b + 1), None) if current else None
                 if current is not None and under is not None and len(accented := _accented(current.text[under], mark)) == 1:
                     current.text = current.text[:under] + accented + current.text[under + 1:]  # "Oner ¨": the Ö of Öner
+                    accent = True
                     continue
                 if i + 1 < count and len(_accented(chr(raw.FPDFText_GetUnicode(textpage, i + 1) or 32), mark)) == 1:
                     after_left, _, after_right, _ = textpage.get_charbox(i + 1, loose=True)
                     if after_left - 1 <= middle <= after_right + 1:
-                        pending = mark  # "e¸s": the ş
+                        pending, accent = mark, True  # "e¸s": the ş
                         continue
                 # no letter under it that takes it as one character ("Dˆ", a hat over a variable): kept as it is
             elif pending is not None:
@@ -289,7 +291,7 @@ def _page_lines(page) -> list[Line]:
                 current = Line("", left, right, y.value, size)  # (a ligature's letters share one box: a small step back)
                 lines.append(current)
                 letters = []
-            elif space or gap > 0.2 * size or script and char.isdigit() and current.text[-1:].isdigit():
+            elif space and not accent or gap > 0.2 * size or script and char.isdigit() and current.text[-1:].isdigit():
                 current.text += " "  # (a footnote mark after a figure stays apart: "73,000 6", not "73,0006")
             if char.isalpha():
                 letters.append((len(current.text), left, right))
@@ -297,7 +299,7 @@ def _page_lines(page) -> list[Line]:
             current.x1 = max(current.x1, right)
             current.size = max(current.size, size)
             current.sizes.append(size)
-            space = False
+            space = accent = False
         width = page.get_width()
     finally:
         textpage.close()
