@@ -340,10 +340,10 @@ def _cells(ch: str) -> int:
 
 def render_answer(answer) -> str:
     """The answer as terminal text: body, numbered references with link and quote, notes, mode."""
-    from assistant.markdown import unescape_markdown
+    from assistant.markdown import terminal_text
     from assistant.pages import label
 
-    text = unescape_markdown(answer.text)
+    text = terminal_text(answer.text)
     shown = " ".join(text.split())
     lines = [terminal_safe(text, keep_newlines=True), ""]
     if answer.standalone_question:

@@ -27,6 +27,16 @@ def unescape_markdown(text: str) -> str:
     return _ESCAPED.sub(r"\1", text)
 
 
+# Emphasis an answer puts around a title ("From *DAFormer: ...*:", "- **DAFormer**: ..."): a pair of unescaped markers.
+_EMPHASIS = re.compile(r"(?<!\\)(\*\*|\*)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
+
+
+def terminal_text(text: str) -> str:
+    """An answer's text for a terminal: its emphasis markers dropped ("From DAFormer: ...:", not "From *DAFormer*:") and
+    what escape_markdown escaped as written (an abstract's own "*" stays)."""
+    return unescape_markdown(_EMPHASIS.sub(r"\2", text))
+
+
 def defuse_shortcodes(text: str) -> str:
     """Text in which no :emoji: or :material/icon: shortcode is read by Streamlit."""
     return _SHORTCODE.sub(":\u200b", text)

@@ -70,3 +70,14 @@ def test_the_cli_shows_the_confidence_and_the_papers_past_the_limit():
     assert "And 1 more:" in shown and "A Third Paper" in shown
     declined = render_answer(Answer(question="q", text="No paper answers this.", abstained=True, confidence=0.62))
     assert "declined, model's estimate 0.62" in declined and "confidence 0.62" not in declined
+
+
+def test_the_cli_shows_titles_without_markdown_emphasis_and_an_abstract_s_own_stars_as_written():
+    from assistant.markdown import escape_markdown
+
+    title = escape_markdown("ReST-MCTS*: LLM Self-Training")
+    shown = render_answer(Answer(question="q", text=f"From *{title}*:\n\n> It self-trains. [1]", confidence=0.8))
+    assert "From ReST-MCTS*: LLM Self-Training:" in shown
+    listed = render_answer(Answer(question="q", text=f"- **{title}**: it self-trains. [1]\n- **Agent Q**: it plans. [2]",
+                                  confidence=0.8))
+    assert "- ReST-MCTS*: LLM Self-Training: it self-trains. [1]" in listed and "**" not in listed

@@ -39,6 +39,7 @@ def test_who_wrote_a_paper_is_answered_from_its_record_and_an_unrecorded_author_
     assert draft.citations[0].paper_id == "r"
     unknown = _answer(bank, "Who wrote the RLSP paper?")
     assert unknown.abstained and "does not record who wrote" in unknown.text and not unknown.citations
+    assert "no paper that answers" not in unknown.text  # the paper is there; its record has no authors
 
 
 def test_misspelt_words_are_read_as_the_words_the_collection_uses_but_unknown_terms_and_names_stay(seeded_settings):

@@ -850,8 +850,9 @@ def _authors_answer(hit: Hit, scored: list[_Scored], hits: list[Hit]) -> Draft:
     """Who wrote it: the paper's authors from its record (its metadata, not its text), cited to the paper; a record
     without authors says so, as an abstention."""
     if not hit.authors:
-        return abstention(f"The collection does not record who wrote *{escape_markdown(hit.title)}* (its record has no authors).",
-                        hits)
+        # (Not "The collection has no paper that answers this": the paper is there, its record lacks the answer.)
+        return Draft(text=f"The collection does not record who wrote *{escape_markdown(hit.title)}*: its record has no "
+                          f"authors.", abstained=True)
     listed = listed_names(hit.authors, MAX_AUTHORS)
     year = f" ({hit.date[:4]})" if hit.date else ""
     # Cited with what the paper is about, in its abstract's words: no sentence of it says who wrote it.
