@@ -495,3 +495,11 @@ def test_asked_what_to_read_on_a_topic_the_answer_lists_the_papers_on_it(seeded_
     answer = ask(question, settings=seeded_settings, llm=None)
     assert not answer.abstained and answer.citations, question
     assert topic in f"{answer.citations[0].title} {answer.citations[0].quote}".lower(), question
+
+
+def test_a_list_question_that_one_paper_answers_says_it_is_the_only_one(seeded_settings):
+    """ "Which papers evaluate on WebShop?" over the seeds, where only Agent Q does: the answer says one paper bears on it
+    (it read "From Agent Q: ...", as if the question had asked about Agent Q)."""
+    answer = ask("Which papers evaluate on WebShop?", settings=seeded_settings, llm=None)
+    assert answer.text.startswith("One paper in the collection bears on this:")
+    assert [c.title.split(":")[0] for c in answer.citations] == ["Agent Q"]

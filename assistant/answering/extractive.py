@@ -580,7 +580,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
             # phrase: "Monte Carlo Tree Search" lists MC-NEST, built on "Monte Carlo Tree Self-Refine".
             chosen = naming
         draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
-                         question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
+                         question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts, listing=True)
         draft.notes.extend(notes)
         return draft
     stands_for = _stands_for(question)
@@ -806,8 +806,9 @@ def _quote_with_pick(scored: list[_Scored], pick: Sentence, limit: int, pages: S
 
 def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = (),
              reading: Reading | None = None, question: str = "", quote_reader: Scorer | None = None,
-             quote_abstracts: bool = True) -> Draft:
-    """The answer citing the chosen papers; papers past the list limit are counted in the text and carried in Draft.more."""
+             quote_abstracts: bool = True, listing: bool = False) -> Draft:
+    """The answer citing the chosen papers; papers past the list limit are counted in the text and carried in Draft.more.
+    listing: the answer to "which papers ...?", which says how many papers bear on it, one too."""
     read_order = (_read_quotes(question, chosen, best_by_paper, quote_reader)
                   if quote_reader is not None and quote_abstracts and reading is None else {})
     citations = []
@@ -834,7 +835,8 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
                               spans=[(s.start, s.end) for s in quoted]))
     if len(citations) == 1 and not extra:
         only = citations[0]
-        text = f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]"
+        text = (f"One paper in the collection bears on this:\n\n- **{escape_markdown(only.title)}**: {escape_markdown(only.quote)} [1]"
+                if listing else f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]")
     else:
         lines = [f"- **{escape_markdown(c.title)}**: {escape_markdown(c.quote)} [{c.number}]" for c in citations]
         if extra:
