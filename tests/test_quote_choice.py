@@ -325,3 +325,25 @@ COLOURS = [
     "such tasks.",
     "Participants repeated a word aloud during the suppression blocks.",
 ]
+
+
+_WIND_TEXT = ("We simulate the flow around a car in a wind tunnel in real time on the GPU. "
+              "The Navier-Stokes equations are split into advection, diffusion and projection steps. "
+              "The wind tunnel simulation runs Jacobi iterations for the diffusion step. "
+              "The pressure is found with a multigrid solver in the projection step. "
+              "Each frame, the solver takes 20 Jacobi iterations for diffusion, and 40 for the pressure. "
+              "The car's outline is drawn from a photograph.")
+WIND = Hit(paper_id="w", title="A real-time wind tunnel on the GPU", score=1.0, abstract=_WIND_TEXT,
+           pages=[(0, 1), (_WIND_TEXT.index("Each frame"), 2)])
+
+
+def test_asked_how_many_the_reader_picks_among_the_sentences_stating_a_figure(bank):
+    """The reader's pick leads a full text's quote; asked "How many ...?", it is a sentence stating a figure (it picked
+    "The wind tunnel simulation runs Jacobi iterations for the diffusion step." and the quote stayed on page 1)."""
+    from assistant.answering.reader import get_reader
+
+    question = "How many Jacobi iterations does the wind tunnel simulation run for the diffusion step?"
+    draft = extractive_answer(question, [WIND], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              quote_reader=get_reader(), quote_abstracts=False)
+    assert not draft.abstained
+    assert "20 Jacobi iterations" in draft.citations[0].quote

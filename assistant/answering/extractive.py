@@ -768,6 +768,11 @@ def _reader_pick(question: str, scored: list[_Scored], reader: Scorer) -> Senten
     """A full text's sentence the reader puts first (its logit + FULL_TEXT_MIX_WEIGHT x the quote score) among the
     FULL_TEXT_SHORTLIST the quote score puts first."""
     shortlist = sorted(scored, key=lambda s: -s.quote)[:FULL_TEXT_SHORTLIST]
+    if is_quantity_question(question):  # "How many ...?": only a sentence stating a figure can answer it
+        stating = [item for item in shortlist if states_a_figure(item.sentence.text, question)]
+        if len(stating) == 1:
+            return stating[0].sentence
+        shortlist = stating or shortlist
     if len(shortlist) < 2:
         return None
     logits = reader.score_pairs([(question, item.sentence.text) for item in shortlist])
