@@ -241,21 +241,28 @@ def test_text_set_in_a_scaled_one_point_font_keeps_its_words_and_lines(tmp_path:
     assert "mean absolute error of 4.2 percent" in body
 
 
+def _title_and_abstract(path: Path):  # noqa: ANN202 - a reportlab Canvas, imported only here
+    """A one-page PDF begun at path: the title, then the abstract in 10-point lines; the canvas (font 10 points) and the
+    height under the abstract, where a test draws its own line."""
+    from reportlab.pdfgen import canvas
+
+    drawing = canvas.Canvas(str(path))
+    drawing.setFont(_font(), 16)
+    drawing.drawString(72, 760, TITLE)
+    drawing.setFont(_font(), 10)
+    lines = _wrap(ABSTRACT, 450, _font(), 10)
+    for number, line in enumerate(lines):
+        drawing.drawString(72, 720 - 14 * number, line)
+    return drawing, 720 - 14 * len(lines)
+
+
 def test_an_accent_set_as_a_glyph_of_its_own_goes_on_the_letter_under_it(tmp_path: Path):
     """LaTeX PDFs may set an accent as its own glyph, before its letter ("Güne¸sköy": the cedilla of ş) or after it
     ("Schutze ̈"); the name was then in no text. A hat with no one-character form ("D" + hat) stays as it was."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfgen import canvas
 
     path = tmp_path / "accents.pdf"
-    drawing = canvas.Canvas(str(path))
-    drawing.setFont(_font(), 16)
-    drawing.drawString(72, 760, TITLE)
-    lines = _wrap(ABSTRACT, 450, _font(), 10)
-    for number, line in enumerate(lines):
-        drawing.setFont(_font(), 10)
-        drawing.drawString(72, 720 - 14 * number, line)
-    y = 720 - 14 * len(lines)
+    drawing, y = _title_and_abstract(path)
 
     def word(x: float, parts: list[tuple[str, str]]) -> float:
         """Draw the letters, each accent (if any) drawn as its own glyph centred over its letter: before it when the
@@ -288,18 +295,9 @@ def test_an_accent_drawn_after_later_letters_breaks_no_word(tmp_path: Path):
     accent of its a): PDFium reads spaces around such an accent, and the name came out "Gábor Sz árnyas", so the byline
     read as no names and the paper had no authors."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfgen import canvas
 
     path = tmp_path / "late-accents.pdf"
-    drawing = canvas.Canvas(str(path))
-    drawing.setFont(_font(), 16)
-    drawing.drawString(72, 760, TITLE)
-    lines = _wrap(ABSTRACT, 450, _font(), 10)
-    for number, line in enumerate(lines):
-        drawing.setFont(_font(), 10)
-        drawing.drawString(72, 720 - 14 * number, line)
-    y = 720 - 14 * len(lines)
-    drawing.setFont(_font(), 10)
+    drawing, y = _title_and_abstract(path)
 
     def width(text: str) -> float:
         return pdfmetrics.stringWidth(text, _font(), 10)

@@ -17,7 +17,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from assistant.evidence import Sentence, SentenceBank, terms
-from assistant.answering.extractive import asks_for_figure_as_fitted, has_quantity, is_list_question
+from assistant.answering.asked_figure import has_quantity
+from assistant.answering.extractive import asks_for_figure_as_fitted, is_list_question
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Hit
 from assistant.names import as_tokenised, mentions, specific_terms

@@ -97,4 +97,10 @@ def states_a_figure(text: str, question: str = "") -> bool:
         text = re.sub(rf"(?<![\w.]){re.escape(number.rstrip('.,'))}(?!\w)", " ", text)
     for pattern in (_CITATION_MARKER, _LABEL_NUMBER, _AUTHOR_YEAR, _IDENTIFIER):
         text = pattern.sub(" ", text)
+    return has_quantity(text)
+
+
+def has_quantity(text: str) -> bool:
+    """Whether text holds digits or a number word at all (labels and citations too: the answerability model's figure
+    feature was fitted reading it so)."""
     return bool(_DIGITS.search(text) or _NUMBER_WORD.search(text))

@@ -94,9 +94,6 @@ FULL_TEXT_MIX_WEIGHT = 5.0
 # "SMART: ...") is ranked first among the hits: larger than any sentence score and fused score together (a share of it
 # for a share of the names: "How do Long Term Memory and MANSA differ?").
 TITLE_NAME_BONUS = 2.0
-_NUMBER_WORDS = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|"
-    r"twice|double|triple|half|percent|dozens?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -171,15 +168,6 @@ def asks_for_figure_as_fitted(question: str) -> bool:
     """Whether the question asks for a figure as the answerability model's features were fitted to read it (a narrower
     pattern than is_quantity_question's; refit bench/fit_answerability.py before widening it)."""
     return bool(_FITTED_QUANTITY.search(question))
-
-
-def has_quantity(text: str) -> bool:
-    """Whether text holds a figure (digits or number words)."""
-    return _has_quantity(text)
-
-
-def _has_quantity(text: str) -> bool:
-    return bool(re.search(r"\d", text) or _NUMBER_WORDS.search(text))
 
 
 # A question for a figure is answered only when one of the top paper's this many best sentences states one (its name can
@@ -838,10 +826,9 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
         quoted = _quote(_abstract_first(best_by_paper[hit.paper_id], hit, topic), 1, reading)
         extra.append(PaperRef(paper_id=hit.paper_id, title=hit.title, urls=hit.urls, quote=joined(hit.abstract, quoted),
                               spans=[(s.start, s.end) for s in quoted]))
-    if len(citations) == 1 and not extra:
+    if len(citations) == 1 and not extra and not listing:
         only = citations[0]
-        text = (f"One paper in the collection bears on this:\n\n- **{escape_markdown(only.title)}**: {escape_markdown(only.quote)} [1]"
-                if listing else f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]")
+        text = f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]"
     else:
         lines = [f"- **{escape_markdown(c.title)}**: {escape_markdown(c.quote)} [{c.number}]" for c in citations]
         if extra:
@@ -849,7 +836,9 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
             head = f"{len(citations) + len(extra)} papers in the collection bear on this; the {len(citations)} with the strongest evidence:"
             text = f"{head}\n\n" + "\n".join(lines) + f"\n\n…and {len(extra)} more."
         else:
-            text = f"{len(citations)} papers in the collection bear on this:\n\n" + "\n".join(lines)
+            head = ("One paper in the collection bears on this:" if len(citations) == 1
+                    else f"{len(citations)} papers in the collection bear on this:")
+            text = f"{head}\n\n" + "\n".join(lines)
     return Draft(text=text, citations=citations, more=extra)
 
 

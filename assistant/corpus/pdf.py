@@ -1241,9 +1241,7 @@ def _unheaded_references(flat: list[tuple[int, Block]], at: int) -> int | None:
     if _is_entry(text) and _is_entry(_next_paragraph(flat, at)):  # two entries, each a paragraph ("[12] Klepeis, ...")
         return 0
     match = _FIRST_ENTRY.search(text)
-    if match is None:
-        return None
-    if "[2]" not in text[match.end():]:
+    if match is None or "[2]" not in text[match.end():]:
         return None
     return match.start() if _reads_as_references(text[match.start():]) else None
 
