@@ -64,6 +64,20 @@ def test_the_shipped_model_reads_exactly_the_paper_features_and_prefers_the_pape
     assert model.probability(on_topic) >= model.threshold > model.probability(near_miss)
 
 
+def test_the_best_ranked_paper_is_not_listed_when_it_holds_almost_none_of_the_topic():
+    from assistant.answering.list_membership import MIN_COVERAGE, list_members
+
+    model = AnswerabilityModel.load(LIST_MODEL_PATH)
+    stats = TermStats(documents=100, frequency={"agent": 50, "equip": 5, "homeostat": 2, "memori": 10})
+    question = "Which papers equip agents with a homeostatic memory?"
+    # Ranked first but holding only the common word: by its rank the model alone would list it.
+    stray = _hit("stray", "Agents, agents everywhere.", 0.9)
+    on_topic = _hit("on-topic", "We equip agents with a homeostatic memory.", 0.8)
+    stray_features = paper_features(question, stray, top_fused=0.9, stats=stats)
+    assert stray_features["coverage"] < MIN_COVERAGE and model.probability(stray_features) >= model.threshold
+    assert set(list_members(question, [stray, on_topic], stats, model)) == {"on-topic"}
+
+
 def test_unheard_topic_names_the_words_no_paper_uses_when_they_are_most_of_the_topic():
     from assistant.answering.list_membership import unheard_topic
 
