@@ -299,6 +299,11 @@ def test_follow_up_detection():
     assert not refers_back("What GPU did LAGraph use for its benchmarks?")
     assert not refers_back("Where does DAFormer release their code?")
     assert refers_back("How does HRDA improve on it?") and refers_back("What GPU did they use for the LAGraph benchmarks?")
+    # So is a subject pronoun after a name (seen in the browser: asked after an answer on FinMem and Agent Q, this was
+    # searched as "... how well does FinMem and Agent Q do?").
+    assert not refers_back("What benchmarks does WebRL evaluate on and how well does it do?")
+    assert not refers_back("Which datasets did DAFormer use, and were they public?")
+    assert refers_back("Does HRDA beat it on GTA-to-Cityscapes?") and refers_back("How does it compare with HRDA?")
 
 
 def test_unknown_paper_ids_are_named_in_a_clear_error(seeded_settings):

@@ -14,6 +14,7 @@ from assistant.names import specific_terms
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs)\b(?!\s+(?:is|was)\s+(?:true|possible|known|said|likely)\b)",
                       re.IGNORECASE)
 _POSSESSIVE = {"its", "their", "theirs"}
+_SUBJECT = {"it", "they"}
 _EXPLETIVE = re.compile(r"\b(is|was|isn't|wasn't)\s+it\s+(true|possible|known|the case)\b|\bit\s+(is|was)\s+(true|possible|known)\b",
                         re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(
@@ -76,13 +77,23 @@ def refers_back(question: str) -> bool:
     pronoun = _PRONOUN.search(text)
     if pronoun and _OWN_ANTECEDENT.search(text[: pronoun.start()]):
         pronoun = None  # "it" points at what the question itself introduced
-    if pronoun and pronoun.group(1).lower() in _POSSESSIVE and specific_terms(text[: pronoun.start()]):
+    if pronoun and _names_own_antecedent(text, pronoun):
         pronoun = None  # "What GPU did LAGraph use for its benchmarks?": LAGraph's, not the previous answer's paper
     if pronoun or _DEMONSTRATIVE.search(text) or _WHAT_ABOUT.match(question):
         return True
     # "and the second one?" continues; "And which papers use DPO?" is a new question that names its subject.
     opener = _CONTINUATION.match(question)
     return opener is not None and not has_own_subject(question[opener.end():])
+
+
+def _names_own_antecedent(text: str, pronoun: re.Match[str]) -> bool:
+    """Whether a pronoun points at a name the question gives before it: a possessive ("What GPU did LAGraph use for its
+    benchmarks?") or a subject ("What benchmarks does WebRL evaluate on and how well does it do?"). An object still points
+    back ("How does HRDA improve on it?")."""
+    word = pronoun.group(1).lower()
+    if word not in _POSSESSIVE and word not in _SUBJECT or not specific_terms(text[: pronoun.start()]):
+        return False
+    return word in _POSSESSIVE or _OBJECT_PRONOUN.match(text, pronoun.start()) is None
 
 
 def has_own_subject(question: str) -> bool:
