@@ -14,6 +14,8 @@ _COUNTS = {"million", "billion", "thousand", "hundred", "percent", "year", "mont
            "fold", "time", "pair"}
 # "1 or 2", "3 to 5": numbers joined with no unit, which a text writes in many ways ("quality=1, 2"): not a name.
 _NUMBERS_ONLY = re.compile(r"[\d.,]+(\s+(or|and|to)\s+[\d.,]+)+")
+# A decade ("1990s", "’90s"): a time a text writes otherwise ("in 1991", "the nineties"), not a name to find in it.
+_DECADE = re.compile(r"(?:1[5-9]|20)?\d0s|['’]\d0s")
 _TIMES = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")  # the "x" of "2x2", "2 × 2"
 _WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
 # Acronyms so common in this field that their absence says nothing.
@@ -69,7 +71,7 @@ def specific_terms(question: str) -> list[str]:
     if run:
         found.append(_finished(run))
     return list(dict.fromkeys(t for t in found if t and t.lower() not in _GENERIC_NAMES and (len(t) > 1 or t.isdigit())
-                              and not _NUMBERS_ONLY.fullmatch(t) and not _UNIT.fullmatch(t)))
+                              and not _NUMBERS_ONLY.fullmatch(t) and not _UNIT.fullmatch(t) and not _DECADE.fullmatch(t)))
 
 
 def as_tokenised(name: str) -> str:

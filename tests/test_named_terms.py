@@ -123,6 +123,14 @@ def test_the_unit_an_answer_is_asked_in_is_not_a_name():
     assert specific_terms("What does BLM encode?") == ["BLM"]
 
 
+def test_a_decade_is_not_a_name():
+    from assistant.names import specific_terms
+
+    # A paper on simulations "of 1991" was refused: "No paper in the collection mentions “1990s”".
+    assert specific_terms("In the reproduction of the 1990s pulse-driven Josephson junction simulations, why?") == ["Josephson"]
+    assert specific_terms("Which ’80s models does BERT beat?") == ["BERT"]
+
+
 def test_a_product_of_numbers_is_found_however_its_times_sign_is_written():
     from assistant.names import mentions
 

@@ -665,3 +665,9 @@ def test_an_axis_label_repeated_over_panels_and_a_lower_case_section_word_are_no
              (12, "Tiling"), *_paragraph(METHOD[0]), (12, "2 Results"), *_paragraph(RESULTS[0])]
     text = read_full_text(_sized_lines_pdf(tmp_path / "axis.pdf", lines))
     assert [heading for _, heading in text.sections] == ["Abstract", "1 Introduction", "Tiling", "2 Results"]
+
+
+def test_a_unicode_hyphen_is_read_as_the_ascii_one():
+    # A ReScience article sets "McDonald‐Johnson" with U+2010: a question naming "McDonald-Johnson" was refused as a name
+    # the paper never mentions. NFKC makes the non-breaking hyphen (U+2011) a U+2010, and that the ASCII one.
+    assert pdf_module._normal("the McDonald\u2010Johnson model, state\u2011of\u2011the art") == "the McDonald-Johnson model, state-of-the art"

@@ -124,7 +124,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 18  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 19  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -355,14 +355,17 @@ def _line_number_run(lines: list[Line]) -> list[tuple[Line, int]]:
 
 
 def _normal(text: str) -> str:
-    """Ligatures and compatibility forms unfolded (NFKC), soft hyphens inside words removed, spaces squashed.
+    """Ligatures and compatibility forms unfolded (NFKC), soft hyphens inside words removed, Unicode hyphens made ASCII ones,
+    spaces squashed.
 
     PDFium gives UTF-16 code units: a character beyond the Basic Multilingual Plane (the math italic 𝑀 of a formula)
     comes as two surrogates, joined here into one character (NFKC then makes it M); a lone one is dropped, since a
     string holding one cannot be stored."""
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").replace("\ufffd", "")
     text = re.sub(r"\u00ad(?=\S)", "", text)
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    # The Unicode hyphen (and the non-breaking one, which NFKC makes it) as the ASCII one: a question's "McDonald-Johnson"
+    # is then found in a text setting "McDonald‐Johnson", and the two words stay one as everywhere else.
+    return " ".join(unicodedata.normalize("NFKC", text).replace("\u2010", "-").split())
 
 
 def _two_columns(lines: list[Line], width: float) -> bool:
