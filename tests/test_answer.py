@@ -272,6 +272,16 @@ def test_a_follow_up_is_resolved_with_the_paper_the_previous_answer_cited(seeded
     assert answer.citations and answer.citations[0].title.startswith("DAFormer")
 
 
+def test_a_follow_up_on_the_authors_asks_for_the_authors_of_the_paper(seeded_settings):
+    first = ask("where is the code for DAFormer?", settings=seeded_settings, llm=None)
+    history = [{"role": "user", "content": first.question},
+               {"role": "assistant", "content": first.text, "paper_ids": [c.paper_id for c in first.citations]}]
+    # Seen in the browser: "Who are the authors?" was searched as "Who are <the paper's title>?" and quoted its text.
+    answer = ask("Who are the authors?", history=history, settings=seeded_settings, llm=None)
+    assert answer.standalone_question == "Who are the authors of DAFormer?"
+    assert "its record has no authors" in answer.text  # the seeds' records carry none
+
+
 def test_a_follow_up_with_nothing_to_refer_to_asks_which_paper(seeded_settings):
     answer = ask("what datasets did they evaluate it on?", settings=seeded_settings, llm=None)
     assert answer.abstained and not answer.citations and not answer.sources

@@ -94,6 +94,16 @@ def test_plain_text_pairs_without_header_and_crlf_bom(tmp_path):
     ]
 
 
+def test_a_template_s_placeholder_link_is_no_link_and_a_code_link_keeps_its_trailing_slash_off():
+    from assistant.corpus.formats import code_links, links
+
+    # A PDF's "Code: https://github.com/AUTHOR_NAME/REPOSITORY_NAME" was shown on its source card as the paper's link.
+    text = ("Code: https://github.com/AUTHOR_NAME/REPOSITORY_NAME, github.com/YOUR_USERNAME/tool and "
+            "https://github.com/GraphBLAS/LAGraph/ (data: https://example.org/DATA_SET.csv). See github.com/.")
+    assert links(text) == ["https://github.com/GraphBLAS/LAGraph/", "https://example.org/DATA_SET.csv"]
+    assert code_links(text) == ["https://github.com/GraphBLAS/LAGraph"]  # a repository named with a slash after it was left out
+
+
 # The other formats
 
 

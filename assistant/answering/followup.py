@@ -22,6 +22,8 @@ _DEMONSTRATIVE = re.compile(
     r"works|study|studies|one|ones|system|systems|framework|technique|algorithm|authors?|agent|agents|benchmark|dataset|"
     r"architecture|network|pipeline|strategy|tool|idea)\b(?!\s+(that|which|on|about|of|for|in|where)\b)",
     re.IGNORECASE)
+# What a demonstrative may point at that belongs to a paper rather than being it.
+_OF_THE_PAPER = {"author", "authors", "benchmark", "dataset"}
 # Something the question itself introduces, that a later "it" or "they" can point at: "does any paper quantize an LLM so
 # it runs on a phone?", "which papers use DPO and what do they report?"
 _OWN_ANTECEDENT = re.compile(r"\b(a|an|any|some|each|every)\s+[\w-]+|"
@@ -168,7 +170,10 @@ def _replace_pointer(question: str, name: str) -> str:
     """The question with its first pointer ("it", "this method", "their") replaced by name."""
     demonstrative = _DEMONSTRATIVE.search(question)
     if demonstrative:
-        return question[: demonstrative.start()] + name + question[demonstrative.end():]
+        # "the authors", "this dataset": something of the paper, not the paper ("Who are the authors?" was searched as
+        # "Who are A general model for ...?")
+        replacement = f"{demonstrative.group(0)} of {name}" if demonstrative.group(2).lower() in _OF_THE_PAPER else name
+        return question[: demonstrative.start()] + replacement + question[demonstrative.end():]
     pronoun = _PRONOUN.search(_EXPLETIVE.sub(lambda m: " " * len(m.group(0)), question))
     if pronoun:
         word = pronoun.group(1).lower()

@@ -238,7 +238,7 @@ def links(text: str) -> list[str]:
     links = []
     for match in _URL.finditer(text):
         url = _without_prose(match.group())
-        if url.partition("://")[2]:
+        if url.partition("://")[2] and not is_placeholder_link(url):
             links.append(url)
     return links
 
@@ -248,10 +248,21 @@ def code_links(text: str) -> list[str]:
     writes "github.com/owner/repo"): what a full text says about its code, among the many links a body holds."""
     found = []
     for match in _CODE_LINK.finditer(text):
-        url = _without_prose(match.group())
-        if not url.endswith("/"):  # a host alone ("github.com/.") names no repository
+        url = _without_prose(match.group()).rstrip("/")
+        path = re.sub(r"^(?:https?://)?[^/]+", "", url, flags=re.IGNORECASE)
+        if path and not is_placeholder_link(url):  # a host alone ("github.com/.") names no repository
             found.append(url if re.match(r"https?://", url, re.IGNORECASE) else f"https://{url}")
     return found
+
+
+# A template's stand-in for a link, never filled in ("github.com/AUTHOR_NAME/REPOSITORY_NAME", "github.com/<user>/<repo>",
+# "github.com/YOUR_USERNAME/..."): a part of its path in capitals and underscores, or in angle brackets.
+_PLACEHOLDER = re.compile(r"/(?:[A-Z]+_[A-Z_]+|YOUR[A-Z_]*|USERNAME|<[^/>]*>)(?=/|$)")
+
+
+def is_placeholder_link(url: str) -> bool:
+    """Whether a link is a template's placeholder, pointing at nothing."""
+    return _PLACEHOLDER.search(url.partition("://")[2] or url) is not None
 
 
 def _without_prose(url: str) -> str:
