@@ -362,6 +362,16 @@ def test_is_there_a_method_asks_for_the_best_evidence_and_which_papers_for_every
     assert not asks_for_every_paper("Is there a method where an LLM rewrites tool documentation from its own trials?")
     assert not asks_for_every_paper("Any work that models rapid adaptation as trying every behaviour?")
     assert not asks_for_every_paper("What does DAFormer propose?")
+    # One paper, or a thing of one, asked about: not a list (seen in the browser: "What does the paper on the evolution of
+    # nuptial gift-giving find?" was answered "One paper in the collection bears on this:").
+    for one in ("What does the paper on the evolution of nuptial gift-giving find?", "What is the main finding of the paper?",
+                "Which method does HRDA use?", "What approach does SWE-Search take?", "Which dataset does the paper use?",
+                "What methods did DAFormer compare against?", "What method does the DAFormer paper use?"):
+        assert not asks_for_every_paper(one), one
+    for every in ("Which paper uses DPO?", "Which methods use MCTS?", "What work has been done on MCTS?", "Name the papers on "
+                  "trading", "Which of these papers use DPO?", "What are the papers about trading?", "Which papers do speech "
+                  "recognition?"):
+        assert asks_for_every_paper(every), every
 
 
 def test_a_list_whose_topic_the_collection_never_mentions_lists_no_paper(seeded_settings):

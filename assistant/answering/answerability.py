@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.evidence import Sentence, SentenceBank, terms
 from assistant.answering.asked_figure import has_quantity
-from assistant.answering.extractive import asks_for_figure_as_fitted, is_list_question
+from assistant.answering.extractive import asks_for_figure_as_fitted, asks_for_papers_as_fitted
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.models import Hit
 from assistant.names import as_tokenised, mentions, specific_terms
@@ -253,7 +253,7 @@ def features(question: str, hits: Sequence[Hit], sentences: Mapping[str, Sequenc
         "unknown_terms": unknown,
         "names_missing": names_missing,
         "figure_missing": figure_missing,
-        "kind_list": float(is_list_question(question)),
+        "kind_list": float(asks_for_papers_as_fitted(question)),
         "kind_quantity": float(quantity),
         "kind_yes_no": float(bool(_YES_NO_QUESTION.search(question))),
     }

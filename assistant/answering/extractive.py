@@ -31,8 +31,13 @@ _CODE_ASK = re.compile(r"\b(where|link|url|github|repo|repository|released?|avai
                        re.IGNORECASE)
 # "Which papers ...", "Is there a method ...", "any work on ...": questions answered by a list of papers.
 _LIST_QUESTION = re.compile(
-    r"\b(which|what|any|are there|is there|list|name|find)\b.{0,40}\b(papers?|works?|studies|articles|methods?|approach(es)?|research)\b",
-    re.IGNORECASE)
+    r"\b(which|what|any|are there|is there|list|name|find)\b(?P<gap>.{0,40})\b(?P<noun>papers?|works?|studies|articles|methods?|approach(es)?|research)\b"
+    r"(?P<after>\s+\w+)?", re.IGNORECASE)
+# Not a list: one paper, or a thing of one, asked about. "What does the DAFormer paper propose?", "What is the main finding
+# of the paper?" (a paper that the words before it pin down: "the", "this", or a verb: "does", "is"); "Which method does
+# HRDA use?", "What methods did DAFormer compare against?" (a method asked for, of a paper the question names).
+_ONE_PAPER_PINNED = re.compile(r"\b(the|this|that|its|their|his|her|our|your|does|did|do|is|was)\b", re.IGNORECASE)
+_SINGULAR_NOUNS = {"paper", "work", "study", "article", "method", "approach"}
 # "Who wrote the DAFormer paper?", "Who are the authors of SMART?": the authors, from the paper's record.
 _AUTHOR_QUESTION = re.compile(r"\bwho (wrote|authored|are the authors|is the author|were the authors)\b|"
                               r"\b(list|name|give) (me )?the authors\b|^\W*(the )?authors of\b", re.IGNORECASE)
@@ -108,7 +113,13 @@ class _Scored:
 def is_list_question(question: str) -> bool:
     """ "Which papers ...", "is there a method ...", "any work on ...": answered by a list of papers ("how many papers ..."
     too, once as_list_question has read it so)."""
-    return bool(_LIST_QUESTION.search(question))
+    match = _LIST_QUESTION.search(question)
+    if match is None:
+        return False
+    noun, after = match.group("noun").lower(), (match.group("after") or "").strip().lower()
+    if noun in _SINGULAR_NOUNS and _ONE_PAPER_PINNED.search(match.group("gap")):
+        return False
+    return not (after in ("does", "did", "do") and (noun in _SINGULAR_NOUNS or noun in ("methods", "approaches")))
 
 
 def as_list_question(question: str) -> str:
@@ -162,6 +173,12 @@ def asked_kind(question: str) -> str | None:
 def is_quantity_question(question: str) -> bool:
     """ "How many ...", "what percentage ...", "which version ...": the answer must be a figure."""
     return asks_for_figure_as_fitted(question) or bool(_MORE_QUANTITY.search(question))
+
+
+def asks_for_papers_as_fitted(question: str) -> bool:
+    """Whether the question reads as a list question as the answerability model's features were fitted to read it: the
+    list pattern alone, without is_list_question's exclusions (refit bench/fit_answerability.py before narrowing it)."""
+    return _LIST_QUESTION.search(question) is not None
 
 
 def asks_for_figure_as_fitted(question: str) -> bool:
