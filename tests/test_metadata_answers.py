@@ -93,6 +93,35 @@ def test_a_paper_in_brief_quotes_its_abstract_in_order_and_never_its_body(bank):
     assert all(end <= len(ABSTRACT) for _, end in citation.spans)
 
 
+@pytest.mark.parametrize("question, asks", [("What does the RLSP paper find?", True), ("What are the main findings of RLSP?", True),
+                                            ("What did the self-play paper show about exploration?", True),
+                                            ("What are the key results of RLSP?", True), ("What do the papers on self-play find?", False),
+                                            ("What are the results of RLSP on MATH?", False), ("What does RLSP reward?", False)])
+def test_a_question_on_what_one_paper_found_is_told_apart(question, asks):
+    from assistant.answering.extractive import is_findings_question
+
+    assert is_findings_question(question) is asks
+
+
+def test_what_a_paper_found_is_quoted_from_the_sentences_of_its_abstract_stating_findings_never_its_body(bank):
+    abstract = ("Language models often stop exploring too early. We propose RLSP, which rewards exploration of reasoning "
+                "steps. We find that RLSP lengthens reasoning and raises accuracy on MATH by 23%. Our results suggest that "
+                "exploration rewards transfer across model sizes.")
+    body = "We find that the learning rate matters little. The experiments ran on eight GPUs."
+    hit = Hit(paper_id="r", title="On the Emergence of Thinking in LLMs", score=1.0, abstract=f"{abstract}\n\n{body}",
+              body_start=len(abstract) + 2, pages=[(0, 1)], sections=[(0, "Abstract")])
+    question = "What are the main findings of the RLSP paper?"
+    draft = extractive_answer(question, [hit], bank, restricted=True, question_vector=bank.embedder.embed([question])[0])
+    assert "found, from its abstract" in draft.text
+    (citation,) = draft.citations
+    assert citation.quote == ("We find that RLSP lengthens reasoning and raises accuracy on MATH by 23%. Our results suggest "
+                              "that exploration rewards transfer across model sizes.")
+    # An abstract stating no finding in so many words: the paper in brief.
+    plain = Hit(paper_id="p", title="On the Emergence of Thinking in LLMs", score=1.0, abstract=ABSTRACT)
+    draft = extractive_answer(question, [plain], bank, restricted=True, question_vector=bank.embedder.embed([question])[0])
+    assert "in brief, from its abstract" in draft.text and draft.citations[0].quote == ABSTRACT
+
+
 def test_the_words_of_a_request_are_no_topic_the_collection_must_mention():
     """"Summarize the gender pricing paper." over papers that never say "summarize" was refused: "No paper in the
     collection mentions “Summarize”"."""

@@ -157,6 +157,28 @@ def is_summary_question(question: str) -> bool:
     return bool(_SUMMARY_QUESTION.search(question)) and not re.search(r"\b(papers|articles|studies|works)\b", question, re.IGNORECASE)
 
 
+# "What does the DAFormer paper find?", "What are the main findings of X?", "What did they conclude about Y?": what a paper
+# found, which its abstract states in sentences of their own ("We find that ...", "Our results show ...").
+_FINDINGS_QUESTION = re.compile(
+    r"^\W*what\s+(?:does|did|do)\b.{0,150}?\b(?:find|show|conclude|demonstrate|discover)(?:\s+(?:about|regarding|on|for)\b.*)?\W*$"
+    r"|^\W*what\s+(?:are|were|is|was)\s+(?:the\s+|its\s+|their\s+)?(?:(?:main|key|major|principal|central|most important)\s+)?"
+    r"(?:findings?|conclusions?|takeaways?)\b"
+    r"|^\W*what\s+(?:are|were|is|was)\s+(?:the\s+|its\s+|their\s+)?(?:main|key|major|principal|central|most important)\s+results?\b",
+    re.IGNORECASE)
+# A sentence stating a finding: "We find that ...", "Our results show ...", "... outperforms ...".
+_FINDING = re.compile(
+    r"\b(?:we|our\s+(?:results|findings|experiments|analys[ie]s|simulations|model))\s+(?:\w+\s+){0,2}?"
+    r"(?:find|found|show|showed|shown|demonstrate|demonstrated|reveal|revealed|observe|observed|conclude|suggest|indicate|confirm)\b"
+    r"|\b(?:results|findings|experiments|analys[ie]s|simulations)\s+(?:\w+\s+){0,2}?"
+    r"(?:show|showed|indicate|indicated|suggest|suggested|reveal|revealed|demonstrate|demonstrated|confirm|confirmed)\b"
+    r"|\bour\s+(?:results|findings)\b|\b(?:out-?perform|surpass)\w*", re.IGNORECASE)
+
+
+def is_findings_question(question: str) -> bool:
+    """Whether the question asks what one paper found (never "What do the papers on X find?": a list of papers)."""
+    return bool(_FINDINGS_QUESTION.search(question)) and not re.search(r"\b(papers|articles|studies|works)\b", question, re.IGNORECASE)
+
+
 def is_code_question(question: str) -> bool:
     """Whether the question asks where the code (or the project's page) is, or whether it is out; never one that asks for
     a figure."""
@@ -563,6 +585,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         return _authors_answer(top, best_by_paper[top.paper_id], hits)
     if is_summary_question(question):
         return _summary_answer(top, best_by_paper[top.paper_id])
+    if is_findings_question(question):  # its abstract's findings, else the abstract in brief
+        return _findings_answer(top, best_by_paper[top.paper_id]) or _summary_answer(top, best_by_paper[top.paper_id])
 
     topic = terms(question) - GENERIC_TERMS
     limit = list_limit if is_list and list_limit else params.max_papers
@@ -877,6 +901,25 @@ def _summary_answer(hit: Hit, scored: list[_Scored]) -> Draft:
     """A paper in brief: the SUMMARY_SENTENCES sentences of its abstract nearest the abstract as a whole."""
     citation = _citation(1, hit, central_abstract_sentences([s.sentence for s in scored], hit.body_start, SUMMARY_SENTENCES))
     return Draft(text=f"*{escape_markdown(hit.title)}* in brief, from its abstract:\n\n> {escape_markdown(citation.quote)} [1]",
+                 citations=[citation])
+
+
+def _findings_answer(hit: Hit, scored: list[_Scored]) -> Draft | None:
+    """What a paper found: the (at most SUMMARY_SENTENCES) sentences of its abstract stating a finding that the quote score
+    puts first, in the abstract's order; None when its abstract states none in so many words ("What does the paper on X
+    find?" had quoted "First, we find the fitness of males ...", a step of its model, and "the main findings" its
+    introduction)."""
+    stating = [item for item in sorted(scored, key=lambda item: -item.quote)
+               if (hit.body_start is None or item.sentence.start < hit.body_start) and _FINDING.search(item.sentence.text)]
+    if not stating:
+        return None
+    quoted = [item.sentence for item in stating[:SUMMARY_SENTENCES]]
+    if len(quoted) == 1:  # one ("Our results provide a general framework ..."): with what the abstract is about
+        central = central_abstract_sentences([item.sentence for item in scored], hit.body_start, SUMMARY_SENTENCES)
+        quoted += [sentence for sentence in central if sentence is not quoted[0]][:SUMMARY_SENTENCES - 1]
+    quoted.sort(key=lambda sentence: sentence.start)
+    citation = _citation(1, hit, quoted)
+    return Draft(text=f"What *{escape_markdown(hit.title)}* found, from its abstract:\n\n> {escape_markdown(citation.quote)} [1]",
                  citations=[citation])
 
 
