@@ -282,6 +282,18 @@ def test_a_follow_up_on_the_authors_asks_for_the_authors_of_the_paper(seeded_set
     assert "its record has no authors" in answer.text  # the seeds' records carry none
 
 
+def test_it_after_a_definition_question_is_the_term_defined_not_the_paper_quoted_for_it(seeded_settings):
+    first = ask("What is DPO?", settings=seeded_settings, llm=None)
+    assert first.citations and not any(c.title.startswith("DPO") for c in first.citations)
+    history = [{"role": "user", "content": first.question},
+               {"role": "assistant", "content": first.text, "paper_ids": [c.paper_id for c in first.citations]}]
+    # Seen in the browser: "Which papers use it?" was searched as it stands ("which papers" read as what "it" points at)
+    # and refused; "it" is singular, and after "What is DPO?" it is DPO.
+    answer = ask("Which papers use it?", history=history, settings=seeded_settings, llm=None)
+    assert answer.standalone_question == "Which papers use DPO?"
+    assert any(c.title.startswith("Agent Q") for c in answer.citations)
+
+
 def test_a_follow_up_with_nothing_to_refer_to_asks_which_paper(seeded_settings):
     answer = ask("what datasets did they evaluate it on?", settings=seeded_settings, llm=None)
     assert answer.abstained and not answer.citations and not answer.sources
@@ -302,6 +314,7 @@ def test_follow_up_detection():
     # A pronoun after something the question itself introduces points at that, not at the conversation.
     assert not refers_back("Does any paper quantize an LLM to 4 bits so it runs on a phone?")
     assert not refers_back("Which papers use DPO and what do they report?")
+    assert refers_back("Which papers use it?")  # "which papers" is no antecedent of a singular "it"
     assert refers_back("what results does it report?") and refers_back("what game does this agent play?")
     # A possessive after a name the question gives is that name's (a new user's "What GPU did LAGraph use for its
     # benchmarks?", after an answer on Agent Q, was searched as "... for Agent Q's benchmarks?"); an object pronoun after a

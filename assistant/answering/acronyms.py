@@ -52,6 +52,11 @@ def _expansion(words: list[str], letters: str) -> list[str] | None:
     return list(reversed(chosen)) if position == 0 else None
 
 
+def spells(words: list[str], letters: str) -> bool:
+    """Whether the last of these words spell the acronym by their initials ("Self-Play Preference Optimization", SPPO)."""
+    return _expansion(words, letters) is not None
+
+
 def defined_acronyms(texts: Iterable[str]) -> dict[str, Acronym]:
     """Acronym stem -> the acronym, for every acronym the texts define ("mcts": MCTS, Monte Carlo Tree Search)."""
     found: dict[str, Acronym] = {}

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.names import specific_terms
+from assistant.answering.acronyms import spells
+from assistant.names import is_acronym, specific_terms
 
 # Words that point back at something named earlier ("how does it work?", "where is their code?"); "it" as in
 # "is it true that ..." points at nothing.
@@ -26,8 +27,10 @@ _DEMONSTRATIVE = re.compile(
 _OF_THE_PAPER = {"author", "authors", "benchmark", "dataset"}
 # Something the question itself introduces, that a later "it" or "they" can point at: "does any paper quantize an LLM so
 # it runs on a phone?", "which papers use DPO and what do they report?"
-_OWN_ANTECEDENT = re.compile(r"\b(a|an|any|some|each|every)\s+[\w-]+|"
-                            r"\b(which|what)\s+(papers|works|methods|models|approaches|studies|systems|agents)\b", re.IGNORECASE)
+# ("which papers" is no antecedent of "it": "Which papers use it?", after "What is DPO?", asks about DPO)
+_OWN_ANTECEDENT = re.compile(r"\b(a|an|any|some|each|every)\s+[\w-]+", re.IGNORECASE)
+_OWN_PLURAL_ANTECEDENT = re.compile(r"\b(which|what)\s+(papers|works|methods|models|approaches|studies|systems|agents)\b",
+                                    re.IGNORECASE)
 # Questions that continue the previous one without a subject of their own: "what about HRDA?", "and the second one?"
 _CONTINUATION = re.compile(r"^\s*(and|also|but|so|then|what about|how about|what else|same for)\b[\s,]*", re.IGNORECASE)
 # A turn of the conversation: role, content, and for an answer optionally the ids of the papers it cited (in order, the
@@ -77,7 +80,9 @@ def refers_back(question: str) -> bool:
         return True
     text = _EXPLETIVE.sub(" ", question)
     pronoun = _PRONOUN.search(text)
-    if pronoun and _OWN_ANTECEDENT.search(text[: pronoun.start()]):
+    plural = pronoun is not None and pronoun.group(1).lower() in ("they", "them", "their", "theirs")
+    if pronoun and (_OWN_ANTECEDENT.search(text[: pronoun.start()])
+                    or plural and _OWN_PLURAL_ANTECEDENT.search(text[: pronoun.start()])):
         pronoun = None  # "it" points at what the question itself introduced
     if pronoun and _names_own_antecedent(text, pronoun):
         pronoun = None  # "What GPU did LAGraph use for its benchmarks?": LAGraph's, not the previous answer's paper
@@ -108,7 +113,9 @@ def has_own_subject(question: str) -> bool:
 
 def subject_of(history: Sequence[Turn], title_of: Callable[[str], str | None],
                known_titles: Callable[[], Iterable[str]]) -> list[str]:
-    """Short names of what the previous turn was about: the papers its answer cited, else the names its question used."""
+    """Short names of what the previous turn was about: the term it asked to define ("What is DPO?": "Which papers use
+    it?" asks about DPO, not the paper quoted for it), else the papers its answer cited, else the names its question used."""
+    defined = _defined_term(previous_question(history))
     for message in reversed(history):
         if message.get("role") == "assistant":
             ids: object = message.get("paper_ids")
@@ -117,13 +124,37 @@ def subject_of(history: Sequence[Turn], title_of: Callable[[str], str | None],
                 text = str(message.get("content", "")).replace("\\", "")
                 titles = [t for t in known_titles() if t and t in text]
             if titles:
-                return list(dict.fromkeys(short_name(t) for t in titles))[:2]
+                names = list(dict.fromkeys(short_name(t) for t in titles))
+                if defined and not any(_names_paper(defined, title) for title in titles):
+                    return [defined]
+                return names[:2]
         elif message.get("role") == "user":
             names = specific_terms(str(message.get("content", "")))
             if names:
                 return names[:2]
             return []
     return []
+
+
+# "What is DPO?", "What does MCTS stand for?", "Explain RLHF": a term asked to be defined.
+_DEFINITION = re.compile(r"^\W*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?|what\s+is\s+meant\s+by\s+|what\s+(?:does|do)\s+|explain\s+|"
+                         r"define\s+)(?P<term>.+?)(?:\s+(?:stand for|mean|short for))?\W*$", re.IGNORECASE)
+
+
+def _defined_term(question: str) -> str | None:
+    """The name a definition question asks about ("DPO" of "What is DPO?"), when that is all it names; else None."""
+    match = _DEFINITION.match(question)
+    names = specific_terms(question) if match else []
+    return names[0] if len(names) == 1 and names[0] == match.group("term").strip() else None  # type: ignore[union-attr]
+
+
+def _names_paper(term: str, title: str) -> bool:
+    """Whether a term is a paper's own name: in its title, or spelled by the initials of its title's first words ("SPPO" of
+    "Self-Play Preference Optimization for ...")."""
+    if term.lower() in title.lower():
+        return True
+    words = re.findall(r"\w+", title)
+    return is_acronym(term) and any(spells(words[:end], term) for end in range(1, len(words) + 1))
 
 
 def short_name(title: str) -> str:
