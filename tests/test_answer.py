@@ -415,6 +415,24 @@ def test_these_papers_are_every_paper_of_the_previous_answer_in_order():
     assert scope("Which papers use DPO?", history, lambda pid: None) is None
 
 
+def test_the_first_two_are_those_papers_of_the_previous_answer_named_in_their_place():
+    from assistant.answering.followup import refers_back, scope
+
+    history = [{"role": "user", "content": "Which papers use DPO?"},
+               {"role": "assistant", "content": "…", "paper_ids": ["p0", "p1", "p2"]}]
+    titles = {"p0": "SPPO: self-play", "p1": "Self-rationalization improves judges", "p2": "Agent Q: web agents"}.get
+    # Seen in the browser: "How do the first two differ?" after a list was searched as it stands and refused.
+    assert refers_back("How do the first two differ?") and refers_back("Do both papers use MCTS?")
+    assert not refers_back("Do both DAFormer and HRDA use Cityscapes?")  # both of the papers it names
+    first_two = scope("How do the first two differ?", history, titles)
+    assert first_two is not None and first_two.paper_ids == ("p0", "p1")
+    assert first_two.searched == "How do SPPO and Self-rationalization improves judges differ?"
+    assert scope("What do the last two propose?", history, titles).paper_ids == ("p1", "p2")  # type: ignore[union-attr]
+    assert scope("Do both papers use MCTS?", history, titles).paper_ids == ("p0", "p1")  # type: ignore[union-attr]
+    four = scope("How do the first four compare?", history, titles)
+    assert four is not None and four.unresolved == "the first four" and not four.searched.startswith("How do SPPO")
+
+
 def test_an_it_the_verb_takes_is_what_the_previous_question_named():
     from assistant.answering.followup import scope
 

@@ -42,6 +42,11 @@ _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, 
              "last": -1}
 _ORDINAL = re.compile(r"\bthe\s+(" + "|".join(_ORDINALS) + r")\s+(one|paper|method|model|approach|work|study|system|"
                       r"framework|technique|algorithm|agent|result|article)\b", re.IGNORECASE)
+# "the first two", "the last three papers", "both papers": some papers of the previous answer, by their place in it.
+_COUNTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4, "both": 2}
+_FIRST_FEW = re.compile(r"\bthe\s+(first|top|last)\s+(two|three|four|2|3|4)(\s+(?:papers|ones|methods|works|studies|approaches|"
+                        r"models|articles))?\b|\b(both)(\s+(?:papers|methods|works|studies|approaches|models|articles|of them))\b",
+                        re.IGNORECASE)
 # "these papers", "those methods", "which of them", "among these": every paper of the previous answer.
 _THESE = re.compile(r"\b(these|those|the above|all (?:of )?(?:these|those|the))\s+(papers|works|studies|methods|approaches|"
                     r"ones|articles|models|systems)\b|\b(?:of|among|in|between)\s+(them|these|those)\b", re.IGNORECASE)
@@ -76,7 +81,7 @@ class FollowUp:
 
 def refers_back(question: str) -> bool:
     """Whether the question points at something named earlier instead of naming its own subject."""
-    if _ORDINAL.search(question) or _THESE.search(question):
+    if _ORDINAL.search(question) or _THESE.search(question) or _FIRST_FEW.search(question):
         return True
     text = _EXPLETIVE.sub(" ", question)
     pronoun = _PRONOUN.search(text)
@@ -230,6 +235,9 @@ def previous_papers(history: Sequence[Turn]) -> list[str]:
 def scope(question: str, history: Sequence[Turn], title_of: Callable[[str], str | None]) -> FollowUp | None:
     """The question asked of papers of the previous answer, by place ("the first one") or all of them ("these papers");
     None when it points at no such list. Out of range ("the third one" after two papers) is unresolved."""
+    few = _FIRST_FEW.search(question)
+    if few is not None:
+        return _first_few(question, few, previous_papers(history), title_of)
     ordinal, these = _ORDINAL.search(question), _THESE.search(question)
     if ordinal is None and these is None:
         return None
@@ -247,6 +255,20 @@ def scope(question: str, history: Sequence[Turn], title_of: Callable[[str], str 
     searched = question if not title else question[: ordinal.start()] + short_name(title) + question[ordinal.end():]
     searched = _object_named(searched, history)
     return FollowUp(searched[:1].upper() + searched[1:], paper_ids=(chosen,), pointer=pointer)
+
+
+def _first_few(question: str, few: re.Match[str], ids: list[str], title_of: Callable[[str], str | None]) -> FollowUp | None:
+    """"How do the first two differ?": the question asked of those papers of the previous answer, named in its place; None
+    when there was no previous answer with papers, unresolved when it had fewer than asked for."""
+    if not ids:
+        return None
+    count = _COUNTS[(few.group(2) or few.group(4)).lower()]
+    if count > len(ids):
+        return FollowUp(question, unresolved=few.group(0), paper_ids=tuple(ids))
+    chosen = ids[-count:] if (few.group(1) or "").lower() == "last" else ids[:count]
+    names = [short_name(title) for title in (title_of(pid) for pid in chosen) if title]
+    searched = question[: few.start()] + " and ".join(names) + question[few.end():] if len(names) == count else question
+    return FollowUp(searched[:1].upper() + searched[1:], paper_ids=tuple(chosen), pointer=few.group(0))
 
 
 def _object_named(question: str, history: Sequence[Turn]) -> str:
