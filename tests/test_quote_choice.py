@@ -347,3 +347,37 @@ def test_asked_how_many_the_reader_picks_among_the_sentences_stating_a_figure(ba
                               quote_reader=get_reader(), quote_abstracts=False)
     assert not draft.abstained
     assert "20 Jacobi iterations" in draft.citations[0].quote
+
+
+_MARKET_ABSTRACT = ("We validate ElecSim, an agent-based model of the UK electricity market, with a genetic algorithm. "
+                    "The genetic algorithm searches the investment parameters of the generation companies so that the "
+                    "simulated electricity mix of the UK market matches the observed one between 2013 and 2018. "
+                    "The validated agent-based model reproduces the observed transition from coal to gas.")
+_MARKET_BODY = ("ElecSim models the UK electricity market with generation companies as agents. "
+                "Each agent invests in power plants according to its expected return. "
+                "The validation compares the simulated and observed electricity mix for every year from 2013 to 2018. "
+                "Demand is modelled with representative days chosen by k-means clustering. "
+                "The carbon tax follows the observed UK carbon price floor. "
+                "We ran the optimisation with a population of 120 individuals, a crossover probability of 50% and a "
+                "mutation rate of 0.1. "
+                "Power plant costs come from the BEIS cost report.")
+MARKET = Hit(paper_id="m", title="Validating an agent-based model of the UK electricity market with a genetic algorithm", score=1.0,
+             abstract=f"{_MARKET_ABSTRACT}\n\n{_MARKET_BODY}", body_start=len(_MARKET_ABSTRACT) + 2, pages=[(0, 10_000)])
+
+
+def test_what_a_question_asks_of_a_full_text_is_read_without_the_words_naming_the_paper(bank):
+    """"In the validation of the ElecSim agent-based model ..., what population size did the GA use?": the words naming
+    the paper match its abstract best, and the sentence giving the population was not among those the reader read."""
+    from assistant.answering.extractive import asked_of_paper
+    from assistant.answering.reader import get_reader
+
+    question = ("In the validation of the ElecSim agent-based model of the UK electricity market with a genetic algorithm, "
+                "what population size did the optimisation use?")
+    sentences = bank.sentences([MARKET])["m"]
+    asked = asked_of_paper(question, MARKET.title, sentences, MARKET.body_start)
+    assert asked is not None and "population size" in asked and "ElecSim" not in asked and "market" not in asked
+    assert asked_of_paper("What does ElecSim validate?", MARKET.title, sentences, MARKET.body_start) is None  # nothing left
+    assert asked_of_paper("What population size?", MARKET.title, sentences, MARKET.body_start) is None  # nothing taken out
+    draft = extractive_answer(question, [MARKET], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
+                              quote_reader=get_reader(), quote_abstracts=False)
+    assert not draft.abstained and "a population of 120 individuals" in draft.citations[0].quote

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from assistant.chunking import place
 from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_held, terms
@@ -272,7 +273,8 @@ RARE_COMPOUND_SENTENCES = 4  # a compound counts when at most one in this many o
 
 
 def _score_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence], named: list[str],
-                     quantity: bool, params: ExtractiveParams, title: str = "", full_text: bool = False) -> list[_Scored]:
+                     quantity: bool, params: ExtractiveParams, title: str = "", full_text: bool = False,
+                     asked_vector: np.ndarray | None = None) -> list[_Scored]:
     """Sentences best first: cosine to the question, plus shared words, names of the question, and numbers when asked for.
 
     Within a paper whose title carries a name of the question every sentence is about that name, so the one that merely
@@ -322,7 +324,9 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             pair = sentence.vector + antecedent.vector
             cosine = max(cosine, float(np.dot(question_vector, pair)) / max(float(np.linalg.norm(pair)), 1e-9))
         base = cosine + params.overlap_weight * share_held(question_terms, held_terms)
-        quote = cosine + params.overlap_weight * share_held(quote_terms, held_terms, rarity)
+        # For the quote, the meaning of what is asked counts as much as that of the whole question (asked_of_paper).
+        quote_cosine = cosine if asked_vector is None else (cosine + float(np.dot(asked_vector, sentence.vector))) / 2
+        quote = quote_cosine + params.overlap_weight * share_held(quote_terms, held_terms, rarity)
         if full_text and index and antecedent is None:
             before = set(words_of[index - 1])
             base += CONTEXT_WEIGHT * params.overlap_weight * _share_missing(question_terms, held_terms, before)
@@ -384,6 +388,30 @@ def _stands_for(question: str) -> str | None:
     match = _STANDS_FOR.search(question)
     key = tokenize([match.group(1) or match.group(2)])[0] if match else []
     return key[0] if key else None
+
+
+def asked_of_paper(question: str, title: str, sentences: Sequence[Sentence], body_start: int | None) -> str | None:
+    """The question without the words that name its paper: those its title or abstract holds, in any form ("In the
+    validation of the ElecSim agent-based model of the UK electricity market, what population size did the GA use?" ->
+    "In the of the, what population size did the use?"); None when nothing is left to ask, or nothing was taken out.
+
+    Within a full text, the words a question names its paper by match the abstract's sentences best, whose cosine then
+    puts them first: the sentence giving "a population size of 120" was not among the 24 the reader read. What is left
+    says what is asked; the quote reads its meaning beside the whole question's (real-PDF sets: page right 257 -> 273,
+    quote holds the fact 226 -> 237 of 349; COVID-QA HELD 303 -> 313 of 456; bench/data/real_pdfs.md)."""
+    paper_words = set(tokenize([title])[0])
+    for sentence in sentences:
+        if body_start is not None and sentence.start < body_start:
+            paper_words.update(tokenize([sentence.text])[0])
+    words = _ASKED_WORDS.findall(question)
+    kept = [word for word in words if not set(tokenize([word])[0]) & paper_words]
+    if len(kept) == len(words) or not terms(" ".join(kept)) - _FUNCTION_TERMS:
+        return None
+    return " ".join(kept)
+
+
+_ASKED_WORDS = re.compile(r"[\w'’-]+|[^\w\s]")
+_FUNCTION_TERMS = terms(" ".join(STOPWORDS_EN_PLUS))  # "does", "did": left alone, nothing is asked
 
 
 def rarity_weights(asked: set[str], words_of: Sequence[Sequence[str]]) -> dict[str, float]:
@@ -471,8 +499,14 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     named = specific_terms(question)
     ranking_names = [name for name in named if not is_acronym(name)]  # acronyms are matched well by BM25 already
     quantity = is_quantity_question(question)
+    # Of a full text, what is asked without the words naming the paper: read by the quote score and the reader.
+    asked_texts = ((hit.paper_id, asked_of_paper(question, hit.title, sentences.get(hit.paper_id, []), hit.body_start))
+                   for hit in hits if is_full_text(hit))
+    asked = {paper_id: text for paper_id, text in asked_texts if text is not None}
+    asked_vectors = dict(zip(asked, bank.embedder.embed(list(asked.values())))) if asked else {}
     best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, []), ranking_names, quantity,
-                                                    params, hit.title, full_text=is_full_text(hit))
+                                                    params, hit.title, full_text=is_full_text(hit),
+                                                    asked_vector=asked_vectors.get(hit.paper_id))
                      for hit in hits}
     text_of = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in hits}
 
@@ -609,7 +643,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
             # phrase: "Monte Carlo Tree Search" lists MC-NEST, built on "Monte Carlo Tree Self-Refine".
             chosen = naming
         draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
-                         question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts, listing=True)
+                         question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts, listing=True, asked=asked)
         draft.notes.extend(notes)
         return draft
     stands_for = _stands_for(question)
@@ -639,7 +673,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         naming = _papers_naming(present, ranked, chosen, text_of)
         chosen = naming + [hit for hit in chosen if hit not in naming]
     draft = _compose(chosen[:limit], best_by_paper, params.max_sentences_per_paper, more=chosen[limit:], reading=reading,
-                     question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts)
+                     question=question, quote_reader=quote_reader, quote_abstracts=quote_abstracts, asked=asked)
     draft.notes.extend(notes)
     return draft
 
@@ -793,9 +827,10 @@ def _read_quotes(question: str, chosen: list[Hit], best_by_paper: dict[str, list
     return {pid: [item.sentence for item in sorted(items, key=lambda s: -mixed[id(s)])] for pid, items in shortlists.items()}
 
 
-def _reader_pick(question: str, scored: list[_Scored], reader: Scorer) -> Sentence | None:
+def _reader_pick(question: str, scored: list[_Scored], reader: Scorer, asked: str | None = None) -> Sentence | None:
     """A full text's sentence the reader puts first (its logit + FULL_TEXT_MIX_WEIGHT x the quote score) among the
-    FULL_TEXT_SHORTLIST the quote score puts first."""
+    FULL_TEXT_SHORTLIST the quote score puts first; given what is asked without the words naming the paper
+    (asked_of_paper), the logit is the mean of the reader's for the question and for that."""
     shortlist = sorted(scored, key=lambda s: -s.quote)[:FULL_TEXT_SHORTLIST]
     if is_quantity_question(question):  # "How many ...?": only a sentence stating a figure can answer it
         stating = [item for item in shortlist if states_a_figure(item.sentence.text, question)]
@@ -804,7 +839,12 @@ def _reader_pick(question: str, scored: list[_Scored], reader: Scorer) -> Senten
         shortlist = stating or shortlist
     if len(shortlist) < 2:
         return None
-    logits = reader.score_pairs([(question, item.sentence.text) for item in shortlist])
+    texts = [item.sentence.text for item in shortlist]
+    if asked is None:
+        logits = [float(logit) for logit in reader.score_pairs([(question, text) for text in texts])]
+    else:  # one batch for both
+        both = reader.score_pairs([(question, text) for text in texts] + [(asked, text) for text in texts])
+        logits = [(float(whole) + float(part)) / 2 for whole, part in zip(both[:len(texts)], both[len(texts):])]
     return max(zip(shortlist, logits), key=lambda pair: float(pair[1]) + FULL_TEXT_MIX_WEIGHT * pair[0].quote)[0].sentence
 
 
@@ -840,9 +880,10 @@ def _quote_with_pick(scored: list[_Scored], pick: Sentence, limit: int, pages: S
 
 def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sentences: int, more: Sequence[Hit] = (),
              reading: Reading | None = None, question: str = "", quote_reader: Scorer | None = None,
-             quote_abstracts: bool = True, listing: bool = False) -> Draft:
+             quote_abstracts: bool = True, listing: bool = False, asked: Mapping[str, str] = {}) -> Draft:
     """The answer citing the chosen papers; papers past the list limit are counted in the text and carried in Draft.more.
-    listing: the answer to "which papers ...?", which says how many papers bear on it, one too."""
+    listing: the answer to "which papers ...?", which says how many papers bear on it, one too. asked: a full text's
+    question without the words naming its paper (asked_of_paper), by paper id, which the reader reads as well."""
     read_order = (_read_quotes(question, chosen, best_by_paper, quote_reader)
                   if quote_reader is not None and quote_abstracts and reading is None else {})
     citations = []
@@ -850,7 +891,7 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
     for number, hit in enumerate(chosen, start=1):
         limit = max_sentences if len(chosen) == 1 and not more else 1
         ordered = read_order.get(hit.paper_id)
-        pick = (_reader_pick(question, best_by_paper[hit.paper_id], quote_reader)
+        pick = (_reader_pick(question, best_by_paper[hit.paper_id], quote_reader, asked.get(hit.paper_id))
                 if quote_reader is not None and not quote_abstracts and reading is None and limit > 1 and is_full_text(hit) else None)
         if ordered:
             quoted = _best_on_one_page(ordered, limit, hit.pages)
