@@ -398,7 +398,7 @@ def asked_of_paper(question: str, title: str, sentences: Sequence[Sentence], bod
     Within a full text, the words a question names its paper by match the abstract's sentences best, whose cosine then
     puts them first: the sentence giving "a population size of 120" was not among the 24 the reader read. What is left
     says what is asked; the quote reads its meaning beside the whole question's (real-PDF sets: page right 257 -> 273,
-    quote holds the fact 226 -> 237 of 349; COVID-QA HELD 303 -> 313 of 456; bench/data/real_pdfs.md)."""
+    quote holds the fact 226 -> 237 of 349; COVID-QA HELD 304 -> 312 of 456; bench/data/real_pdfs.md)."""
     paper_words = set(tokenize([title])[0])
     for sentence in sentences:
         if body_start is not None and sentence.start < body_start:
