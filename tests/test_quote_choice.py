@@ -381,3 +381,20 @@ def test_what_a_question_asks_of_a_full_text_is_read_without_the_words_naming_th
     draft = extractive_answer(question, [MARKET], bank, question_vector=bank.embedder.embed([question])[0], restricted=True,
                               quote_reader=get_reader(), quote_abstracts=False)
     assert not draft.abstained and "a population of 120 individuals" in draft.citations[0].quote
+
+
+def test_asked_for_a_limitation_an_abstract_naming_none_of_its_own_says_so(bank):
+    """"What are the limitations of SWE-Search?" quoted what its abstract says of earlier agents, as if its own."""
+    question = "What are the limitations of the search agent?"
+    others = Hit(paper_id="s", title="A search agent", score=1.0, abstract=(
+        "However, current software agents often repeat ineffective actions. "
+        "We propose a search agent that evaluates its own trajectories. "
+        "Our approach improves the success rate by 23% on the benchmark."))
+    own = Hit(paper_id="o", title="A search agent", score=1.0, abstract=(
+        "We propose a search agent that evaluates its own trajectories. "
+        "Our approach improves the success rate by 23% on the benchmark. "
+        "A limitation of our approach is that it needs many more model calls."))
+    silent = extractive_answer(question, [others], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
+    assert silent.text.startswith("The abstract of *A search agent* names no limitation of its own")
+    admitted = extractive_answer(question, [own], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
+    assert admitted.text.startswith("From *A search agent*:") and "needs many more model calls" in admitted.citations[0].quote

@@ -911,6 +911,12 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
     if len(citations) == 1 and not extra and not listing:
         only = citations[0]
         text = f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]"
+        if (_WEAKNESS_ASKED.search(question) and not is_full_text(chosen[0])
+                and not any(_admits_own_weakness(sentence) for sentence in _sentences_of(chosen[0]))):
+            # "What are the limitations of SWE-Search?" quoted what its abstract says of earlier agents, as if its own.
+            # (Not said of a full text: a long text's silence is harder to tell.)
+            text = (f"The abstract of *{escape_markdown(only.title)}* names no limitation of its own; the passage nearest "
+                    f"the question:\n\n> {escape_markdown(only.quote)} [1]")
     else:
         lines = [f"- **{escape_markdown(c.title)}**: {escape_markdown(c.quote)} [{c.number}]" for c in citations]
         if extra:
@@ -922,6 +928,26 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
                     else f"{len(citations)} papers in the collection bear on this:")
             text = f"{head}\n\n" + "\n".join(lines)
     return Draft(text=text, citations=citations, more=extra)
+
+
+# A weakness a paper admits of its own work, not of "existing methods" it improves on.
+_OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study|approach|method|model)|the proposed)\b", re.IGNORECASE)
+_OTHERS_WORK = re.compile(r"\b(existing|current|previous|prior|traditional|conventional|classical|earlier|other|"
+                          r"state-of-the-art)\b", re.IGNORECASE)
+
+
+def _admits_own_weakness(sentence: str) -> bool:
+    """Whether a sentence admits a weakness of the paper's own work ("Our method cannot ...", "A limitation is ..."),
+    not of the work it sets out to improve ("However, current LLM-based agents often repeat ineffective actions")."""
+    return bool(_WEAKNESS.search(sentence)) and (bool(_OWN_WORK.search(sentence)) or not _OTHERS_WORK.search(sentence))
+
+
+def _sentences_of(hit: Hit) -> list[str]:
+    """A paper's sentences (split at sentence ends)."""
+    return _SENTENCE_END.split(hit.abstract)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _authors_answer(hit: Hit, scored: list[_Scored], hits: list[Hit]) -> Draft:
