@@ -160,3 +160,20 @@ def test_a_quote_of_the_body_is_never_placed_under_the_abstracts_heading():
     assert before_any_heading.in_body and before_any_heading.page == 2 and before_any_heading.section is None
     assert cited("We train a U-Net.").section == "2 Methods"
     assert cited("We study vessels.").section == "Abstract" and not cited("We study vessels.").in_body
+
+
+def test_in_a_collection_of_one_paper_every_question_is_asked_of_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Seen in the browser: with one uploaded PDF in its collection, "How many participants were included?" was declined
+    (confidence 0.10) and "What data did the study use?" asked which paper was meant."""
+    from assistant.config import Settings
+
+    monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(one_paper_seeds(tmp_path)))
+    get_settings.cache_clear()
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    pointed = ask("What do they compare?", settings=settings, llm=None)
+    assert not pointed.abstained and pointed.standalone_question and "Lunar Regolith Simulants" in pointed.standalone_question
+    assert "three simulants" in pointed.citations[0].quote
+    generic = ask("What did the tests find?", settings=settings, llm=None)
+    assert not generic.abstained and "within 5%" in generic.citations[0].quote
+    # What the paper lacks is still no answer.
+    assert ask("What is the capital of France?", settings=settings, llm=None).abstained

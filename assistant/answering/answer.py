@@ -69,8 +69,10 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
     papers = snapshot.papers
     if paper_ids:
         check_paper_ids(paper_ids, snapshot)
-    # A restricted search is about its papers: "what does this paper propose?" refers to them.
-    context = [*turns, {"role": "assistant", "content": "", "paper_ids": list(paper_ids)}] if paper_ids else turns
+    # A restricted search is about its papers: "what does this paper propose?" refers to them; so is any question in a
+    # collection of one paper ("What data did the study use?" of one uploaded PDF asked which paper was meant).
+    about = list(paper_ids) if paper_ids else list(papers) if len(papers) == 1 else []
+    context = [*turns, {"role": "assistant", "content": "", "paper_ids": about}] if about else turns
     follow = standalone_question(question, context, chat, notes, lambda pid: papers[pid].title if pid in papers else None,
                                  lambda: (paper.title for paper in papers.values()))  # read only when needed
     if follow.unresolved:
@@ -92,17 +94,22 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
     # answer named, and when none of them bears on it, the collection's papers that do are named instead.
     scoped = list(follow.paper_ids) if follow.paper_ids and not paper_ids else []
     chosen = paper_ids or scoped or None
+    # A collection of one paper: every question is asked of it, as "Ask about this paper" asks ("How many participants
+    # were included?" in a collection holding one uploaded PDF was declined at 10%, its abstract saying "n = 1977"); but
+    # what it lacks still makes no answer (extractive_answer's sole).
+    sole = list(papers) if chosen is None and len(papers) == 1 else None
     t0 = time.perf_counter()
     if chosen is None and is_overview_question(standalone):
         offline = _overview(assistant)
     else:
-        offline = _offline_answer(assistant, standalone, k, chosen, restricted=bool(paper_ids) or len(scoped) == 1)
+        offline = _offline_answer(assistant, standalone, k, sole or chosen, restricted=bool(paper_ids) or len(scoped) == 1,
+                                  sole=sole is not None)
     if len(scoped) > 1 and offline.draft.abstained:
         wider = _offline_answer(assistant, standalone, k, None, restricted=False)
         offline = _widened(offline, wider, follow.pointer or "these papers")
     hits, confident, floor, draft = offline.hits, offline.confidence, offline.floor, offline.draft
     answer: Answer | None = None
-    if chat is not None and hits and confident < floor and not paper_ids:
+    if chat is not None and hits and confident < floor and not paper_ids and sole is None:
         # Too unlikely to be answered from these papers: the offline answer abstained already, and the LLM call is saved.
         notes.append(f"The LLM was not asked: the collection is unlikely to answer this (confidence {confident:.2f}, "
                      f"below ASSISTANT_MIN_CONFIDENCE {floor:.2f}).")
@@ -133,8 +140,10 @@ class _Offline:
     llm_writes: bool = True  # False: this answer is the final one, with or without an LLM
 
 
-def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_ids: list[str] | None, restricted: bool) -> _Offline:
-    """Retrieve (from paper_ids only, when given), judge answerability, and draft the extractive answer."""
+def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_ids: list[str] | None, restricted: bool,
+                    sole: bool = False) -> _Offline:
+    """Retrieve (from paper_ids only, when given), judge answerability, and draft the extractive answer (sole: paper_ids
+    is the collection's only paper, extractive_answer's sole)."""
     settings = assistant.settings
     standalone = as_list_question(standalone)
     wanted = k or settings.top_k
@@ -157,7 +166,7 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
     reading = read(reader, standalone, fused, assistant.bank.sentences(fused), vector,
                    threshold=reader.config.threshold) if reader is not None and fused else None
     hits = fused if listing else rerank(fused, reading, wanted) if reading is not None else fused[:wanted]
-    draft = extractive_answer(standalone, hits, assistant.bank, restricted=restricted, question_vector=vector,
+    draft = extractive_answer(standalone, hits, assistant.bank, restricted=restricted, sole=sole, question_vector=vector,
                               params=assistant.extractive_params, confidence=confident, min_confidence=floor,
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,

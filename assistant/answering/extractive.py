@@ -457,7 +457,7 @@ def closest_papers_text(hits: list[Hit], limit: int = 3) -> str:
     return f"\n\nThe closest papers in the collection:\n{lines}"
 
 
-def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, restricted: bool = False,
+def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, restricted: bool = False, sole: bool = False,
                       question_vector: np.ndarray | None = None, params: ExtractiveParams = DEFAULT_EXTRACTIVE,
                       confidence: float | None = None, min_confidence: float = 0.0, sure_confidence: float = 1.0,
                       list_limit: int | None = None,
@@ -468,6 +468,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     """Quote and cite the best evidence among the hits, or abstain when it does not answer the question.
 
     restricted: the user chose the papers to search, so weak wording overlap is no reason to abstain.
+    sole: the hits are the collection's only paper, so every question is asked of it: neither the confidence nor weak
+    wording overlap is a reason to abstain, but what it lacks (a name, a topic, a figure asked for) still is.
     confidence: P(answerable) from the answerability model. Below min_confidence the answer abstains; at or above
     sure_confidence it answers; in between, the evidence rules decide (named terms found, a figure when one is asked for,
     the best sentence's score over params.min_evidence_score). None: the evidence rules alone.
@@ -562,7 +564,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # "What adsorption energy was computed for tetracycline on the phosphorene quantum dots?" over full texts none of
         # which uses "tetracycline" or a near form of it: the one technical term it asks about is in no paper.
         return abstention(f"No paper in the collection mentions {_quoted(list(unheard_technical))}.", hits)
-    if confidence is not None and confidence < min_confidence and not restricted:
+    if confidence is not None and confidence < min_confidence and not restricted and not sole:
         reason = f"The closest abstracts do not address the question closely enough (confidence {confidence:.2f})."
         return abstention(f"{unheard_note} {reason}".strip(), hits)
     judged = confidence is None or confidence < sure_confidence
@@ -596,7 +598,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if missing and not is_list and (judged or (len(missing) == len(named) and not restricted)):
         reason = f"None of the closest papers mentions {_quoted(missing)}."
         return abstention(reason, hits)
-    if judged and evidence_score < params.min_evidence_score and not named_match and not restricted:
+    if judged and evidence_score < params.min_evidence_score and not named_match and not restricted and not sole:
         reason = "The closest abstracts do not address the question closely enough."
         return abstention(reason, hits)
     if quantity and not is_list and not any(states_a_figure(s.sentence.text, question)
