@@ -542,7 +542,10 @@ def test_welcome_examples_of_another_collection_name_its_own_papers() -> None:
     examples = render.welcome_examples(papers)
     assert examples == ["Where's the code for TideNet?", "Which papers study soil moisture?",
                         "What does “Soil moisture under drought” find?"]
-    assert len(render.welcome_examples([])) == 2  # generic ones, never another collection's
+    assert render.welcome_examples([]) == ["What is this collection about?"]  # never another collection's
+    # A collection of one paper: questions asked of it as they stand (each answered: tests/test_pdf_answers.py).
+    one = render.welcome_examples(papers[:1])
+    assert one[0] == "Where's the code for TideNet?" and "What are the main findings?" in one
 
 
 @pytest.mark.parametrize(("ms", "shown"), [(30.4, "30 ms"), (999.4, "999 ms"), (999.6, "1.0 s"), (1200, "1.2 s"), (61_000, "61.0 s")])

@@ -228,7 +228,11 @@ _SMALL = {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into"
           "can", "do", "does", "all", "you", "need", "your", "made", "easy", "more", "less", "than", "beyond"}
 _VAGUE = {"learning", "model", "models", "approach", "study", "analysis", "new", "based", "improving", "enhancing",
           "training", "towards", "making", "framework", "method", "methods", "large"}
-GENERIC_EXAMPLES = ["Which papers in this collection share a method?", "What do these papers report as results?"]
+# When the titles give too few examples: a question that works on any collection (the overview), or those on its one
+# paper (asked of it as it stands). "Which papers in this collection share a method?" was offered, and declined when
+# clicked.
+GENERIC_EXAMPLES = ["What is this collection about?"]
+ONE_PAPER_EXAMPLES = ["What are the main findings?", "What data does it use?", "What are its limitations?"]
 
 
 def welcome_examples(papers: list[Any], count: int = 3) -> list[str]:
@@ -250,7 +254,7 @@ def welcome_examples(papers: list[Any], count: int = 3) -> list[str]:
     if len(examples) < count:
         short = [paper.title for paper in sorted(ordered, key=lambda paper: len(paper.title)) if len(paper.title) <= 90]
         examples += [f"What does “{title}” find?" for title in short[: count - len(examples)]]
-    for generic in GENERIC_EXAMPLES:
+    for generic in ONE_PAPER_EXAMPLES if len(papers) == 1 else GENERIC_EXAMPLES:
         if len(examples) < count and generic not in examples:
             examples.append(generic)
     return examples[:count]

@@ -18,7 +18,7 @@ from assistant.markdown import escape_markdown
 from assistant.models import Answer, Draft, Hit, Timings
 from assistant.params import ExtractiveParams
 from assistant.pages import place_citations
-from assistant.answering.followup import Turn
+from assistant.answering.followup import FollowUp, Turn
 from assistant.answering.question import clean_question, standalone_question
 from assistant.answering.rare_terms import unheard_terms
 from assistant.answering.spelling import corrected
@@ -73,8 +73,11 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
     # collection of one paper ("What data did the study use?" of one uploaded PDF asked which paper was meant).
     about = list(paper_ids) if paper_ids else list(papers) if len(papers) == 1 else []
     context = [*turns, {"role": "assistant", "content": "", "paper_ids": about}] if about else turns
-    follow = standalone_question(question, context, chat, notes, lambda pid: papers[pid].title if pid in papers else None,
-                                 lambda: (paper.title for paper in papers.values()))  # read only when needed
+    # Asked of one paper, a question needs no rewriting: "What are its limitations?" searched as "What are <its long
+    # title>'s limitations?" quoted a sentence about the title's words.
+    follow = FollowUp(question) if len(about) == 1 else standalone_question(
+        question, context, chat, notes, lambda pid: papers[pid].title if pid in papers else None,
+        lambda: (paper.title for paper in papers.values()))  # read only when needed
     if follow.unresolved:
         if follow.paper_ids:
             cited = len(follow.paper_ids)
