@@ -137,6 +137,14 @@ def is_identifier(name: str) -> bool:
     return len(words) >= 2 or is_acronym(words[0]) or has_inner_capitals(words[0])
 
 
+def is_proper_word(name: str) -> bool:
+    """One capitalised word of a question that is no function word, without figures, each part of it capitalised:
+    "German", "Twitter", "Gazebo" (specific_terms leaves out a question's capitalised first word); not "Llama-based"."""
+    parts = name.split("-")
+    return (" " not in name and name.lower() not in _FUNCTION_WORDS and not any(c.isdigit() for c in name)
+            and all(part[:1].isupper() for part in parts))
+
+
 def spells_out(text: str, acronym: str) -> bool:
     """Whether text writes the acronym out as words whose initials spell it ("Markov chain Monte Carlo" for MCMC), for
     acronyms of three letters or more (two letters match too many word pairs), each word of three letters or more and

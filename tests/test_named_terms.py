@@ -87,6 +87,22 @@ def test_any_question_about_a_name_a_whole_paper_never_uses_is_not_answered_but_
             assert "No paper in the collection mentions “Gazebo”" in draft.text and not draft.citations
 
 
+def test_a_proper_word_a_whole_paper_never_uses_is_no_answer_from_it(bank):
+    """A held-out near miss: "... validated on the German electricity market?" of a UK market model was answered at 0.80."""
+    from assistant.names import is_proper_word
+
+    assert is_proper_word("German") and is_proper_word("Twitter") and is_proper_word("Fatiando-Terra")
+    assert not is_proper_word("Llama-based") and not is_proper_word("GPT-4") and not is_proper_word("What")
+    question = "What F1 score does the commit classifier reach on German commit messages?"
+    vector = bank.embedder.embed([question])[0]
+    for hit, abstains in ((COMMITS_FULL_TEXT, True), (COMMITS, False)):
+        draft = extractive_answer(question, [hit], bank, question_vector=vector, confidence=0.95, min_confidence=0.1,
+                                  sure_confidence=0.5)
+        assert draft.abstained is abstains, (hit.pages, draft.text)
+        if abstains:
+            assert "does not mention “German”" in draft.text
+
+
 def test_a_name_ending_in_a_number_does_not_take_the_word_after_it():
     from assistant.names import specific_terms
 

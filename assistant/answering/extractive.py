@@ -14,7 +14,8 @@ from assistant.chunking import place
 from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_held, terms
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
-from assistant.names import is_acronym, is_identifier, is_own_name, mentions, mentions_apart, specific_terms, spells_out
+from assistant.names import (is_acronym, is_identifier, is_own_name, is_proper_word, mentions, mentions_apart, specific_terms,
+                             spells_out)
 from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
@@ -585,12 +586,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # none of its figures is the one asked for.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unnamed)}."
         return abstention(reason, hits)
-    unread = [term for term in named if is_identifier(term) and not _speaks_of(text_of[top.paper_id], _as_named(term))
-              and not any(is_own_name(hit.title, term) for hit in ranked)]
+    unread = [term for term in named if (is_identifier(term) or is_proper_word(term))
+              and not _speaks_of(text_of[top.paper_id], _as_named(term)) and not any(is_own_name(hit.title, term) for hit in ranked)]
     if top.pages and unread and not is_list:
         # "Which MRI scanner imaged the spinal cord in the thermal grill experiments?" over a full text that never names MRI
-        # (another paper does): a whole paper silent on it says nothing of it. (Not a paper's own name: "How does ReBeT
-        # compare with RoboChart?" is answered by both. An abstract is too short to tell.)
+        # (another paper does): a whole paper silent on it says nothing of it; nor is a UK market model "validated on the
+        # German electricity market" by a paper never saying "German". (Not a paper's own name: "How does ReBeT compare
+        # with RoboChart?" is answered by both. An abstract is too short to tell.)
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unread)}."
         return abstention(reason, hits)
     # Not one of the names the question asks about is in the closest papers: whatever the confidence, they cannot say
