@@ -916,7 +916,7 @@ def _compose(chosen: list[Hit], best_by_paper: dict[str, list[_Scored]], max_sen
         only = citations[0]
         text = f"From *{escape_markdown(only.title)}*:\n\n> {escape_markdown(only.quote)} [1]"
         if (_WEAKNESS_ASKED.search(question) and not is_full_text(chosen[0])
-                and not any(_admits_own_weakness(sentence) for sentence in _sentences_of(chosen[0]))):
+                and not any(_admits_own_weakness(item.sentence.text) for item in best_by_paper[chosen[0].paper_id])):
             # "What are the limitations of SWE-Search?" quoted what its abstract says of earlier agents, as if its own.
             # (Not said of a full text: a long text's silence is harder to tell.)
             text = (f"The abstract of *{escape_markdown(only.title)}* names no limitation of its own; the passage nearest "
@@ -944,14 +944,6 @@ def _admits_own_weakness(sentence: str) -> bool:
     """Whether a sentence admits a weakness of the paper's own work ("Our method cannot ...", "A limitation is ..."),
     not of the work it sets out to improve ("However, current LLM-based agents often repeat ineffective actions")."""
     return bool(_WEAKNESS.search(sentence)) and (bool(_OWN_WORK.search(sentence)) or not _OTHERS_WORK.search(sentence))
-
-
-def _sentences_of(hit: Hit) -> list[str]:
-    """A paper's sentences (split at sentence ends)."""
-    return _SENTENCE_END.split(hit.abstract)
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _authors_answer(hit: Hit, scored: list[_Scored], hits: list[Hit]) -> Draft:
