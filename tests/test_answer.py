@@ -274,10 +274,8 @@ def test_a_follow_up_is_resolved_with_the_paper_the_previous_answer_cited(seeded
 
 def test_a_follow_up_on_the_authors_asks_for_the_authors_of_the_paper(seeded_settings):
     first = ask("where is the code for DAFormer?", settings=seeded_settings, llm=None)
-    history = [{"role": "user", "content": first.question},
-               {"role": "assistant", "content": first.text, "paper_ids": [c.paper_id for c in first.citations]}]
     # Seen in the browser: "Who are the authors?" was searched as "Who are <the paper's title>?" and quoted its text.
-    answer = ask("Who are the authors?", history=history, settings=seeded_settings, llm=None)
+    answer = ask("Who are the authors?", history=_turns(first.question, first), settings=seeded_settings, llm=None)
     assert answer.standalone_question == "Who are the authors of DAFormer?"
     assert "its record has no authors" in answer.text  # the seeds' records carry none
 
@@ -285,11 +283,9 @@ def test_a_follow_up_on_the_authors_asks_for_the_authors_of_the_paper(seeded_set
 def test_it_after_a_definition_question_is_the_term_defined_not_the_paper_quoted_for_it(seeded_settings):
     first = ask("What is DPO?", settings=seeded_settings, llm=None)
     assert first.citations and not any(c.title.startswith("DPO") for c in first.citations)
-    history = [{"role": "user", "content": first.question},
-               {"role": "assistant", "content": first.text, "paper_ids": [c.paper_id for c in first.citations]}]
     # Seen in the browser: "Which papers use it?" was searched as it stands ("which papers" read as what "it" points at)
     # and refused; "it" is singular, and after "What is DPO?" it is DPO.
-    answer = ask("Which papers use it?", history=history, settings=seeded_settings, llm=None)
+    answer = ask("Which papers use it?", history=_turns(first.question, first), settings=seeded_settings, llm=None)
     assert answer.standalone_question == "Which papers use DPO?"
     assert any(c.title.startswith("Agent Q") for c in answer.citations)
 
