@@ -23,6 +23,7 @@ from assistant.answering.question import clean_question, standalone_question
 from assistant.answering.rare_terms import unheard_terms
 from assistant.answering.spelling import corrected
 from assistant.answering.reader import Reader
+from assistant.answering.dated import LISTED, DateAsked, date_asked, dated_draft, papers_by_date
 from assistant.answering.overview import NAMED_PER_TOPIC, is_overview_question, overview_draft, topics
 from assistant.retrieval import RERANK_DEPTH, Retriever, check_paper_ids, paper_hit, rerank
 
@@ -102,8 +103,11 @@ def answer_stream(assistant: Answerer, question: str, *, chat: ChatModel | None,
     # what it lacks still makes no answer (extractive_answer's sole).
     sole = list(papers) if chosen is None and len(papers) == 1 else None
     t0 = time.perf_counter()
+    asked_date = date_asked(standalone)
     if chosen is None and is_overview_question(standalone):
         offline = _overview(assistant)
+    elif asked_date is not None:
+        offline = _by_date(assistant, asked_date, chosen)
     else:
         offline = _offline_answer(assistant, standalone, k, sole or chosen, restricted=bool(paper_ids) or len(scoped) == 1,
                                   sole=sole is not None)
@@ -185,6 +189,20 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
             draft = abstention(f"No paper in the collection speaks of “{escape_markdown(topic)}”: the closest use some of its "
                                f"words, never together.", hits)
     return _Offline(hits, confident, floor, draft, retrieve_ms)
+
+
+def _by_date(assistant: Answerer, asked: DateAsked, paper_ids: list[str] | None) -> _Offline:
+    """When the papers (of paper_ids, else the collection) were written, from their records (dated.py): no passage says
+    it, so nothing is retrieved and no LLM asked; each paper named is cited with its abstract's central sentence."""
+    t0 = time.perf_counter()
+    snapshot = assistant.retriever.loaded_state().snapshot
+    records = [snapshot.papers[paper_id] for paper_id in (paper_ids or snapshot.papers)]
+    hits = [paper_hit(snapshot, paper.paper_id) for paper in papers_by_date(records, asked)[:LISTED]]
+    sentences = assistant.bank.sentences(hits)
+    quotes = {hit.paper_id: central[0] for hit in hits
+              if (central := central_abstract_sentences(sentences.get(hit.paper_id, []), hit.body_start, 1))}
+    draft = dated_draft(records, asked, quotes)
+    return _Offline(hits, 0.0 if draft.abstained else 1.0, 0.0, draft, (time.perf_counter() - t0) * 1000, llm_writes=False)
 
 
 def _widened(scoped: _Offline, wider: _Offline, pointer: str) -> _Offline:
