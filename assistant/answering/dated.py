@@ -95,16 +95,19 @@ def dated_draft(papers: Sequence[Dated], asked: DateAsked, quotes: Mapping[str, 
         which = "most recent" if asked.kind == "newest" else "oldest"
         head = f"The {which} paper in the collection is *{escape_markdown(chosen[0].title)}* ({chosen[0].date}) [1]. By date:"
     shown = chosen[:LISTED]
-    citations = [Citation(number=number, paper_id=paper.paper_id, title=paper.title, urls=paper.urls,
-                          quote=quotes[paper.paper_id].text if paper.paper_id in quotes else "",
-                          spans=[(quotes[paper.paper_id].start, quotes[paper.paper_id].end)] if paper.paper_id in quotes else [])
-                 for number, paper in enumerate(shown, start=1)]
+    citations = [_citation(number, paper, quotes.get(paper.paper_id)) for number, paper in enumerate(shown, start=1)]
     lines = [f"- {paper.date}: *{escape_markdown(paper.title)}* [{number}]" for number, paper in enumerate(shown, start=1)]
     text = f"{head}\n\n" + "\n".join(lines) + (f"\n\n…and {len(chosen) - LISTED} more." if len(chosen) > LISTED else "")
     undated = sum(1 for paper in papers if not _year(paper))
     if undated:
         text += (f"\n\nLeft out: {undated} paper{'s' if undated != 1 else ''} whose record gives no date.")
     return Draft(text=text, citations=citations)
+
+
+def _citation(number: int, paper: Dated, sentence: Sentence | None) -> Citation:
+    """The paper cited with its sentence (none when its abstract gave none to quote)."""
+    return Citation(number=number, paper_id=paper.paper_id, title=paper.title, urls=paper.urls,
+                    quote=sentence.text if sentence else "", spans=[(sentence.start, sentence.end)] if sentence else [])
 
 
 def _year(paper: Dated) -> str | None:

@@ -154,9 +154,13 @@ _SUMMARY_QUESTION = re.compile(r"^\W*(summari[sz]e|give (me )?(an? )?((short|bri
                                r"|^\W*what(\s+i|')s\s+(the|this)\b.*\b(paper|article|study|preprint)\b.*\babout\W*$", re.IGNORECASE)
 
 
+# A question about several papers ("Summarize the papers on X", "What do the papers on X find?"): a list, never one paper.
+_SEVERAL_PAPERS = re.compile(r"\b(papers|articles|studies|works)\b", re.IGNORECASE)
+
+
 def is_summary_question(question: str) -> bool:
     """Whether the question asks for one paper in brief (never "Summarize the papers on X": a list of papers)."""
-    return bool(_SUMMARY_QUESTION.search(question)) and not re.search(r"\b(papers|articles|studies|works)\b", question, re.IGNORECASE)
+    return bool(_SUMMARY_QUESTION.search(question)) and not _SEVERAL_PAPERS.search(question)
 
 
 # "What does the DAFormer paper find?", "What are the main findings of X?", "What did they conclude about Y?": what a paper
@@ -178,7 +182,7 @@ _FINDING = re.compile(
 
 def is_findings_question(question: str) -> bool:
     """Whether the question asks what one paper found (never "What do the papers on X find?": a list of papers)."""
-    return bool(_FINDINGS_QUESTION.search(question)) and not re.search(r"\b(papers|articles|studies|works)\b", question, re.IGNORECASE)
+    return bool(_FINDINGS_QUESTION.search(question)) and not _SEVERAL_PAPERS.search(question)
 
 
 def is_code_question(question: str) -> bool:

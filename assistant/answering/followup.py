@@ -16,6 +16,7 @@ _PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs)\b(?!\s+(?:is|was)\s+(?
                       re.IGNORECASE)
 _POSSESSIVE = {"its", "their", "theirs"}
 _SUBJECT = {"it", "they"}
+_PLURAL = {"they", "them", "their", "theirs"}
 _EXPLETIVE = re.compile(r"\b(is|was|isn't|wasn't)\s+it\s+(true|possible|known|the case)\b|\bit\s+(is|was)\s+(true|possible|known)\b",
                         re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(
@@ -85,7 +86,7 @@ def refers_back(question: str) -> bool:
         return True
     text = _EXPLETIVE.sub(" ", question)
     pronoun = _PRONOUN.search(text)
-    plural = pronoun is not None and pronoun.group(1).lower() in ("they", "them", "their", "theirs")
+    plural = pronoun is not None and pronoun.group(1).lower() in _PLURAL
     if pronoun and (_OWN_ANTECEDENT.search(text[: pronoun.start()])
                     or plural and _OWN_PLURAL_ANTECEDENT.search(text[: pronoun.start()])):
         pronoun = None  # "it" points at what the question itself introduced
