@@ -95,19 +95,29 @@ def _finished(run: list[str]) -> str:
     return " ".join(words)
 
 
-def mentions(text: str, term: str, exact_acronym: bool = False) -> bool:
+# A dash joining two words: the en dash of "Kaplan–Meier" or "Navier–Stokes", the Unicode hyphens.
+_DASH_BETWEEN = re.compile(r"(?<=\w)[\u2010\u2011\u2012\u2013](?=\w)")
+
+
+def mentions(text: str, term: str, exact_acronym: bool = False, as_capitalised: bool = False) -> bool:
     """Whether text mentions term: a plural s and hyphen/space variants allowed; a name with capitals
     (SCoRe, DAFormer) is not matched by a plain lower-case word (score), though other capitalisations are (a mouse
     gene's "Aire" for "AIRE"). exact_acronym: an acronym only in capitals, for a title, whose words are capitalised
-    anyway ("SELF" is not the "Self" of "Self-rationalization Improves ...")."""
+    anyway ("SELF" is not the "Self" of "Self-rationalization Improves ..."). as_capitalised: a capitalised word only with a
+    capital (a word of a name found apart: "System", "Usability" and "Scale" are not any "system" and "scale")."""
     if _TIMES.search(term):  # "2x2" is written "2 × 2" or "2x2"
         term, text = _TIMES.sub("x", term), _TIMES.sub("x", text)
+    if "-" in term or _DASH_BETWEEN.search(term):  # "Kaplan-Meier" is typeset "Kaplan–Meier"
+        term, text = _DASH_BETWEEN.sub("-", term), _DASH_BETWEEN.sub("-", text)
     stem = re.sub(r"s$", "", term) if len(term) > 3 else term
     lowered = text.lower()
     if not all(piece in lowered for piece in re.split(r"[\s\-]+", stem.lower()) if piece):
         return False  # a piece of the name is nowhere in the text: the pattern below cannot match (and costs far more)
     pattern = re.escape(stem).replace(r"\-", r"[\s\-]?").replace(r"\ ", r"[\s\-]?")
-    has_capitals = any(c.isupper() for c in term)
+    # (one word capitalised only at its start is matched in any case: "Python" by "a simple python 3.8 routine"; not a
+    # name of several words, which its capitals set apart: "Long Term Memory" is not any paper's "long-term memory")
+    lenient = " " not in term.strip() and not as_capitalised
+    has_capitals = any(c.isupper() for c in (term[1:] if lenient else term))
     acronym = exact_acronym and is_acronym(term)
     for match in re.finditer(rf"(?<![A-Za-z0-9]){pattern}s?(?![A-Za-z0-9])", text, re.IGNORECASE):
         found = match.group(0)
@@ -125,7 +135,8 @@ def mentions_apart(text: str, term: str) -> bool:
     if mentions(text, term):
         return True
     words = term.split()
-    return len(words) >= 2 and all(word[:1].isupper() and len(word) > 1 for word in words) and all(mentions(text, word) for word in words)
+    return (len(words) >= 2 and all((word[:1].isupper() and len(word) > 1) or word.isdigit() for word in words)
+            and all(mentions(text, word, as_capitalised=True) for word in words))
 
 
 def is_identifier(name: str) -> bool:

@@ -252,3 +252,37 @@ def test_a_paper_s_own_name_is_its_title_before_a_short_colon():
     assert own_name_of("A very long lead-in that goes on and on for more than eight words: then the rest") == ""
     assert is_own_name("ReST-MCTS*: LLM Self-Training", "ReST-MCTS") and is_own_name("Agent-R: Training", "Agent R")
     assert not is_own_name("ReST-MCTS*: LLM Self-Training", "MCTS")
+
+
+def test_a_name_is_matched_across_typeset_dashes_and_a_single_word_in_any_case():
+    assert mentions("the published Kaplan–Meier curves", "Kaplan-Meier")  # an en dash, as typeset
+    assert mentions("the Kaplan-Meier curves", "Kaplan–Meier")
+    assert mentions("A simple python 3.8 routine was prepared.", "Python")  # capitalised only by the question
+    assert not mentions("We keep a long-term memory of past tasks.", "Long Term Memory")  # a name of several words
+    assert not mentions("a score of 0.7", "SCoRe")  # inner capitals still set a name apart
+
+
+def test_a_name_of_capitalised_words_and_a_number_counts_as_mentioned_when_each_is():
+    from assistant.names import mentions_apart
+
+    text = "We reconstructed patient data from the published Kaplan–Meier curves of the CheckMate 067 trial."
+    assert mentions_apart(text, "CheckMate 067 Kaplan-Meier")
+    assert not mentions_apart("The system scored well on a usability scale.", "System Usability Scale")
+
+
+def test_a_title_holding_a_name_of_the_question_does_not_outrank_the_paper_asked_about(bank):
+    # "How many Monte Carlo iterations does the melanoma model's sensitivity analysis use?" was asked of MC-NEST, whose
+    # title holds "Monte Carlo" ("... with a Monte Carlo Nash Equilibrium Self-Refine Tree"): only a paper's own name
+    # ("MC-NEST: ...") marks it as the paper a question is about.
+    melanoma_text = ("We built a Markov model of first-line immunotherapy for advanced melanoma. Costs and quality-adjusted "
+                     "life years were compared over ten years. Probabilistic sensitivity analyses used Monte Carlo "
+                     "simulation with 100,000 iterations to evaluate parameter uncertainty.")
+    melanoma = Hit(paper_id="m", title="Cost-Effectiveness of Biomarker-Driven Immunotherapy in Advanced Melanoma",
+                   score=1.3, abstract=melanoma_text, pages=[(0, 1)], body_start=0)
+    nest = Hit(paper_id="n", title="MC-NEST: Enhancing Mathematical Reasoning with a Monte Carlo Nash Equilibrium Tree",
+               score=0.7, abstract="We combine Monte Carlo tree search with Nash equilibrium strategies. Over 200 iterations "
+                                   "the search refines candidate solutions to mathematical problems.")
+    question = "How many Monte Carlo iterations does the probabilistic sensitivity analysis of the melanoma model use?"
+    draft = extractive_answer(question, [melanoma, nest], bank, question_vector=bank.embedder.embed([question])[0])
+    assert not draft.abstained and draft.citations[0].paper_id == "m"
+    assert "100,000 iterations" in draft.citations[0].quote

@@ -519,9 +519,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
 
     def paper_score(hit: Hit) -> float:
         names = sum(mentions(text_of[hit.paper_id], n) for n in ranking_names) / len(ranking_names) if ranking_names else 0.0
-        # "What is SMART evaluated on?": the paper whose title names SMART is the one asked about, however its sentences
-        # word it; acronyms too (BM25 matches them, but the fused score may still put another paper first).
-        titled = TITLE_NAME_BONUS * sum(mentions(hit.title, n, exact_acronym=True) for n in named) / len(named) if named else 0.0
+        # "What is SMART evaluated on?": the paper whose own name is SMART ("SMART: ...") is the one asked about, however
+        # its sentences word it. Not any title holding a name: "How many Monte Carlo iterations does the melanoma model's
+        # sensitivity analysis use?" is not asked of "MC-NEST -- ... a Monte Carlo Nash Equilibrium Self-Refine Tree".
+        titled = TITLE_NAME_BONUS * sum(is_own_name(hit.title, n) for n in named) / len(named) if named else 0.0
         if reading is not None and reading.logits.get(hit.paper_id):
             return reading.paper(hit.paper_id) + 0.5 * hit.score + titled  # the fused score only breaks near-ties
         return best_by_paper[hit.paper_id][0].score + 0.5 * hit.score + params.name_bonus * names + titled
