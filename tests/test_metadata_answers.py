@@ -122,6 +122,30 @@ def test_what_a_paper_found_is_quoted_from_the_sentences_of_its_abstract_stating
     assert "in brief, from its abstract" in draft.text and draft.citations[0].quote == ABSTRACT
 
 
+def test_what_a_full_text_concluded_is_quoted_from_its_conclusions_when_its_abstract_states_no_finding(bank):
+    """"What did the Ovid stylometry paper conclude about the Epistula Sapphus?" was answered with the abstract's opening
+    ("This article aims to contribute to ..."): its conclusions section says what it concluded."""
+    abstract = ("This article aims to contribute to two debates in Latin philology about Ovid's Heroides. The first is the "
+                "authenticity of the Epistula Sapphus.")
+    method = "We compare character n-grams of the letters with the rest of Ovid's elegy. The corpus holds 33,000 lines."
+    heading = "7 CONCLUSIONS"
+    conclusions = ("The Epistula Sapphus shows nothing inconsistent with Ovid's authorship. The Double Heroides group "
+                   "with the later poems. Stylometry cannot settle every question.")
+    later = "8 FUTURE WORK"
+    plans = "Prose rhythm could be added to the features."
+    text = f"{abstract}\n\n{method}\n\n{heading}\n\n{conclusions}\n\n{later}\n\n{plans}"
+    at = text.index
+    hit = Hit(paper_id="o", title="Some Stylometric Remarks on Ovid's Heroides", score=1.0, abstract=text,
+              body_start=at(method), pages=[(0, 1), (at(heading), 12)],
+              sections=[(0, "Abstract"), (at(method), "3 METHODOLOGY"), (at(heading), heading), (at(later), later)])
+    question = "What did the Ovid stylometry paper conclude about the Epistula Sapphus?"
+    draft = extractive_answer(question, [hit], bank, restricted=True, question_vector=bank.embedder.embed([question])[0])
+    assert "concluded, from its section “7 CONCLUSIONS”" in draft.text
+    (citation,) = draft.citations
+    assert "nothing inconsistent with Ovid's authorship" in citation.quote
+    assert all(at(heading) <= start and end <= at(later) for start, end in citation.spans)  # never another section's
+
+
 def test_the_words_of_a_request_are_no_topic_the_collection_must_mention():
     """"Summarize the gender pricing paper." over papers that never say "summarize" was refused: "No paper in the
     collection mentions “Summarize”"."""

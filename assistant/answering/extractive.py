@@ -629,7 +629,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     if is_summary_question(question):
         return _summary_answer(top, best_by_paper[top.paper_id])
     if is_findings_question(question):  # its abstract's findings, else the abstract in brief
-        return _findings_answer(top, best_by_paper[top.paper_id]) or _summary_answer(top, best_by_paper[top.paper_id])
+        return (_findings_answer(top, best_by_paper[top.paper_id]) or _conclusions_answer(top, best_by_paper[top.paper_id])
+                or _summary_answer(top, best_by_paper[top.paper_id]))
 
     topic = terms(question) - GENERIC_TERMS
     limit = list_limit if is_list and list_limit else params.max_papers
@@ -989,6 +990,30 @@ def _findings_answer(hit: Hit, scored: list[_Scored]) -> Draft | None:
     citation = _citation(1, hit, quoted)
     return Draft(text=f"What *{escape_markdown(hit.title)}* found, from its abstract:\n\n> {escape_markdown(citation.quote)} [1]",
                  citations=[citation])
+
+
+# A full text's section of conclusions: "7 CONCLUSIONS", "5. Concluding remarks", "Summary and conclusions".
+_CONCLUSIONS_HEADING = re.compile(r"^\W*(?:[\dIVX]+(?:\.\d+)*\.?\s+)?(?:(?:summary|discussion) and )?(?:conclusions?|concluding remarks)\b",
+                                  re.IGNORECASE)
+
+
+def _conclusions_answer(hit: Hit, scored: list[_Scored]) -> Draft | None:
+    """What a full text concluded, when its abstract states no finding in so many words: the (at most SUMMARY_SENTENCES)
+    sentences of its conclusions section that the quote score puts first, in the text's order ("What did the Ovid
+    stylometry paper conclude about the Epistula Sapphus?" was answered with the abstract's opening, which says what the
+    article "aims to contribute"); None without such a section."""
+    starts = [(start, heading) for start, heading in hit.sections]
+    for number, (start, heading) in enumerate(starts):
+        if not _CONCLUSIONS_HEADING.match(heading):
+            continue
+        end = starts[number + 1][0] if number + 1 < len(starts) else len(hit.abstract)
+        inside = [item for item in sorted(scored, key=lambda item: -item.quote) if start <= item.sentence.start < end]
+        if inside:
+            quoted = sorted((item.sentence for item in inside[:SUMMARY_SENTENCES]), key=lambda sentence: sentence.start)
+            citation = _citation(1, hit, quoted)
+            return Draft(text=f"What *{escape_markdown(hit.title)}* concluded, from its section “{escape_markdown(heading)}”:"
+                              f"\n\n> {escape_markdown(citation.quote)} [1]", citations=[citation])
+    return None
 
 
 def central_abstract_sentences(sentences: Sequence[Sentence], body_start: int | None, count: int,
