@@ -647,6 +647,10 @@ def test_a_link_cut_at_a_line_end_is_joined_whole_and_a_sentence_after_a_link_is
         text = _join(text, line)
     assert text == ("The code is publicly available at https://github.com/RichSchulz/gender-pricing-service-duration-replication. "
                     "Data are at https://example.org/data/. The next sentence starts here.")
+    # A link's own hyphen at a line's end, which PDFium reports as a word break (U+FFFE, read as \x02): it was
+    # "https://github.com/GIST NJU/CMPS", a link to another account.
+    assert _join("data are available at GitHub: https://github.com/GIST\x02", "NJU/CMPS.") == (
+        "data are available at GitHub: https://github.com/GIST-NJU/CMPS.")
 
 
 def _sized_lines_pdf(path: Path, lines: list[tuple[float, str]]) -> Path:

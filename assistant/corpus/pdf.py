@@ -124,7 +124,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 20  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 21  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -779,7 +779,7 @@ def _is_debris(text: str) -> bool:
 
 
 # A line ending inside a link: its last word a link that ends with a dot, slash or hyphen (cut there, or at the line's end).
-_CUT_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"]*[./_-]$", re.IGNORECASE)
+_CUT_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"]*[./_\x02-]$", re.IGNORECASE)
 _LINK_GOES_ON = re.compile(r"[\w/#?=&%~.-]")
 # After a dot, the link goes on with a host's next part ("com/owner", "org"), not a new sentence ("The next ...").
 _LINK_PART_AFTER_DOT = re.compile(r"[a-z0-9][\w.-]*/|[a-z]{2,4}(?:[.,;)]|$)(?:\s|$)")
@@ -788,9 +788,9 @@ _LINK_PART_AFTER_DOT = re.compile(r"[a-z0-9][\w.-]*/|[a-z]{2,4}(?:[.,;)]|$)(?:\s
 def _join(text: str, line: str) -> str:
     """Two lines of a paragraph joined; a word cut by an end-of-line hyphen marked _BROKEN ("recog" + "nition"), for
     _mend_broken_words to tell, from the whole text, whether the hyphen was the word's own. A link cut at a line's end
-    ("https://github." + "com/owner/repo") is joined whole, hyphen and all."""
+    ("https://github." + "com/owner/repo", "https://github.com/GIST-" + "NJU/CMPS") is joined whole, hyphen and all."""
     if _CUT_LINK.search(text) and _LINK_GOES_ON.match(line) and (text[-1] != "." or _LINK_PART_AFTER_DOT.match(line)):
-        return text + line
+        return (text[:-1] + "-" if text[-1] == "\x02" else text) + line  # (a link's own hyphen, which PDFium marks as a break)
     if len(text) > 1 and text[-1] in _HYPHENS and text[-2].isalpha() and line[:1].islower():
         return text[:-1] + _BROKEN + line
     if text and text[-1] in "\x02\u00ad":
