@@ -104,6 +104,16 @@ def test_a_template_s_placeholder_link_is_no_link_and_a_code_link_keeps_its_trai
     assert code_links(text) == ["https://github.com/GraphBLAS/LAGraph"]  # a repository named with a slash after it was left out
 
 
+def test_a_link_the_text_cuts_with_a_space_is_no_link():
+    from assistant.corpus.formats import code_links, links
+
+    # The PDF draws the underscore of "branch_tags" as a rule: "https://github.com/ESCOMP/CTSM/tree/branch" was shown.
+    text = ("The code is at https://github.com/ESCOMP/CTSM (https://github.com/ESCOMP/CTSM/tree/branch tags/PPE.n11 "
+            "ctsm5.1.dev030); see https://example.org/a and/or the notes.")
+    assert code_links(text) == ["https://github.com/ESCOMP/CTSM"]
+    assert links(text) == ["https://github.com/ESCOMP/CTSM", "https://example.org/a"]
+
+
 # The other formats
 
 

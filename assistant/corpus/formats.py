@@ -238,9 +238,19 @@ def links(text: str) -> list[str]:
     links = []
     for match in _URL.finditer(text):
         url = _without_prose(match.group())
-        if url.partition("://")[2] and not is_placeholder_link(url):
+        if url.partition("://")[2] and not is_placeholder_link(url) and not _cut_short(text, match):
             links.append(url)
     return links
+
+
+# A path going on after a space: "(https://github.com/ESCOMP/CTSM/tree/branch tags/PPE.n11 ...)", whose underscore the
+# PDF draws as a rule, not a character; a path's part, with a capital, a figure or a dot, not prose's "and/or".
+_PATH_GOES_ON = re.compile(r" [\w.-]+/[\w./-]*?[A-Z\d.]")
+
+
+def _cut_short(text: str, match: re.Match[str]) -> bool:
+    """Whether the link found is only the start of one the text cut with a space: such a link points elsewhere."""
+    return match.group().rstrip("/") == match.group() and _PATH_GOES_ON.match(text, match.end()) is not None
 
 
 def code_links(text: str) -> list[str]:
@@ -248,6 +258,8 @@ def code_links(text: str) -> list[str]:
     writes "github.com/owner/repo"): what a full text says about its code, among the many links a body holds."""
     found = []
     for match in _CODE_LINK.finditer(text):
+        if _cut_short(text, match):
+            continue
         url = _without_prose(match.group()).rstrip("/")
         path = re.sub(r"^(?:https?://)?[^/]+", "", url, flags=re.IGNORECASE)
         if path and not is_placeholder_link(url):  # a host alone ("github.com/.") names no repository
