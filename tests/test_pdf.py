@@ -612,6 +612,21 @@ def test_a_ligature_set_in_a_control_code_is_read_as_the_one_that_makes_words():
     assert lines[3].text == "The coefficients are given for (i , j ) in the ff."  # a math glyph's code no word explains: dropped
 
 
+def test_a_title_in_small_capitals_keeps_its_last_word_set_alone_on_the_next_line():
+    """"SOME STYLOMETRIC REMARKS ON OVID'S Heroides AND THE Epistula" / "Sapphus": the first line's small capitals make
+    its typical size smaller than the second line's, which was left out of the title."""
+    first = "SOME STYLOMETRIC REMARKS ON OVID'S Heroides AND THE Epistula"
+    # (in small capitals a word's first letter is full size, the others smaller; "Heroides" and "Epistula" are italics)
+    sizes = [size for word in first.split() for size in ([17.2] + [13.8 if word.isupper() else 17.2] * (len(word) - 1))]
+    lines = [pdf_module.Line(first, 51, 562, 725, 17.2, sizes),
+             pdf_module.Line("Sapphus", 277, 335, 705, 17.2, [17.2] * 7),
+             pdf_module.Line("PREPRINT, COMPILED SEPTEMBER 4, 2025", 207, 405, 686, 10.9, [10.9] * 31),
+             pdf_module.Line("Ben Nagy", 276, 321, 655, 10.9, [10.9] * 7),
+             pdf_module.Line("This article aims to contribute to two debates in Latin philology.", 86, 526, 581, 10.9, [10.9] * 56)]
+    title, read_from = pdf_module._first_page_title(lines, 792.0)
+    assert title == f"{first} Sapphus" and read_from == lines[:2]
+
+
 def test_a_table_s_rank_column_is_kept_in_a_document_without_line_numbers():
     rows = [pdf_module.Line(f"{rank} connectance {10 + rank} 0.8{rank}", 57, 500, 600 - 12 * rank, 10) for rank in range(1, 6)]
     prose = [pdf_module.Line(f"A sentence of the text, line {i}.", 57, 500, 400 - 12 * i, 10) for i in range(30)]

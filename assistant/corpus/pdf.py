@@ -124,7 +124,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 21  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 22  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -1067,8 +1067,27 @@ def _first_page_title(lines: list[Line], height: float) -> tuple[str, list[Line]
                 runs.append([])
         found = next(((title, part) for run in runs for part in _spaced_apart(run) if (title := _title_text(part, words))), None)
         if found:
-            return found[0][:300], found[1]
+            title, part = found
+            below = _title_goes_on(part, upper)
+            longer = _title_text(part + below, words) if below else None
+            return (longer, part + below) if longer else (title[:300], part)
     return None
+
+
+def _title_goes_on(part: list[Line], upper: list[Line]) -> list[Line]:
+    """The lines right below a title read by its lines' typical size that go on with its largest letters: a title in
+    small capitals ("SOME STYLOMETRIC REMARKS ON OVID'S Heroides AND THE Epistula", its small capitals the smaller
+    letters) whose last word sits alone on the next line ("Sapphus", in capitals only, so larger by that measure)."""
+    last = part[-1]
+    following = [line for line in upper if line.y < last.y]
+    below = []
+    for line in sorted(following, key=lambda line: -line.y):
+        previous = below[-1] if below else last
+        if (abs(line.size - last.size) >= 0.5 or line.typical_size <= last.typical_size + 0.5 or _BYLINE.match(line.text)
+                or previous.y - line.y > 1.5 * line.size):
+            break
+        below.append(line)
+    return below
 
 
 TITLE_MIN_WORDS = 2  # "Highlights", "BIOINFORMATICS": a label
