@@ -1080,7 +1080,7 @@ def _title_goes_on(part: list[Line], upper: list[Line]) -> list[Line]:
     letters) whose last word sits alone on the next line ("Sapphus", in capitals only, so larger by that measure)."""
     last = part[-1]
     following = [line for line in upper if line.y < last.y]
-    below = []
+    below: list[Line] = []
     for line in sorted(following, key=lambda line: -line.y):
         previous = below[-1] if below else last
         if (abs(line.size - last.size) >= 0.5 or line.typical_size <= last.typical_size + 0.5 or _BYLINE.match(line.text)
