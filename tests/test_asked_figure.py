@@ -25,6 +25,11 @@ from assistant.names import mentions_apart
     ("Which Python version was used to preprocess the data?", "Data were preprocessed with Python 3.10.", True),
     ("Which R version was the analysis run in?", "Analysis was undertaken in R 4.0.3 (R Core Team, 2020).", True),
     ("Which version of the World Database on Protected Areas was used?", "We use the May 2021 WDPA release.", True),
+    # a unit with a power: "in m2/g" was no unit, and "What BET surface area, in m2/g, ...?" was answered with "the BET
+    # method" at 0.98
+    ("What BET surface area, in m2/g, does the paper report?", "Its BET area is 1,530 m2/g.", True),
+    ("What BET surface area, in m2/g, does the paper report?", "Isotherms are analysed with the BET method.", False),
+    ("What roof area in m² was covered?", "Panels covered 30 m2 of roof.", True),
 ])
 def test_a_sentence_states_the_figure_asked_for_only_in_its_unit_or_as_a_version(question: str, text: str, stated: bool):
     assert what_is_asked(question) is not None

@@ -14,9 +14,9 @@ _UNIT_NAME = (r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|
               r"hz|khz|mhz|ghz|w|kw|mw|gw|wh|kwh|mwh|gwh|j|kj|mj|ev|mev|kev|pa|kpa|mpa|gpa|bar|n|kn|"
               r"m|mm|cm|km|nm|µm|um|g|mg|kg|µg|l|ml|µl|db|k|°c|percent|gb|mb|tb|ppm|ppb|mol|mmol|µm|v|mv|kv|ma|"
               r"ω|ohms?|tonnes?|tons?|lit(?:er|re)s?|met(?:er|re)s?)")
-# "in mL/kg were", "in Hz,", "in seconds?": a unit after "in", then what closes the question's noun phrase (so that
+# "in mL/kg were", "in Hz,", "in seconds?", "in m2/g,": a unit after "in", then what closes the question's noun phrase (so that
 # "in PD patients" or "in MS" is no unit).
-_ASKED_UNIT = re.compile(rf"\bin (?P<unit>{_UNIT_NAME}(\s?/\s?{_UNIT_NAME}[²³23]?)?)"
+_ASKED_UNIT = re.compile(rf"\bin (?P<unit>{_UNIT_NAME}[²³23]?(\s?/\s?{_UNIT_NAME}[²³23]?)?)"
                          r"(?=\s*[,?.]|\s+(was|were|is|are|did|does|do|has|have|had|for|of|at|on|that|when|after|before)\b)",
                          re.IGNORECASE)
 # A unit as the texts write it, where its name has other forms ("12 h", "3.5 s", "90 min").
@@ -36,6 +36,9 @@ _VERSION_ASKED = re.compile(r"\b(which|what) ([\w-]+ ){0,3}(version|release)\b(?
 # "4.0.3", "v6.0", "version 2", "IntCal20", "the May 2021 release"
 _VERSION = re.compile(r"\d+\.\d+|\bv\.?\s?\d|\bversion\s*\d|\b(19|20)\d\d\b|\b[A-Za-z]+\d{2,}\b")
 _CITATION_MARKER = re.compile(r"\[\d[\d,\s–-]*\]")
+
+
+_SUPERSCRIPTS = str.maketrans("²³", "23")  # "m²" as a PDF's text has it after NFKC: "m2"
 
 
 def asked_unit(question: str) -> str | None:
@@ -62,7 +65,7 @@ def states_asked_figure(question: str, text: str) -> bool:
     pins down neither)."""
     unit = asked_unit(question)
     if unit:
-        return bool(_figure_in(unit).search(text))
+        return bool(_figure_in(unit).search(text.translate(_SUPERSCRIPTS)))
     if asks_for_version(question):
         return bool(_VERSION.search(_CITATION_MARKER.sub(" ", text)))
     return True
@@ -71,7 +74,7 @@ def states_asked_figure(question: str, text: str) -> bool:
 def _figure_in(unit: str) -> re.Pattern[str]:
     """A number followed by the unit as texts write it: "0.06 ml/ kg", "6 mL kg−1" (the first part of a unit per unit
     stands for it), "12 h", "3,600 seconds"."""
-    first = re.split(r"\s?/\s?", unit.lower())[0]
+    first = re.split(r"\s?/\s?", unit.lower().translate(_SUPERSCRIPTS))[0]
     written = _WRITTEN.get(re.sub(r"s$", "", first)) if first not in ("s", "ms", "us", "ns") else None
     pattern = written or re.escape(first)
     return re.compile(rf"{_NUMBER}\s?(-\s?)?{pattern}(?![a-z])", re.IGNORECASE)
