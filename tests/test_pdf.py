@@ -495,6 +495,13 @@ def test_supporting_information_and_a_numbered_appendix_after_the_references_are
         })
         assert "target drain current" in text.body, heading
         assert "Rabesandratana" not in text.body
+    # A manuscript's figure legends after its references, under a line read as no heading: they were lost too.
+    text = _blocks_text({
+        1: [("Abstract", True), ("We classify colorectal cancer from gut microbiome data.", False),
+            ("References", True), (ONE_REFERENCE, False)],
+        2: [("Figure Legends", False), ("Figure 1: Random forest model performance at each taxonomic level.", False)],
+    })
+    assert "Figure 1: Random forest model performance" in text.body and "Rabesandratana" not in text.body
 
 
 NUMBERED_REFERENCES = ("[1] A. A. Griffith, The phenomena of rupture and flow in solids, Philosophical Transactions of the "

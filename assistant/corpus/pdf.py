@@ -46,6 +46,8 @@ _REFERENCES = re.compile(r"(\d{1,2}\.?\s+|[IVX]{1,5}\.\s+)?(references|bibliogra
 # not "D. Hao, ..." of a reference).
 _AFTER_REFERENCES = re.compile(r"(?i:appendix|appendices|supplementary|supplemental|supporting information)\b|"
                                r"[A-H](\.\d{1,2})*\s+[A-Z][a-z]+|[A-H](\.\d{1,2})+\.\s+[A-Z][a-z]+")
+# A manuscript's figure or table legends set after its references: "Figure Legends", "Supplemental Figure Legends".
+_LEGENDS = re.compile(r"(?i:(supplementa(l|ry)\s+)?(figure|table)s?\s+(legends?|captions?|titles?))")
 # What a reference list is dense with: "(2019)", "2019.", "et al.", a DOI or URL, "pp. 12", "363(6422)".
 _CITATION_MARKS = re.compile(r"\((19|20)\d\d[a-z]?\)|\b(19|20)\d\d[a-z]?\.(\s|$)|\bet al\.|\bdoi\b|https?://|\bpp?\.\s*\d|\d+\(\d+\)",
                              re.IGNORECASE)
@@ -124,7 +126,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 22  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 23  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -1163,6 +1165,8 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
                 in_references = False
             if in_references:
                 continue
+        elif in_references and _LEGENDS.fullmatch(block.text.rstrip(".:")):
+            in_references = False  # a manuscript's figure legends after its references, under a line read as no heading
         elif in_references:
             dropped += 1
             continue
