@@ -452,6 +452,23 @@ ONE_REFERENCE = ("Piwowar, H., Priem, J., & Orr, R. (2019). The Future of OA: a 
                  "Science, 363(6422), 11-12. https://doi.org/10.1126/science.363.6422.11")
 
 
+def test_a_word_cut_by_a_hyphen_at_a_page_s_end_is_made_whole_when_the_paragraph_runs_on():
+    """"commit mes-" at a page's end and "sages, ..." on the next: the paragraph was joined, but the cut's mark stayed in
+    the word ("mes\x03sages"; "Fig\x03ure 8" in a quote)."""
+    text = _blocks_text({
+        1: [("Abstract", True), ("We classify commits by their type.", False), ("1 Introduction", True),
+            ("The specification adds human and machine readable meaning to commit mes-", False)],
+        2: [("sages, and it is gaining popularity. A one-", False)],
+        3: [("dimensional view of one-dimensional data is enough.", False), ("2 Method", True), ("We label commits.", False)],
+    })
+    assert "meaning to commit messages, and it is gaining popularity. A one-dimensional view" in text.body
+    assert "\x03" not in text.body
+    full = f"{text.abstract}\n\n{text.body}"
+    starts = dict((page, offset) for offset, page in text.pages)
+    assert full[starts[2]:].startswith("sages, and") and full[starts[3]:].startswith("dimensional view")
+    assert full[dict((heading, offset) for offset, heading in text.sections)["2 Method"]:].startswith("2 Method")
+
+
 def test_a_reference_line_that_reads_like_an_appendix_heading_does_not_end_the_references():
     text = _blocks_text({
         1: [("Abstract", True), ("We study open access.", False), ("1 Results", True), ("Gold access grew.", False),

@@ -126,7 +126,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 23  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 24  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -808,6 +808,16 @@ def _mend_broken_words(pages: dict[int, list[Block]]) -> None:
     text = " ".join(block.text for blocks in pages.values() for block in blocks)
     if _BROKEN not in text:
         return
+    mend = _broken_word_mender(text)
+    for blocks in pages.values():
+        for block in blocks:
+            if _BROKEN in block.text:
+                block.text = _BROKEN_WORD.sub(mend, block.text).replace(_BROKEN, "")
+
+
+def _broken_word_mender(text: str) -> Callable[[re.Match[str]], str]:
+    """What a word cut by an end-of-line hyphen (_BROKEN_WORD's match) becomes, by what the text writes elsewhere
+    (_mend_broken_words)."""
     elsewhere = _BROKEN_WORD.sub(" ", text)
     words = Counter(word.casefold() for word in re.findall(_LETTERS, elsewhere))
     pairs: Counter[str] = Counter()
@@ -826,10 +836,7 @@ def _mend_broken_words(pages: dict[int, list[Block]]) -> None:
         chained = text[match.start() - 1 : match.start()] == "-" or text[match.end() : match.end() + 1] == "-"
         return f"{first}-{second}" if chained or _two_words(first, second, words) else first + second
 
-    for blocks in pages.values():
-        for block in blocks:
-            if _BROKEN in block.text:
-                block.text = _BROKEN_WORD.sub(mend, block.text).replace(_BROKEN, "")
+    return mend
 
 
 def _two_words(first: str, second: str, words: Counter[str]) -> bool:
@@ -1150,6 +1157,7 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
     parts: list[str] = []
     offset = body_start
     in_references = False
+    mend: Callable[[re.Match[str]], str] | None = None  # for a word cut at a page's end, made once when needed
     unheaded = False  # in a reference list that has no heading of its own ("[1] A. A. Griffith, ..." after the acknowledgments)
     dropped = 0
     previous: Block | None = None
@@ -1185,8 +1193,12 @@ def full_text(pdf: PdfText, file: Path) -> FullText:
             block = Block(block.text[:cut].rstrip())
         if (parts and previous is not None and not previous.heading and not block.heading and pages[-1][1] != number
                 and block.text[:1].islower()):
-            # A paragraph that runs on from the page before: joined, the new page starting inside it.
+            # A paragraph that runs on from the page before: joined, the new page starting inside it (a word cut by a
+            # hyphen at the page's end made whole: "commit mes-" + "sages" had kept the cut's mark, "mes\x03sages").
             joined = _join(parts[-1], block.text)
+            if _BROKEN in joined:
+                mend = mend or _broken_word_mender(" ".join(each.text for _, each in flat))
+                joined = _BROKEN_WORD.sub(mend, joined).replace(_BROKEN, "")
             pages.append((offset - 2 - len(parts[-1]) + len(joined) - len(block.text), number))
             offset += len(joined) - len(parts[-1])
             parts[-1] = joined
