@@ -1002,12 +1002,12 @@ def _conclusions_answer(hit: Hit, scored: list[_Scored]) -> Draft | None:
     sentences of its conclusions section that the quote score puts first, in the text's order ("What did the Ovid
     stylometry paper conclude about the Epistula Sapphus?" was answered with the abstract's opening, which says what the
     article "aims to contribute"); None without such a section."""
-    starts = [(start, heading) for start, heading in hit.sections]
-    for number, (start, heading) in enumerate(starts):
+    ordered = sorted(scored, key=lambda item: -item.quote)
+    ends = [start for start, _ in hit.sections[1:]] + [len(hit.abstract)]
+    for (start, heading), end in zip(hit.sections, ends):
         if not _CONCLUSIONS_HEADING.match(heading):
             continue
-        end = starts[number + 1][0] if number + 1 < len(starts) else len(hit.abstract)
-        inside = [item for item in sorted(scored, key=lambda item: -item.quote) if start <= item.sentence.start < end]
+        inside = [item for item in ordered if start <= item.sentence.start < end]
         if inside:
             quoted = sorted((item.sentence for item in inside[:SUMMARY_SENTENCES]), key=lambda sentence: sentence.start)
             citation = _citation(1, hit, quoted)

@@ -250,7 +250,7 @@ _PATH_GOES_ON = re.compile(r" [\w.-]+/[\w./-]*?[A-Z\d.]")
 
 def _cut_short(text: str, match: re.Match[str]) -> bool:
     """Whether the link found is only the start of one the text cut with a space: such a link points elsewhere."""
-    return match.group().rstrip("/") == match.group() and _PATH_GOES_ON.match(text, match.end()) is not None
+    return not match.group().endswith("/") and _PATH_GOES_ON.match(text, match.end()) is not None
 
 
 def code_links(text: str) -> list[str]:

@@ -269,10 +269,10 @@ def _page_lines(page) -> list[Line]:
                 continue
             left, bottom, right, top = textpage.get_charbox(i, loose=True)  # the advance box: a narrow glyph's tight box looks like a gap
             if slot:  # a ligature's slot before letters, within the line being read: kept until _decode_ligature_slots reads it
-                raw.FPDFText_GetCharOrigin(textpage, i, x, y)
-                gap = left - current.x1 if current is not None else 0.0
                 # (a private-use character: str.split takes \x1c-\x1f for spaces)
                 if i + 1 < count and chr(raw.FPDFText_GetUnicode(textpage, i + 1) or 32).islower():
+                    raw.FPDFText_GetCharOrigin(textpage, i, x, y)
+                    gap = left - current.x1 if current is not None else 0.0
                     if (current is not None and abs(y.value - current.y) < 0.4 * current.size
                             and -2 * current.size <= gap <= 1.5 * current.size):
                         if space and not accent or gap > 0.2 * current.size:
@@ -348,21 +348,21 @@ def _decode_ligature_slots(pages: dict[int, tuple[list[Line], float]]) -> None:
     words ("\x1bnancial", "\x1bghting", "\x1brst": fi), once at least _MIN_LIGATURE_WORDS of them are; a slot no reading
     explains is dropped, as any other control code. (The font says nothing: which slot holds which ligature differs from
     one encoding to the next, so the words decide.)"""
-    lines = [line for page_lines, _ in pages.values() for line in page_lines]
-    words = {match.group(0).lower() for line in lines if _LIGATURE_SLOTS.intersection(line.text)
-             for match in _SLOTTED_WORD.finditer(line.text)}
+    slotted = [line for page_lines, _ in pages.values() for line in page_lines if _LIGATURE_SLOTS.intersection(line.text)]
+    if not slotted:
+        return
+    words = {match.group(0).lower() for line in slotted for match in _SLOTTED_WORD.finditer(line.text)}
     reading = {}
-    known = _known_words() if words else frozenset()
+    known = _known_words()
     for slot in {char for word in words for char in word if char in _LIGATURE_SLOTS}:
         holding = [word for word in words if slot in word and not _LIGATURE_SLOTS.intersection(word.replace(slot, ""))]
         counts = {ligature: sum(_is_known(word.replace(slot, ligature), known) for word in holding) for ligature in _LIGATURES}
         best = max(_LIGATURES, key=lambda ligature: counts[ligature])
         if counts[best] >= _MIN_LIGATURE_WORDS and counts[best] >= 2 * max(n for ligature, n in counts.items() if ligature != best):
             reading[slot] = best
-    for line in lines:
-        if _LIGATURE_SLOTS.intersection(line.text):
-            text = "".join(reading.get(char, "") if char in _LIGATURE_SLOTS else char for char in line.text)
-            line.text = " ".join(text.split())
+    for line in slotted:
+        text = "".join(reading.get(char, "") if char in _LIGATURE_SLOTS else char for char in line.text)
+        line.text = " ".join(text.split())
 
 
 def _is_known(word: str, known: frozenset[str]) -> bool:
