@@ -17,6 +17,9 @@ _NUMBERS_ONLY = re.compile(r"[\d.,]+(\s+(or|and|to)\s+[\d.,]+)+")
 # A decade ("1990s", "’90s"): a time a text writes otherwise ("in 1991", "the nineties"), not a name to find in it.
 _DECADE = re.compile(r"(?:1[5-9]|20)?\d0s|['’]\d0s")
 _TIMES = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")  # the "x" of "2x2", "2 × 2"
+# A thousands separator: the comma or (thin) space of "5,000" and "5 000", which a question may leave out ("5000").
+_THOUSANDS = re.compile(r"(?<=\d)[,\s\u2009\u202f](?=\d{3}(?![\d.,]?\d))")
+_LONG_NUMBER = re.compile(r"\d[,\s\u2009\u202f]?\d{3}")
 _WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
 # Acronyms so common in this field that their absence says nothing.
 _GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms", "api", "apis", "gpu", "gpus",
@@ -107,6 +110,8 @@ def mentions(text: str, term: str, exact_acronym: bool = False, as_capitalised: 
     capital (a word of a name found apart: "System", "Usability" and "Scale" are not any "system" and "scale")."""
     if _TIMES.search(term):  # "2x2" is written "2 × 2" or "2x2"
         term, text = _TIMES.sub("x", term), _TIMES.sub("x", text)
+    if _LONG_NUMBER.search(term):  # "5000 travellers" is typeset "5 000 travellers" or "5,000 travellers"
+        term, text = _THOUSANDS.sub("", term), _THOUSANDS.sub("", text)
     if "-" in term or _DASH_BETWEEN.search(term):  # "Kaplan-Meier" is typeset "Kaplan–Meier"
         term, text = _DASH_BETWEEN.sub("-", term), _DASH_BETWEEN.sub("-", text)
     stem = re.sub(r"s$", "", term) if len(term) > 3 else term

@@ -286,3 +286,38 @@ def test_a_title_holding_a_name_of_the_question_does_not_outrank_the_paper_asked
     draft = extractive_answer(question, [melanoma, nest], bank, question_vector=bank.embedder.embed([question])[0])
     assert not draft.abstained and draft.citations[0].paper_id == "m"
     assert "100,000 iterations" in draft.citations[0].quote
+
+
+def test_a_number_is_found_however_its_thousands_are_separated():
+    text = "It requires 28 minutes to simulate the Amsterdam network with 5 000 travellers and 12,345 drivers."
+    assert mentions(text, "5000 travellers") and mentions(text, "5,000 travellers")
+    assert mentions(text, "12345 drivers") and mentions(text, "12 345 drivers")
+    assert not mentions(text, "3000 travellers") and not mentions("with 15 000 travellers", "5000 travellers")
+
+
+# A full text whose first authors' names its words never use: a question may name the paper by them.
+FORECASTS = Hit(paper_id="f", title="Forecasting biodiversity in breeding birds", score=1.0, pages=[(0, 1)], body_start=0,
+                authors=["David J. Harris", "Shawn D. Taylor", "Ethan P. White"],
+                abstract="We forecast species richness at survey routes. The site-observer mixed model found that 70% of the "
+                         "variance in richness could be explained by differences among sites, and 21% by differences among "
+                         "observers. Songs were drawn from the Natural History of Song Discography.")
+
+
+def test_a_paper_is_named_by_its_authors_names_though_its_text_never_uses_them(bank):
+    question = "In Harris, Taylor and White's forecasting study, what fraction of variance in richness was due to observers?"
+    draft = extractive_answer(question, [FORECASTS], bank, question_vector=bank.embedder.embed([question])[0],
+                              confidence=0.4, min_confidence=0.1, sure_confidence=0.5, unheard_names=["Taylor", "White"])
+    assert not draft.abstained and "21%" in draft.citations[0].quote
+    stranger = extractive_answer(question.replace("Taylor", "Okafor"), [FORECASTS], bank, confidence=0.4, min_confidence=0.1,
+                                 sure_confidence=0.5, unheard_names=["Okafor", "White"])
+    assert stranger.abstained and "Okafor" in stranger.text  # a name neither its text nor its byline has
+
+
+def test_an_acronym_the_question_defines_is_spoken_of_by_a_text_writing_it_out(bank):
+    question = "How much variance did observers explain in the Natural History of Song (NHS) survey routes?"
+    draft = extractive_answer(question, [FORECASTS], bank, question_vector=bank.embedder.embed([question])[0],
+                              confidence=0.4, min_confidence=0.1, sure_confidence=0.5, unheard_names=["NHS"])
+    assert not draft.abstained
+    undefined = "How much variance did observers explain in the NHS survey routes?"
+    assert extractive_answer(undefined, [FORECASTS], bank, confidence=0.4, min_confidence=0.1, sure_confidence=0.5,
+                             unheard_names=["NHS"]).abstained  # not written out by the question: no paper mentions it

@@ -19,7 +19,7 @@ from assistant.names import (is_acronym, is_identifier, is_own_name, is_proper_w
 from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
-from assistant.answering.acronyms import defined_acronyms
+from assistant.answering.acronyms import Acronym, defined_acronyms
 from assistant.answering.asked_figure import states_a_figure, states_asked_figure, what_is_asked
 from assistant.answering.word_forms import compounds, holds_compound
 
@@ -515,7 +515,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                                                     params, hit.title, full_text=is_full_text(hit),
                                                     asked_vector=asked_vectors.get(hit.paper_id))
                      for hit in hits}
-    text_of = {hit.paper_id: f"{hit.title} {hit.abstract}" for hit in hits}
+    # (with its authors: "In Harris, Taylor and White's forecasting study, ..." names the paper by them)
+    text_of = {hit.paper_id: f"{hit.title} {hit.abstract} {'; '.join(hit.authors)}" for hit in hits}
+    # "the Natural History of Song (NHS)": a paper writing the name out speaks of the acronym the question defines.
+    defined = defined_acronyms([question])
 
     def paper_score(hit: Hit) -> float:
         names = sum(mentions(text_of[hit.paper_id], n) for n in ranking_names) / len(ranking_names) if ranking_names else 0.0
@@ -536,7 +539,7 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
 
     # (a name of capitalised words counts as mentioned when each of them is, "the Early Acheulean Gona sample"; an acronym
     # when it is written out, "Markov chain Monte Carlo" for MCMC)
-    missing = [term for term in named if not any(_speaks_of(text_of[hit.paper_id], term) for hit in ranked[:3])]
+    missing = [term for term in named if not any(_speaks_of(text_of[hit.paper_id], term, defined) for hit in ranked[:3])]
     is_list = asks_for_every_paper(question)
     # A paper that names what the question names is strong evidence even when the wording differs.
     present = [term for term in named if term not in missing]
@@ -549,7 +552,8 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
                                   and any(all(mentions(text_of[hit.paper_id], term) for term in present) for hit in ranked[:3]))
     notes = []
     # An acronym no text uses is still heard when a retrieved paper writes it out ("Markov chain Monte Carlo", MCMC).
-    unheard_names = [name for name in unheard_names if not any(spells_out(text_of[hit.paper_id], name) for hit in hits)]
+    # So is an author's name, and an acronym the question defines whose words a paper writes.
+    unheard_names = [name for name in unheard_names if not any(_speaks_of(text_of[hit.paper_id], name, defined) for hit in hits)]
     # The fitted model (assistant/answering/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
     # asked for and found in no quote is an abstention whatever the confidence: no quote could hold the answer.
@@ -585,14 +589,14 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # "Which GPU was DAFormer trained on?" over a paper that never mentions a GPU: what it asks for is not there.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted([kind])}."
         return abstention(reason, hits)
-    unnamed = [term for term in present if not _speaks_of(text_of[top.paper_id], term)]
+    unnamed = [term for term in present if not _speaks_of(text_of[top.paper_id], term, defined)]
     if quantity and unnamed and not is_list and judged:
         # "What accuracy does DOTS reach on MNIST?" over the DOTS paper, which never mentions MNIST (another paper does):
         # none of its figures is the one asked for.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unnamed)}."
         return abstention(reason, hits)
     unread = [term for term in named if (is_identifier(term) or is_proper_word(term))
-              and not _speaks_of(text_of[top.paper_id], _as_named(term)) and not any(is_own_name(hit.title, term) for hit in ranked)]
+              and not _speaks_of(text_of[top.paper_id], _as_named(term), defined) and not any(is_own_name(hit.title, term) for hit in ranked)]
     if top.pages and unread and not is_list:
         # "Which MRI scanner imaged the spinal cord in the thermal grill experiments?" over a full text that never names MRI
         # (another paper does): a whole paper silent on it says nothing of it; nor is a UK market model "validated on the
@@ -688,10 +692,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     return draft
 
 
-def _speaks_of(text: str, term: str) -> bool:
-    """Whether text names term: as written (names.mentions), each word of a name of capitalised words, or an acronym
-    written out."""
-    return mentions_apart(text, term) or spells_out(text, term)
+def _speaks_of(text: str, term: str, defined: Mapping[str, Acronym] | None = None) -> bool:
+    """Whether text names term: as written (names.mentions), each word of a name of capitalised words, an acronym
+    written out, or (defined: the acronyms the question itself defines) an acronym as the question writes it out."""
+    acronym = (defined or {}).get(term.lower())
+    return mentions_apart(text, term) or spells_out(text, term) or (acronym is not None and mentions(text, acronym.expansion))
 
 
 def _as_named(term: str) -> str:

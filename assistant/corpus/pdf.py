@@ -126,11 +126,12 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 24  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 25  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
-# 17: also one whose entries are paragraphs of their own)
+# 17: also one whose entries are paragraphs of their own; 25: a remark in brackets in the Author entry, "(corresponding
+# author)", no longer drops its author)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -869,7 +870,7 @@ def _author_names(field: str) -> list[str]:
     not an author, nor is an affiliation or a placeholder ("School of Public Health", "Brown University", "Anonymous
     author(s)"); an honorific is no part of a name ("Dr Sanyaolu Ameye")."""
     names = []
-    for part in re.split(r";|,| and ", field):
+    for part in re.split(r";|,| and ", re.sub(r"\([^()]*\)", " ", field)):  # "David J. Harris^1 (corresponding author)"
         name = _HONORIFIC.sub("", " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split()))
         words = re.findall(r"[^\W\d_]{2,}", name)
         if len(words) >= 2 and not any(_NOT_NAME.fullmatch(word) for word in words):
