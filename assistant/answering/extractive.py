@@ -20,6 +20,7 @@ from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 from assistant.answering.acronyms import Acronym, defined_acronyms
+from assistant.answering.asked_thing import GENERIC_TERMS, unspoken_asked_for
 from assistant.answering.asked_figure import states_a_figure, states_asked_figure, what_is_asked
 from assistant.answering.word_forms import compounds, holds_compound
 
@@ -73,10 +74,6 @@ _ASKED_KIND = re.compile(r"\b(?:which|what)\s+(?:(?:kind|type|sort|model|brand|m
 # "How many GPUs ...": what is counted, which the paper must mention for its figures to be about it.
 _COUNTED = re.compile(r"\bhow many ([A-Za-z][\w\-]*)", re.IGNORECASE)
 _NOT_COUNTED = {"fewer", "more", "less", "times", "of", "other", "different"}
-# Words of "which papers use/study/propose ..." that say nothing about the topic (stemmed, as terms() gives them).
-GENERIC_TERMS = terms("paper papers work works study studies use uses used using method methods approach approaches "
-                      "propose proposes research article articles collection here there any which what list name find show "
-                      "model models learning")
 # A paper in brief ("Summarize the DAFormer paper") quotes this many sentences of its abstract.
 SUMMARY_SENTENCES = 3
 # A second sentence joins a quote when the reader scores it within this many logits of the best one (and above its own
@@ -603,6 +600,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
         # German electricity market" by a paper never saying "German". (Not a paper's own name: "How does ReBeT compare
         # with RoboChart?" is answered by both. An abstract is too short to tell.)
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unread)}."
+        return abstention(reason, hits)
+    unspoken = unspoken_asked_for(question, text_of[top.paper_id]) if top.pages and not is_list and not restricted else []
+    if unspoken:
+        # "What odds ratio for hypertension did short workday sleep give?" of a full text that never speaks of odds, "Which
+        # eye tracker ...?" of one never naming an eye tracker: no figure or name in it is the one asked for. (An abstract
+        # is too short to tell; a paper the user chose is asked anyway.)
+        reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(unspoken)}."
         return abstention(reason, hits)
     # Not one of the names the question asks about is in the closest papers: whatever the confidence, they cannot say
     # anything about them ("What BLEU score did X reach on Defects4J?" over papers naming neither).

@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from assistant.answering.asked_thing import as_written
 from assistant.answering.acronyms import Acronym, defined_acronyms, other_forms, with_acronyms
 from assistant.answering.answerability import AnswerabilityModel, TermStats, content_terms, weighted_share
 from assistant.evidence import Reading, terms
@@ -113,11 +114,6 @@ def unheard_topic(question: str, stats: TermStats) -> list[str]:
     if not unheard or total <= 0 or sum(stats.idf(term) for term in unheard) / total <= UNHEARD_SHARE:
         return []
     return as_written(question, unheard)
-
-
-def as_written(question: str, stems: set[str]) -> list[str]:
-    """The question's words whose stems are among these, as it writes them, once each, in its order."""
-    return [word for word in dict.fromkeys(re.findall(r"[\w-]+", question)) if set(tokenize([word])[0]) & stems]
 
 
 def list_members(question: str, hits: Sequence[Hit], stats: TermStats, model: AnswerabilityModel,

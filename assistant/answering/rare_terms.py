@@ -8,8 +8,9 @@ import re
 from functools import lru_cache
 
 from assistant.answering.answerability import TermStats
-from assistant.answering.extractive import GENERIC_TERMS, asked_for, is_quantity_question
-from assistant.answering.list_membership import as_written, unheard_topic_terms
+from assistant.answering.asked_thing import GENERIC_TERMS, NEAR_FORM_LETTERS, NO_KIND, as_written
+from assistant.answering.extractive import asked_for, is_quantity_question
+from assistant.answering.list_membership import unheard_topic_terms
 from assistant.evidence import terms
 from assistant.lexical import LexicalIndex, tokenize
 from assistant.names import specific_terms
@@ -18,26 +19,13 @@ from assistant.names import specific_terms
 # rare in everyday English: a technical term ("tetracycline" 5, "aethalometer" 3, "helminth" 3), not a word a question
 # is merely phrased with ("give", "tourist", "admissions": 1; "criticises": 2).
 TECHNICAL_PIECES = 3
-# A form of the word the collection does use shares this many letters of its stem ("subdividing" and "subdivision",
-# "coevolving" and "coevolution"), or is this close to it, letter by letter (difflib's ratio: "carageenan" and
+# A form of the word the collection does use shares NEAR_FORM_LETTERS letters of its stem (asked_thing.py), or is this
+# close to it, letter by letter (difflib's ratio: "carageenan" and
 # "carrageenan", "limtations" and "limitations", "concamitant" and "concomitant"): then the word is a variant or a typo,
 # not a thing the collection never mentions.
-NEAR_FORM_LETTERS = 6
 NEAR_SPELLING = 0.7
 NEAR_ENDING = 3
-# Words a question asks for that name no kind of thing ("What kind of ...", "Which version ...", "What happens ...") or
-# name a measure, which a text gives as a figure without naming it ("What AED cutoff was used?" of "genes with an AED
-# above 0.47 were removed"): never unheard.
-_NO_KIND = terms("kind kinds type types sort sorts version versions value values number numbers way ways part parts one "
-                 "ones thing things aspect aspects form forms main key best first last other new cutoff cutoffs threshold "
-                 "thresholds rate rates ratio ratios size sizes level levels amount amounts score scores percentage share "
-                 "proportion count counts length duration period time range limit limits setting settings parameter "
-                 "parameters criterion criteria happen happens happened cause causes caused make makes made explain "
-                 "explains determine determines affect affects drive drives "
-                 # Umbrella words: a text names the instance ("an AMD EPYC 7282", "R 4.2", "a Garmin watch"), rarely the
-                 # umbrella ("What hardware ...?", "Which software ...?").
-                 "hardware machine machines computer computers equipment device devices software tool tools setup brand brands")
-
+# What a "which ... of ..." question asks for belongs to ("Which brand of power meter ..."): the words after "of".
 _ASKED_OF = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){1,2}?of\s+(?:the\s+|a\s+|an\s+)?((?:[\w-]+\s+){0,4}?)(?:is|are|was|were|"
                        r"did|does|do|has|have|had|can|could|would|will|should|in|on|for|from|to|by|with|at|during|the)\b",
                        re.IGNORECASE)
@@ -68,7 +56,7 @@ def unheard_asked_for(question: str, stats: TermStats, lexical: LexicalIndex) ->
     ("model", "method") are no such kind."""
     if is_quantity_question(question):
         return []  # a figure asked for is given without its kind's name as often as with it
-    no_kind = GENERIC_TERMS | _NO_KIND | set().union(*(terms(name) for name in specific_terms(question)))
+    no_kind = GENERIC_TERMS | NO_KIND | set().union(*(terms(name) for name in specific_terms(question)))
     asked = asked_for(question) - no_kind
     if not asked:  # "Which brand of power meter ...?": a brand of a power meter; no text mentioning power meters, no answer
         asked = _asked_of(question) - no_kind
