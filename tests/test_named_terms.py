@@ -308,6 +308,10 @@ def test_a_paper_is_named_by_its_authors_names_though_its_text_never_uses_them(b
     draft = extractive_answer(question, [FORECASTS], bank, question_vector=bank.embedder.embed([question])[0],
                               confidence=0.4, min_confidence=0.1, sure_confidence=0.5, unheard_names=["Taylor", "White"])
     assert not draft.abstained and "21%" in draft.citations[0].quote
+    # Nor are the authors' names a topic, or technical terms, that no text uses ("Naumann, Ainsley and Ahmad's paper").
+    for unheard in ({"unheard": ["Taylor", "White"]}, {"unheard_technical": ["Taylor"]}):
+        assert not extractive_answer(question, [FORECASTS], bank, confidence=0.4, min_confidence=0.1, sure_confidence=0.5,
+                                     **unheard).abstained, unheard
     stranger = extractive_answer(question.replace("Taylor", "Okafor"), [FORECASTS], bank, confidence=0.4, min_confidence=0.1,
                                  sure_confidence=0.5, unheard_names=["Okafor", "White"])
     assert stranger.abstained and "Okafor" in stranger.text  # a name neither its text nor its byline has

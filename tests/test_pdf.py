@@ -436,6 +436,7 @@ def test_the_title_is_the_first_page_s_largest_text_that_reads_as_one(tmp_path: 
     ("Amos Okutse, Monica Colon-Vargas, School of Public Health, Brown University", ["Amos Okutse", "Monica Colon-Vargas"]),
     ("Anonymous author(s)", []), ("Dr Sanyaolu Ameye", ["Sanyaolu Ameye"]),  # an affiliation, a placeholder, a title
     ("David J. Harris^1 (corresponding author); Shawn D. Taylor^2", ["David J. Harris", "Shawn D. Taylor"]),  # a remark
+    ("R. B. Friesen", ["R. B. Friesen"]), ("lenovo.", []),  # a surname with initials is a person
 ])
 def test_the_authors_entry_gives_people_without_footnote_marks(tmp_path: Path, author, authors):
     lines = [(16, 760, "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering")]

@@ -551,6 +551,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     # An acronym no text uses is still heard when a retrieved paper writes it out ("Markov chain Monte Carlo", MCMC).
     # So is an author's name, and an acronym the question defines whose words a paper writes.
     unheard_names = [name for name in unheard_names if not any(_speaks_of(text_of[hit.paper_id], name, defined) for hit in hits)]
+    # Words no text uses may be the authors' names ("Naumann, Ainsley and Ahmad's Medical Concept Extraction paper").
+    bylines = "; ".join(author for hit in hits for author in hit.authors)
+    unheard = [word for word in unheard if not mentions(bylines, word)]
+    unheard_technical = [word for word in unheard_technical if not mentions(bylines, word)]
     # The fitted model (assistant/answering/answerability.py) decides when it is clear either way; the evidence rules decide between.
     # Neither alone generalises from SciFact claims to questions in a reader's own words (docs/ANSWERABILITY.md). A figure
     # asked for and found in no quote is an abstention whatever the confidence: no quote could hold the answer.

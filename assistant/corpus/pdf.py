@@ -131,7 +131,7 @@ READER_VERSION = 25  # bump when the text read from a PDF changes: cached reads 
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
 # 17: also one whose entries are paragraphs of their own; 25: a remark in brackets in the Author entry, "(corresponding
-# author)", no longer drops its author)
+# author)", no longer drops its author, and a surname with initials, "R. B. Friesen", is one)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -873,7 +873,8 @@ def _author_names(field: str) -> list[str]:
     for part in re.split(r";|,| and ", re.sub(r"\([^()]*\)", " ", field)):  # "David J. Harris^1 (corresponding author)"
         name = _HONORIFIC.sub("", " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split()))
         words = re.findall(r"[^\W\d_]{2,}", name)
-        if len(words) >= 2 and not any(_NOT_NAME.fullmatch(word) for word in words):
+        initials = re.findall(r"(?<![^\W\d_])[^\W\d_]\.", name)  # "R. B. Friesen": a person, not an account
+        if (len(words) >= 2 or (words and initials)) and not any(_NOT_NAME.fullmatch(word) for word in words):
             names.append(name)
     return names
 
