@@ -68,3 +68,29 @@ def test_what_a_question_asks_for_is_unheard_when_no_text_mentions_that_kind_of_
 def test_the_unheard_terms_are_the_technical_ones_and_what_is_asked_for_each_once(seeds_lexical):
     question = "Which aethalometer brand was used for the black carbon?"
     assert unheard_terms(question, term_stats(question, seeds_lexical), seeds_lexical) == ["aethalometer"]
+
+
+class _Vocabulary:
+    """A collection's stemmed words, as LexicalIndex.words_starting reads them."""
+
+    def __init__(self, words: list[str]):
+        self.words = sorted(words)
+
+    def words_starting(self, prefix: str) -> list[str]:
+        return [word for word in self.words if word.startswith(prefix)]
+
+
+def test_a_typo_is_a_near_spelling_but_a_word_three_letters_longer_or_shorter_is_not():
+    from assistant.answering.answerability import TermStats
+    from assistant.lexical import tokenize
+
+    vocabulary = _Vocabulary(["metabol", "pollin", "carrageenan", "identifi"])
+    stats = TermStats(10, {word: 1 for word in vocabulary.words})
+
+    def unheard(question: str) -> list[str]:
+        counted = {word: stats.frequency.get(word, 0) for word in tokenize([question])[0]}
+        return unheard_technical_terms(question, TermStats(10, counted), vocabulary)  # type: ignore[arg-type]
+
+    assert unheard("Was carageenan used to identify pollinators?") == []  # a typo of "carrageenan"
+    # "metabarcod" and "metabol" are 0.71 alike, letter by letter, but no typo drops three letters
+    assert unheard("Was DNA metabarcoding used to identify pollinators?") == ["metabarcoding"]

@@ -20,10 +20,12 @@ from assistant.names import specific_terms
 # is merely phrased with ("give", "tourist", "admissions": 1; "criticises": 2).
 TECHNICAL_PIECES = 3
 # A form of the word the collection does use shares NEAR_FORM_LETTERS letters of its stem (asked_thing.py), or is this
-# close to it, letter by letter (difflib's ratio: "carageenan" and
-# "carrageenan", "limtations" and "limitations", "concamitant" and "concomitant"): then the word is a variant or a typo,
-# not a thing the collection never mentions.
+# close to it, letter by letter (difflib's ratio: "carageenan" and "carrageenan", "limtations" and "limitations",
+# "concamitant" and "concomitant") and as long, give or take TYPO_LETTERS letters: then the word is a variant or a typo,
+# not a thing the collection never mentions. (Not "metabarcoding" for "metabolic": their stems are 0.71 alike, but a typo
+# does not drop three letters.)
 NEAR_SPELLING = 0.7
+TYPO_LETTERS = 2
 NEAR_ENDING = 3
 # What a "which ... of ..." question asks for belongs to ("Which brand of power meter ..."): the words after "of".
 _ASKED_OF = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){1,2}?of\s+(?:the\s+|a\s+|an\s+)?((?:[\w-]+\s+){0,4}?)(?:is|are|was|were|"
@@ -86,6 +88,8 @@ def _near_form(stem: str, lexical: LexicalIndex) -> bool:
         return True
     matcher = difflib.SequenceMatcher(a=stem)
     for word in lexical.words_starting(stem[:2]):
+        if abs(len(word) - len(stem)) > TYPO_LETTERS:
+            continue
         matcher.set_seq2(word)
         if matcher.real_quick_ratio() >= NEAR_SPELLING and matcher.quick_ratio() >= NEAR_SPELLING and matcher.ratio() >= NEAR_SPELLING:
             return True
