@@ -94,3 +94,14 @@ def test_a_typo_is_a_near_spelling_but_a_word_three_letters_longer_or_shorter_is
     assert unheard("Was carageenan used to identify pollinators?") == []  # a typo of "carrageenan"
     # "metabarcod" and "metabol" are 0.71 alike, letter by letter, but no typo drops three letters
     assert unheard("Was DNA metabarcoding used to identify pollinators?") == ["metabarcoding"]
+
+
+def test_a_word_the_collection_uses_with_another_ending_is_heard_but_not_one_it_only_spells_alike():
+    """Held-out: "... to remove suspected cheaters?" of a paper on workers "cheating" was declined ("No paper in the
+    collection mentions “suspected”, “cheaters”"); "rodents", "helminth", "parasites" are still unheard in a collection
+    writing "parameters" and "health"."""
+    from assistant.answering.rare_terms import without_other_endings
+
+    vocabulary = _Vocabulary(["cheat", "suspici", "paramet", "health", "overlap"])
+    assert without_other_endings(["suspected", "cheaters"], vocabulary) == ["suspected"]  # type: ignore[arg-type]
+    assert without_other_endings(["rodents", "helminth", "parasites"], vocabulary) == ["rodents", "helminth", "parasites"]  # type: ignore[arg-type]

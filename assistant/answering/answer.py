@@ -20,7 +20,7 @@ from assistant.params import ExtractiveParams
 from assistant.pages import place_citations
 from assistant.answering.followup import FollowUp, Turn
 from assistant.answering.question import clean_question, standalone_question
-from assistant.answering.rare_terms import unheard_terms
+from assistant.answering.rare_terms import unheard_terms, without_other_endings
 from assistant.answering.spelling import corrected
 from assistant.answering.reader import Reader
 from assistant.answering.dated import LISTED, DateAsked, date_asked, dated_draft, papers_by_date
@@ -178,7 +178,7 @@ def _offline_answer(assistant: Answerer, standalone: str, k: int | None, paper_i
                               sure_confidence=max(floor, assistant.answerability.threshold),
                               list_limit=settings.max_list_papers if listing else None,
                               members=list_members(standalone, hits, stats, assistant.list_membership, reading) if listing else None,
-                              unheard=unheard_topic(standalone, stats), unheard_names=unheard_names(standalone, stats),
+                              unheard=without_other_endings(unheard_topic(standalone, stats), lexical), unheard_names=unheard_names(standalone, stats),
                               unheard_technical=unheard_terms(standalone, stats, lexical),
                               reading=reading,
                               quote_reader=assistant.quote_reader, quote_abstracts=settings.reader_quotes == "all")

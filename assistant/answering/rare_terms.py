@@ -75,6 +75,21 @@ def _asked_of(question: str) -> set[str]:
     return terms(words[-1]) if words else set()
 
 
+def without_other_endings(words: list[str], lexical: LexicalIndex) -> list[str]:
+    """The words (as a question writes them) the collection uses with no other ending: "cheaters" is heard in a text on
+    "cheating" (stems "cheater" and "cheat"). Not a near spelling: "parasites" is not heard in "parameters", nor
+    "helminth" in "health" (the spelling corrector has mended the question's typos before)."""
+    return [word for word in words if not any(_near_ending(stem, lexical) or _shorter_form(stem, lexical)
+                                               for stem in tokenize([word])[0])]
+
+
+def _shorter_form(stem: str, lexical: LexicalIndex) -> bool:
+    """Whether the collection uses the (stemmed) word without its last letters: at most NEAR_ENDING fewer, and four or
+    more left ("cheat" for "cheater")."""
+    return any(stem[:length] in lexical.words_starting(stem[:length])
+               for length in range(max(4, len(stem) - NEAR_ENDING), len(stem)))
+
+
 def _near_ending(stem: str, lexical: LexicalIndex) -> bool:
     """Whether the collection uses the (stemmed) word with another ending: a word starting with its first
     NEAR_FORM_LETTERS letters, at most NEAR_ENDING letters longer ("trackers" for "tracker"; not "Brandimont" for "brand")."""
