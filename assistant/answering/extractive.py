@@ -21,7 +21,7 @@ from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 from assistant.answering.acronyms import Acronym, defined_acronyms
 from assistant.answering.asked_thing import GENERIC_TERMS, unspoken_asked_for
-from assistant.answering.asked_figure import states_a_figure, states_asked_figure, what_is_asked
+from assistant.answering.asked_figure import states_a_figure, states_asked_figure, version_of, what_is_asked
 from assistant.answering.word_forms import compounds, holds_compound
 
 # A question for the code or the project's page asks where it is or whether it is out: "where is the code?", "is the
@@ -298,6 +298,8 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     where_tested = not quantity and bool(_ASKS_WHERE_TESTED.search(question))  # "How many molecules ... tested on": a figure
     link_asked = is_code_question(question)
     defined = _stands_for(question)
+    # "What python version ...?": a sentence giving a version of python is the answer, whatever the question's case.
+    versioned = terms(version_of(question) or "") - GENERIC_TERMS
     names_only = bool(named) and not (question_terms - {t for name in named for t in terms(name)} - _ONLY_NAMES_ASKED)
     words_of = [tokenize([sentence.text])[0] for sentence in sentences]
     # A compound that a quarter of the paper's sentences hold ("fine-tuning" in a paper about fine-tuning) does not tell
@@ -356,6 +358,9 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
             quote += REASON_WEIGHT
         if defined and defined in defined_acronyms([sentence.text]):
             score += DEFINITION_WEIGHT
+            quote += DEFINITION_WEIGHT
+        if versioned and versioned <= set(words) and states_asked_figure(question, sentence.text):
+            score += DEFINITION_WEIGHT  # "Python 3.7.4" answers "What python version ...?" outright, as a definition does
             quote += DEFINITION_WEIGHT
         if quantity and states_a_figure(sentence.text, question):
             score += params.number_bonus
