@@ -325,3 +325,22 @@ def test_an_acronym_the_question_defines_is_spoken_of_by_a_text_writing_it_out(b
     undefined = "How much variance did observers explain in the NHS survey routes?"
     assert extractive_answer(undefined, [FORECASTS], bank, confidence=0.4, min_confidence=0.1, sure_confidence=0.5,
                              unheard_names=["NHS"]).abstained  # not written out by the question: no paper mentions it
+
+
+def test_a_first_page_footnote_with_an_e_mail_address_is_no_quote_unless_a_contact_is_asked_for(bank):
+    """Held-out: "Roughly how large is the Boston Marathon field described by Onyejekwe and Gerber?" quoted "*Corresponding
+    author: Brandon Onyejekwe, Eric Gerber, ..., Boston, MA, USA, e-mail: onyejekwe.b@northeastern.edu ...", which holds
+    every name of the question; the authors' names name the paper, not the sentence that answers."""
+    text = ("*Corresponding author: Brandon Onyejekwe, Eric Gerber, Northeastern University, Boston, MA, USA, e-mail: "
+            "onyejekwe.b@northeastern.edu. We predict finish times of marathon runners from their splits. For the Boston "
+            "Marathon, most of the runners in the field of 30000 people qualify by their times.")
+    hit = Hit(paper_id="m", title="Quantifying uncertainty in marathon finish time predictions", score=1.0, abstract=text,
+              pages=[(0, 1)], body_start=0, authors=["Brandon Onyejekwe", "Eric Gerber"])
+    question = "How large is the Boston Marathon field described by Onyejekwe and Gerber?"
+    draft = extractive_answer(question, [hit], bank, question_vector=bank.embedder.embed([question])[0], confidence=0.9,
+                              min_confidence=0.1, sure_confidence=0.5)
+    assert not draft.abstained and "30000 people" in draft.citations[0].quote and "@" not in draft.citations[0].quote
+    contact = "How can Onyejekwe be reached by e-mail?"
+    asked = extractive_answer(contact, [hit], bank, question_vector=bank.embedder.embed([contact])[0], confidence=0.9,
+                              min_confidence=0.1, sure_confidence=0.5)
+    assert not asked.abstained and "onyejekwe.b@northeastern.edu" in asked.citations[0].quote

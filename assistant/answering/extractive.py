@@ -276,20 +276,24 @@ RARE_COMPOUND_SENTENCES = 4  # a compound counts when at most one in this many o
 
 def _score_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence], named: list[str],
                      quantity: bool, params: ExtractiveParams, title: str = "", full_text: bool = False,
-                     asked_vector: np.ndarray | None = None) -> list[_Scored]:
+                     asked_vector: np.ndarray | None = None, authors: Sequence[str] = ()) -> list[_Scored]:
     """Sentences best first: cosine to the question, plus shared words, names of the question, and numbers when asked for.
 
     Within a paper whose title carries a name of the question every sentence is about that name, so the one that merely
     repeats it (often the opening one) is no better a quote: for choosing the quote, those names and their words count
-    for nothing ("What are FinMem's three core modules?" quotes the sentence listing the modules).
+    for nothing ("What are FinMem's three core modules?" quotes the sentence listing the modules). Nor do its authors'
+    names: "... described by Onyejekwe and Gerber?" names the paper, and quoted its corresponding author's address.
     """
     # A paper's keyword line is no finding ("Keywords: physical optics modeling, ..."), nor a heading or label read as a
     # sentence of its own ("SEDEF", "CONVENTIONAL COMMITS SPECIFICATION?").
     if not _KEYWORDS_ASKED.search(question):
         sentences = _without_keywords(sentences)
     sentences = [sentence for sentence in sentences if not _is_label(sentence.text)]
+    if not _CONTACT_ASKED.search(question):  # a first page's footnote: "*Corresponding author: ..., e-mail: ..."
+        sentences = [sentence for sentence in sentences if not _EMAIL.search(sentence.text)]
     question_terms = terms(question)
-    in_title = [name for name in named if mentions(title, name)]
+    byline = "; ".join(authors)
+    in_title = [name for name in named if mentions(title, name) or mentions(byline, name)]
     quote_terms = question_terms - {t for name in in_title for t in terms(name)}
     focus = asked_for(question) & quote_terms
     extreme = quantity and bool(_EXTREME.search(question))
@@ -383,6 +387,11 @@ def _without_keywords(sentences: list[Sentence]) -> list[Sentence]:
     return kept
 
 
+# An e-mail address, and a question asking how to reach the authors (then the sentence giving it is no debris).
+_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z][\w-]*(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_CONTACT_ASKED = re.compile(r"\b(e-?mails?|contact|correspond\w*|reach)\b", re.IGNORECASE)
+
+
 def _is_label(text: str) -> bool:
     """A heading or label standing as a sentence: one word ("SEDEF"), or a line in capitals ("CWT GRADIENT MATCHING")."""
     words = re.findall(r"[^\W\d_]{2,}", text)
@@ -397,8 +406,9 @@ def _stands_for(question: str) -> str | None:
     return key[0] if key else None
 
 
-def asked_of_paper(question: str, title: str, sentences: Sequence[Sentence], body_start: int | None) -> str | None:
-    """The question without the words that name its paper: those its title or abstract holds, in any form ("In the
+def asked_of_paper(question: str, title: str, sentences: Sequence[Sentence], body_start: int | None,
+                   authors: Sequence[str] = ()) -> str | None:
+    """The question without the words that name its paper: those its title, abstract or byline holds, in any form ("In the
     validation of the ElecSim agent-based model of the UK electricity market, what population size did the GA use?" ->
     "In the of the, what population size did the use?"); None when nothing is left to ask, or nothing was taken out.
 
@@ -406,7 +416,7 @@ def asked_of_paper(question: str, title: str, sentences: Sequence[Sentence], bod
     puts them first: the sentence giving "a population size of 120" was not among the 24 the reader read. What is left
     says what is asked; the quote reads its meaning beside the whole question's (real-PDF sets: page right 257 -> 273,
     quote holds the fact 226 -> 237 of 349; COVID-QA HELD 304 -> 312 of 456; bench/data/real_pdfs.md)."""
-    paper_words = set(tokenize([title])[0])
+    paper_words = set(tokenize([" ".join([title, *authors])])[0])
     for sentence in sentences:
         if body_start is not None and sentence.start < body_start:
             paper_words.update(tokenize([sentence.text])[0])
@@ -509,13 +519,13 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     ranking_names = [name for name in named if not is_acronym(name)]  # acronyms are matched well by BM25 already
     quantity = is_quantity_question(question)
     # Of a full text, what is asked without the words naming the paper: read by the quote score and the reader.
-    asked_texts = ((hit.paper_id, asked_of_paper(question, hit.title, sentences.get(hit.paper_id, []), hit.body_start))
+    asked_texts = ((hit.paper_id, asked_of_paper(question, hit.title, sentences.get(hit.paper_id, []), hit.body_start, hit.authors))
                    for hit in hits if is_full_text(hit))
     asked = {paper_id: text for paper_id, text in asked_texts if text is not None}
     asked_vectors = dict(zip(asked, bank.embedder.embed(list(asked.values())))) if asked else {}
     best_by_paper = {hit.paper_id: _score_sentences(question, question_vector, sentences.get(hit.paper_id, []), ranking_names, quantity,
                                                     params, hit.title, full_text=is_full_text(hit),
-                                                    asked_vector=asked_vectors.get(hit.paper_id))
+                                                    asked_vector=asked_vectors.get(hit.paper_id), authors=hit.authors)
                      for hit in hits}
     # (with its authors: "In Harris, Taylor and White's forecasting study, ..." names the paper by them)
     text_of = {hit.paper_id: f"{hit.title} {hit.abstract} {'; '.join(hit.authors)}" for hit in hits}
