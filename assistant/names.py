@@ -21,6 +21,8 @@ _TIMES = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")  # the "x" of "2x2", "2 × 2"
 _THOUSANDS = re.compile(r"(?<=\d)[,\s\u2009\u202f](?=\d{3}(?![\d.,]?\d))")
 _LONG_NUMBER = re.compile(r"\d[,\s\u2009\u202f]?\d{3}")
 _WORD = re.compile(r"(?<![\w-])([A-Za-z0-9][\w\-.’']*[\w]|[A-Za-z0-9])(?![\w-])")
+# An abbreviation's full stop, which ends no sentence: "U.S. Senators", "e.g. Python", "Smith et al. Table".
+_ABBREVIATION_END = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:et al|cf|vs|approx|Dr|Fig|Eq|No)\.$")
 # Acronyms so common in this field that their absence says nothing.
 _GENERIC_NAMES = {"llm", "llms", "ai", "rl", "ml", "nlp", "i", "q", "a", "ais", "vlm", "vlms", "lm", "lms", "api", "apis", "gpu", "gpus",
                   "cpu", "cpus", "url", "urls", "sota"}
@@ -44,7 +46,8 @@ def specific_terms(question: str) -> list[str]:
         raw = match.group(1).strip(".")
         word = re.sub(r"['’]s$", "", raw)
         preceding = question[: match.start()].rstrip()
-        words.append((word, match.start(), match.end(), not preceding or preceding[-1] in ".?!:;\n", word != raw))
+        sentence_start = not preceding or (preceding[-1] in ".?!:;\n" and not _ABBREVIATION_END.search(preceding))
+        words.append((word, match.start(), match.end(), sentence_start, word != raw))
     found: list[str] = []
     run: list[str] = []
     for index, (word, start, end, sentence_start, possessive) in enumerate(words):
@@ -62,7 +65,10 @@ def specific_terms(question: str) -> list[str]:
             if follows and _strong(run[-1]) and _strong(word):  # "the MGH L1000 corpus": two names side by side
                 found.append(_finished(run))
                 run = []
-            run = run + [word] if follows else [word]
+            if run and not follows:  # "DAFormer, ViT": a name apart from the one before it ends that one's run
+                found.append(_finished(run))
+                run = []
+            run = run + [word]
         else:
             if run:
                 found.append(_finished(run))

@@ -131,6 +131,19 @@ def test_a_run_of_names_ends_before_a_function_word_and_two_names_side_by_side_s
     assert specific_terms("What happened after 1 year and 30 million doses?") == ["1 year", "30 million"]
 
 
+def test_names_set_apart_by_punctuation_are_each_kept_and_an_abbreviation_ends_no_sentence():
+    """Held-out: "What daughters effect did Green, Hyman-Metzger, Sood and Zee estimate for U.S. Senators?" read no
+    "Senators" (as if "U.S." ended a sentence) and lost "Green" to "Hyman-Metzger" after it; "Compare DAFormer, ViT and
+    BERT" lost DAFormer."""
+    from assistant.names import specific_terms
+
+    assert specific_terms("Compare DAFormer, ViT and BERT") == ["DAFormer", "ViT", "BERT"]
+    assert specific_terms("How do DAFormer (ViT) differ?") == ["DAFormer", "ViT"]
+    assert specific_terms("What effect did Green, Hyman-Metzger, Sood and Zee estimate for U.S. Senators?") == [
+        "Green", "Hyman-Metzger", "Sood", "Zee", "U.S", "Senators"]
+    assert specific_terms("What is DAFormer? Which GPU was it trained on?") == ["DAFormer"]  # a question's end still ends
+
+
 def test_the_unit_an_answer_is_asked_in_is_not_a_name():
     from assistant.names import specific_terms
 
