@@ -357,3 +357,19 @@ def test_a_first_page_footnote_with_an_e_mail_address_is_no_quote_unless_a_conta
     asked = extractive_answer(contact, [hit], bank, question_vector=bank.embedder.embed([contact])[0], confidence=0.9,
                               min_confidence=0.1, sure_confidence=0.5)
     assert not asked.abstained and "onyejekwe.b@northeastern.edu" in asked.citations[0].quote
+
+
+def test_the_byline_read_into_an_abstract_is_no_quote(bank):
+    """Held-out: "How many of the 96 human kinase domains expressed with yields above 2 µg/mL culture in the Chodera lab's
+    ... paper?" quoted "Daniel L. Parton,1 Sonya M. Hanson,1 ... and John D. Chodera1, ∗ Computational Biology ...", the
+    byline a PDF's abstract began with."""
+    text = ("Daniel L. Parton,1 Sonya M. Hanson,1 and John D. Chodera1, Computational Biology Program, Memorial Sloan "
+            "Kettering Cancer Center, New York, 2 Rockefeller University. We screened 96 kinase domain constructs for "
+            "expression in E. coli, finding 52 kinases with yields greater than 2 ug/mL culture.")
+    hit = Hit(paper_id="k", title="An open library of human kinase domain constructs", score=1.0, abstract=text,
+              pages=[(0, 1)], body_start=0, authors=["Daniel L. Parton", "Sonya M. Hanson", "John D. Chodera"])
+    question = "How many of the 96 kinase domains expressed with yields above 2 ug/mL culture in the Chodera lab's paper?"
+    draft = extractive_answer(question, [hit], bank, question_vector=bank.embedder.embed([question])[0], confidence=0.9,
+                              min_confidence=0.1, sure_confidence=0.5)
+    assert not draft.abstained and "finding 52 kinases" in draft.citations[0].quote
+    assert "Parton" not in draft.citations[0].quote
