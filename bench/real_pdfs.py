@@ -13,6 +13,7 @@ import argparse
 import json
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from assistant import ask
@@ -20,6 +21,12 @@ from assistant.config import Settings
 from assistant.indexing import ingest_paths
 
 HERE = Path(__file__).resolve().parent
+
+
+def _folded(text: str) -> str:
+    """Text as compared: compatibility forms folded (the micro sign "µ" is the "μ" a PDF's text reads as, after NFKC),
+    whitespace collapsed, case ignored."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def main() -> None:
@@ -62,7 +69,7 @@ def run(questions: list[dict], settings: Settings) -> None:
         page += hit is not None and hit.page == q["page"]
         last = _last_page(hit, answer) if hit is not None else None
         covers += hit is not None and hit.page is not None and last is not None and hit.page <= q["page"] <= last
-        holds = hit is not None and q["fact"].lower() in " ".join(hit.quote.split()).lower()
+        holds = hit is not None and _folded(q["fact"]) in _folded(hit.quote)
         fact += holds
         where = f"p. {hit.page} (gold {q['page']})" if hit else "gold not cited"
         mark = "ok  " if hit and hit.page == q["page"] and holds else "MISS"
