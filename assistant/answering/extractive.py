@@ -289,11 +289,12 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     if not _KEYWORDS_ASKED.search(question):
         sentences = _without_keywords(sentences)
     sentences = [sentence for sentence in sentences if not _is_label(sentence.text)]
-    if not _CONTACT_ASKED.search(question):  # a first page's footnote: "*Corresponding author: ..., e-mail: ..."
-        sentences = [sentence for sentence in sentences if not _EMAIL.search(sentence.text)]
-    # The byline read into a PDF's abstract ("Daniel L. Parton,1 Sonya M. Hanson,1 ... and John D. Chodera1, ∗ ..."): the
-    # authors' names, two or more, are no answer (who wrote the paper is answered from its record, _authors_answer).
-    sentences = [sentence for sentence in sentences if sum(mentions(sentence.text, author) for author in authors) < BYLINE_NAMES]
+    # Unless the question asks how to reach the authors: a first page's footnote ("*Corresponding author: ..., e-mail:
+    # ..."), and the byline read into a PDF's abstract ("Daniel L. Parton,1 Sonya M. Hanson,1 ... and John D. Chodera1,
+    # ∗ ..."), the authors' names, two or more, are no answer (who wrote the paper is answered from its record).
+    if not _CONTACT_ASKED.search(question):
+        sentences = [sentence for sentence in sentences if not _EMAIL.search(sentence.text)
+                     and sum(mentions(sentence.text, author) for author in authors) < BYLINE_NAMES]
     question_terms = terms(question)
     byline = "; ".join(authors)
     in_title = [name for name in named if mentions(title, name) or mentions(byline, name)]
@@ -394,7 +395,7 @@ def _without_keywords(sentences: list[Sentence]) -> list[Sentence]:
 BYLINE_NAMES = 2
 # An e-mail address, and a question asking how to reach the authors (then the sentence giving it is no debris).
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z][\w-]*(?:\.[\w-]+)*\.[A-Za-z]{2,}")
-_CONTACT_ASKED = re.compile(r"\b(e-?mails?|contact|correspond\w*|reach)\b", re.IGNORECASE)
+_CONTACT_ASKED = re.compile(r"\b(e-?mails?|contact\w*|correspond\w*)\b", re.IGNORECASE)
 
 
 def _is_label(text: str) -> bool:
