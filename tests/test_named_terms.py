@@ -373,3 +373,16 @@ def test_the_byline_read_into_an_abstract_is_no_quote(bank):
                               min_confidence=0.1, sure_confidence=0.5)
     assert not draft.abstained and "finding 52 kinases" in draft.citations[0].quote
     assert "Parton" not in draft.citations[0].quote
+
+
+@pytest.mark.parametrize("text", [
+    "Daniel L. Parton,1 Sonya M. Hanson,1 and John D. Chodera1, Computational Biology Program",
+    "We thank Chris Jean and L. Rodríguez–Laureano for the constructs.",  # a plural s off, a typeset dash
+    "No author is named in this sentence about 5 000 kinases.",
+])
+def test_counting_the_names_a_text_mentions_agrees_with_mentions(text):
+    from assistant.names import mentions_count
+
+    names = ["Daniel L. Parton", "Sonya M. Hanson", "John D. Chodera", "Chris Jeans", "Lucelenie Rodríguez-Laureano",
+             "L. Rodríguez-Laureano", "5000 kinases", "Parton"]
+    assert mentions_count(text, names) == sum(mentions(text, name) for name in names)

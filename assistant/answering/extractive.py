@@ -14,8 +14,8 @@ from assistant.chunking import place
 from assistant.evidence import Reading, Scorer, Sentence, SentenceBank, share_held, terms
 from assistant.lexical import tokenize
 from assistant.markdown import escape_markdown
-from assistant.names import (is_acronym, is_identifier, is_own_name, is_proper_word, mentions, mentions_apart, specific_terms,
-                             spells_out)
+from assistant.names import (is_acronym, is_identifier, is_own_name, is_proper_word, mentions, mentions_apart, mentions_count,
+                             specific_terms, spells_out)
 from assistant.models import Citation, Draft, Hit, PaperRef, listed_names
 from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
@@ -294,7 +294,7 @@ def _score_sentences(question: str, question_vector: np.ndarray, sentences: list
     # ∗ ..."), the authors' names, two or more, are no answer (who wrote the paper is answered from its record).
     if not _CONTACT_ASKED.search(question):
         sentences = [sentence for sentence in sentences if not _EMAIL.search(sentence.text)
-                     and sum(mentions(sentence.text, author) for author in authors) < BYLINE_NAMES]
+                     and mentions_count(sentence.text, authors) < BYLINE_NAMES]
     question_terms = terms(question)
     byline = "; ".join(authors)
     in_title = [name for name in named if mentions(title, name) or mentions(byline, name)]
