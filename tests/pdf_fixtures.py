@@ -321,10 +321,12 @@ def table_pdf(path: Path) -> Path:
 
 
 
-def first_page_pdf(path: Path, rows: list[list[tuple[str, float, float]]]) -> Path:
-    """One page without an Author entry: TITLE, under it rows of runs (text, font size, rise) set one after the other
-    (a raised run in a smaller size is an affiliation mark), then the abstract."""
+def first_page_pdf(path: Path, rows: list[list[tuple[str, float, float]]], author: str | None = None) -> Path:
+    """One page, without an Author entry unless one is given: TITLE, under it rows of runs (text, font size, rise) set
+    one after the other (a raised run in a smaller size is an affiliation mark), then the abstract."""
     c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
+    if author is not None:
+        c.setAuthor(author)
     font = _font()
     c.setFont(font, 18)
     c.drawCentredString(WIDTH / 2, HEIGHT - 90, TITLE)

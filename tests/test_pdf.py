@@ -92,6 +92,18 @@ def test_a_byline_s_affiliation_marks_are_taken_off_and_its_affiliations_are_not
     assert read_full_text(path).authors == ["Grace M. Hopper", "Edsger W. Dijkstra", "Barbara Liskov"]
 
 
+@pytest.mark.parametrize("entry, authors", [
+    ("Lovelace, Ada", ["Ada Lovelace", "Alan Turing"]),  # the account that saved the file: one of the byline's people
+    ("Charles Babbage", ["Charles Babbage"]),  # someone the byline does not name: the entry stands
+    ("Ada Lovelace; Alan Turing", ["Ada Lovelace", "Alan Turing"]),
+])
+def test_an_author_entry_naming_one_of_the_byline_s_people_gives_way_to_the_byline(tmp_path: Path, entry, authors):
+    """A word processor writes the account that saved the file into the Author entry ("Hemstrom, William Beryl"): the
+    byline under the title names every author."""
+    path = first_page_pdf(tmp_path / "entry.pdf", [[("Ada Lovelace and Alan Turing", 11, 0)]], author=entry)
+    assert read_full_text(path).authors == authors
+
+
 @pytest.mark.parametrize("under", [
     "We study how the turbines of an array share the flow of a narrow channel.",  # a sentence
     "Department of Ocean Engineering, Delft University of Technology",  # an affiliation alone
@@ -437,6 +449,9 @@ def test_the_title_is_the_first_page_s_largest_text_that_reads_as_one(tmp_path: 
     ("Anonymous author(s)", []), ("Dr Sanyaolu Ameye", ["Sanyaolu Ameye"]),  # an affiliation, a placeholder, a title
     ("David J. Harris^1 (corresponding author); Shawn D. Taylor^2", ["David J. Harris", "Shawn D. Taylor"]),  # a remark
     ("R. B. Friesen", ["R. B. Friesen"]), ("lenovo.", []),  # a surname with initials is a person
+    ("Hemstrom, William Beryl", ["William Beryl Hemstrom"]), ("Krishnan, Ganesh [STAT]", ["Ganesh Krishnan"]),  # surname first
+    ("Amit Joshi , amitjoshi2724@gmail.com", ["Amit Joshi"]),  # an address is no person
+    ("Emily Jane McTavish1, & Brian O'Meara", ["Emily Jane McTavish", "Brian O'Meara"]),
 ])
 def test_the_authors_entry_gives_people_without_footnote_marks(tmp_path: Path, author, authors):
     lines = [(16, 760, "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering")]

@@ -126,12 +126,13 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 25  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 26  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
 # 17: also one whose entries are paragraphs of their own; 25: a remark in brackets in the Author entry, "(corresponding
-# author)", no longer drops its author, and a surname with initials, "R. B. Friesen", is one)
+# author)", no longer drops its author, and a surname with initials, "R. B. Friesen", is one; 26: an Author entry
+# written surname first read so, and the byline preferred when it names the entry's author(s) and more)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -854,8 +855,11 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
     title = " ".join(str(info.get("Title", "")).split())
     found = _first_page_title(first, height)
     result.title = title if 8 <= len(title) <= 300 and not _BAD_TITLES.search(title) else found[0] if found else None
-    # Most PDFs leave the Author entry empty: then the byline printed under the title names them.
-    result.authors = _author_names(str(info.get("Author", ""))) or (_byline_names(first, found[1]) if found else [])
+    # Most PDFs leave the Author entry empty: then the byline printed under the title names them. A word processor
+    # fills it with the account that saved the file, one of the authors: then the byline names them all.
+    entry = _author_names(str(info.get("Author", "")))
+    byline = _byline_names(first, found[1]) if found else []
+    result.authors = byline if len(byline) > len(entry) and _names_all(byline, entry) else entry or byline
     first_text = " ".join(line.text for line in first)
     doi = _DOI.search(first_text) or _DOI.search(" ".join(str(v) for v in info.values()))
     result.doi = doi.group().rstrip(".,;)]") if doi else None
@@ -870,13 +874,28 @@ def _author_names(field: str) -> list[str]:
     not an author, nor is an affiliation or a placeholder ("School of Public Health", "Brown University", "Anonymous
     author(s)"); an honorific is no part of a name ("Dr Sanyaolu Ameye")."""
     names = []
-    for part in re.split(r";|,| and ", re.sub(r"\([^()]*\)", " ", field)):  # "David J. Harris^1 (corresponding author)"
+    field = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", field)  # "David J. Harris^1 (corresponding author)", "[STAT]"
+    field = re.sub(r"\S+@\S+", " ", field)  # "Amit Joshi, amitjoshi2724@gmail.com"
+    inverted = _INVERTED_NAME.fullmatch(field.strip())  # "Hemstrom, William Beryl": surname first
+    if inverted:
+        field = f"{inverted.group(2)} {inverted.group(1)}"
+    for part in re.split(r";|,|&| and ", field):
         name = _HONORIFIC.sub("", " ".join(re.sub(r"\^?\d+|[{}*†‡§]", " ", part).split()))
         words = re.findall(r"[^\W\d_]{2,}", name)
         initials = re.findall(r"(?<![^\W\d_])[^\W\d_]\.", name)  # "R. B. Friesen": a person, not an account
         if (len(words) >= 2 or (words and initials)) and not any(_NOT_NAME.fullmatch(word) for word in words):
             names.append(name)
     return names
+
+
+# An Author entry that is one person, surname first: "Hemstrom, William Beryl", "Krishnan, Ganesh".
+_INVERTED_NAME = re.compile(r"([^\W\d_][\w'-]+)\s*,\s*([^\W\d_][\w.'-]*(?:\s+[^\W\d_][\w.'-]*){0,2})")
+
+
+def _names_all(names: list[str], some: list[str]) -> bool:
+    """Whether names include each of some, by surname ("Robert K. A. Bennett" for "Robert Kevin Arran Bennett")."""
+    surnames = {name.split()[-1].casefold() for name in names}
+    return all(name.split()[-1].casefold() in surnames for name in some)
 
 
 def _byline_names(lines: list[Line], title: list[Line]) -> list[str]:
