@@ -399,13 +399,15 @@ def test_a_drop_cap_does_not_make_the_first_line_of_the_text_the_title(tmp_path:
     assert read_full_text(path).title == "Handling Traffic Uncertainty in Failure-Tolerant Traffic Engineering"
 
 
-def _first_page(path: Path, lines: list[tuple[float, float, str]], author: str | None = None) -> Path:
-    """A one-page PDF without a Title entry: (font size, y, text) lines, then a paragraph of body text."""
+def _first_page(path: Path, lines: list[tuple[float, float, str]], author: str | None = None, title: str | None = None) -> Path:
+    """A one-page PDF without a Title entry unless one is given: (font size, y, text) lines, then a paragraph of body text."""
     from reportlab.pdfgen import canvas
 
     drawing = canvas.Canvas(str(path))
     if author is not None:
         drawing.setAuthor(author)
+    if title is not None:
+        drawing.setTitle(title)
     for size, y, text in lines:
         drawing.setFont(_font(), size)
         drawing.drawString(72, y, text)
@@ -440,6 +442,18 @@ def test_the_title_is_the_first_page_s_largest_text_that_reads_as_one(tmp_path: 
     """Without a Title entry the title comes from the first page; journal names, section labels, placeholders, bylines
     and a manuscript's line numbers are no part of it."""
     assert read_full_text(_first_page(tmp_path / "first.pdf", lines)).title == title
+
+
+def test_a_title_entry_run_together_at_a_line_break_is_spaced_as_the_first_page_prints_it(tmp_path: Path):
+    """LaTeX's hyperref drops the line break of a two-line title from the Title entry ("Distributions andUncertainty");
+    the first page prints the same words with the space. A name in lower case ("ggdist:") opens a title."""
+    lines = [(17, 760, "ggdist: Visualizations of Distributions and"), (17, 738, "Uncertainty in the Grammar of Graphics"),
+             (10, 710, "Matthew Kay")]
+    entry = "ggdist: Visualizations of Distributions andUncertainty in the Grammar of Graphics"
+    assert read_full_text(_first_page(tmp_path / "t.pdf", lines, title=entry)).title == (
+        "ggdist: Visualizations of Distributions and Uncertainty in the Grammar of Graphics")
+    other = "A Grammar of Uncertainty Visualization"  # an entry of other words stands
+    assert read_full_text(_first_page(tmp_path / "u.pdf", lines, title=other)).title == other
 
 
 @pytest.mark.parametrize("author, authors", [

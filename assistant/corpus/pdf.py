@@ -126,13 +126,14 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 26  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 27  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
 # 17: also one whose entries are paragraphs of their own; 25: a remark in brackets in the Author entry, "(corresponding
 # author)", no longer drops its author, and a surname with initials, "R. B. Friesen", is one; 26: an Author entry
-# written surname first read so, and the byline preferred when it names the entry's author(s) and more)
+# written surname first read so, and the byline preferred when it names the entry's author(s) and more; 27: a Title
+# entry run together at a line break spaced as the first page prints it, and a title may open with a name in lower case)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -855,6 +856,8 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
     title = " ".join(str(info.get("Title", "")).split())
     found = _first_page_title(first, height)
     result.title = title if 8 <= len(title) <= 300 and not _BAD_TITLES.search(title) else found[0] if found else None
+    if found and result.title == title and _unspaced(found[0]) == _unspaced(title):
+        result.title = found[0]  # the same words as printed: "Distributions andUncertainty" of a TeX line break, spaced
     # Most PDFs leave the Author entry empty: then the byline printed under the title names them. A word processor
     # fills it with the account that saved the file, one of the authors: then the byline names them all.
     entry = _author_names(str(info.get("Author", "")))
@@ -866,6 +869,11 @@ def _metadata(document, result: PdfText, first: list[Line], height: float) -> No
     stamp = _ARXIV_STAMP.search(first_text)
     created = _YEAR.search(str(info.get("CreationDate", "")))
     result.date = stamp.group(2) if stamp else created.group() if created else None
+
+
+def _unspaced(text: str) -> str:
+    """The text without its spaces, case folded."""
+    return "".join(text.split()).casefold()
 
 
 def _author_names(field: str) -> list[str]:
@@ -1159,7 +1167,8 @@ def _title_text(run: list[Line], page_words: Counter[str]) -> str | None:
     title = " ".join(_BROKEN_WORD.sub(mend, joined).replace(_BROKEN, "").split()).rstrip("∗†‡")  # (a footnote's mark: "in Brazil∗")
     words = len(title.split())
     label = words <= TITLE_LABEL_WORDS and title.upper() == title  # "JOURNAL RINGING & MIGRATION"
-    opens = bool(re.match(r"[A-Z0-9]", title))  # not "show your work!", not "• Seven Mg-based materials ..."
+    # Not "show your work!", not "• Seven Mg-based materials ...", but a name written in lower case: "ggdist: ...", "mRNA ..."
+    opens = bool(re.match(r"[A-Z0-9]|[a-z][\w-]*:\s|[a-z]+[A-Z]", title))
     return title if TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and opens and not label else None
 
 
