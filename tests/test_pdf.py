@@ -354,7 +354,8 @@ def test_a_double_spaced_preprint_keeps_its_paragraphs_whole(tmp_path: Path):
 
 
 def test_superscripts_stay_in_their_line_and_a_footnote_mark_does_not_join_a_figure(tmp_path: Path):
-    """A raised exponent or footnote mark ("10^-4", "73,000^6") is part of its line: the words around it keep their order."""
+    """A raised exponent or footnote mark ("10^-4", "73,000^6") or a lowered subscript ("pIC_50") is part of its line:
+    the words around it keep their order."""
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "scripts.pdf"
@@ -367,7 +368,8 @@ def test_superscripts_stay_in_their_line_and_a_footnote_mark_does_not_join_a_fig
     y = 740 - 13 * (number + 2)
     x = 72.0
     for text, size, rise in (("Gradient norms are clipped to 0.5; Adam with a learning rate of 5 x 10", 10, 0), ("-4", 7, 4),
-                             (", and the questions exceed 73,000", 10, 0), ("6", 7, 4), (" in number.", 10, 0)):
+                             (", and the questions exceed 73,000", 10, 0), ("6", 7, 4), (" in number. The pIC", 10, 0),
+                             ("50", 7, -2), (" shifts by 0.25 log", 10, 0), ("10", 7, -2), (" units.", 10, 0)):
         drawing.setFont(_font(), size)
         drawing.drawString(x, y + rise, text)
         x += drawing.stringWidth(text, _font(), size)
@@ -375,6 +377,7 @@ def test_superscripts_stay_in_their_line_and_a_footnote_mark_does_not_join_a_fig
     text = read_full_text(path)
     whole = " ".join(f"{text.abstract} {text.body}".split())
     assert "learning rate of 5 x 10-4, and the questions exceed 73,000 6 in number." in whole
+    assert "The pIC50 shifts by 0.25 log10 units." in whole  # a subscript's digits stay together
 
 
 def test_a_drop_cap_does_not_make_the_first_line_of_the_text_the_title(tmp_path: Path):

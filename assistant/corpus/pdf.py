@@ -126,14 +126,15 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 27  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 28  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
 # 17: also one whose entries are paragraphs of their own; 25: a remark in brackets in the Author entry, "(corresponding
 # author)", no longer drops its author, and a surname with initials, "R. B. Friesen", is one; 26: an Author entry
 # written surname first read so, and the byline preferred when it names the entry's author(s) and more; 27: a Title
-# entry run together at a line break spaced as the first page prints it, and a title may open with a name in lower case)
+# entry run together at a line break spaced as the first page prints it, and a title may open with a name in lower case;
+# 28: a subscript's or superscript's digits kept together, "pIC50", "log10", "10−12", no longer "pIC5 0")
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -315,8 +316,10 @@ def _page_lines(page) -> list[Line]:
                 current = Line("", left, right, y.value, size)  # (a ligature's letters share one box: a small step back)
                 lines.append(current)
                 letters = []
-            elif space and not accent or gap > 0.2 * size or script and char.isdigit() and current.text[-1:].isdigit():
-                current.text += " "  # (a footnote mark after a figure stays apart: "73,000 6", not "73,0006")
+            elif (space and not accent or gap > 0.2 * size
+                  or script and char.isdigit() and current.text[-1:].isdigit() and current.sizes[-1] >= 0.85 * current.size):
+                current.text += " "  # (a footnote mark after a figure stays apart: "73,000 6", not "73,0006"; a
+                # subscript's own digits stay together: "log10", "pIC50")
             if opening_slot is not None:
                 current.text += opening_slot
                 current.sizes.append(size)
