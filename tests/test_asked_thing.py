@@ -26,6 +26,7 @@ SLEEP = ("We studied workday sleep duration and blood pressure in 5,000 NHANES a
     ("What software version was used?", []),  # generic words name no kind a text must write
     ("Which instrument took the blood pressure readings of the adults?", []),  # not a noun phrase before its verb
     ("What percentage of smokers had hypertension?", []),  # what a share is of: worded in many ways
+    ("What actual blood pressure was measured?", []),  # a qualifier says which one, not what kind
 ])
 def test_what_a_question_asks_for_is_looked_for_in_the_text(question, missing):
     assert unspoken_asked_for(question, SLEEP) == missing

@@ -25,7 +25,9 @@ NO_KIND = terms("kind kinds type types sort sorts version versions value values 
                 "explains determine determines affect affects drive drives "
                 # Umbrella words: a text names the instance ("an AMD EPYC 7282", "R 4.2", "a Garmin watch"), rarely the
                 # umbrella ("What hardware ...?", "Which software ...?").
-                "hardware machine machines computer computers equipment device devices software tool tools setup brand brands")
+                "hardware machine machines computer computers equipment device devices software tool tools setup brand brands "
+                # Qualifiers, which say which one, not what kind: "What real dataset ...?" of a paper that says "empirical".
+                "real actual exact precise specific particular certain overall total final initial typical approximate")
 # A form of the word a text does use shares this many letters of its stem ("subdividing" and "subdivision",
 # "coevolving" and "coevolution").
 NEAR_FORM_LETTERS = 6
