@@ -398,3 +398,24 @@ def test_asked_for_a_limitation_an_abstract_naming_none_of_its_own_says_so(bank)
     assert silent.text.startswith("The abstract of *A search agent* names no limitation of its own")
     admitted = extractive_answer(question, [own], bank, question_vector=bank.embedder.embed([question])[0], restricted=True)
     assert admitted.text.startswith("From *A search agent*:") and "needs many more model calls" in admitted.citations[0].quote
+
+
+def test_the_reader_s_pick_leads_the_quote_even_when_the_best_scored_sentence_points_back():
+    """The quote score's best sentence points back ("These data were obtained ...") and was quoted with the sentence
+    before it, dropping the reader's pick ("... α is reduced to 1.03."); the pick now leads, with its own antecedent when it
+    points back."""
+    from assistant.answering.extractive import _Scored, _quote_with_pick
+
+    def sentence(text: str, start: int) -> Sentence:
+        return Sentence(paper_id="k", text=text, start=start, end=start + len(text), vector=np.zeros(3))
+
+    caption = sentence("Figure 2: The time step grows until it is rejected.", 0)
+    data = sentence("These data were obtained from a 64 x 64 simulation.", 60)
+    rule = sentence("After the first rejection of a time step, the factor is reduced to 1.03.", 200)
+    reason = sentence("This keeps the rejections rare.", 280)
+    scored = [_Scored(caption, 0.6, 0.6, 0.6), _Scored(data, 0.7, 0.7, 0.7, antecedent=caption),
+              _Scored(rule, 0.5, 0.5, 0.5), _Scored(reason, 0.4, 0.4, 0.4, antecedent=rule)]
+    pages = [(0, 3)]
+    assert rule in _quote_with_pick(scored, rule, 2, pages)
+    assert _quote_with_pick(scored, reason, 2, pages) == [rule, reason]
+    assert _quote_with_pick(scored, data, 2, pages) == [caption, data]  # the pick is the best: quoted as without the reader

@@ -914,11 +914,16 @@ def _abstract_first(scored: list[_Scored], hit: Hit, topic: set[str]) -> list[_S
 
 def _quote_with_pick(scored: list[_Scored], pick: Sentence, limit: int, pages: Sequence[tuple[int, int]]) -> list[Sentence]:
     """The reader's pick and the quote score's best sentence on the pick's page (the quote starts on the page of the pick,
-    which holds the fact more often than the quote score's best: bench/data/real_pdfs.md); the quote as without the
-    reader (_quote, `limit` sentences) when the pick is the quote score's best."""
+    which holds the fact more often than the quote score's best: bench/data/real_pdfs.md), or the sentence before the
+    pick when the pick points back to it; the quote as without the reader (_quote, `limit` sentences) when the pick is
+    the quote score's best. (Before: a best sentence that points back, "These data were obtained ...", was quoted with its
+    antecedent instead of the pick, "After the first rejection of a time step, α is reduced to 1.03.")"""
     ordered = sorted(scored, key=lambda s: -s.quote)
-    if ordered[0].antecedent is not None or pick is ordered[0].sentence:
+    if pick is ordered[0].sentence:
         return _quote(scored, limit, None, pages)
+    picked = next(item for item in ordered if item.sentence is pick)
+    if picked.antecedent is not None and limit > 1:
+        return [picked.antecedent, pick]
     return _best_on_one_page([pick] + [s.sentence for s in ordered if s.sentence is not pick], min(limit, 2), pages)
 
 
