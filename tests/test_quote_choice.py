@@ -419,3 +419,17 @@ def test_the_reader_s_pick_leads_the_quote_even_when_the_best_scored_sentence_po
     assert rule in _quote_with_pick(scored, rule, 2, pages)
     assert _quote_with_pick(scored, reason, 2, pages) == [rule, reason]
     assert _quote_with_pick(scored, data, 2, pages) == [caption, data]  # the pick is the best: quoted as without the reader
+
+
+def test_a_full_text_that_answers_best_answers_alone(bank):
+    """A second paper whose best sentence comes close (a review of such models) no longer joins the answer of a question
+    about a full text: with two papers cited, each was quoted by one sentence, and the body's answer was lost."""
+    review = Hit(paper_id="o", title="Agent-based models of electricity markets: a review", score=0.9, abstract=(
+        "Agent-based models simulate electricity markets with generation companies as agents. "
+        "Genetic algorithms are often used to calibrate the investment parameters of such models. "
+        "We review forty agent-based models of European electricity markets and how they were validated."))
+    question = "Which carbon price did the agent-based model of the UK electricity market follow?"
+    draft = extractive_answer(question, [MARKET, review], bank, question_vector=bank.embedder.embed([question])[0])
+    assert not draft.abstained
+    assert [citation.paper_id for citation in draft.citations] == ["m"]
+    assert "carbon price floor" in draft.citations[0].quote

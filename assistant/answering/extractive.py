@@ -709,7 +709,11 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
             # nothing of it. (Not any name its text or title holds: SciFact's "cyclin A2" is in one title, and the gold
             # abstract, after it, writes "cyclin A".)
             continue
-        if best_by_paper[hit.paper_id][0].score >= params.second_paper_ratio * top_score or (is_list and (names_all or topic_all)):
+        # A full text that answers best answers alone: a second paper's close sentence took the quote down to one sentence
+        # per paper, of the abstract ("Which language model served as the backbone of the plan-then-execute agent?" was
+        # answered by four papers' first lines, GPT-3.5-turbo on page 5 unquoted).
+        if is_list and (names_all or topic_all) or (best_by_paper[hit.paper_id][0].score >= params.second_paper_ratio * top_score
+                                                     and (is_list or not top.pages)):
             chosen.append(hit)
     if len(present) >= 2 and not is_list:
         # "Compare WebRL and Agent Q": each name the question asks about is answered from the paper that names it.
