@@ -670,6 +670,22 @@ def test_a_ligature_set_in_a_control_code_is_read_as_the_one_that_makes_words():
     assert lines[3].text == "The coefficients are given for (i , j ) in the ff."  # a math glyph's code no word explains: dropped
 
 
+def test_ligatures_in_c1_codes_are_read_too_and_a_code_holding_two_is_read_word_by_word():
+    """ACM's Libertine leaves its ligatures in C1 codes ("\x80rst", "di\x82erences", "\x8cese"), which were dropped with a
+    space ("rst", "di erences", "e key"); one code may hold two ligatures (Th and tt): each word then reads as the one
+    that makes it a word. A C1 code no word explains stays a space, as before."""
+    slot = {code: chr(pdf_module._SLOT_BASE + ord(code)) for code in "\x80\x82\x8c\x85\x9d"}
+    lines = [pdf_module.Line(text.format(**{f"s{ord(code):x}": char for code, char in slot.items()}), 57, 500, 700 - 12 * i, 10)
+             for i, text in enumerate([
+                 "{s8c}ese are the {s80}rst di{s82}erences; {s8c}e users are speci{s80}c,",
+                 "{s8c}is design a{s8c}racted users who o{s85}en found it e{s82}ective and bene{s80}cial.",
+                 "The weights w{s9d}1 and w{s9d}2 are fitted."])]
+    pdf_module._decode_ligature_slots({1: (lines, 792.0)})
+    assert lines[0].text == "These are the first differences; The users are specific,"
+    assert lines[1].text == "This design attracted users who often found it effective and beneficial."
+    assert lines[2].text == "The weights w 1 and w 2 are fitted."
+
+
 def test_a_title_in_small_capitals_keeps_its_last_word_set_alone_on_the_next_line():
     """"SOME STYLOMETRIC REMARKS ON OVID'S Heroides AND THE Epistula" / "Sapphus": the first line's small capitals make
     its typical size smaller than the second line's, which was left out of the title."""

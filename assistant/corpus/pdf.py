@@ -126,7 +126,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 28  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 29  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -134,7 +134,8 @@ READER_VERSION = 28  # bump when the text read from a PDF changes: cached reads 
 # author)", no longer drops its author, and a surname with initials, "R. B. Friesen", is one; 26: an Author entry
 # written surname first read so, and the byline preferred when it names the entry's author(s) and more; 27: a Title
 # entry run together at a line break spaced as the first page prints it, and a title may open with a name in lower case;
-# 28: a subscript's or superscript's digits kept together, "pIC50", "log10", "10−12", no longer "pIC5 0")
+# 28: a subscript's or superscript's digits kept together, "pIC50", "log10", "10−12", no longer "pIC5 0"; 29: ligatures
+# in C1 codes read too, and ft, tt, Th among them, word by word where one code holds two)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -341,11 +342,14 @@ def _page_lines(page) -> list[Line]:
 
 # Control codes where a TeX font without a Unicode map sets its ligatures (OT1 and T1 put ff, fi, fl, ffi and ffl there,
 # other encodings elsewhere among them): "\x1bnancial", "e\x1dective", "con\x1eict" of a PDF whose text layer has them.
-_LIGATURE_CODES = frozenset("\x0b\x0c\x0e\x0f\x1b\x1c\x1d\x1e\x1f")
+# Fonts of other templates put them among the C1 control codes (ACM's Libertine: "\x80rst", "di\x82erences", "\x8cese").
+_LIGATURE_CODES = frozenset("\x0b\x0c\x0e\x0f\x1b\x1c\x1d\x1e\x1f") | frozenset(map(chr, range(0x80, 0xA0)))
 _SLOT_BASE = 0xE000  # each kept as the private-use character U+E000 + its code until _decode_ligature_slots reads it
 _LIGATURE_SLOTS = frozenset(chr(_SLOT_BASE + ord(code)) for code in _LIGATURE_CODES)
-_LIGATURES = ("ff", "fi", "fl", "ffi", "ffl")
-_SLOTTED_WORD = re.compile(r"[^\W\d_]*[\ue00b-\ue01f][^\W\d_\ue00b-\ue01f]*")
+_LIGATURES = ("ff", "fi", "fl", "ffi", "ffl", "ft", "tt", "Th")
+# A C1 slot no reading explains stands for a glyph the text layer lost: a space, as PDFium's gap would have made it.
+_UNREAD = {chr(_SLOT_BASE + code): " " for code in range(0x80, 0xA0)}
+_SLOTTED_WORD = re.compile(r"[^\W\d_]*[\ue00b-\ue01f\ue080-\ue09f][^\W\d_\ue00b-\ue01f\ue080-\ue09f]*")
 _MIN_LIGATURE_WORDS = 2  # distinct words a reading must make known
 
 
@@ -362,13 +366,31 @@ def _decode_ligature_slots(pages: dict[int, tuple[list[Line], float]]) -> None:
     known = _known_words()
     for slot in {char for word in words for char in word if char in _LIGATURE_SLOTS}:
         holding = [word for word in words if slot in word and not _LIGATURE_SLOTS.intersection(word.replace(slot, ""))]
-        counts = {ligature: sum(_is_known(word.replace(slot, ligature), known) for word in holding) for ligature in _LIGATURES}
+        counts = {ligature: sum(_reads_as_word(word, slot, ligature, known) for word in holding) for ligature in _LIGATURES}
         best = max(_LIGATURES, key=lambda ligature: counts[ligature])
         if counts[best] >= _MIN_LIGATURE_WORDS and counts[best] >= 2 * max(n for ligature, n in counts.items() if ligature != best):
             reading[slot] = best
+
+    def decode(match: re.Match[str]) -> str:
+        """A word's slot as the document's reading of it, or as the one ligature that makes this word known when that
+        reading does not (a font may set two ligatures in one slot: "\x8cese" and "a\x8cracted", Th and tt)."""
+        word = match.group(0)
+        slots = [char for char in word if char in _LIGATURE_SLOTS]
+        if len(slots) == 1 and not (slots[0] in reading and _reads_as_word(word.lower(), slots[0], reading[slots[0]], known)):
+            fitting = [ligature for ligature in _LIGATURES if _reads_as_word(word.lower(), slots[0], ligature, known)]
+            if len(fitting) == 1:
+                return word.replace(slots[0], fitting[0])
+        return "".join(reading.get(char, _UNREAD.get(char, "")) if char in _LIGATURE_SLOTS else char for char in word)
+
     for line in slotted:
-        text = "".join(reading.get(char, "") if char in _LIGATURE_SLOTS else char for char in line.text)
+        text = _SLOTTED_WORD.sub(decode, line.text)
+        text = "".join(reading.get(char, _UNREAD.get(char, "")) if char in _LIGATURE_SLOTS else char for char in text)
         line.text = " ".join(text.split())
+
+
+def _reads_as_word(word: str, slot: str, ligature: str, known: frozenset[str]) -> bool:
+    """Whether the (lower-case) word with the slot read as the ligature is a known word; Th only opens a word."""
+    return (ligature != "Th" or word.startswith(slot)) and _is_known(word.replace(slot, ligature.lower()), known)
 
 
 def _is_known(word: str, known: frozenset[str]) -> bool:
