@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answering.answerability import term_stats
 from assistant.answering.extractive import extractive_answer
-from assistant.answering.rare_terms import unheard_asked_for, unheard_technical_terms, unheard_terms
+from assistant.answering.rare_terms import unheard_asked_for, unheard_compound, unheard_technical_terms, unheard_terms
 from assistant.config import Settings
 from assistant.embedding import get_embedder
 from assistant.evidence import SentenceBank
@@ -68,6 +68,17 @@ def test_what_a_question_asks_for_is_unheard_when_no_text_mentions_that_kind_of_
 def test_the_unheard_terms_are_the_technical_ones_and_what_is_asked_for_each_once(seeds_lexical):
     question = "Which aethalometer brand was used for the black carbon?"
     assert unheard_terms(question, term_stats(question, seeds_lexical), seeds_lexical) == ["aethalometer"]
+
+
+@pytest.mark.parametrize("question, unheard", [
+    ("How well did the method identify the spectra of nylon fishing nets?", ["nylon", "fishing"]),  # side by side
+    ("How accurately were connections recovered from zebrafish larva recordings?", ["zebrafish", "larva"]),
+    ("Why did they bother training a convnet?", []),  # two words the seeds never use, apart: phrasing
+    ("Which agent won the nylon, fishing and sailing tasks?", []),  # apart by a comma
+    ("How many cheaters were removed?", []),  # one word alone
+])
+def test_two_words_side_by_side_that_no_text_uses_name_a_thing_no_paper_holds(seeds_lexical, question, unheard):
+    assert unheard_compound(question, term_stats(question, seeds_lexical), seeds_lexical) == unheard
 
 
 class _Vocabulary:

@@ -36,7 +36,27 @@ _ASKED_OF = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){1,2}?of\s+(?:the\s+|a\
 def unheard_terms(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
     """The technical terms of the question no text uses (unheard_technical_terms), and what it asks for when no text
     mentions that kind of thing (unheard_asked_for): asked of full texts, no paper answers it."""
-    return list(dict.fromkeys(unheard_technical_terms(question, stats, lexical) + unheard_asked_for(question, stats, lexical)))
+    return list(dict.fromkeys(unheard_technical_terms(question, stats, lexical) + unheard_asked_for(question, stats, lexical)
+                              + unheard_compound(question, stats, lexical)))
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def unheard_compound(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
+    """Two topic words side by side (names aside) that no text of the collection uses with any ending ("nylon fishing nets",
+    "zebrafish larva"): the thing they name together is in no paper. (Two unheard words apart are often phrasing:
+    "whose ... unusually", "bother training a 2-d convnet".) [] when there are none."""
+    unheard = unheard_topic_terms(question, stats)[1] - NO_KIND - GENERIC_TERMS  # ("Which aethalometer brand ...")
+    if len(unheard) < 2:
+        return []
+    words = list(_WORD.finditer(question))
+    for first, second in zip(words, words[1:]):
+        pair = [first.group(), second.group()]
+        side_by_side = not question[first.end():second.start()].strip()
+        if side_by_side and all(set(tokenize([word])[0]) & unheard for word in pair) and without_other_endings(pair, lexical) == pair:
+            return pair
+    return []
 
 
 def unheard_technical_terms(question: str, stats: TermStats, lexical: LexicalIndex) -> list[str]:
