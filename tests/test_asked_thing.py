@@ -54,3 +54,21 @@ def test_a_full_text_that_never_speaks_of_what_is_asked_for_does_not_answer_it_b
     found = extractive_answer(asked, [full_text], bank, question_vector=bank.embedder.embed([asked])[0], confidence=0.9,
                               min_confidence=0.1, sure_confidence=0.5)
     assert not found.abstained and "1.21" in found.citations[0].quote
+
+
+def test_a_full_text_never_naming_what_is_counted_gives_no_count_of_it_however_sure(bank):
+    """"How many participants were in the controlled user study?" of a paper reporting no study was answered at a
+    confidence above the "sure" one, where the counted-noun rule did not look; over a full text it looks whatever the
+    confidence (not at a unit: "How many minutes ...?" is answered "12 min")."""
+    full_text = Hit(paper_id="s", title="Workday sleep and blood pressure", score=1.0, abstract=SLEEP, pages=[(0, 1)], body_start=0)
+    question = "How many nurses measured the blood pressure of the adults?"
+    vector = bank.embedder.embed([question])[0]
+    draft = extractive_answer(question, [full_text], bank, question_vector=vector, confidence=0.9, min_confidence=0.1,
+                              sure_confidence=0.5)
+    assert draft.abstained and "does not mention “nurses”" in draft.text
+    assert not extractive_answer(question, [full_text], bank, question_vector=vector, confidence=0.9, min_confidence=0.1,
+                                 sure_confidence=0.5, restricted=True).abstained  # a paper the user chose is asked anyway
+    asked = "How many adults were studied?"
+    found = extractive_answer(asked, [full_text], bank, question_vector=bank.embedder.embed([asked])[0], confidence=0.9,
+                              min_confidence=0.1, sure_confidence=0.5)
+    assert not found.abstained and "5,000" in found.citations[0].quote

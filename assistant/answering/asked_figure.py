@@ -41,6 +41,11 @@ _CITATION_MARKER = re.compile(r"\[\d[\d,\s–-]*\]")
 _SUPERSCRIPTS = str.maketrans("²³", "23")  # "m²" as a PDF's text has it after NFKC: "m2"
 
 
+def is_unit(word: str) -> bool:
+    """Whether the word names a unit ("minutes", "kWh", "GB")."""
+    return re.fullmatch(_UNIT_NAME, word, re.IGNORECASE) is not None
+
+
 def asked_unit(question: str) -> str | None:
     """The unit the question wants its figure in ("mL/kg", "seconds"), if it names one."""
     match = _ASKED_UNIT.search(question)

@@ -21,7 +21,7 @@ from assistant.params import DEFAULT_EXTRACTIVE, ExtractiveParams
 from assistant.prompts import NO_ANSWER
 from assistant.answering.acronyms import Acronym, defined_acronyms
 from assistant.answering.asked_thing import GENERIC_TERMS, unspoken_asked_for
-from assistant.answering.asked_figure import states_a_figure, states_asked_figure, version_of, what_is_asked
+from assistant.answering.asked_figure import is_unit, states_a_figure, states_asked_figure, version_of, what_is_asked
 from assistant.answering.word_forms import compounds, holds_compound
 
 # A question for the code or the project's page asks where it is or whether it is out: "where is the code?", "is the
@@ -602,7 +602,10 @@ def extractive_answer(question: str, hits: list[Hit], bank: SentenceBank, *, res
     judged = confidence is None or confidence < sure_confidence
     uncounted = [noun for noun in _COUNTED.findall(question)
                  if noun.lower() not in _NOT_COUNTED and not mentions(text_of[top.paper_id], noun)]
-    if uncounted and not is_list and judged:
+    # Over a full text, whatever the confidence: a whole paper never naming what is counted gives no count of it (not a
+    # unit: "How many minutes ...?" is answered "12 min").
+    counted_things = [noun for noun in uncounted if not is_unit(noun)]
+    if (uncounted and judged or counted_things and top.pages and not restricted) and not is_list:
         # "How many GPUs ...?" over a paper that never mentions GPUs: none of its figures counts them.
         reason = f"The closest paper, *{escape_markdown(top.title)}*, does not mention {_quoted(uncounted)}."
         return abstention(reason, hits)
