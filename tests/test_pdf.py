@@ -653,17 +653,23 @@ def test_a_title_page_s_numbers_read_apart_from_their_lines_are_line_numbers_too
                                                    "Danilo Freire", "25 February 2021"]
 
 
+def _decoded_lines(codes: str, texts: list[str]) -> list[pdf_module.Line]:
+    """Lines of a page whose "{s1b}" (the code's hex) stand for the slot of that control code, after
+    _decode_ligature_slots has read them."""
+    slots = {f"s{ord(code):x}": chr(pdf_module._SLOT_BASE + ord(code)) for code in codes}
+    lines = [pdf_module.Line(text.format(**slots), 57, 500, 700 - 12 * i, 10) for i, text in enumerate(texts)]
+    pdf_module._decode_ligature_slots({1: (lines, 792.0)})
+    return lines
+
+
 def test_a_ligature_set_in_a_control_code_is_read_as_the_one_that_makes_words():
     """A TeX font without a Unicode map leaves its ligatures in control codes ("\x1bnancial", "e\x1dective",
     "con\x1eict"), which were dropped ("nancial", "e ective"); which code holds which ligature, the words tell."""
-    slot = {code: chr(pdf_module._SLOT_BASE + ord(code)) for code in "\x1b\x1c\x1d\x1e\x0b"}
-    lines = [pdf_module.Line(text.format(**{f"s{ord(code):x}": char for code, char in slot.items()}), 57, 500, 700 - 12 * i, 10)
-             for i, text in enumerate([
-                 "We {s1b}nd that {s1b}nancial rewards raise the e{s1d}ect of {s1b}eld work",
-                 "in the {s1b}rst year; the control group received a {s1e}at fee and a {s1e}yer,",
-                 "the team bonus was e{s1d}ective and the o{s1c}ce was e{s1c}cient in its {s1b}ght.",
-                 "The coe{s1c}cients are given for (i{sb} , j{sb} ) in the {s1d}."])]
-    pdf_module._decode_ligature_slots({1: (lines, 792.0)})
+    lines = _decoded_lines("\x1b\x1c\x1d\x1e\x0b", [
+        "We {s1b}nd that {s1b}nancial rewards raise the e{s1d}ect of {s1b}eld work",
+        "in the {s1b}rst year; the control group received a {s1e}at fee and a {s1e}yer,",
+        "the team bonus was e{s1d}ective and the o{s1c}ce was e{s1c}cient in its {s1b}ght.",
+        "The coe{s1c}cients are given for (i{sb} , j{sb} ) in the {s1d}."])
     assert lines[0].text == "We find that financial rewards raise the effect of field work"
     assert lines[1].text == "in the first year; the control group received a flat fee and a flyer,"
     assert lines[2].text == "the team bonus was effective and the office was efficient in its fight."
@@ -674,13 +680,10 @@ def test_ligatures_in_c1_codes_are_read_too_and_a_code_holding_two_is_read_word_
     """ACM's Libertine leaves its ligatures in C1 codes ("\x80rst", "di\x82erences", "\x8cese"), which were dropped with a
     space ("rst", "di erences", "e key"); one code may hold two ligatures (Th and tt): each word then reads as the one
     that makes it a word. A C1 code no word explains stays a space, as before."""
-    slot = {code: chr(pdf_module._SLOT_BASE + ord(code)) for code in "\x80\x82\x8c\x85\x9d"}
-    lines = [pdf_module.Line(text.format(**{f"s{ord(code):x}": char for code, char in slot.items()}), 57, 500, 700 - 12 * i, 10)
-             for i, text in enumerate([
-                 "{s8c}ese are the {s80}rst di{s82}erences; {s8c}e users are speci{s80}c,",
-                 "{s8c}is design a{s8c}racted users who o{s85}en found it e{s82}ective and bene{s80}cial.",
-                 "The weights w{s9d}1 and w{s9d}2 are fitted."])]
-    pdf_module._decode_ligature_slots({1: (lines, 792.0)})
+    lines = _decoded_lines("\x80\x82\x8c\x85\x9d", [
+        "{s8c}ese are the {s80}rst di{s82}erences; {s8c}e users are speci{s80}c,",
+        "{s8c}is design a{s8c}racted users who o{s85}en found it e{s82}ective and bene{s80}cial.",
+        "The weights w{s9d}1 and w{s9d}2 are fitted."])
     assert lines[0].text == "These are the first differences; The users are specific,"
     assert lines[1].text == "This design attracted users who often found it effective and beneficial."
     assert lines[2].text == "The weights w 1 and w 2 are fitted."

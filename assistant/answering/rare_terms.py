@@ -64,7 +64,7 @@ def unheard_technical_terms(question: str, stats: TermStats, lexical: LexicalInd
     the collection uses in any near form, as the question writes them (stats: term_stats of the question over lexical)."""
     _, unheard = unheard_topic_terms(question, stats)
     found = []
-    for word in dict.fromkeys(re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", question)):
+    for word in dict.fromkeys(_WORD.findall(question)):
         stems = set(tokenize([word])[0]) & unheard
         if stems and _pieces(word.lower()) >= TECHNICAL_PIECES and not any(_near_form(stem, lexical) for stem in stems):
             found.append(word)

@@ -343,12 +343,13 @@ def _page_lines(page) -> list[Line]:
 # Control codes where a TeX font without a Unicode map sets its ligatures (OT1 and T1 put ff, fi, fl, ffi and ffl there,
 # other encodings elsewhere among them): "\x1bnancial", "e\x1dective", "con\x1eict" of a PDF whose text layer has them.
 # Fonts of other templates put them among the C1 control codes (ACM's Libertine: "\x80rst", "di\x82erences", "\x8cese").
-_LIGATURE_CODES = frozenset("\x0b\x0c\x0e\x0f\x1b\x1c\x1d\x1e\x1f") | frozenset(map(chr, range(0x80, 0xA0)))
+_C1_CODES = frozenset(map(chr, range(0x80, 0xA0)))
+_LIGATURE_CODES = frozenset("\x0b\x0c\x0e\x0f\x1b\x1c\x1d\x1e\x1f") | _C1_CODES
 _SLOT_BASE = 0xE000  # each kept as the private-use character U+E000 + its code until _decode_ligature_slots reads it
 _LIGATURE_SLOTS = frozenset(chr(_SLOT_BASE + ord(code)) for code in _LIGATURE_CODES)
 _LIGATURES = ("ff", "fi", "fl", "ffi", "ffl", "ft", "tt", "Th")
 # A C1 slot no reading explains stands for a glyph the text layer lost: a space, as PDFium's gap would have made it.
-_UNREAD = {chr(_SLOT_BASE + code): " " for code in range(0x80, 0xA0)}
+_UNREAD = {chr(_SLOT_BASE + ord(code)): " " for code in _C1_CODES}
 _SLOTTED_WORD = re.compile(r"[^\W\d_]*[\ue00b-\ue01f\ue080-\ue09f][^\W\d_\ue00b-\ue01f\ue080-\ue09f]*")
 _MIN_LIGATURE_WORDS = 2  # distinct words a reading must make known
 
@@ -382,10 +383,8 @@ def _decode_ligature_slots(pages: dict[int, tuple[list[Line], float]]) -> None:
                 return word.replace(slots[0], fitting[0])
         return "".join(reading.get(char, _UNREAD.get(char, "")) if char in _LIGATURE_SLOTS else char for char in word)
 
-    for line in slotted:
-        text = _SLOTTED_WORD.sub(decode, line.text)
-        text = "".join(reading.get(char, _UNREAD.get(char, "")) if char in _LIGATURE_SLOTS else char for char in text)
-        line.text = " ".join(text.split())
+    for line in slotted:  # (every slot is in a match of _SLOTTED_WORD, its letters around it or none)
+        line.text = " ".join(_SLOTTED_WORD.sub(decode, line.text).split())
 
 
 def _reads_as_word(word: str, slot: str, ligature: str, known: frozenset[str]) -> bool:
@@ -908,7 +907,7 @@ def _author_names(field: str) -> list[str]:
     author(s)"); an honorific is no part of a name ("Dr Sanyaolu Ameye")."""
     names = []
     field = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", field)  # "David J. Harris^1 (corresponding author)", "[STAT]"
-    field = re.sub(r"\S+@\S+", " ", field)  # "Amit Joshi, amitjoshi2724@gmail.com"
+    field = _EMAIL.sub(" ", field)  # "Amit Joshi, amitjoshi2724@gmail.com"
     inverted = _INVERTED_NAME.fullmatch(field.strip())  # "Hemstrom, William Beryl": surname first
     if inverted:
         field = f"{inverted.group(2)} {inverted.group(1)}"
