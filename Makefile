@@ -63,14 +63,17 @@ clean:
 	rm -rf $(VENV) data
 
 # The reader model (docs/READER.md), retrained from scratch: labelled pairs from SciFact train's FIT claims, COVID-QA's and
-# PubMedQA's FIT papers (bench/data/public_qa/) and self-supervised questions, dual-encoder fine-tuning (bench/reader/train_dual.py), int8 ONNX export into assistant/data/reader/, then its figures. Needs the `train`
-# extra (torch CPU, transformers); the run time never does.
+# PubMedQA's FIT papers (bench/data/public_qa/), questions written about real PDFs (bench/data/reader_pdf_qa.jsonl; the
+# PDFs, not committed, in READER_PDFS: bench/data/reader_pdf_qa_sources.md) and self-supervised questions, dual-encoder
+# fine-tuning (bench/reader/train_dual.py), int8 ONNX export into assistant/data/reader/, then its figures. Needs the
+# `train` extra (torch CPU, transformers); the run time never does.
 READER_CACHE := .cache/reader
+READER_PDFS ?= $(READER_CACHE)/pdfs
 .PHONY: reader
 reader: setup
 	$(BIN)/python -m pip install -q -e '.[train]'
-	$(BIN)/python bench/reader/data.py --pointwise --pseudo 400 --phrase 300 --no-evidence 200 --covid 1000 --pubmed 500 --out $(READER_CACHE)/pointwise.jsonl
-	$(BIN)/python bench/reader/train_dual.py --records $(READER_CACHE)/pointwise.jsonl --out $(READER_CACHE)/model --epochs 1.5 --max-length 96 --max-minutes 50
+	$(BIN)/python bench/reader/data.py --pointwise --pseudo 400 --phrase 300 --no-evidence 200 --covid 1000 --pubmed 500 --pdf-qa $(READER_PDFS) --out $(READER_CACHE)/pointwise.jsonl
+	$(BIN)/python bench/reader/train_dual.py --records $(READER_CACHE)/pointwise.jsonl --out $(READER_CACHE)/model --epochs 1.5 --max-length 96 --max-minutes 60
 	$(BIN)/python bench/reader/export.py --model $(READER_CACHE)/model --out assistant/data/reader --version $$(date -u +%Y-%m-%d) --max-length 96 --keep-fp32 $(READER_CACHE)/fp32
-	$(BIN)/python bench/reader/evaluate.py --json docs/reader-eval.json
+	$(BIN)/python bench/reader/evaluate.py --pdf-dir $(READER_PDFS) --json docs/reader-eval.json
 	$(BIN)/python bench/reader/evaluate.py --model $(READER_CACHE)/fp32 --parts scifact --json $(READER_CACHE)/fp32-eval.json

@@ -337,7 +337,7 @@ def pointwise_candidates(space: Space, qvec: np.ndarray, gold: dict[str, list[in
     return candidates, labels
 
 
-def build_pointwise(sizes: dict[str, int], seed: int = 13) -> list[Record]:
+def build_pointwise(sizes: dict[str, int], seed: int = 13, pdf_dir: Path | None = None) -> list[Record]:
     """FIT claims (every wording; positives: rationale sentences), claims whose cited abstract holds no evidence
     (negatives only), and self-supervised questions from abstracts gold for no HELD claim."""
     rng = random.Random(seed)
@@ -379,6 +379,12 @@ def build_pointwise(sizes: dict[str, int], seed: int = 13) -> list[Record]:
             candidates, labels = pointwise_candidates(space, qvec, {cid: positives}, others=3, per_other=2)
             records.append(Record([question], candidates, labels, kind))
     records += public_records(sizes, rng)
+    if pdf_dir is not None:
+        from bench.reader.pdf_qa import records as pdf_qa_records
+
+        made, counts = pdf_qa_records(pdf_dir, embedder_().embed)
+        print(f"PDF questions: {counts}")
+        records += [Record(*r) for r in made]
     rng.shuffle(records)
     return records
 
@@ -429,13 +435,15 @@ def main() -> None:
     parser.add_argument("--title", type=int, default=250, help="self-supervised groups: a title as the question")
     parser.add_argument("--covid", type=int, default=0, help="COVID-QA questions of FIT papers (pointwise only)")
     parser.add_argument("--pubmed", type=int, default=0, help="PubMedQA questions of FIT papers (pointwise only)")
+    parser.add_argument("--pdf-qa", type=Path, default=None, metavar="PDF_DIR",
+                        help="add bench/data/reader_pdf_qa.jsonl's questions, their PDFs in PDF_DIR (pointwise only; bench/reader/pdf_qa.py)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--pointwise", action="store_true", help="write pointwise records (the shipped recipe) instead of listwise groups")
     args = parser.parse_args()
     sizes = {"claims": args.claims, "no_evidence": args.no_evidence, "pseudo": args.pseudo, "phrase": args.phrase, "title": args.title,
              "covid": args.covid, "pubmed": args.pubmed}
     if args.pointwise:
-        records = build_pointwise(sizes, args.seed)
+        records = build_pointwise(sizes, args.seed, args.pdf_qa)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("".join(json.dumps(asdict(r)) + "\n" for r in records), encoding="utf-8")
         counts: dict[str, int] = {}

@@ -183,6 +183,36 @@ def covid_held(reader: Reader) -> dict:
             "answer sentence top-1": {k: round(float(np.mean(v)), 3) for k, v in top1.items()}}
 
 
+def pdf_held(reader: Reader, pdf_dir: Path) -> dict:
+    """Questions written about real PDFs (bench/reader/pdf_qa.py), HELD papers: the answering sentence top-1 among all
+    of its paper's sentences, and among the bi-encoder's 24 best (what quoting reads)."""
+    from bench.reader.pdf_qa import answering, normal, paper_sentences, questions_by_pdf
+
+    top1: dict[str, list[int]] = {"reader": [], "bi-encoder": [], "reader within the bi-encoder's top 24": []}
+    papers = 0
+    for name, asked in questions_by_pdf("held").items():
+        if not (pdf_dir / name).exists():
+            continue
+        sentences = paper_sentences(pdf_dir / name)
+        normalised = [normal(s) for s in sentences]
+        asked = [(q, answering(q["fact"], normalised)) for q in asked if not q.get("absent")]
+        asked = [(q, answers) for q, answers in asked if 0 < len(answers) <= 2]
+        if len(sentences) < 20 or not asked:
+            continue
+        papers += 1
+        vectors = embedder_().embed(sentences)
+        scored = reader.score_pairs([(q["question"], s) for q, _ in asked for s in sentences])
+        for n, ((_, answers), qvec) in enumerate(zip(asked, embedder_().embed([q["question"] for q, _ in asked]))):
+            logit = scored[n * len(sentences) : (n + 1) * len(sentences)]
+            cosine = vectors @ qvec
+            shortlist = np.argsort(-cosine)[:24]
+            top1["reader"].append(int(int(np.argmax(logit)) in answers))
+            top1["bi-encoder"].append(int(int(np.argmax(cosine)) in answers))
+            top1["reader within the bi-encoder's top 24"].append(int(int(shortlist[int(np.argmax(logit[shortlist]))]) in answers))
+    return {"questions": len(top1["reader"]), "papers": papers,
+            "answer sentence top-1": {k: round(float(np.mean(v)), 3) for k, v in top1.items()}}
+
+
 def pubmed_held(reader: Reader) -> dict:
     """PubMedQA: the same answerability AUC as on SciFact (the best sentence over the gold abstract + 4 nearest vs the
     5 nearest), and the reader's threshold."""
@@ -237,8 +267,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=None, help="a folder with reader.onnx + reader.json, or an .onnx file (default: the shipped one)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N HELD claims (a quick look)")
-    parser.add_argument("--parts", default="scifact,seeds,public,cost")
+    parser.add_argument("--parts", default="scifact,seeds,public,pdf,cost")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--pdf-dir", type=Path, default=ROOT / ".cache" / "reader" / "pdfs", help="the PDFs of bench/data/reader_pdf_qa.jsonl (part pdf)")
     args = parser.parse_args()
     reader = Reader.load(args.model)
     figures: dict = {"model": str(args.model or "shipped"), "version": reader.config.version}
@@ -249,6 +280,8 @@ def main() -> None:
         figures["seeds dev + extra (validation)"] = seeds(reader)
     if "public" in parts:
         figures["public sets, held papers"] = public(reader)
+    if "pdf" in parts:
+        figures["real PDFs, held papers"] = pdf_held(reader, args.pdf_dir)
     if "cost" in parts:
         figures["cost"] = cost(reader)
     print(json.dumps(figures, indent=1))
