@@ -23,7 +23,7 @@ from assistant.indexing import ingest_paths
 HERE = Path(__file__).resolve().parent
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
     """Text as compared: compatibility forms folded (the micro sign "µ" is the "μ" a PDF's text reads as, after NFKC),
     whitespace collapsed, case ignored."""
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
@@ -69,7 +69,7 @@ def run(questions: list[dict], settings: Settings) -> None:
         page += hit is not None and hit.page == q["page"]
         last = _last_page(hit, answer) if hit is not None else None
         covers += hit is not None and hit.page is not None and last is not None and hit.page <= q["page"] <= last
-        holds = hit is not None and _folded(q["fact"]) in _folded(hit.quote)
+        holds = hit is not None and folded(q["fact"]) in folded(hit.quote)
         fact += holds
         where = f"p. {hit.page} (gold {q['page']})" if hit else "gold not cited"
         mark = "ok  " if hit and hit.page == q["page"] and holds else "MISS"

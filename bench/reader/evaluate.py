@@ -186,7 +186,8 @@ def covid_held(reader: Reader) -> dict:
 def pdf_held(reader: Reader, pdf_dir: Path) -> dict:
     """Questions written about real PDFs (bench/reader/pdf_qa.py), HELD papers: the answering sentence top-1 among all
     of its paper's sentences, and among the bi-encoder's 24 best (what quoting reads)."""
-    from bench.reader.pdf_qa import answering, normal, paper_sentences, questions_by_pdf
+    from bench.real_pdfs import folded
+    from bench.reader.pdf_qa import answering, paper_sentences, questions_by_pdf
 
     top1: dict[str, list[int]] = {"reader": [], "bi-encoder": [], "reader within the bi-encoder's top 24": []}
     papers = 0
@@ -194,8 +195,8 @@ def pdf_held(reader: Reader, pdf_dir: Path) -> dict:
         if not (pdf_dir / name).exists():
             continue
         sentences = paper_sentences(pdf_dir / name)
-        normalised = [normal(s) for s in sentences]
-        asked = [(q, answering(q["fact"], normalised)) for q in asked if not q.get("absent")]
+        folded_sentences = [folded(s) for s in sentences]
+        asked = [(q, answering(q["fact"], folded_sentences)) for q in asked if not q.get("absent")]
         asked = [(q, answers) for q, answers in asked if 0 < len(answers) <= 2]
         if len(sentences) < 20 or not asked:
             continue

@@ -17,9 +17,7 @@ words); an absent question's 10 nearest sentences are all negative.
 from __future__ import annotations
 
 import json
-import math
 import re
-import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,14 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answering.extractive import rarity_weights
+from bench.real_pdfs import folded
+
 QUESTIONS = Path(__file__).resolve().parent.parent / "data" / "reader_pdf_qa.jsonl"
 NEAREST, LEXICAL, ABSENT_NEAREST = 10, 6, 10
 HELD_SHARE = 0.2
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-]+")
-
-
-def normal(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def split_of(pdf_name: str) -> str:
@@ -51,9 +48,10 @@ def questions_by_pdf(split: str, questions_file: Path = QUESTIONS) -> dict[str, 
     return dict(sorted(by_pdf.items()))
 
 
-def answering(fact: str, normalised: Sequence[str]) -> list[int]:
-    """The sentences holding the fact (as normal()); none when it spans a sentence boundary."""
-    return [j for j, s in enumerate(normalised) if normal(fact) in s]
+def answering(fact: str, folded_sentences: Sequence[str]) -> list[int]:
+    """The sentences holding the fact, each sentence as real_pdfs.folded made it; none when it spans a sentence boundary."""
+    fact = folded(fact)
+    return [j for j, sentence in enumerate(folded_sentences) if fact in sentence]
 
 
 def paper_sentences(pdf: Path) -> list[str]:
@@ -69,9 +67,8 @@ def paper_sentences(pdf: Path) -> list[str]:
 def lexical_nearest(question: str, sentences: Sequence[str], limit: int, skip: set[int]) -> list[int]:
     """The sentences sharing most of the question's words, each weighted by its rarity among the paper's sentences."""
     held = [set(_WORD.findall(s.lower())) for s in sentences]
-    counts = Counter(w for words in held for w in words)
     asked = set(_WORD.findall(question.lower()))
-    weight = {w: math.log(1 + len(sentences) / (1 + counts[w])) for w in asked}
+    weight = rarity_weights(asked, held)
     scores = [(sum(weight[w] for w in asked & words), j) for j, words in enumerate(held) if j not in skip]
     return [j for score, j in sorted(scores, reverse=True)[:limit] if score > 0]
 
@@ -94,7 +91,7 @@ def records(pdf_dir: Path, embed: Callable[[list[str]], np.ndarray], questions_f
             continue
         vectors = embed(sentences)
         question_vectors = embed([q["question"] for q in asked])
-        normalised = [normal(s) for s in sentences]
+        folded_sentences = [folded(s) for s in sentences]
         for q, qvec in zip(asked, question_vectors):
             order = [int(j) for j in np.argsort(-(vectors @ qvec))]
             if q.get("absent"):
@@ -102,7 +99,7 @@ def records(pdf_dir: Path, embed: Callable[[list[str]], np.ndarray], questions_f
                 out.append(([q["question"]], [sentences[j] for j in negatives], [0] * len(negatives), "pdf-absent"))
                 counts["absent"] += 1
                 continue
-            positives = answering(q["fact"], normalised)
+            positives = answering(q["fact"], folded_sentences)
             if not positives or len(positives) > 2:
                 counts["fact not in one sentence" if not positives else "fact in 3+ sentences"] += 1
                 continue
