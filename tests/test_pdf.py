@@ -689,6 +689,17 @@ def test_ligatures_in_c1_codes_are_read_too_and_a_code_holding_two_is_read_word_
     assert lines[2].text == "The weights w 1 and w 2 are fitted."
 
 
+def test_ligatures_a_font_maps_to_no_unicode_are_read_by_their_words():
+    """A font that maps no Unicode to its ligatures leaves PDFium a 0 for each of them, which was dropped ("e ect",
+    "di erent", "the rst"): they are kept in one code of their own and each word reads as the ligature that makes it a
+    word, the commoner when two do ("bu?er": buffer, not butter). A glyph no ligature explains (a hyphen) is a space."""
+    lines = _decoded_lines(pdf_module._UNMAPPED_CODE, [
+        "The {s10}rst e{s10}ect was di{s10}erent in the bu{s10}er, and the coe{s10}cients of the {s10}ow were {s10}nal;",
+        "a pulse{s10}driven meta{s10}analysis was e{s10}cient."])
+    assert lines[0].text == "The first effect was different in the buffer, and the coefficients of the flow were final;"
+    assert lines[1].text == "a pulse driven meta analysis was efficient."
+
+
 def test_a_title_in_small_capitals_keeps_its_last_word_set_alone_on_the_next_line():
     """"SOME STYLOMETRIC REMARKS ON OVID'S Heroides AND THE Epistula" / "Sapphus": the first line's small capitals make
     its typical size smaller than the second line's, which was left out of the title."""

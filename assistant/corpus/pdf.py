@@ -126,7 +126,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 29  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 30  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -265,6 +265,8 @@ def _page_lines(page) -> list[Line]:
         count = textpage.count_chars()
         for i in range(count):
             code = raw.FPDFText_GetUnicode(textpage, i)
+            if code == 0 and i + 1 < count and chr(raw.FPDFText_GetUnicode(textpage, i + 1) or 32).islower():
+                code = ord(_UNMAPPED_CODE)  # a glyph without Unicode before letters: a ligature ("bu?er"), read by the words
             if code in (10, 13, 32):
                 space = True
                 continue
@@ -344,12 +346,15 @@ def _page_lines(page) -> list[Line]:
 # other encodings elsewhere among them): "\x1bnancial", "e\x1dective", "con\x1eict" of a PDF whose text layer has them.
 # Fonts of other templates put them among the C1 control codes (ACM's Libertine: "\x80rst", "di\x82erences", "\x8cese").
 _C1_CODES = frozenset(map(chr, range(0x80, 0xA0)))
-_LIGATURE_CODES = frozenset("\x0b\x0c\x0e\x0f\x1b\x1c\x1d\x1e\x1f") | _C1_CODES
+# A font may map no Unicode to its ligatures at all (PDFium reads 0, "di?erent", "\u2009rst"): kept in a code of its own.
+_UNMAPPED_CODE = "\x10"
+_LIGATURE_CODES = frozenset("\x0b\x0c\x0e\x0f\x1b\x1c\x1d\x1e\x1f" + _UNMAPPED_CODE) | _C1_CODES
 _SLOT_BASE = 0xE000  # each kept as the private-use character U+E000 + its code until _decode_ligature_slots reads it
 _LIGATURE_SLOTS = frozenset(chr(_SLOT_BASE + ord(code)) for code in _LIGATURE_CODES)
 _LIGATURES = ("ff", "fi", "fl", "ffi", "ffl", "ft", "tt", "Th")
 # A C1 slot no reading explains stands for a glyph the text layer lost: a space, as PDFium's gap would have made it.
-_UNREAD = {chr(_SLOT_BASE + ord(code)): " " for code in _C1_CODES}
+# So does a glyph without Unicode that no ligature explains (the hyphen of "pulse?driven").
+_UNREAD = {chr(_SLOT_BASE + ord(code)): " " for code in _C1_CODES | {_UNMAPPED_CODE}}
 _SLOTTED_WORD = re.compile(r"[^\W\d_]*[\ue00b-\ue01f\ue080-\ue09f][^\W\d_\ue00b-\ue01f\ue080-\ue09f]*")
 _MIN_LIGATURE_WORDS = 2  # distinct words a reading must make known
 
@@ -373,13 +378,14 @@ def _decode_ligature_slots(pages: dict[int, tuple[list[Line], float]]) -> None:
             reading[slot] = best
 
     def decode(match: re.Match[str]) -> str:
-        """A word's slot as the document's reading of it, or as the one ligature that makes this word known when that
-        reading does not (a font may set two ligatures in one slot: "\x8cese" and "a\x8cracted", Th and tt)."""
+        """A word's slot as the document's reading of it, or as the ligature that makes this word known when that
+        reading does not (a font may set two ligatures in one slot: "\x8cese" and "a\x8cracted", Th and tt; one that
+        maps none to Unicode sets them all in one): the commoner when two do, in the order of _LIGATURES."""
         word = match.group(0)
         slots = [char for char in word if char in _LIGATURE_SLOTS]
         if len(slots) == 1 and not (slots[0] in reading and _reads_as_word(word.lower(), slots[0], reading[slots[0]], known)):
             fitting = [ligature for ligature in _LIGATURES if _reads_as_word(word.lower(), slots[0], ligature, known)]
-            if len(fitting) == 1:
+            if fitting:  # the commoner ligature when two make words ("bu?er": buffer, not butter)
                 return word.replace(slots[0], fitting[0])
         return "".join(reading.get(char, _UNREAD.get(char, "")) if char in _LIGATURE_SLOTS else char for char in word)
 
