@@ -700,6 +700,28 @@ def test_ligatures_a_font_maps_to_no_unicode_are_read_by_their_words():
     assert lines[1].text == "a pulse driven meta analysis was efficient."
 
 
+def test_a_numbered_line_that_goes_on_with_a_cut_sentence_names_no_section():
+    """"... then apply fluid diffusion over the course of" / "20 Jacobi iterations (consequence of fluid's" / "resistance
+    to motion), ...": the numbered line was read as section 20, and the sentence naming the Jacobi iterations was no longer
+    quotable (a heading is not). A line cut short, or with a comma, or a footnote's first line ("1 In order to evaluate
+    the worst-case ... to"), right after a paragraph that stops on a function word goes on with its sentence; a numbered
+    heading there, or one that wraps inside its brackets after a whole paragraph, still names its section."""
+    from collections import Counter
+
+    from assistant.corpus.pdf import Block, _names_a_section
+
+    def names(before: str, line: str) -> bool:
+        flat = [(2, Block(before)), (2, Block(line, heading=True)), (2, Block("resistance to motion), then compute the pressure."))]
+        return _names_a_section(flat, 1, Counter())
+
+    cut = "I first advect the velocity field, then apply fluid diffusion over the course of"
+    assert not names(cut, "20 Jacobi iterations (consequence of fluid\u2019s")
+    assert not names(cut, "1 In order to evaluate the worst-case computation time of the")
+    assert not names(cut, "2 While our threat model, and Tor\u2019s, precludes a global network")
+    assert names(cut, "4. Experiments")
+    assert names("We report the results below.", "6.1 Primary Results (Held-Out Test Set, participant-level")
+
+
 def test_a_title_in_small_capitals_keeps_its_last_word_set_alone_on_the_next_line():
     """"SOME STYLOMETRIC REMARKS ON OVID'S Heroides AND THE Epistula" / "Sapphus": the first line's small capitals make
     its typical size smaller than the second line's, which was left out of the title."""

@@ -126,7 +126,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 30  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 31  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -135,7 +135,8 @@ READER_VERSION = 30  # bump when the text read from a PDF changes: cached reads 
 # written surname first read so, and the byline preferred when it names the entry's author(s) and more; 27: a Title
 # entry run together at a line break spaced as the first page prints it, and a title may open with a name in lower case;
 # 28: a subscript's or superscript's digits kept together, "pIC50", "log10", "10−12", no longer "pIC5 0"; 29: ligatures
-# in C1 codes read too, and ft, tt, Th among them, word by word where one code holds two)
+# in C1 codes read too, and ft, tt, Th among them, word by word where one code holds two; 30: ligatures a font maps to
+# no Unicode; 31: a numbered line going on with a cut sentence is no heading)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
@@ -1298,13 +1299,21 @@ def _names_a_section(flat: list[tuple[int, Block]], at: int, repeats: Counter[st
         running = text[:1].isdigit() and repeats[text] >= _FIGURE_REPEATS
         number = re.match(r"\d+", text)
         too_high = number is not None and int(number.group(0)) > _MAX_SECTION_NUMBER
-        # ";" in a table's numbered footnote ("2 Wilcoxon rank sum test; Fisher's exact test")
-        return not (running or too_high or ";" in text or _SENTENCE_VERB.search(text))
+        # ";" in a table's numbered footnote ("2 Wilcoxon rank sum test; Fisher's exact test"); a line cut short or
+        # with a comma right after a paragraph that stops on "of" goes on with its sentence ("... over the course of" /
+        # "20 Jacobi iterations (consequence of fluid's"), as does a footnote's first line ("1 In order to evaluate ... to")
+        cut = _cut_short(text) or "," in text or _wraps_on(text)
+        return not (running or too_high or ";" in text or _SENTENCE_VERB.search(text) or cut and _after_cut_sentence(flat, at))
     if _cut_short(text) or _AXIS_UNIT.search(text) or repeats[text] >= _FIGURE_REPEATS or _wraps_on(text):
         return False
     if len(text.split()) == 1:
         return _lone_word_heading(flat, at)
     return _reads_as_words(text) and _paragraph_follows(flat, at)
+
+
+def _after_cut_sentence(flat: list[tuple[int, Block]], at: int) -> bool:
+    """Whether the line at flat[at] comes right after a paragraph that stops on a word no sentence ends with (_wraps_on)."""
+    return at > 0 and not flat[at - 1][1].heading and _wraps_on(flat[at - 1][1].text)
 
 
 def _wraps_on(text: str) -> bool:
