@@ -416,9 +416,29 @@ def test_the_reader_s_pick_leads_the_quote_even_when_the_best_scored_sentence_po
     scored = [_Scored(caption, 0.6, 0.6, 0.6), _Scored(data, 0.7, 0.7, 0.7, antecedent=caption),
               _Scored(rule, 0.5, 0.5, 0.5), _Scored(reason, 0.4, 0.4, 0.4, antecedent=rule)]
     pages = [(0, 3)]
-    assert rule in _quote_with_pick(scored, rule, 2, pages)
-    assert _quote_with_pick(scored, reason, 2, pages) == [rule, reason]
-    assert _quote_with_pick(scored, data, 2, pages) == [caption, data]  # the pick is the best: quoted as without the reader
+    assert rule in _quote_with_pick(scored, [rule, caption], 2, pages)
+    assert _quote_with_pick(scored, [reason, data], 2, pages) == [rule, reason]
+    assert _quote_with_pick(scored, [data, rule], 2, pages) == [caption, data]  # the pick is the best: quoted as without the reader
+
+
+def test_a_full_text_quote_s_second_sentence_is_the_reader_s_next_on_the_pick_s_page():
+    """The reader's pick leads a full text's quote; the sentence joining it was the quote score's best on that page, and is
+    now the reader's next there (more often the one holding the fact: the real-PDF bench 372 -> 378 of 493). A sentence
+    the reader ranks next on another page does not join: the quote starts and stays on the pick's page."""
+    from assistant.answering.extractive import _Scored, _quote_with_pick
+
+    def sentence(text: str, start: int) -> Sentence:
+        return Sentence(paper_id="t", text=text, start=start, end=start + len(text), vector=np.zeros(3))
+
+    best = sentence("The testbed runs the scheduling policies on real training jobs.", 0)
+    setting = sentence("We evaluate the scheduler on a testbed of 16 machines.", 100)
+    gpus = sentence("Each machine has one NVIDIA P100 GPU with 12GB of memory.", 200)
+    elsewhere = sentence("The simulator models 64 GPUs.", 400)
+    scored = [_Scored(best, 0.9, 0.9, 0.9), _Scored(setting, 0.7, 0.7, 0.7), _Scored(gpus, 0.5, 0.5, 0.5),
+              _Scored(elsewhere, 0.6, 0.6, 0.6)]
+    pages = [(0, 9), (300, 10)]
+    assert _quote_with_pick(scored, [setting, gpus, best], 2, pages) == [setting, gpus]  # before: [best, setting]
+    assert _quote_with_pick(scored, [setting, elsewhere, best], 2, pages) == [best, setting]  # the next on its page
 
 
 def test_a_full_text_that_answers_best_answers_alone(bank):
