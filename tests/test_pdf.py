@@ -158,6 +158,46 @@ def test_bad_pdfs_do_not_stop_the_others(tmp_path: Path, paper: Path):
         read_papers([folder / "scan.pdf"])
 
 
+def _placeholder_titled_pdf(path: Path, title: str) -> Path:
+    """One page whose metadata Title is a word processor's placeholder, "Manuscript", over the paper's own title."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=(612, 792))
+    c.setTitle("Manuscript")
+    font = _font()
+    c.setFont(font, 18)
+    c.drawCentredString(306, 700, title)
+    c.setFont(font, 12)
+    c.drawCentredString(306, 660, "Abstract")
+    c.setFont(font, 10)
+    y = 640
+    for line in _wrap(ABSTRACT, 468, font, 10):
+        c.drawString(72, y, line)
+        y -= 12
+    c.save()
+    return path
+
+
+def test_pdfs_titled_by_a_placeholder_are_titled_by_their_first_page_and_a_paper_twice_is_left_out(tmp_path: Path, paper: Path):
+    """Two unrelated preprints whose metadata both say "Manuscript" were one title twice, and the folder was refused
+    whole ("duplicate paper: the title 'Manuscript' is also at ..."). A placeholder names no paper: each is titled by its
+    first page. The same paper twice in a folder is left out once, by name, and the rest goes in."""
+    folder = tmp_path / "preprints"
+    folder.mkdir()
+    _placeholder_titled_pdf(folder / "a.pdf", "Transposable Element Curation by Hand")
+    _placeholder_titled_pdf(folder / "b.pdf", "Microbiome Decontamination in Tumour Samples")
+    report = read_papers([folder])
+    assert sorted(p.title for p in report.papers) == ["Microbiome Decontamination in Tumour Samples",
+                                                      "Transposable Element Curation by Hand"]
+    (folder / "c.pdf").write_bytes(paper.read_bytes())
+    (folder / "d.pdf").write_bytes(paper.read_bytes())
+    report = read_papers([folder])
+    assert len(report.papers) == 3 and [p.title for p in report.papers].count(TITLE) == 1
+    assert report.failed == [f"{folder / 'd.pdf'}: left out, the same paper twice? (the DOI '10.5555/tidal.2024.17' is also at "
+                             f"{folder / 'c.pdf'}:1)"]
+    assert report.failed[0] in report.notes
+
+
 def test_limits_are_enforced(tmp_path: Path, paper: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(pdf_module, "MAX_PDF_PAGES", 3)
     with pytest.raises(PdfError, match="4 pages, over the limit of 3 pages"):

@@ -102,13 +102,22 @@ def read_papers(paths: Iterable[str | Path], *, on_page: Callable[[int], None] |
             paper_id = explicit_id or derived_id(title)
             if paper_id in by_id and explicit_id:
                 raise CorpusError(f"{where}: duplicate paper: id {explicit_id!r} is also at {by_id[paper_id]}; remove one.")
-            if fields["doi"] and by_doi.setdefault(fields["doi"].lower(), where) != where:
-                raise CorpusError(f"{where}: duplicate paper: the DOI {fields['doi']!r} is also at "
-                                  f"{by_doi[fields['doi'].lower()]}; remove one.")
-            first_where, first_id = by_title.setdefault(_normal(title), (where, explicit_id))
+            clash = None
+            if fields["doi"] and (first := by_doi.get(fields["doi"].lower(), where)) != where:
+                clash = f"the DOI {fields['doi']!r} is also at {first}"
+            first_where, first_id = by_title.get(_normal(title), (where, explicit_id))
             # Records with different explicit ids are different papers that share a title (errata, replies).
-            if first_where != where and not (explicit_id and first_id):
-                raise CorpusError(f"{where}: duplicate paper: the title {title!r} is also at {first_where}; remove one.")
+            if clash is None and first_where != where and not (explicit_id and first_id):
+                clash = f"the title {title!r} is also at {first_where}"
+            if clash and file.suffix.lower() == ".pdf":  # a paper twice in a folder: the PDF is left out, the others go in
+                report.failed.append(f"{file}: left out, the same paper twice? ({clash})")
+                report.notes.append(report.failed[-1])
+                continue
+            if clash:
+                raise CorpusError(f"{where}: duplicate paper: {clash}; remove one.")
+            if fields["doi"]:
+                by_doi.setdefault(fields["doi"].lower(), where)
+            by_title.setdefault(_normal(title), (where, explicit_id))
             by_id[paper_id] = where
             report.papers.append(Paper(paper_id=paper_id, source=str(file) if file.suffix.lower() == ".pdf" else where, **fields))
     if report.ignored:

@@ -63,7 +63,10 @@ _PAGE_NUMBER = re.compile(r"(page\s+)?[\divxlc]{1,5}(\s*(/|of)\s*\d{1,5})?", re.
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+", re.IGNORECASE)
 _ARXIV_STAMP = re.compile(r"arXiv:\d{4}\.\d{4,5}(v\d+)?\s*\[[^\]]+\]\s*\d{1,2}\s+[A-Z][a-z]{2}\s+((19|20)\d\d)")
 _YEAR = re.compile(r"(19|20)\d\d")
-_BAD_TITLES = re.compile(r"(untitled|microsoft word|^doi:|\.(dvi|docx?|tex|pdf)$|^slide|^paper$|^title$|^\d+$)", re.IGNORECASE)
+# A metadata title that names no paper: a file name, a template's or a word processor's placeholder ("Manuscript" in two
+# unrelated preprints of one folder, "Overleaf Example").
+_BAD_TITLES = re.compile(r"(untitled|microsoft word|^doi:|\.(dvi|docx?|tex|pdf)$|^slide|^paper$|^title$|^\d+$|"
+                         r"^(manuscript|preprint|main|article|draft|document|template|overleaf example)$)", re.IGNORECASE)
 
 
 class PdfError(CorpusError):
@@ -126,7 +129,7 @@ class FullText:
     page_numbers: list[int] = field(default_factory=list)  # the pages that had text
 
 
-READER_VERSION = 31  # bump when the text read from a PDF changes: cached reads of other versions are read again
+READER_VERSION = 32  # bump when the text read from a PDF changes: cached reads of other versions are read again
 # (3: surrogate pairs joined, scaled 1-point fonts, double spacing, superscripts kept in their line; 5: table rows;
 # 14: a link cut at a line's end read whole; 15: authors read from the byline under the title, and a heading line
 # labelled a section only when it reads as one; 16: a reference list with no heading left out;
@@ -136,7 +139,8 @@ READER_VERSION = 31  # bump when the text read from a PDF changes: cached reads 
 # entry run together at a line break spaced as the first page prints it, and a title may open with a name in lower case;
 # 28: a subscript's or superscript's digits kept together, "pIC50", "log10", "10−12", no longer "pIC5 0"; 29: ligatures
 # in C1 codes read too, and ft, tt, Th among them, word by word where one code holds two; 30: ligatures a font maps to
-# no Unicode; 31: a numbered line going on with a cut sentence is no heading)
+# no Unicode; 31: a numbered line going on with a cut sentence is no heading; 32: a placeholder metadata title,
+# "Manuscript", "Overleaf Example", gives way to the first page's)
 
 
 def pdf_record(file: Path, on_page: Callable[[int], None] | None = None, cache: Path | None = None) -> tuple[dict, list[str]]:
