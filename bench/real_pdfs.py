@@ -63,13 +63,12 @@ def run(questions: list[dict], settings: Settings) -> None:
             print(f"{'ok  ' if answer.abstained else 'MISS'} absent  {q['question']}  (confidence {answer.confidence:.2f})")
             continue
         answerable += 1
-        gold = [c for c in answer.citations if _is_gold(c, q, answer)]
-        hit = gold[0] if gold else None
+        hit = gold_citation(q, answer)
         cited += hit is not None
         page += hit is not None and hit.page == q["page"]
         last = _last_page(hit, answer) if hit is not None else None
         covers += hit is not None and hit.page is not None and last is not None and hit.page <= q["page"] <= last
-        holds = hit is not None and folded(q["fact"]) in folded(hit.quote)
+        holds = holds_fact(q, hit)
         fact += holds
         where = f"p. {hit.page} (gold {q['page']})" if hit else "gold not cited"
         mark = "ok  " if hit and hit.page == q["page"] and holds else "MISS"
@@ -87,6 +86,16 @@ def _last_page(citation, answer) -> int | None:  # type: ignore[no-untyped-def]
 
     source = next((hit for hit in answer.sources if hit.paper_id == citation.paper_id), None)
     return place(source.pages, citation.spans[-1][1] - 1) if source is not None and citation.spans else None
+
+
+def gold_citation(question: dict, answer):  # type: ignore[no-untyped-def]
+    """The answer's first citation of the question's PDF, or None."""
+    return next((c for c in answer.citations if _is_gold(c, question, answer)), None)
+
+
+def holds_fact(question: dict, citation) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the citation's quote holds the question's fact (folded alike); False without a citation."""
+    return citation is not None and folded(question["fact"]) in folded(citation.quote)
 
 
 def _is_gold(citation, question: dict, answer) -> bool:  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant import ask  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.indexing import ingest_paths  # noqa: E402
-from bench.real_pdfs import _is_gold, folded  # noqa: E402
+from bench.real_pdfs import gold_citation, holds_fact  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = 25
@@ -63,9 +63,8 @@ def asked(set_name: str, question: dict, settings: Settings) -> dict:
     row = {"set": set_name, "near_miss": bool(question.get("absent")), "abstained": answer.abstained,
            "cited": False, "page": False, "fact": False}
     if not question.get("absent"):
-        hit = next((c for c in answer.citations if _is_gold(c, question, answer)), None)
-        row.update(cited=hit is not None, page=hit is not None and hit.page == question["page"],
-                   fact=hit is not None and folded(question["fact"]) in folded(hit.quote))
+        hit = gold_citation(question, answer)
+        row.update(cited=hit is not None, page=hit is not None and hit.page == question["page"], fact=holds_fact(question, hit))
     row["question"] = question["question"]
     return row
 

@@ -400,14 +400,16 @@ def test_asked_for_a_limitation_an_abstract_naming_none_of_its_own_says_so(bank)
     assert admitted.text.startswith("From *A search agent*:") and "needs many more model calls" in admitted.citations[0].quote
 
 
+def sentence(text: str, start: int) -> Sentence:
+    """A sentence of one paper at `start`, without a meaningful vector (the quote choices below read only the scores)."""
+    return Sentence(paper_id="p", text=text, start=start, end=start + len(text), vector=np.zeros(3))
+
+
 def test_the_reader_s_pick_leads_the_quote_even_when_the_best_scored_sentence_points_back():
     """The quote score's best sentence points back ("These data were obtained ...") and was quoted with the sentence
     before it, dropping the reader's pick ("... α is reduced to 1.03."); the pick now leads, with its own antecedent when it
     points back."""
     from assistant.answering.extractive import _Scored, _quote_with_pick
-
-    def sentence(text: str, start: int) -> Sentence:
-        return Sentence(paper_id="k", text=text, start=start, end=start + len(text), vector=np.zeros(3))
 
     caption = sentence("Figure 2: The time step grows until it is rejected.", 0)
     data = sentence("These data were obtained from a 64 x 64 simulation.", 60)
@@ -426,9 +428,6 @@ def test_a_full_text_quote_s_second_sentence_is_the_reader_s_next_on_the_pick_s_
     now the reader's next there (more often the one holding the fact: the real-PDF bench 372 -> 378 of 493). A sentence
     the reader ranks next on another page does not join: the quote starts and stays on the pick's page."""
     from assistant.answering.extractive import _Scored, _quote_with_pick
-
-    def sentence(text: str, start: int) -> Sentence:
-        return Sentence(paper_id="t", text=text, start=start, end=start + len(text), vector=np.zeros(3))
 
     best = sentence("The testbed runs the scheduling policies on real training jobs.", 0)
     setting = sentence("We evaluate the scheduler on a testbed of 16 machines.", 100)
